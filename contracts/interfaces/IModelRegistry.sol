@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IModelRegistry
+/// @notice Models served by TeeTee: the manifest of their shards, prices, revenue shares, the stake a runner
+/// must lock, how long an attestation stays fresh and which dstack compose hashes a runner may run under.
+/// @dev A model's id is its manifest hash (SHA-256 of the canonical manifest, see packages/inference), so a
+/// model can never be renumbered or confused with another. Models are never deleted, only deactivated.
+interface IModelRegistry {
+    /// @notice One layer range of a model, hosted by runners of that shard.
+    /// @param firstLayer first transformer layer of the shard (inclusive)
+    /// @param endLayer one past the last layer of the shard (exclusive); shard i+1 starts where shard i ends
+    /// @param weightsHash commitment to the shard's weight files (see packages/inference manifest)
+    /// @param shareBps this shard's part of each payment, in basis points
+    struct Shard {
+        uint32 firstLayer;
+        uint32 endLayer;
+        bytes32 weightsHash;
+        uint16 shareBps;
+    }
+
+    /// @notice Everything a curator states when registering a model.
+    /// @param modelId the manifest hash; also the model's id
+    /// @param tokenizerHash SHA-256 of tokenizer.json
+    /// @param numLayers the model's transformer layer count; shards must cover [0, numLayers) in order
+    /// @param inputPricePerMTok price of one million input tokens in payment-token base units
+    /// @param outputPricePerMTok price of one million output tokens in payment-token base units
+    /// @param minStake stake a contributor locks per runner of this model
+    /// @param attestationTtl seconds an attestation stays valid after it was recorded
+    /// @param shards the layer ranges, in order, at most `MAX_SHARDS`
+    /// @param composeHashes dstack compose hashes allowed at registration
+    struct ModelParams {
+        bytes32 modelId;
+        bytes32 tokenizerHash;
+        uint32 numLayers;
+        uint128 inputPricePerMTok;
+        uint128 outputPricePerMTok;
+        uint128 minStake;
+        uint64 attestationTtl;
+        Shard[] shards;
+        bytes32[] composeHashes;
+    }
+
+    /// @notice A model's state as stored.
+    struct Model {
+        address curator;
+        bool active;
+        uint8 shardCount;
+        uint32 numLayers;
+        uint64 attestationTtl;
+        uint128 inputPricePerMTok;
+        uint128 outputPricePerMTok;
+        uint128 minStake;
+        bytes32 tokenizerHash;
+    }
+
+    /// @notice What a payment of this model is split by: each shard's share and the protocol fee.
+    struct RevenueSplit {
+        bool active;
+        uint16 feeBps;
+        uint16[] shareBps;
+    }
+
+    event ModelRegistered(bytes32 indexed modelId, address indexed curator, uint8 shardCount, uint32 numLayers);
+    event ModelPricesSet(bytes32 indexed modelId, uint128 inputPricePerMTok, uint128 outputPricePerMTok);
+    event ModelMinStakeSet(bytes32 indexed modelId, uint128 minStake);
+    event ModelAttestationTtlSet(bytes32 indexed modelId, uint64 attestationTtl);
+    event ModelComposeHashSet(bytes32 indexed modelId, bytes32 indexed composeHash, bool allowed);
+    event ModelActiveSet(bytes32 indexed modelId, bool active);
+    event ModelCuratorTransferred(bytes32 indexed modelId, address indexed previousCurator, address indexed newCurator);
+
+    error ModelAlreadyRegistered(bytes32 modelId);
+    error ModelNotFound(bytes32 modelId);
+    error ModelNotCurator(bytes32 modelId, address caller);
+    error ModelInvalidShardCount(uint256 count);
+    error ModelInvalidLayerRange(uint256 shardIndex, uint32 firstLayer, uint32 endLayer);
+    error ModelInvalidShares(uint256 sharesBps, uint16 feeBps);
+    error ModelInvalidAttestationTtl(uint64 attestationTtl);
+    error ModelZeroId();
+    error ModelInvalidCurator(address curator);
+
+    /// @notice Registers a model; the caller (who must hold CURATOR_ROLE) becomes its curator.
+    /// @dev Shards must be contiguous from layer 0 to `numLayers`; shares plus `protocolFeeBps()` must be 10,000.
+    function registerModel(ModelParams calldata params) external;
+
+    /// @notice Sets the per-million-token prices. Curator only.
+    function setPrices(bytes32 modelId, uint128 inputPricePerMTok, uint128 outputPricePerMTok) external;
+
+    /// @notice Sets the stake each new runner locks. Runners already registered keep what they locked. Curator only.
+    function setMinStake(bytes32 modelId, uint128 minStake) external;
+
+    /// @notice Sets how long an attestation stays valid. Curator only.
+    function setAttestationTtl(bytes32 modelId, uint64 attestationTtl) external;
+
+    /// @notice Allows or disallows a dstack compose hash for new registrations and refreshes. Curator only.
+    function setComposeHashAllowed(bytes32 modelId, bytes32 composeHash, bool allowed) external;
+
+    /// @notice Activates or deactivates a model. A deactivated model takes no new runners and no new channels.
+    function setActive(bytes32 modelId, bool active) external;
+
+    /// @notice Hands the model to another curator. Curator only.
+    function transferCuratorship(bytes32 modelId, address newCurator) external;
+
+    /// @notice The protocol's part of every payment in basis points, fixed at deployment.
+    function protocolFeeBps() external view returns (uint16);
+
+    /// @notice The most shards a model may have.
+    function MAX_SHARDS() external view returns (uint8);
+
+    /// @notice Reverts with `ModelNotFound` for an unknown id.
+    function getModel(bytes32 modelId) external view returns (Model memory);
+
+    /// @notice Reverts with `ModelNotFound` for an unknown id or `ModelInvalidShardCount` for an index out of range.
+    function getShard(bytes32 modelId, uint256 shardIndex) external view returns (Shard memory);
+
+    /// @notice The split used to credit a payment of this model; cheap to read (one packed slot).
+    function getRevenueSplit(bytes32 modelId) external view returns (RevenueSplit memory);
+
+    function isComposeHashAllowed(bytes32 modelId, bytes32 composeHash) external view returns (bool);
+
+    function modelExists(bytes32 modelId) external view returns (bool);
+
+    /// @notice Ids of all registered models, paginated in registration order.
+    function getModelIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory ids, uint256 total);
+}

@@ -1,0 +1,3 @@
+export * from "./attestation/index.js";
+export * from "./contracts/index.js";
+export * from "./wire/index.js";
