@@ -75,6 +75,8 @@ interface IRunnerRegistry {
     error RunnerNotAuthorized(address runner, address caller);
     error RunnerQuoteHashMismatch(bytes32 expected, bytes32 actual);
     error RunnerReportDataMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The compose hash the on-chain quote verifier measured differs from the one submitted.
+    error RunnerComposeHashMismatch(bytes32 expected, bytes32 actual);
     error RunnerRouteLengthMismatch(uint256 expected, uint256 actual);
     error RunnerRouteInvalid(uint256 shardIndex, address runner);
 

@@ -32,6 +32,7 @@ interface IStaking {
     error StakingStillUnbonding(address staker, uint64 unbondingEnd);
     error StakingInsufficientLocked(address staker, uint256 needed, uint256 available);
     error StakingSlashExceedsStake(address staker, uint256 amount, uint256 available);
+    error StakingZeroAddress();
 
     /// @notice Adds `amount` to the caller's stake (pulls the payment token).
     function stake(uint256 amount) external;

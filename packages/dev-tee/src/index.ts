@@ -1,1 +1,11 @@
-export {};
+export { createDevTee, type DevTee } from "./createDevTee.js";
+export { createDevTeeApp } from "./createDevTeeApp.js";
+export { deriveDevKey, getDevKey } from "./deriveDevKey.js";
+export {
+  createDevTeeIdentity,
+  type DevTeeIdentity,
+  type DevTeeOptions,
+  devTeeOptionsSchema,
+} from "./devTeeIdentity.js";
+export { issueDevQuote, padReportData } from "./issueDevQuote.js";
+export { MeasurementLog } from "./measurementLog.js";

@@ -1,1 +1,71 @@
-export {};
+export { buildShardGraph, type ShardGraph, type ShardGraphParams, TENSOR_NAMES } from "./buildShardGraph.js";
+export { type ChatMessage, type RenderChatTemplateParams, renderChatTemplate } from "./chatTemplate.js";
+export {
+  ForwardInputError,
+  InferenceError,
+  ManifestError,
+  ModelConfigError,
+  SafetensorsFormatError,
+  SamplingError,
+  SequenceTooLongError,
+  ShardBoundaryError,
+  TokenizerError,
+  UnsupportedModelError,
+  WeightError,
+} from "./errors.js";
+export {
+  bfloat16ToFloat32Array,
+  float16ToFloat32Array,
+  float32ToBfloat16Array,
+  float32ToFloat16Array,
+} from "./float16.js";
+export {
+  type ForwardChainParams,
+  forwardChain,
+  type GenerateParams,
+  type GenerateReturnType,
+  generate,
+} from "./generate.js";
+export { SafetensorsFile } from "./loadSafetensors.js";
+export { type MakeTestModelParams, type MakeTestModelReturnType, makeTestModel } from "./makeTestModel.js";
+export {
+  type Bytes32,
+  canonicalJson,
+  loadManifest,
+  MANIFEST_FILE,
+  type Manifest,
+  type ManifestFile,
+  type ManifestShard,
+  modelIdOf,
+  sha256File,
+  verifyShardFiles,
+  weightsHashOf,
+} from "./manifest.js";
+export {
+  type Architecture,
+  loadModelConfig,
+  type ModelConfig,
+  parseModelConfig,
+  type RopeScaling,
+  SUPPORTED_ARCHITECTURES,
+} from "./modelConfig.js";
+export { WeightStore } from "./openWeights.js";
+export { createPrng, type Prng } from "./prng.js";
+export { ReferenceModel } from "./referenceModel.js";
+export {
+  type ForwardParams,
+  type ForwardReturnType,
+  ShardSession,
+  type ShardSessionCreateParams,
+} from "./ShardSession.js";
+export {
+  parseHeaderLength,
+  parseSafetensorsHeader,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from "./safetensorsHeader.js";
+export { argmax, Sampler, type SamplingParams } from "./sample.js";
+export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
+export { Tokenizer } from "./tokenizer.js";
+export { type TensorToWrite, writeSafetensors } from "./writeSafetensors.js";

@@ -1,1 +1,23 @@
-export {};
+export { decodeFrame } from "./decodeFrame.js";
+export { encodeFrame } from "./encodeFrame.js";
+export * from "./errors.js";
+export {
+  float16BitsToFloat32,
+  float16ToFloat32Array,
+  float32ToFloat16Array,
+  float32ToFloat16Bits,
+} from "./fp16.js";
+export {
+  DEFAULT_FRAME_LIMITS,
+  type DecodedFrame,
+  type Frame,
+  type FrameKind,
+  type FrameLimits,
+  type FramePayload,
+  type RouteHop,
+  SESSION_ID_LENGTH,
+} from "./frame.js";
+export { ReplayGuard, type ReplayGuardOptions } from "./ReplayGuard.js";
+export { type CreateWireChannelParameters, createWireChannel, WireChannel } from "./WireChannel.js";
+export { type OpenedFrame, WireReceiver, type WireReceiverOptions } from "./WireReceiver.js";
+export { compressedPublicKey, deriveWireKeys, WIRE_PROTOCOL_TAG, type WireKeys } from "./wireKeys.js";

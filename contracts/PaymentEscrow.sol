@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
+import {IRunnerRegistry} from "./interfaces/IRunnerRegistry.sol";
+import {RevenueLib} from "./libraries/RevenueLib.sol";
+import {VoucherLib} from "./libraries/VoucherLib.sol";
+
+/// @title PaymentEscrow
+/// @notice Buyers' deposits, vouchers and contributors' earnings. A channel pays only the increase of its
+/// cumulative voucher, capped by the buyer's balance; payments are split by the model's shares and pulled.
+/// @dev Invariant: token balance == totalDeposits + totalEarnings + treasuryBalance (direct transfers excepted).
+contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @dev Both totals in one slot: a redemption moves value from one to the other with a single write.
+    struct Totals {
+        uint128 deposits;
+        uint128 earnings;
+    }
+
+    IERC20 private immutable _token;
+    IModelRegistry private immutable _models;
+    IRunnerRegistry private immutable _runners;
+    address private immutable _treasury;
+    uint64 private immutable _thawPeriod;
+
+    mapping(address buyer => Account) private _accounts;
+    mapping(address buyer => mapping(address signer => SessionSigner)) private _signers;
+    mapping(bytes32 channelId => uint256) private _channelPaid;
+    mapping(address contributor => uint256) private _earnings;
+    Totals private _totals;
+    uint256 private _treasuryBalance;
+
+    /// @param token_ the payment token
+    /// @param models the model registry (revenue splits)
+    /// @param runners the runner registry (route checks)
+    /// @param admin holder of DEFAULT_ADMIN_ROLE
+    /// @param treasury_ receiver of protocol fees
+    /// @param thawPeriod_ seconds a withdrawal (or a signer revocation) waits so served requests can settle
+    constructor(
+        IERC20 token_,
+        IModelRegistry models,
+        IRunnerRegistry runners,
+        address admin,
+        address treasury_,
+        uint64 thawPeriod_
+    ) EIP712("TeeTee PaymentEscrow", "1") {
+        if (
+            address(token_) == address(0) || address(models) == address(0) || address(runners) == address(0)
+                || treasury_ == address(0)
+        ) revert EscrowZeroAddress();
+        _token = token_;
+        _models = models;
+        _runners = runners;
+        _treasury = treasury_;
+        _thawPeriod = thawPeriod_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function deposit(uint256 amount) external nonReentrant {
+        _deposit(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function depositFor(address buyer, uint256 amount) external nonReentrant {
+        _deposit(buyer, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function depositWithPermit(address buyer, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+    {
+        // A permit seen in the mempool can be submitted first by anyone; the allowance is then already set and the
+        // deposit goes ahead. Without one, the transfer below reverts with the token's allowance error.
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        _deposit(buyer, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function requestWithdrawal(uint256 amount) external {
+        if (amount == 0) revert EscrowZeroAmount();
+        Account storage account = _accounts[msg.sender];
+        uint256 balance = account.balance;
+        if (amount > balance) revert EscrowInsufficientBalance(msg.sender, amount, balance);
+        uint64 thawEnd = uint64(block.timestamp) + _thawPeriod;
+        account.thawing = uint128(amount);
+        account.thawEnd = thawEnd;
+        emit WithdrawalRequested(msg.sender, amount, thawEnd);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function cancelWithdrawal() external {
+        Account storage account = _accounts[msg.sender];
+        if (account.thawing == 0) revert EscrowNoWithdrawalPending(msg.sender);
+        account.thawing = 0;
+        account.thawEnd = 0;
+        emit WithdrawalCancelled(msg.sender);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function withdraw() external nonReentrant {
+        Account storage account = _accounts[msg.sender];
+        uint256 thawing = account.thawing;
+        if (thawing == 0) revert EscrowNoWithdrawalPending(msg.sender);
+        if (block.timestamp < account.thawEnd) revert EscrowStillThawing(msg.sender, account.thawEnd);
+        uint256 balance = account.balance;
+        // Vouchers redeemed during the thaw may have spent part of what was thawing.
+        uint256 amount = thawing < balance ? thawing : balance;
+        if (amount == 0) revert EscrowNothingToWithdraw(msg.sender);
+        account.balance = uint128(balance - amount);
+        account.thawing = 0;
+        account.thawEnd = 0;
+        _totals.deposits -= uint128(amount);
+        emit Withdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function authorizeSigner(address signer, uint128 spendLimit, uint64 expiry) external {
+        if (signer == address(0)) revert EscrowZeroAddress();
+        if (expiry <= block.timestamp) revert EscrowInvalidExpiry(expiry);
+        SessionSigner storage record = _signers[msg.sender][signer];
+        record.spendLimit = spendLimit;
+        record.validUntil = expiry;
+        emit SignerAuthorized(msg.sender, signer, spendLimit, expiry);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function revokeSigner(address signer) external {
+        SessionSigner storage record = _signers[msg.sender][signer];
+        uint64 validUntil = record.validUntil;
+        if (validUntil == 0) revert EscrowSignerNotAuthorized(msg.sender, signer);
+        uint64 cutoff = uint64(block.timestamp) + _thawPeriod;
+        if (cutoff < validUntil) {
+            validUntil = cutoff;
+            record.validUntil = cutoff;
+        }
+        emit SignerRevoked(msg.sender, signer, validUntil);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid) {
+        bytes32 routeHash = VoucherLib.routeHash(voucher.route);
+        bytes32 channel = VoucherLib.channelId(voucher.buyer, voucher.modelId, voucher.sessionId, routeHash);
+        uint256 alreadyPaid = _channelPaid[channel];
+        if (voucher.amount <= alreadyPaid) revert EscrowVoucherNotIncreasing(channel, voucher.amount, alreadyPaid);
+        uint256 balance = _accounts[voucher.buyer].balance;
+        if (balance == 0) revert EscrowInsufficientBalance(voucher.buyer, voucher.amount - alreadyPaid, 0);
+        return _settle(voucher, signature, routeHash, channel, alreadyPaid, balance);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function redeemBatch(Voucher[] calldata vouchers, bytes[] calldata signatures) external returns (uint256 paid) {
+        if (vouchers.length != signatures.length) revert EscrowBatchLengthMismatch(vouchers.length, signatures.length);
+        for (uint256 i; i < vouchers.length; ++i) {
+            Voucher calldata voucher = vouchers[i];
+            bytes32 routeHash = VoucherLib.routeHash(voucher.route);
+            bytes32 channel = VoucherLib.channelId(voucher.buyer, voucher.modelId, voucher.sessionId, routeHash);
+            uint256 alreadyPaid = _channelPaid[channel];
+            if (voucher.amount <= alreadyPaid) continue;
+            uint256 balance = _accounts[voucher.buyer].balance;
+            if (balance == 0) continue;
+            paid += _settle(voucher, signatures[i], routeHash, channel, alreadyPaid, balance);
+        }
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function withdrawEarnings() external nonReentrant {
+        uint256 amount = _earnings[msg.sender];
+        if (amount == 0) revert EscrowNothingToWithdraw(msg.sender);
+        _earnings[msg.sender] = 0;
+        _totals.earnings -= uint128(amount);
+        emit EarningsWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function withdrawTreasury() external nonReentrant {
+        uint256 amount = _treasuryBalance;
+        if (amount == 0) revert EscrowNothingToWithdraw(_treasury);
+        _treasuryBalance = 0;
+        emit TreasuryWithdrawn(_treasury, amount);
+        _token.safeTransfer(_treasury, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function getAccount(address buyer) external view returns (Account memory) {
+        return _accounts[buyer];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function availableBalance(address buyer) external view returns (uint256) {
+        Account storage account = _accounts[buyer];
+        uint256 balance = account.balance;
+        uint256 thawing = account.thawing;
+        return thawing < balance ? balance - thawing : 0;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function getSigner(address buyer, address signer) external view returns (SessionSigner memory) {
+        return _signers[buyer][signer];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function channelId(address buyer, bytes32 modelId, bytes32 sessionId, address[] calldata route)
+        external
+        pure
+        returns (bytes32)
+    {
+        return VoucherLib.channelId(buyer, modelId, sessionId, VoucherLib.routeHash(route));
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function channelPaid(bytes32 channelId_) external view returns (uint256) {
+        return _channelPaid[channelId_];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function voucherDigest(Voucher calldata voucher) external view returns (bytes32) {
+        return _hashTypedDataV4(VoucherLib.structHash(voucher, VoucherLib.routeHash(voucher.route)));
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function earnings(address contributor) external view returns (uint256) {
+        return _earnings[contributor];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function treasuryBalance() external view returns (uint256) {
+        return _treasuryBalance;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function thawPeriod() external view returns (uint64) {
+        return _thawPeriod;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function totalDeposits() external view returns (uint256) {
+        return _totals.deposits;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function totalEarnings() external view returns (uint256) {
+        return _totals.earnings;
+    }
+
+    /// @notice The payment token.
+    function token() external view returns (IERC20) {
+        return _token;
+    }
+
+    /// @notice The EIP-712 domain separator vouchers are signed under.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    function _deposit(address buyer, uint256 amount) private {
+        if (buyer == address(0)) revert EscrowZeroAddress();
+        if (amount == 0) revert EscrowZeroAmount();
+        Account storage account = _accounts[buyer];
+        account.balance = (account.balance + amount).toUint128();
+        _totals.deposits = (_totals.deposits + amount).toUint128();
+        emit Deposited(buyer, msg.sender, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev Pays a checked channel increase: authorises the signer, debits the buyer, credits the route.
+    /// The caller has checked the voucher increases the channel and the buyer's balance is not zero.
+    function _settle(
+        Voucher calldata voucher,
+        bytes calldata signature,
+        bytes32 routeHash,
+        bytes32 channel,
+        uint256 alreadyPaid,
+        uint256 balance
+    ) private returns (uint256 pay) {
+        {
+            uint256 increase = voucher.amount - alreadyPaid;
+            pay = increase < balance ? increase : balance;
+        }
+        address signer = _authorize(
+            voucher.buyer, _hashTypedDataV4(VoucherLib.structHash(voucher, routeHash)), signature, pay
+        );
+
+        _channelPaid[channel] = alreadyPaid + pay;
+        _accounts[voucher.buyer].balance = uint128(balance - pay);
+        emit VoucherRedeemed(channel, voucher.buyer, voucher.modelId, voucher.sessionId, signer, voucher.amount, pay);
+        _distribute(voucher, channel, alreadyPaid == 0, pay);
+    }
+
+    /// @dev Splits `pay` between the route's contributors and the treasury; moves it from deposits to earnings.
+    function _distribute(Voucher calldata voucher, bytes32 channel, bool newChannel, uint256 pay) private {
+        IModelRegistry.RevenueSplit memory split = _models.getRevenueSplit(voucher.modelId);
+        // A channel that never paid is a new session: a deactivated model takes none. Open ones still settle.
+        if (newChannel && !split.active) revert EscrowModelInactive(voucher.modelId);
+        address[] memory contributors = _runners.routeContributors(voucher.modelId, voucher.route);
+
+        uint256 credited = _credit(channel, voucher.route, contributors, split.shareBps, pay);
+        Totals memory totals = _totals;
+        _totals = Totals({deposits: totals.deposits - uint128(pay), earnings: totals.earnings + uint128(credited)});
+        uint256 fee = pay - credited;
+        if (fee != 0) {
+            _treasuryBalance += fee;
+            emit FeeCredited(channel, fee);
+        }
+    }
+
+    /// @dev Credits each route hop's contributor its shard's share of `pay`; returns the sum credited.
+    function _credit(
+        bytes32 channel,
+        address[] calldata route,
+        address[] memory contributors,
+        uint16[] memory shareBps,
+        uint256 pay
+    ) private returns (uint256 credited) {
+        for (uint256 i; i < contributors.length; ++i) {
+            uint256 share = RevenueLib.shareOf(pay, shareBps[i]);
+            if (share == 0) continue;
+            _earnings[contributors[i]] += share;
+            credited += share;
+            emit EarningsCredited(contributors[i], route[i], channel, share);
+        }
+    }
+
+    /// @dev Returns who signed `digest` for `buyer`: the buyer itself (an EOA, or a contract wallet by ERC-1271)
+    /// or one of its session signers, whose expiry and spend limit are enforced and whose spending grows by `pay`.
+    function _authorize(address buyer, bytes32 digest, bytes calldata signature, uint256 pay)
+        private
+        returns (address signer)
+    {
+        (signer,,) = ECDSA.tryRecover(digest, signature);
+        if (signer == buyer && signer != address(0)) return signer;
+
+        SessionSigner storage record = _signers[buyer][signer];
+        uint64 validUntil = record.validUntil;
+        if (signer == address(0) || validUntil == 0) {
+            if (buyer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(buyer, digest, signature)) {
+                return buyer;
+            }
+            revert EscrowSignerNotAuthorized(buyer, signer);
+        }
+        if (block.timestamp > validUntil) revert EscrowSignerExpired(buyer, signer, validUntil);
+        uint256 wouldSpend = record.spent + pay;
+        uint256 limit = record.spendLimit;
+        if (wouldSpend > limit) revert EscrowSignerLimitExceeded(buyer, signer, limit, wouldSpend);
+        record.spent = uint128(wouldSpend);
+    }
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IQuoteVerifier} from "./interfaces/IQuoteVerifier.sol";
+import {IRunnerRegistry} from "./interfaces/IRunnerRegistry.sol";
+import {IStaking} from "./interfaces/IStaking.sol";
+import {AttestationLib} from "./libraries/AttestationLib.sol";
+
+/// @title RunnerRegistry
+/// @notice Runners: one attested TEE instance per shard of a model, registered by a contributor with the runner
+/// key's consent and backed by locked stake. Lists are append-only and paginated; nothing loops over all runners.
+contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
+    /// @notice Role allowed to deactivate any runner.
+    bytes32 public constant RUNNER_ADMIN_ROLE = keccak256("RUNNER_ADMIN_ROLE");
+
+    IModelRegistry private immutable _models;
+    IStaking private immutable _staking;
+
+    IQuoteVerifier private _quoteVerifier;
+    mapping(address runner => Runner) private _runners;
+    mapping(address runner => uint256) private _nonces;
+    mapping(bytes32 modelId => mapping(uint16 shardIndex => address[])) private _shardRunners;
+    mapping(address contributor => address[]) private _contributorRunners;
+    mapping(bytes32 modelId => mapping(address contributor => uint256)) private _activeRunnerCount;
+    /// @dev keccak256(modelId, shardIndex, runner) => contributor | shardCount << 160, set the first time a runner
+    /// is registered for that shard and never cleared: one read per route hop proves the hop and names the payee.
+    mapping(bytes32 membership => uint256) private _memberships;
+
+    /// @param models_ the model registry
+    /// @param staking_ the staking contract; this registry needs its LOCKER_ROLE
+    /// @param admin holder of DEFAULT_ADMIN_ROLE
+    constructor(IModelRegistry models_, IStaking staking_, address admin) EIP712("TeeTee RunnerRegistry", "1") {
+        _models = models_;
+        _staking = staking_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function registerRunner(Registration calldata registration, bytes calldata quote, bytes calldata consent)
+        external
+    {
+        address runner = registration.runner;
+        if (block.timestamp > registration.deadline) revert RunnerConsentExpired(registration.deadline);
+        Runner storage stored = _runners[runner];
+        if (stored.active) revert RunnerAlreadyActive(runner);
+        address previous = stored.contributor;
+        if (previous != address(0) && previous != msg.sender) revert RunnerContributorMismatch(runner, previous);
+
+        IModelRegistry.Model memory model = _checkModel(registration);
+        if (AttestationLib.publicKeyAddress(registration.publicKey) != runner) revert RunnerPublicKeyMismatch(runner);
+        _consumeConsent(runner, _registrationDigest(registration, msg.sender, _nonces[runner]), consent);
+        if (address(_quoteVerifier) != address(0)) {
+            _checkQuote(
+                registration.modelId,
+                registration.shardIndex,
+                runner,
+                registration.quoteHash,
+                registration.composeHash,
+                quote
+            );
+        }
+
+        _storeRunner(registration, model.minStake, previous == address(0));
+        _trackMembership(registration.modelId, registration.shardIndex, runner, model.shardCount);
+        _emitRegistered(registration);
+        if (model.minStake != 0) _staking.lockStake(msg.sender, model.minStake);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function refreshAttestation(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        uint256 deadline,
+        bytes calldata quote,
+        bytes calldata consent
+    ) external {
+        if (block.timestamp > deadline) revert RunnerConsentExpired(deadline);
+        Runner storage stored = _runners[runner];
+        if (!stored.active) revert RunnerNotActive(runner);
+        bytes32 modelId = stored.modelId;
+        if (!_models.isComposeHashAllowed(modelId, composeHash)) {
+            revert RunnerComposeHashNotAllowed(modelId, composeHash);
+        }
+        _consumeRefreshConsent(runner, quoteHash, composeHash, deadline, consent);
+        if (address(_quoteVerifier) != address(0)) {
+            _checkQuote(modelId, stored.shardIndex, runner, quoteHash, composeHash, quote);
+        }
+        uint64 attestedAt = uint64(block.timestamp);
+        stored.quoteHash = quoteHash;
+        stored.composeHash = composeHash;
+        stored.attestedAt = attestedAt;
+        emit RunnerAttestationRefreshed(runner, quoteHash, composeHash, attestedAt);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function setEndpoint(address runner, string calldata endpoint) external {
+        Runner storage stored = _runners[runner];
+        address contributor = stored.contributor;
+        if (contributor == address(0)) revert RunnerNotFound(runner);
+        if (contributor != msg.sender) revert RunnerNotAuthorized(runner, msg.sender);
+        stored.endpoint = endpoint;
+        emit RunnerEndpointSet(runner, endpoint);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function deactivateRunner(address runner) external {
+        Runner storage stored = _runners[runner];
+        address contributor = stored.contributor;
+        if (contributor == address(0)) revert RunnerNotFound(runner);
+        if (!stored.active) revert RunnerNotActive(runner);
+        if (contributor != msg.sender && !hasRole(RUNNER_ADMIN_ROLE, msg.sender)) {
+            revert RunnerNotAuthorized(runner, msg.sender);
+        }
+        uint128 lockedStake = stored.lockedStake;
+        stored.active = false;
+        stored.lockedStake = 0;
+        --_activeRunnerCount[stored.modelId][contributor];
+        uint256 released = lockedStake == 0 ? 0 : _staking.unlockStake(contributor, lockedStake);
+        emit RunnerDeactivated(runner, msg.sender, released);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function setQuoteVerifier(address verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _quoteVerifier = IQuoteVerifier(verifier);
+        emit QuoteVerifierSet(verifier);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function quoteVerifier() external view returns (address) {
+        return address(_quoteVerifier);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function runnerNonce(address runner) external view returns (uint256) {
+        return _nonces[runner];
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function getRunner(address runner) external view returns (Runner memory) {
+        Runner memory info = _runners[runner];
+        if (info.contributor == address(0)) revert RunnerNotFound(runner);
+        return info;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function getRunners(bytes32 modelId, uint16 shardIndex, uint256 offset, uint256 limit)
+        external
+        view
+        returns (RunnerView[] memory runners, uint256 total)
+    {
+        return _page(_shardRunners[modelId][shardIndex], offset, limit);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function getContributorRunners(address contributor, uint256 offset, uint256 limit)
+        external
+        view
+        returns (RunnerView[] memory runners, uint256 total)
+    {
+        return _page(_contributorRunners[contributor], offset, limit);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function isActiveContributor(bytes32 modelId, address account) external view returns (bool) {
+        return _activeRunnerCount[modelId][account] != 0;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function routeContributors(bytes32 modelId, address[] calldata route)
+        external
+        view
+        returns (address[] memory contributors)
+    {
+        uint256 length = route.length;
+        if (length == 0) revert RunnerRouteInvalid(0, address(0));
+        contributors = new address[](length);
+        for (uint256 i; i < length; ++i) {
+            uint256 entry = _memberships[_membershipKey(modelId, uint16(i), route[i])];
+            if (entry == 0) revert RunnerRouteInvalid(i, route[i]);
+            if (i == 0 && (entry >> 160) != length) revert RunnerRouteLengthMismatch(entry >> 160, length);
+            contributors[i] = address(uint160(entry));
+        }
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function registrationDigest(Registration calldata registration, address contributor, uint256 nonce)
+        external
+        view
+        returns (bytes32)
+    {
+        return _registrationDigest(registration, contributor, nonce);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function refreshDigest(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _refreshDigest(runner, quoteHash, composeHash, nonce, deadline);
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function reportDataCommitment(bytes32 modelId, uint16 shardIndex, address runner) external view returns (bytes32) {
+        return _commitment(modelId, shardIndex, runner);
+    }
+
+    /// @notice The EIP-712 domain separator of this registry.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @dev Reads the model once and checks it takes this registration: active, shard in range, compose hash allowed.
+    function _checkModel(Registration calldata registration) private view returns (IModelRegistry.Model memory model) {
+        bytes32 modelId = registration.modelId;
+        model = _models.getModel(modelId);
+        if (!model.active) revert RunnerModelInactive(modelId);
+        if (registration.shardIndex >= model.shardCount) revert RunnerInvalidShard(modelId, registration.shardIndex);
+        if (!_models.isComposeHashAllowed(modelId, registration.composeHash)) {
+            revert RunnerComposeHashNotAllowed(modelId, registration.composeHash);
+        }
+    }
+
+    /// @dev Checks the runner key signed `digest` and consumes the runner's nonce.
+    function _consumeRefreshConsent(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        uint256 deadline,
+        bytes calldata consent
+    ) private {
+        _consumeConsent(runner, _refreshDigest(runner, quoteHash, composeHash, _nonces[runner], deadline), consent);
+    }
+
+    function _consumeConsent(address runner, bytes32 digest, bytes calldata consent) private {
+        (address signer,,) = ECDSA.tryRecover(digest, consent);
+        if (signer != runner || signer == address(0)) revert RunnerInvalidConsent(runner, signer);
+        ++_nonces[runner];
+    }
+
+    /// @dev With an on-chain verifier set: the quote is the one hashed, verifies, carries this runner's
+    /// commitment and measured the submitted compose hash.
+    function _checkQuote(
+        bytes32 modelId,
+        uint16 shardIndex,
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        bytes calldata quote
+    ) private {
+        bytes32 actualHash = keccak256(quote);
+        if (actualHash != quoteHash) revert RunnerQuoteHashMismatch(quoteHash, actualHash);
+        (bytes memory reportData, bytes32 measured) = _quoteVerifier.verifyQuote(quote);
+        bytes32 expected = _commitment(modelId, shardIndex, runner);
+        bytes32 head = AttestationLib.reportDataHead(reportData);
+        if (head != expected) revert RunnerReportDataMismatch(expected, head);
+        if (measured != composeHash) revert RunnerComposeHashMismatch(composeHash, measured);
+    }
+
+    function _storeRunner(Registration calldata registration, uint128 lockedStake, bool firstTime) private {
+        address runner = registration.runner;
+        uint64 nowTs = uint64(block.timestamp);
+        _runners[runner] = Runner({
+            contributor: msg.sender,
+            shardIndex: registration.shardIndex,
+            active: true,
+            attestedAt: nowTs,
+            modelId: registration.modelId,
+            quoteHash: registration.quoteHash,
+            composeHash: registration.composeHash,
+            lockedStake: lockedStake,
+            registeredAt: nowTs,
+            endpoint: registration.endpoint,
+            publicKey: registration.publicKey
+        });
+        if (firstTime) _contributorRunners[msg.sender].push(runner);
+        ++_activeRunnerCount[registration.modelId][msg.sender];
+    }
+
+    /// @dev Records the first registration of `runner` for (model, shard): the shard's list and the route entry.
+    function _trackMembership(bytes32 modelId, uint16 shardIndex, address runner, uint8 shardCount) private {
+        bytes32 key = _membershipKey(modelId, shardIndex, runner);
+        if (_memberships[key] != 0) return;
+        _memberships[key] = uint256(uint160(msg.sender)) | (uint256(shardCount) << 160);
+        _shardRunners[modelId][shardIndex].push(runner);
+    }
+
+    function _emitRegistered(Registration calldata registration) private {
+        emit RunnerRegistered(
+            registration.runner,
+            msg.sender,
+            registration.modelId,
+            registration.shardIndex,
+            registration.endpoint,
+            registration.quoteHash,
+            registration.composeHash
+        );
+    }
+
+    function _page(address[] storage list, uint256 offset, uint256 limit)
+        private
+        view
+        returns (RunnerView[] memory runners, uint256 total)
+    {
+        total = list.length;
+        if (offset >= total) return (new RunnerView[](0), total);
+        uint256 end = total - offset < limit ? total : offset + limit;
+        runners = new RunnerView[](end - offset);
+        for (uint256 i; i < runners.length; ++i) {
+            address runner = list[offset + i];
+            runners[i] = RunnerView({runner: runner, info: _runners[runner]});
+        }
+    }
+
+    function _registrationDigest(Registration calldata registration, address contributor, uint256 nonce)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(AttestationLib.registrationHash(registration, contributor, nonce));
+    }
+
+    function _refreshDigest(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(AttestationLib.refreshHash(runner, quoteHash, composeHash, nonce, deadline));
+    }
+
+    function _commitment(bytes32 modelId, uint16 shardIndex, address runner) private view returns (bytes32) {
+        bytes32 weightsHash = _models.getShard(modelId, shardIndex).weightsHash;
+        return AttestationLib.commitment(block.chainid, address(this), modelId, shardIndex, runner, weightsHash);
+    }
+
+    function _membershipKey(bytes32 modelId, uint16 shardIndex, address runner) private pure returns (bytes32) {
+        return keccak256(abi.encode(modelId, shardIndex, runner));
+    }
+}

@@ -1,0 +1,47 @@
+import type { AddressInfo } from "node:net";
+import { createDevTeeApp } from "./createDevTeeApp.js";
+import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
+import { MeasurementLog } from "./measurementLog.js";
+
+/** A running dev-tee: point `DSTACK_SIMULATOR_ENDPOINT` (or `new DstackClient(url)`) at `url`. */
+export type DevTee = {
+  url: string;
+  port: number;
+  identity: DevTeeIdentity;
+  /** Compressed public key verifiers must list in `devQuoteSigners` (unless it is the default key). */
+  signerPublicKey: DevTeeIdentity["signerPublicKey"];
+  close: () => Promise<void>;
+};
+
+/**
+ * Starts a development dstack endpoint on 127.0.0.1 (never another interface: its quotes and
+ * keys are for local use only). Port 0, the default, picks a free port.
+ *
+ * @example
+ * const tee = await createDevTee({ composeHash: "0x…" });
+ * const client = new DstackClient(tee.url);
+ * const quote = await client.getQuote(reportData);
+ * await tee.close();
+ */
+export async function createDevTee(options: DevTeeOptions = {}): Promise<DevTee> {
+  const identity = createDevTeeIdentity(options);
+  const app = createDevTeeApp(identity, MeasurementLog.boot(identity));
+  const server = app.listen(options.port ?? 0, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    identity,
+    signerPublicKey: identity.signerPublicKey,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets of clients (Node's global agent keeps them) would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Decode throughput and peak memory of the unsharded bench model vs 2 and 4 shards chained in one process.
+ *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3]
+ * Each configuration runs in its own child process (so peak RSS is its own), rounds interleave the
+ * configurations (so machine drift hits all alike). Results: bench-results/inference.json and a table.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { balancedBoundaries } from "../src/balancedBoundaries.js";
+import { generate } from "../src/generate.js";
+import { makeTestModel } from "../src/makeTestModel.js";
+import { loadManifest } from "../src/manifest.js";
+import { loadModelConfig } from "../src/modelConfig.js";
+import { ShardSession } from "../src/ShardSession.js";
+import { shardModel } from "../src/shardModel.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const modelsDir = resolve(here, "../.models");
+const benchModel = join(modelsDir, "bench");
+const resultsFile = resolve(here, "../../../bench-results/inference.json");
+const SHARD_COUNTS = [1, 2, 4];
+const NEW_TOKENS = 128;
+const PROMPT = Array.from({ length: 16 }, (_, i) => 10 + i * 7);
+
+/** Llama-shaped, ~67M parameters: big enough that matmuls, not per-call overhead, dominate a decode step. */
+const BENCH_SHAPE = {
+  architecture: "LlamaForCausalLM",
+  seed: 2024,
+  hiddenSize: 512,
+  intermediateSize: 1536,
+  numLayers: 16,
+  numHeads: 8,
+  numKvHeads: 4,
+  vocabSize: 16384,
+  maxPositions: 512,
+  tieWordEmbeddings: false,
+} as const;
+
+type WorkerResult = { tokensPerSecond: number[]; maxRssBytes: number; tokens: number[]; kvBytesPerToken: number };
+
+const { values } = parseArgs({
+  options: {
+    worker: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    runs: { type: "string", default: "3" },
+  },
+});
+
+if (values.worker) {
+  process.stdout.write(JSON.stringify(await worker(values.worker, Number(values.runs))));
+} else {
+  await main(Number(values.rounds), Number(values.runs));
+}
+
+/** Loads one shard chain, warms up, then times `runs` greedy generations of 128 tokens. */
+async function worker(dir: string, runs: number): Promise<WorkerResult> {
+  const manifest = await loadManifest(dir);
+  const shards = await Promise.all(
+    manifest.shards.map((_, shardIndex) => ShardSession.create({ dir, shardIndex, manifest, verify: false })),
+  );
+  await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
+  const tokensPerSecond: number[] = [];
+  let tokens: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const times: number[] = [];
+    const out = await generate({
+      shards,
+      promptIds: PROMPT,
+      maxTokens: NEW_TOKENS,
+      onToken: () => times.push(performance.now()),
+    });
+    tokens = out.tokens;
+    // Decode rate only: the first token comes from prefill, each later one from one decode step.
+    tokensPerSecond.push(((times.length - 1) * 1000) / (times.at(-1)! - times[0]!));
+  }
+  const kvBytesPerToken = shards.reduce((n, s) => n + s.kvBytesPerToken, 0);
+  return { tokensPerSecond, maxRssBytes: process.resourceUsage().maxRSS * 1024, tokens, kvBytesPerToken };
+}
+
+async function main(rounds: number, runs: number): Promise<void> {
+  if (!existsSync(join(benchModel, "config.json"))) {
+    console.log(`generating the bench model in ${benchModel} ...`);
+    makeTestModel({ dir: benchModel, ...BENCH_SHAPE });
+  }
+  const config = loadModelConfig(benchModel);
+  const dirs = new Map<number, string>();
+  for (const count of SHARD_COUNTS) {
+    const dir = join(modelsDir, `bench-shards-${count}`);
+    if (!existsSync(join(dir, "manifest.json"))) {
+      await shardModel({ modelDir: benchModel, outDir: dir, boundaries: balancedBoundaries(config, count) });
+    }
+    dirs.set(count, dir);
+  }
+  const results = new Map<number, WorkerResult[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const count of SHARD_COUNTS) {
+      const output = execFileSync(
+        process.execPath,
+        ["--import", "tsx", fileURLToPath(import.meta.url), "--worker", dirs.get(count)!, "--runs", String(runs)],
+        { encoding: "utf8", maxBuffer: 1 << 24 },
+      );
+      results.set(count, [...(results.get(count) ?? []), JSON.parse(output) as WorkerResult]);
+      console.log(`round ${round + 1}/${rounds}: ${count} shard(s) done`);
+    }
+  }
+  await report(config, dirs, results);
+}
+
+async function report(
+  config: ReturnType<typeof loadModelConfig>,
+  dirs: Map<number, string>,
+  results: Map<number, WorkerResult[]>,
+): Promise<void> {
+  const baseline = median(results.get(1)!.flatMap((r) => r.tokensPerSecond));
+  const referenceTokens = results.get(1)![0]!.tokens;
+  const rows = [];
+  for (const count of SHARD_COUNTS) {
+    const manifest = await loadManifest(dirs.get(count)!);
+    const rates = results.get(count)!.flatMap((r) => r.tokensPerSecond);
+    const weights = manifest.shards.map((s) => s.files.reduce((n, f) => n + f.bytes, 0));
+    const total = weights.reduce((a, b) => a + b, 0);
+    rows.push({
+      shards: count,
+      layerRanges: manifest.shards.map((s) => [s.layerStart, s.layerEnd]),
+      decodeTokensPerSecond: {
+        median: round(median(rates)),
+        min: round(Math.min(...rates)),
+        max: round(Math.max(...rates)),
+        samples: rates.map(round),
+      },
+      relativeToUnsharded: round(median(rates) / baseline, 4),
+      peakRssMiB: round(Math.max(...results.get(count)!.map((r) => r.maxRssBytes)) / 2 ** 20, 1),
+      shardWeightBytes: weights,
+      shardWeightFractions: weights.map((w) => round(w / total, 3)),
+      kvCacheBytesPerToken: results.get(count)![0]!.kvBytesPerToken,
+      sameGreedyTokensAsUnsharded: results.get(count)!.every((r) => r.tokens.join() === referenceTokens.join()),
+    });
+  }
+  const parameters = paramCount(config);
+  const out = {
+    date: new Date().toISOString(),
+    machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+    model: { ...BENCH_SHAPE, parameters },
+    newTokens: NEW_TOKENS,
+    promptTokens: PROMPT.length,
+    rows,
+  };
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nbench model: ${(parameters / 1e6).toFixed(1)}M parameters, greedy, ${NEW_TOKENS} new tokens`);
+  console.table(
+    rows.map((r) => ({
+      shards: r.shards,
+      "decode tok/s (median)": r.decodeTokensPerSecond.median,
+      "min–max": `${r.decodeTokensPerSecond.min}–${r.decodeTokensPerSecond.max}`,
+      "vs unsharded": r.relativeToUnsharded,
+      "peak RSS MiB": r.peakRssMiB,
+      "weight fraction per shard": r.shardWeightFractions.join(" / "),
+      "KV bytes/token": r.kvCacheBytesPerToken,
+      "same tokens": r.sameGreedyTokensAsUnsharded,
+    })),
+  );
+  console.log(`written to ${resultsFile}`);
+}
+
+function paramCount(config: ReturnType<typeof loadModelConfig>): number {
+  const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim, vocabSize: v, numLayers } = config;
+  const layer = 2 * h + 2 * h * numHeads * headDim + 2 * h * numKvHeads * headDim + 3 * h * i;
+  return numLayers * layer + h + v * h * (config.tieWordEmbeddings ? 1 : 2);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function round(value: number, digits = 1): number {
+  return Number(value.toFixed(digits));
+}

@@ -1,0 +1,245 @@
+import type onnxProto from "onnx-proto";
+import type { ModelConfig } from "./modelConfig.js";
+import { globalWeights, layerWeights, type WeightSpec } from "./modelWeights.js";
+import { BOOL, FLOAT, GraphBuilder, INT64 } from "./onnxGraph.js";
+import { ropeInverseFrequencies } from "./rope.js";
+
+/** Graph input and output names, shared by the builder and `ShardSession`. */
+export const TENSOR_NAMES = {
+  inputIds: "input_ids",
+  hiddenIn: "hidden_states",
+  positionIds: "position_ids",
+  attentionMask: "attention_mask",
+  logitsIndices: "logits_indices",
+  hiddenOut: "hidden_states_out",
+  logits: "logits",
+  pastKey: (layer: number) => `past_key_values.${layer}.key`,
+  pastValue: (layer: number) => `past_key_values.${layer}.value`,
+  presentKey: (layer: number) => `present.${layer}.key`,
+  presentValue: (layer: number) => `present.${layer}.value`,
+} as const;
+
+export type ShardGraphParams = {
+  config: ModelConfig;
+  /** First layer (inclusive) and end layer (exclusive) of the shard. */
+  layerStart: number;
+  layerEnd: number;
+};
+
+export type ShardGraph = {
+  model: onnxProto.onnx.ModelProto;
+  /** The weights the graph reads from external data, each paired with the initializer to point at its bytes. */
+  externalWeights: { spec: WeightSpec; tensor: onnxProto.onnx.ITensorProto }[];
+};
+
+/**
+ * Builds the ONNX graph of one shard: decoder layers `[layerStart, layerEnd)`, plus the token embedding when the
+ * shard starts at layer 0 and the final norm and LM head when it ends at the last layer.
+ *
+ * Inputs: `input_ids` [batch, seq] (first shard) or `hidden_states` [batch, seq, hidden]; `position_ids`
+ * [batch, seq]; `attention_mask` [batch, past + seq] (1 attends, 0 is padding); per layer `past_key_values.L.key`
+ * and `.value` [batch, kv_heads, past, head_dim]; on the last shard `logits_indices` [n], which of the `seq`
+ * positions to return logits for. Outputs: `present.L.key`/`.value` [batch, kv_heads, past + seq, head_dim], and
+ * `hidden_states_out` [batch, seq, hidden] or, on the last shard, `logits` [batch, n, vocab].
+ */
+export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphParams): ShardGraph {
+  const g = new GraphBuilder();
+  const externalWeights: ShardGraph["externalWeights"] = [];
+  const weight = (spec: WeightSpec): string => {
+    const existing = externalWeights.find((w) => w.spec.name === spec.name);
+    if (!existing) externalWeights.push({ spec, tensor: g.externalFloat(spec.name, spec.shape) });
+    return spec.name;
+  };
+  const first = layerStart === 0;
+  const last = layerEnd === config.numLayers;
+  const { hiddenSize: h, numKvHeads, headDim } = config;
+  const n = TENSOR_NAMES;
+
+  const positionIds = g.input(n.positionIds, INT64, ["batch", "seq"]);
+  const attentionMask = g.input(n.attentionMask, INT64, ["batch", "total"]);
+  const batchSeq = g.op("Shape", [positionIds]);
+
+  let hidden: string;
+  if (first) {
+    const ids = g.input(n.inputIds, INT64, ["batch", "seq"]);
+    hidden = g.op("Gather", [weight(globalWeights(config).embed), ids], { axis: 0 });
+  } else {
+    hidden = g.input(n.hiddenIn, FLOAT, ["batch", "seq", h]);
+  }
+  // The residual stream stays 2-D ([batch·seq, hidden]) so every projection is one Gemm on the HF [out, in] layout.
+  let x = g.op("Reshape", [hidden, g.int64([-1, h])]);
+
+  const context: LayerContext = {
+    g,
+    config,
+    weight,
+    batchSeq,
+    rope: ropeTables(g, config, positionIds),
+    maskBias: attentionBias(g, config, positionIds, attentionMask),
+  };
+  for (let layer = layerStart; layer < layerEnd; layer++) {
+    const pastKey = g.input(n.pastKey(layer), FLOAT, ["batch", numKvHeads, "past", headDim]);
+    const pastValue = g.input(n.pastValue(layer), FLOAT, ["batch", numKvHeads, "past", headDim]);
+    x = decoderLayer(context, layer, x, pastKey, pastValue);
+    g.output(n.presentKey(layer), FLOAT, ["batch", numKvHeads, "total", headDim]);
+    g.output(n.presentValue(layer), FLOAT, ["batch", numKvHeads, "total", headDim]);
+  }
+
+  const hidden3d = g.op("Reshape", [x, g.op("Concat", [batchSeq, g.int64([h])], { axis: 0 })]);
+  if (last) {
+    lmHead(context, hidden3d);
+  } else {
+    g.op("Identity", [hidden3d], {}, n.hiddenOut);
+    g.output(n.hiddenOut, FLOAT, ["batch", "seq", h]);
+  }
+  const doc = `${config.architecture} layers [${layerStart}, ${layerEnd}) of ${config.numLayers}`;
+  return { model: g.build(`shard_${layerStart}_${layerEnd}`, doc), externalWeights };
+}
+
+type LayerContext = {
+  g: GraphBuilder;
+  config: ModelConfig;
+  weight: (spec: WeightSpec) => string;
+  /** Shape of `position_ids`: [batch, seq]. */
+  batchSeq: string;
+  rope: { cos: string; sin: string };
+  maskBias: string;
+};
+
+/** cos/sin tables [batch, seq, 1, head_dim] from the explicit positions, so any position order or offset works. */
+function ropeTables(g: GraphBuilder, config: ModelConfig, positionIds: string) {
+  const half = config.headDim / 2;
+  const invFreq = g.floatTensor("rope_inv_freq", ropeInverseFrequencies(config), [half]);
+  const positions = g.op("Unsqueeze", [g.op("Cast", [positionIds], { to: FLOAT }), g.int64([-1])]);
+  const freqs = g.op("Mul", [positions, invFreq]);
+  const angles = g.op("Unsqueeze", [g.op("Concat", [freqs, freqs], { axis: -1 }), g.int64([2])]);
+  return { cos: g.op("Cos", [angles]), sin: g.op("Sin", [angles]) };
+}
+
+/**
+ * Additive attention bias [batch, 1, heads_per_kv · seq, total]: 0 where a query may attend (key index at most
+ * the query's index in the whole sequence, and the mask is 1), the lowest float elsewhere, as Transformers does.
+ * Rows repeat per query head of a KV group because attention runs on [batch, kv_heads, group · seq, ·].
+ */
+function attentionBias(g: GraphBuilder, config: ModelConfig, positionIds: string, attentionMask: string) {
+  const scalar = (v: string) => g.op("Squeeze", [v, g.int64([0])]);
+  const total = g.op("Shape", [attentionMask], { start: 1 });
+  const seq = g.op("Shape", [positionIds], { start: 1 });
+  const past = g.op("Sub", [total, seq]);
+  const one = g.int64([1], []);
+  const keyIndex = g.op("Unsqueeze", [g.op("Range", [g.int64([0], []), scalar(total), one]), g.int64([0])]);
+  const queryIndex = g.op("Unsqueeze", [g.op("Range", [scalar(past), scalar(total), one]), g.int64([1])]);
+  const causal = g.op("LessOrEqual", [keyIndex, queryIndex]);
+  const padding = g.op("Unsqueeze", [g.op("Cast", [attentionMask], { to: BOOL }), g.int64([1, 2])]);
+  const allowed = g.op("And", [causal, padding]);
+  const bias = g.op("Where", [allowed, g.float([0], []), g.float([-3.4028234663852886e38], [])]);
+  const group = config.numHeads / config.numKvHeads;
+  return group === 1 ? bias : g.op("Tile", [bias, g.int64([1, 1, group, 1])]);
+}
+
+function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  const variance = g.op("ReduceMean", [g.op("Pow", [x, g.float([2], [])])], { axes: [-1], keepdims: 1 });
+  const scale = g.op("Sqrt", [g.op("Add", [variance, g.float([eps], [])])]);
+  return g.op("Mul", [g.op("Div", [x, scale]), weight]);
+}
+
+function linear(c: LayerContext, x: string, w: WeightSpec, bias: WeightSpec | undefined): string {
+  const inputs = [x, c.weight(w)];
+  if (bias) inputs.push(c.weight(bias));
+  return c.g.op("Gemm", inputs, { transB: 1 });
+}
+
+/** q·cos + rotate_half(q)·sin on [batch, seq, heads, head_dim], rotate_half(q) = [-q₂, q₁]. */
+function applyRope(c: LayerContext, x: string): string {
+  const { g } = c;
+  const half = c.config.headDim / 2;
+  const axis = g.int64([-1]);
+  const x1 = g.op("Slice", [x, g.int64([0]), g.int64([half]), axis]);
+  const x2 = g.op("Slice", [x, g.int64([half]), g.int64([c.config.headDim]), axis]);
+  const rotated = g.op("Concat", [g.op("Neg", [x2]), x1], { axis: -1 });
+  return g.op("Add", [g.op("Mul", [x, c.rope.cos]), g.op("Mul", [rotated, c.rope.sin])]);
+}
+
+function decoderLayer(c: LayerContext, layer: number, x: string, pastKey: string, pastValue: string): string {
+  const { g, config } = c;
+  const w = layerWeights(config, layer);
+  const normed = rmsNorm(g, x, c.weight(w.inputNorm), config.rmsNormEps);
+  const attention = selfAttention(c, layer, normed, pastKey, pastValue);
+  const afterAttention = g.op("Add", [x, linear(c, attention, w.o, w.oBias)]);
+  const normed2 = rmsNorm(g, afterAttention, c.weight(w.postNorm), config.rmsNormEps);
+  const gate = linear(c, normed2, w.gate, w.gateBias);
+  const activated = g.op("Mul", [
+    g.op("Mul", [gate, g.op("Sigmoid", [gate])]),
+    linear(c, normed2, w.up, w.upBias),
+  ]);
+  return g.op("Add", [afterAttention, linear(c, activated, w.down, w.downBias)]);
+}
+
+/**
+ * Grouped-query attention without repeating K/V: queries are laid out [batch, kv_heads, group · seq, head_dim]
+ * so each KV head multiplies all the query heads that share it, and the cache is never copied per query head.
+ */
+function selfAttention(
+  c: LayerContext,
+  layer: number,
+  x: string,
+  pastKey: string,
+  pastValue: string,
+): string {
+  const { g, config } = c;
+  const { numHeads, numKvHeads, headDim } = config;
+  const group = numHeads / numKvHeads;
+  const w = layerWeights(config, layer);
+  const heads = (count: number) => g.op("Concat", [c.batchSeq, g.int64([count, headDim])], { axis: 0 });
+  const q = applyRope(c, g.op("Reshape", [linear(c, x, w.q, w.qBias), heads(numHeads)]));
+  const k = applyRope(c, g.op("Reshape", [linear(c, x, w.k, w.kBias), heads(numKvHeads)]));
+  const v = g.op("Reshape", [linear(c, x, w.v, w.vBias), heads(numKvHeads)]);
+  const presentKey = g.op(
+    "Concat",
+    [pastKey, g.op("Transpose", [k], { perm: [0, 2, 1, 3] })],
+    { axis: 2 },
+    TENSOR_NAMES.presentKey(layer),
+  );
+  const presentValue = g.op(
+    "Concat",
+    [pastValue, g.op("Transpose", [v], { perm: [0, 2, 1, 3] })],
+    { axis: 2 },
+    TENSOR_NAMES.presentValue(layer),
+  );
+
+  const grouped = g.op("Reshape", [
+    q,
+    g.op("Concat", [c.batchSeq, g.int64([numKvHeads, group, headDim])], { axis: 0 }),
+  ]);
+  const queries = g.op("Reshape", [
+    g.op("Transpose", [grouped], { perm: [0, 2, 3, 1, 4] }),
+    g.int64([0, numKvHeads, -1, headDim]),
+  ]);
+  const scores = g.op("MatMul", [queries, g.op("Transpose", [presentKey], { perm: [0, 1, 3, 2] })]);
+  const scaled = g.op("Add", [g.op("Mul", [scores, g.float([1 / Math.sqrt(headDim)], [])]), c.maskBias]);
+  const context = g.op("MatMul", [g.op("Softmax", [scaled], { axis: -1 }), presentValue]);
+  const split = g.op("Reshape", [context, g.int64([0, numKvHeads, group, -1, headDim])]);
+  return g.op("Reshape", [
+    g.op("Transpose", [split], { perm: [0, 3, 1, 2, 4] }),
+    g.int64([-1, numHeads * headDim]),
+  ]);
+}
+
+/** Final norm and LM head on the requested positions only, so decode steps never compute unused logits. */
+function lmHead(c: LayerContext, hidden3d: string): void {
+  const { g, config } = c;
+  const globals = globalWeights(config);
+  const indices = g.input(TENSOR_NAMES.logitsIndices, INT64, ["n"]);
+  const selected = g.op("Reshape", [
+    g.op("Gather", [hidden3d, indices], { axis: 1 }),
+    g.int64([-1, config.hiddenSize]),
+  ]);
+  const normed = rmsNorm(g, selected, c.weight(globals.finalNorm), config.rmsNormEps);
+  const logits2d = g.op("Gemm", [normed, c.weight(globals.lmHead)], { transB: 1 });
+  const batchOnly = g.op("Slice", [c.batchSeq, g.int64([0]), g.int64([1])]);
+  const shape = g.op("Concat", [batchOnly, g.op("Shape", [indices]), g.int64([config.vocabSize])], {
+    axis: 0,
+  });
+  g.op("Reshape", [logits2d, shape], {}, TENSOR_NAMES.logits);
+  g.output(TENSOR_NAMES.logits, FLOAT, ["batch", "n", config.vocabSize]);
+}

@@ -1,0 +1,214 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { ManifestError } from "./errors.js";
+import { SUPPORTED_ARCHITECTURES } from "./modelConfig.js";
+
+export const MANIFEST_FILE = "manifest.json";
+export const MANIFEST_FORMAT = "teetee-shards/1";
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/);
+/** Paths are plain file names inside the shard folder, so a manifest can never point elsewhere. */
+const fileEntry = z.object({
+  path: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  bytes: z.number().int().min(0),
+  sha256: hex64,
+});
+
+const ropeScaling = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("none") }),
+  z.object({ type: z.literal("linear"), factor: z.number() }),
+  z.object({
+    type: z.literal("llama3"),
+    factor: z.number(),
+    lowFreqFactor: z.number(),
+    highFreqFactor: z.number(),
+    originalMaxPositions: z.number(),
+  }),
+]);
+
+const configSummary = z.object({
+  architecture: z.enum(SUPPORTED_ARCHITECTURES),
+  hiddenSize: z.number().int().positive(),
+  intermediateSize: z.number().int().positive(),
+  numLayers: z.number().int().positive(),
+  numHeads: z.number().int().positive(),
+  numKvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  maxPositions: z.number().int().positive(),
+  rmsNormEps: z.number().positive(),
+  ropeTheta: z.number().positive(),
+  ropeScaling,
+  tieWordEmbeddings: z.boolean(),
+  qkvBias: z.boolean(),
+  oBias: z.boolean(),
+  mlpBias: z.boolean(),
+});
+
+const shardEntry = z.object({
+  index: z.number().int().min(0),
+  layerStart: z.number().int().min(0),
+  layerEnd: z.number().int().positive(),
+  embedsTokens: z.boolean(),
+  hasLmHead: z.boolean(),
+  graph: z.string(),
+  files: z.array(fileEntry).min(1),
+  weightsHash: bytes32,
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  architecture: z.enum(SUPPORTED_ARCHITECTURES),
+  hiddenSize: z.number().int().positive(),
+  dtype: z.literal("float32"),
+  config: configSummary,
+  tokenizer: z.object({ sha256: hex64, files: z.array(fileEntry) }),
+  shards: z.array(shardEntry).min(1),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestShard = Manifest["shards"][number];
+export type ManifestFile = z.infer<typeof fileEntry>;
+/** A 0x-prefixed 32-byte hex string, usable as a Solidity bytes32. */
+export type Bytes32 = `0x${string}`;
+
+/**
+ * Canonical JSON: object keys sorted by UTF-16 code units at every level, no whitespace, numbers and strings as
+ * `JSON.stringify` writes them. For the values a manifest holds this is RFC 8785 (JCS), so any language can
+ * recompute the model id from the parsed manifest.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The model id: SHA-256 of the manifest's canonical JSON (UTF-8), as 0x-prefixed hex. */
+export function modelIdOf(manifest: Manifest): Bytes32 {
+  return `0x${createHash("sha256").update(canonicalJson(manifest), "utf8").digest("hex")}`;
+}
+
+/**
+ * A shard's weights hash: SHA-256 of the `sha256sum` listing of its files sorted by path, i.e. of the UTF-8
+ * lines `<sha256 hex><two spaces><path>\n`. An operator can check it with
+ * `sha256sum <files in path order> | sha256sum`. Committing to names as well as contents means swapping the
+ * graph and data files is detected too.
+ */
+export function weightsHashOf(files: readonly ManifestFile[]): Bytes32 {
+  const listing = [...files]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((f) => `${f.sha256}  ${f.path}\n`)
+    .join("");
+  return `0x${createHash("sha256").update(listing, "utf8").digest("hex")}`;
+}
+
+/** SHA-256 of a file, streamed so multi-gigabyte weight files never sit in memory. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Size and SHA-256 of a file in `dir`, as the manifest records it. */
+export async function describeFile(dir: string, path: string): Promise<ManifestFile> {
+  const full = join(dir, path);
+  return { path, bytes: (await stat(full)).size, sha256: await sha256File(full) };
+}
+
+/**
+ * Reads and validates `manifest.json` in a shard folder. Checks the structure, that shards partition the layers
+ * in order, and that each shard's `weightsHash` matches its file list. With `expectedModelId`, also that the
+ * manifest is the one the caller trusts (e.g. the id registered on-chain).
+ */
+export async function loadManifest(
+  dir: string,
+  options: { expectedModelId?: string } = {},
+): Promise<Manifest> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(join(dir, MANIFEST_FILE), "utf8"));
+  } catch (cause) {
+    throw new ManifestError(`cannot read ${MANIFEST_FILE} in ${dir}`, {
+      cause,
+      hint: "Pass the output folder of shardModel().",
+    });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ManifestError(`${MANIFEST_FILE} is invalid: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const manifest = parsed.data;
+  checkShardLayout(manifest);
+  const id = modelIdOf(manifest);
+  if (options.expectedModelId !== undefined && options.expectedModelId.toLowerCase() !== id) {
+    throw new ManifestError(
+      `manifest hash ${id} does not match the expected model id ${options.expectedModelId}`,
+      {
+        hint: "The shard folder holds a different model or an edited manifest; re-download it.",
+      },
+    );
+  }
+  return manifest;
+}
+
+function checkShardLayout(manifest: Manifest): void {
+  let next = 0;
+  manifest.shards.forEach((shard, i) => {
+    if (shard.index !== i || shard.layerStart !== next || shard.layerEnd <= shard.layerStart) {
+      throw new ManifestError(
+        `manifest shard ${i} covers layers [${shard.layerStart}, ${shard.layerEnd}), expected to start at ${next}`,
+      );
+    }
+    if (shard.embedsTokens !== (i === 0) || shard.hasLmHead !== (i === manifest.shards.length - 1)) {
+      throw new ManifestError(`manifest shard ${i} has the wrong embedding or LM-head flag`);
+    }
+    if (weightsHashOf(shard.files) !== shard.weightsHash) {
+      throw new ManifestError(`manifest shard ${i} weightsHash does not match its file list`);
+    }
+    next = shard.layerEnd;
+  });
+  if (next !== manifest.config.numLayers) {
+    throw new ManifestError(
+      `manifest shards cover ${next} layers, the model has ${manifest.config.numLayers}`,
+    );
+  }
+}
+
+/**
+ * Hashes a shard's files on disk and compares them with the manifest; throws `ManifestError` naming the first
+ * file that is missing or differs. Returns the shard's `weightsHash` for the runner's attestation.
+ */
+export async function verifyShardFiles(
+  manifest: Manifest,
+  shardIndex: number,
+  dir: string,
+): Promise<Bytes32> {
+  const shard = manifest.shards[shardIndex];
+  if (!shard)
+    throw new ManifestError(`manifest has no shard ${shardIndex} (it has ${manifest.shards.length})`);
+  for (const expected of shard.files) {
+    let actual: ManifestFile;
+    try {
+      actual = await describeFile(dir, expected.path);
+    } catch (cause) {
+      throw new ManifestError(`shard ${shardIndex} file ${expected.path} cannot be read`, { cause });
+    }
+    if (actual.bytes !== expected.bytes || actual.sha256 !== expected.sha256) {
+      throw new ManifestError(`shard ${shardIndex} file ${expected.path} does not match the manifest hash`, {
+        hint: "The file is corrupt or was replaced; fetch the shard again.",
+      });
+    }
+  }
+  return shard.weightsHash as Bytes32;
+}

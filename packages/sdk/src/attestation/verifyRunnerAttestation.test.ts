@@ -1,0 +1,205 @@
+import { bytesToHex, type Hex } from "viem";
+import { PINNED_TDX_TIME, readCollateral, readDstackResponse, readFixture } from "../../test/fixtures.js";
+import { AttestationCache } from "./AttestationCache.js";
+import type { AttestationPolicy, RunnerRegistrationFacts } from "./attestationPolicy.js";
+import type { AttestationCheckId, AttestationVerdict } from "./attestationResult.js";
+import { computeQuoteHash } from "./quoteHash.js";
+import { verifyRunnerAttestation } from "./verifyRunnerAttestation.js";
+
+const tdxQuote = readFixture("tdx/tdx_quote");
+const tdxCollateral = readCollateral("tdx/tdx_quote_collateral.json");
+const dstackResponse = readDstackResponse("quote-report.json");
+const dstackComposeHash: Hex = "0x3763bc34552cf3a27ff71ad5f7a90471562a1a2df552dfc1998cba2d60da27e7";
+
+function registration(
+  quote: Uint8Array,
+  overrides: Partial<RunnerRegistrationFacts> = {},
+): RunnerRegistrationFacts {
+  return {
+    chainId: 8453,
+    registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    modelId: `0x${"11".repeat(32)}`,
+    shardIndex: 0,
+    runner: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    weightsHash: `0x${"22".repeat(32)}`,
+    quoteHash: computeQuoteHash(quote),
+    attestedAt: PINNED_TDX_TIME - 3600,
+    attestationTtl: 86400,
+    allowedComposeHashes: new Set([dstackComposeHash]),
+    ...overrides,
+  };
+}
+
+const pinnedPolicy: AttestationPolicy = { collateral: tdxCollateral, now: () => PINNED_TDX_TIME };
+
+function statusOf(verdict: AttestationVerdict, id: AttestationCheckId) {
+  return verdict.checks.find((check) => check.id === id);
+}
+
+describe("verifyRunnerAttestation with the real TDX quote", () => {
+  test("reports every check in order", async () => {
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: tdxQuote, eventLog: "[]" },
+      registration: registration(tdxQuote),
+      policy: pinnedPolicy,
+    });
+    expect(verdict.checks.map((check) => check.id)).toEqual([
+      "quote-signature",
+      "tee-type",
+      "debug-off",
+      "rtmr3-replay",
+      "compose-hash-allowed",
+      "report-data",
+      "quote-hash",
+      "attestation-fresh",
+    ]);
+    expect(verdict.kind).toBe("tdx");
+    expect(verdict.tcbStatus).toBe("UpToDate");
+    expect(statusOf(verdict, "quote-signature")?.status).toBe("pass");
+    expect(statusOf(verdict, "tee-type")?.status).toBe("pass");
+    expect(statusOf(verdict, "debug-off")?.status).toBe("pass");
+    // The dcap-qvl sample was not made by dstack: RTMR3 is zero and no compose-hash event exists.
+    expect(statusOf(verdict, "rtmr3-replay")?.status).toBe("pass");
+    expect(statusOf(verdict, "compose-hash-allowed")?.error?.name).toBe("EventLogError");
+    expect(statusOf(verdict, "report-data")?.error?.name).toBe("ReportDataMismatchError");
+    expect(statusOf(verdict, "quote-hash")?.status).toBe("pass");
+    expect(statusOf(verdict, "attestation-fresh")?.status).toBe("pass");
+    expect(verdict.ok).toBe(false);
+    expect(verdict.error?.name).toBe("EventLogError");
+  });
+
+  test("at today's date the signature check fails with CollateralExpiredError", async () => {
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: bytesToHex(tdxQuote), eventLog: "[]" },
+      registration: registration(tdxQuote, { attestedAt: Math.floor(Date.now() / 1000) }),
+      policy: { collateral: tdxCollateral },
+    });
+    expect(statusOf(verdict, "quote-signature")?.error?.name).toBe("CollateralExpiredError");
+    expect(verdict.error?.name).toBe("CollateralExpiredError");
+  });
+
+  test("a flipped byte is refused", async () => {
+    const tampered = tdxQuote.slice();
+    tampered[700] = (tampered[700] ?? 0) ^ 0xff;
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: tampered, eventLog: "[]" },
+      registration: registration(tampered),
+      policy: pinnedPolicy,
+    });
+    expect(statusOf(verdict, "quote-signature")?.error?.name).toBe("QuoteSignatureError");
+    expect(verdict.ok).toBe(false);
+  });
+
+  test("a quote hash other than the registered one is refused", async () => {
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: tdxQuote, eventLog: "[]" },
+      registration: registration(tdxQuote, { quoteHash: `0x${"ab".repeat(32)}` }),
+      policy: pinnedPolicy,
+    });
+    expect(statusOf(verdict, "quote-hash")?.error?.name).toBe("QuoteHashMismatchError");
+  });
+
+  test("an attestation older than the TTL is refused", async () => {
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: tdxQuote, eventLog: "[]" },
+      registration: registration(tdxQuote, { attestedAt: PINNED_TDX_TIME - 90000, attestationTtl: 86400n }),
+      policy: pinnedPolicy,
+    });
+    expect(statusOf(verdict, "attestation-fresh")?.error?.name).toBe("AttestationExpiredError");
+  });
+
+  test("caches the Intel verdict per quote hash until the collateral's nextUpdate", async () => {
+    const cache = new AttestationCache();
+    let now = PINNED_TDX_TIME;
+    const policy: AttestationPolicy = { collateral: tdxCollateral, now: () => now, cache };
+    const params = {
+      evidence: { quote: tdxQuote, eventLog: "[]" },
+      registration: registration(tdxQuote),
+      policy,
+    };
+    await verifyRunnerAttestation(params);
+    expect(cache.size).toBe(1);
+    const second = await verifyRunnerAttestation(params);
+    expect(statusOf(second, "quote-signature")?.detail).toMatch(/cached/);
+    now = Date.parse("2025-07-20T00:00:00Z") / 1000;
+    const afterExpiry = await verifyRunnerAttestation(params);
+    expect(statusOf(afterExpiry, "quote-signature")?.error?.name).toBe("CollateralExpiredError");
+  });
+});
+
+describe("verifyRunnerAttestation with the real SGX quote", () => {
+  test("is refused as the wrong TEE type", async () => {
+    const sgxQuote = readFixture("tdx/sgx_quote");
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: sgxQuote, eventLog: "[]" },
+      registration: registration(sgxQuote),
+      policy: { collateral: readCollateral("tdx/sgx_quote_collateral.json"), now: () => PINNED_TDX_TIME },
+    });
+    expect(statusOf(verdict, "quote-signature")?.status).toBe("pass");
+    expect(statusOf(verdict, "tee-type")?.error?.name).toBe("TeeTypeMismatchError");
+    expect(statusOf(verdict, "rtmr3-replay")?.status).toBe("skip");
+    expect(verdict.ok).toBe(false);
+    expect(verdict.error?.name).toBe("TeeTypeMismatchError");
+  });
+});
+
+describe("verifyRunnerAttestation with a real dstack GetQuote response", () => {
+  const quote = dstackResponse.quote as Hex;
+  const quoteBytes = Uint8Array.from(Buffer.from(dstackResponse.quote, "hex"));
+
+  async function verify(overrides: Partial<RunnerRegistrationFacts>, eventLog = dstackResponse.event_log) {
+    return verifyRunnerAttestation({
+      evidence: { quote, eventLog },
+      registration: registration(quoteBytes, overrides),
+      policy: pinnedPolicy,
+    });
+  }
+
+  test("replays RTMR3 and finds the compose hash in the allowlist", async () => {
+    const verdict = await verify({});
+    expect(statusOf(verdict, "rtmr3-replay")?.status).toBe("pass");
+    expect(statusOf(verdict, "compose-hash-allowed")?.status).toBe("pass");
+    expect(verdict.composeHash).toBe(dstackComposeHash);
+    // No collateral ships with this quote, and its report data is not a TeeTee commitment.
+    expect(statusOf(verdict, "quote-signature")?.status).toBe("fail");
+    expect(statusOf(verdict, "report-data")?.error?.name).toBe("ReportDataMismatchError");
+  });
+
+  test("a compose hash outside the allowlist is refused", async () => {
+    const verdict = await verify({ allowedComposeHashes: new Set([`0x${"00".repeat(32)}` as Hex]) });
+    expect(statusOf(verdict, "compose-hash-allowed")?.error?.name).toBe("ComposeHashNotAllowedError");
+  });
+
+  test("an allowlist callback is consulted", async () => {
+    const asked: Hex[] = [];
+    const verdict = await verify({
+      allowedComposeHashes: async (hash) => {
+        asked.push(hash);
+        return false;
+      },
+    });
+    expect(asked).toEqual([dstackComposeHash]);
+    expect(statusOf(verdict, "compose-hash-allowed")?.status).toBe("fail");
+  });
+
+  test("an edited event payload fails the replay and skips the allowlist", async () => {
+    const events = JSON.parse(dstackResponse.event_log) as { event: string; event_payload: string }[];
+    const edited = events.map((event) =>
+      event.event === "compose-hash" ? { ...event, event_payload: "00".repeat(32) } : event,
+    );
+    const verdict = await verify({ allowedComposeHashes: () => true }, JSON.stringify(edited));
+    expect(statusOf(verdict, "rtmr3-replay")?.error?.name).toBe("Rtmr3MismatchError");
+    expect(statusOf(verdict, "compose-hash-allowed")?.status).toBe("skip");
+    expect(verdict.composeHash).toBeUndefined();
+  });
+
+  test("a malformed quote fails parsing with every later check skipped", async () => {
+    const verdict = await verifyRunnerAttestation({
+      evidence: { quote: "0x1234", eventLog: "[]" },
+      registration: registration(quoteBytes),
+      policy: pinnedPolicy,
+    });
+    expect(verdict.error?.name).toBe("QuoteFormatError");
+    expect(verdict.checks.slice(1).every((check) => check.status === "skip")).toBe(true);
+  });
+});

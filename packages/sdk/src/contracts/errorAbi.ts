@@ -1,0 +1,18 @@
+import {
+  iQuoteVerifierAbi,
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+  testTokenAbi,
+} from "@teetee/contracts";
+
+/** Every function, event and custom error a TeeTee contract can produce, for decoding reverts from any of them. */
+export const teeTeeErrorAbi = [
+  ...modelRegistryAbi,
+  ...stakingAbi,
+  ...runnerRegistryAbi,
+  ...paymentEscrowAbi,
+  ...testTokenAbi,
+  ...iQuoteVerifierAbi,
+] as const;

@@ -1,0 +1,15 @@
+export { getMaxShards, type GetMaxShardsParameters, type GetMaxShardsReturnType } from "./getMaxShards.js";
+export { getModel, type GetModelParameters, type GetModelReturnType } from "./getModel.js";
+export { getModelIds, type GetModelIdsParameters, type GetModelIdsReturnType } from "./getModelIds.js";
+export { getProtocolFeeBps, type GetProtocolFeeBpsParameters, type GetProtocolFeeBpsReturnType } from "./getProtocolFeeBps.js";
+export { getRevenueSplit, type GetRevenueSplitParameters, type GetRevenueSplitReturnType } from "./getRevenueSplit.js";
+export { getShard, type GetShardParameters, type GetShardReturnType } from "./getShard.js";
+export { isComposeHashAllowed, type IsComposeHashAllowedParameters, type IsComposeHashAllowedReturnType } from "./isComposeHashAllowed.js";
+export { modelExists, type ModelExistsParameters, type ModelExistsReturnType } from "./modelExists.js";
+export { registerModel, type RegisterModelParameters, type RegisterModelReturnType } from "./registerModel.js";
+export { setAttestationTtl, type SetAttestationTtlParameters, type SetAttestationTtlReturnType } from "./setAttestationTtl.js";
+export { setComposeHashAllowed, type SetComposeHashAllowedParameters, type SetComposeHashAllowedReturnType } from "./setComposeHashAllowed.js";
+export { setMinStake, type SetMinStakeParameters, type SetMinStakeReturnType } from "./setMinStake.js";
+export { setModelActive, type SetModelActiveParameters, type SetModelActiveReturnType } from "./setModelActive.js";
+export { setPrices, type SetPricesParameters, type SetPricesReturnType } from "./setPrices.js";
+export { transferCuratorship, type TransferCuratorshipParameters, type TransferCuratorshipReturnType } from "./transferCuratorship.js";

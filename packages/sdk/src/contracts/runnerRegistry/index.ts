@@ -1,0 +1,15 @@
+export { deactivateRunner, type DeactivateRunnerParameters, type DeactivateRunnerReturnType } from "./deactivateRunner.js";
+export { getContributorRunners, type GetContributorRunnersParameters, type GetContributorRunnersReturnType } from "./getContributorRunners.js";
+export { getQuoteVerifier, type GetQuoteVerifierParameters, type GetQuoteVerifierReturnType } from "./getQuoteVerifier.js";
+export { getRefreshDigest, type GetRefreshDigestParameters, type GetRefreshDigestReturnType } from "./getRefreshDigest.js";
+export { getRegistrationDigest, type GetRegistrationDigestParameters, type GetRegistrationDigestReturnType } from "./getRegistrationDigest.js";
+export { getReportDataCommitment, type GetReportDataCommitmentParameters, type GetReportDataCommitmentReturnType } from "./getReportDataCommitment.js";
+export { getRouteContributors, type GetRouteContributorsParameters, type GetRouteContributorsReturnType } from "./getRouteContributors.js";
+export { getRunner, type GetRunnerParameters, type GetRunnerReturnType } from "./getRunner.js";
+export { getRunnerNonce, type GetRunnerNonceParameters, type GetRunnerNonceReturnType } from "./getRunnerNonce.js";
+export { getRunners, type GetRunnersParameters, type GetRunnersReturnType } from "./getRunners.js";
+export { isActiveContributor, type IsActiveContributorParameters, type IsActiveContributorReturnType } from "./isActiveContributor.js";
+export { refreshAttestation, type RefreshAttestationParameters, type RefreshAttestationReturnType } from "./refreshAttestation.js";
+export { registerRunner, type RegisterRunnerParameters, type RegisterRunnerReturnType } from "./registerRunner.js";
+export { setEndpoint, type SetEndpointParameters, type SetEndpointReturnType } from "./setEndpoint.js";
+export { setQuoteVerifier, type SetQuoteVerifierParameters, type SetQuoteVerifierReturnType } from "./setQuoteVerifier.js";

@@ -1,0 +1,13 @@
+export { getFreeStake, type GetFreeStakeParameters, type GetFreeStakeReturnType } from "./getFreeStake.js";
+export { getStake, type GetStakeParameters, type GetStakeReturnType } from "./getStake.js";
+export { getStakingTreasury, type GetStakingTreasuryParameters, type GetStakingTreasuryReturnType } from "./getStakingTreasury.js";
+export { getStakingTreasuryBalance, type GetStakingTreasuryBalanceParameters, type GetStakingTreasuryBalanceReturnType } from "./getStakingTreasuryBalance.js";
+export { getTotalStaked, type GetTotalStakedParameters, type GetTotalStakedReturnType } from "./getTotalStaked.js";
+export { getUnbondingPeriod, type GetUnbondingPeriodParameters, type GetUnbondingPeriodReturnType } from "./getUnbondingPeriod.js";
+export { lockStake, type LockStakeParameters, type LockStakeReturnType } from "./lockStake.js";
+export { requestUnstake, type RequestUnstakeParameters, type RequestUnstakeReturnType } from "./requestUnstake.js";
+export { slash, type SlashParameters, type SlashReturnType } from "./slash.js";
+export { stake, type StakeParameters, type StakeReturnType } from "./stake.js";
+export { unlockStake, type UnlockStakeParameters, type UnlockStakeReturnType } from "./unlockStake.js";
+export { withdrawStake, type WithdrawStakeParameters, type WithdrawStakeReturnType } from "./withdrawStake.js";
+export { withdrawStakingTreasury, type WithdrawStakingTreasuryParameters, type WithdrawStakingTreasuryReturnType } from "./withdrawStakingTreasury.js";

@@ -1,0 +1,34 @@
+import { stakingAbi } from "@teetee/contracts";
+import type { Address, Hash } from "viem";
+import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
+import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
+
+export type LockStakeParameters = ContractTarget<"staking"> &
+  WriteOptions & {
+  /** Whose stake. */
+  staker: Address;
+  /** Payment-token base units. */
+  amount: bigint;
+  };
+
+export type LockStakeReturnType = Hash;
+
+/**
+ * Locks free stake behind a runner. LOCKER_ROLE only (the runner registry does this on registration).
+ *
+ * Calls `lockStake` on the Staking contract.
+ * @example
+ * const hash = await lockStake(walletClient, { contracts, staker, amount });
+ */
+export async function lockStake(
+  client: TeeTeeClient,
+  parameters: LockStakeParameters,
+): Promise<LockStakeReturnType> {
+  const { staker, amount } = parameters;
+  return writeTeeTee(client, parameters, {
+    address: resolveAddress(parameters, "staking"),
+    abi: stakingAbi,
+    functionName: "lockStake",
+    args: [staker, amount],
+  });
+}

@@ -1,0 +1,34 @@
+import { stakingAbi } from "@teetee/contracts";
+import type { Address, Hash } from "viem";
+import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
+import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
+
+export type UnlockStakeParameters = ContractTarget<"staking"> &
+  WriteOptions & {
+  /** Whose stake. */
+  staker: Address;
+  /** Payment-token base units. */
+  amount: bigint;
+  };
+
+export type UnlockStakeReturnType = Hash;
+
+/**
+ * Releases locked stake. LOCKER_ROLE only (the runner registry does this on deactivation).
+ *
+ * Calls `unlockStake` on the Staking contract.
+ * @example
+ * const hash = await unlockStake(walletClient, { contracts, staker, amount });
+ */
+export async function unlockStake(
+  client: TeeTeeClient,
+  parameters: UnlockStakeParameters,
+): Promise<UnlockStakeReturnType> {
+  const { staker, amount } = parameters;
+  return writeTeeTee(client, parameters, {
+    address: resolveAddress(parameters, "staking"),
+    abi: stakingAbi,
+    functionName: "unlockStake",
+    args: [staker, amount],
+  });
+}

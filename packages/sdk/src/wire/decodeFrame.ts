@@ -1,0 +1,164 @@
+import { bytesToHex, getAddress } from "viem";
+import {
+  FrameFieldError,
+  FrameFormatError,
+  FrameShapeError,
+  FrameTooLargeError,
+  FrameTruncatedError,
+  WireError,
+} from "./errors.js";
+import { FrameReader } from "./FrameReader.js";
+import {
+  allowedDtypes,
+  DEFAULT_FRAME_LIMITS,
+  type DecodedFrame,
+  type DtypeName,
+  dtypesByCode,
+  elementSize,
+  FIXED_HEADER_LENGTH,
+  FRAME_MAGIC,
+  FRAME_VERSION,
+  type FrameKind,
+  type FrameLimits,
+  type FramePayload,
+  kindsByCode,
+  MAX_RANK,
+  type RouteHop,
+  SESSION_ID_LENGTH,
+} from "./frame.js";
+import { fromLittleEndian } from "./littleEndian.js";
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function utf8(bytes: Uint8Array, field: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (cause) {
+    throw new FrameFieldError(`${field} is not valid UTF-8`, { cause });
+  }
+}
+
+function readRoute(reader: FrameReader, limits: FrameLimits): RouteHop[] {
+  const count = reader.u8("route count");
+  if (count > limits.maxRouteHops)
+    throw new FrameTooLargeError(`Route has ${count} hops, limit ${limits.maxRouteHops}`);
+  const route: RouteHop[] = [];
+  for (let index = 0; index < count; index++) {
+    const runner = getAddress(bytesToHex(reader.bytes(20, "route runner")));
+    const publicKey = bytesToHex(reader.bytes(33, "route public key"));
+    const endpointLength = reader.u16("route endpoint length");
+    if (endpointLength > limits.maxEndpointBytes) throw new FrameTooLargeError("Route endpoint is too long");
+    route.push({
+      runner,
+      publicKey,
+      endpoint: utf8(reader.bytes(endpointLength, "route endpoint"), "endpoint"),
+    });
+  }
+  return route;
+}
+
+function tensorPayload(
+  dtype: "tokens" | "fp32" | "fp16",
+  shape: number[],
+  bytes: Uint8Array,
+  positionCount: number,
+): FramePayload {
+  if (shape.length === 0 || (dtype === "tokens" && shape.length !== 1)) {
+    throw new FrameShapeError(`Rank ${shape.length} is not valid for ${dtype}`);
+  }
+  const count = shape.reduce((product, dimension) => product * dimension, 1);
+  if (count * elementSize[dtype] !== bytes.length || shape[0] !== positionCount) {
+    throw new FrameShapeError("Tensor shape does not match the payload length or positions", {
+      details: `shape [${shape.join(", ")}] of ${dtype}, ${bytes.length} payload bytes, ${positionCount} positions`,
+    });
+  }
+  if (dtype === "tokens")
+    return { type: "tokens", tokenIds: fromLittleEndian(bytes, (b) => new Uint32Array(b), 4) };
+  if (dtype === "fp16") {
+    return { type: "hidden", dtype, shape, data: fromLittleEndian(bytes, (b) => new Uint16Array(b), 2) };
+  }
+  return { type: "hidden", dtype, shape, data: fromLittleEndian(bytes, (b) => new Float32Array(b), 4) };
+}
+
+function readPayload(
+  dtype: DtypeName,
+  shape: number[],
+  bytes: Uint8Array,
+  positionCount: number,
+): FramePayload {
+  if (dtype === "sample" || dtype === "error") {
+    if (shape.length !== 0) throw new FrameShapeError(`A ${dtype} payload has no shape`);
+    const reader = new FrameReader(bytes);
+    if (dtype === "sample") {
+      if (bytes.length !== 8) throw new FrameShapeError("A sample payload is exactly 8 bytes");
+      const tokenId = reader.u32("token id");
+      const logprob = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getFloat32(0, true);
+      return { type: "sample", tokenId, logprob };
+    }
+    const code = reader.u32("error code");
+    return { type: "error", code, message: utf8(bytes.subarray(4), "error message") };
+  }
+  return tensorPayload(dtype, shape, bytes, positionCount);
+}
+
+function readEnum<T>(map: ReadonlyMap<number, T>, code: number, field: string): T {
+  const value = map.get(code);
+  if (value === undefined) throw new FrameFieldError(`Unknown ${field} ${code}`);
+  return value;
+}
+
+function decodeStrict(bytes: Uint8Array, limits: FrameLimits): DecodedFrame {
+  const reader = new FrameReader(bytes);
+  if (reader.u32("magic") !== FRAME_MAGIC) throw new FrameFormatError("Not a TeeTee wire frame (bad magic)");
+  const version = reader.u8("version");
+  if (version !== FRAME_VERSION) throw new FrameFormatError(`Unsupported frame version ${version}`);
+  const kind: FrameKind = readEnum(kindsByCode, reader.u8("kind"), "frame kind");
+  const dtype = readEnum(dtypesByCode, reader.u8("dtype"), "dtype");
+  if (!allowedDtypes[kind].includes(dtype))
+    throw new FrameFieldError(`A ${kind} frame cannot carry ${dtype}`);
+  const rank = reader.u8("rank");
+  if (rank > MAX_RANK) throw new FrameFieldError(`Rank ${rank} exceeds ${MAX_RANK}`);
+  const headerLength = reader.u32("header length");
+  if (headerLength < FIXED_HEADER_LENGTH || headerLength > bytes.length) {
+    throw new FrameTruncatedError("Header length points outside the frame", {
+      details: `header ${headerLength}, frame ${bytes.length}`,
+    });
+  }
+  if (bytes.length - headerLength > limits.maxPayloadBytes)
+    throw new FrameTooLargeError("Payload is too large");
+  const header = new FrameReader(bytes, reader.offset, headerLength);
+  const sessionId = header.bytes(SESSION_ID_LENGTH, "session id");
+  const step = header.u32("step");
+  const sentAt = Number(header.u64("sentAt"));
+  if (!Number.isSafeInteger(sentAt)) throw new FrameFieldError("sentAt is out of range");
+  const positionStart = header.u32("position start");
+  const positionCount = header.u32("position count");
+  const shape = Array.from({ length: rank }, () => header.u32("shape"));
+  const voucherLength = header.u16("voucher length");
+  if (voucherLength > limits.maxVoucherBytes)
+    throw new FrameTooLargeError(`Voucher of ${voucherLength} bytes`);
+  const voucher = header.bytes(voucherLength, "voucher");
+  const route = readRoute(header, limits);
+  if (header.offset !== headerLength) {
+    throw new FrameFieldError("Header length does not match its fields", {
+      details: `fields end at ${header.offset}, header length ${headerLength}`,
+    });
+  }
+  const payload = readPayload(dtype, shape, bytes.subarray(headerLength), positionCount);
+  return { kind, sessionId, step, sentAt, positionStart, positionCount, voucher, route, payload };
+}
+
+/**
+ * Decodes a frame strictly: every length is checked against the bytes present and the
+ * limits, every enum against the protocol, the shape against the payload length. Throws
+ * only {@link WireError} subclasses, whatever the input.
+ */
+export function decodeFrame(bytes: Uint8Array, limits: Partial<FrameLimits> = {}): DecodedFrame {
+  try {
+    return decodeStrict(bytes, { ...DEFAULT_FRAME_LIMITS, ...limits });
+  } catch (cause) {
+    if (cause instanceof WireError) throw cause;
+    // A bug here must still surface as a wire error, never crash a runner's request loop.
+    throw new FrameFieldError("Frame could not be decoded", { cause });
+  }
+}

@@ -1,0 +1,175 @@
+import { hexToBytes, isAddress } from "viem";
+import { FrameFieldError, FrameShapeError, FrameTooLargeError } from "./errors.js";
+import {
+  DEFAULT_FRAME_LIMITS,
+  dtypeCodes,
+  FIXED_HEADER_LENGTH,
+  FRAME_MAGIC,
+  FRAME_VERSION,
+  type Frame,
+  type FramePayload,
+  kindCodes,
+  MAX_RANK,
+  SESSION_ID_LENGTH,
+} from "./frame.js";
+import { littleEndianBytes } from "./littleEndian.js";
+
+const encoder = new TextEncoder();
+const MAX_U32 = 0xffffffff;
+
+type PayloadBytes = { dtype: number; shape: readonly number[]; bytes: Uint8Array };
+
+function assertU32(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_U32) {
+    throw new FrameFieldError(`${name} must be a uint32`, { details: String(value) });
+  }
+}
+
+function checkedShape(shape: readonly number[], length: number, positionCount: number): readonly number[] {
+  if (shape.length < 1 || shape.length > MAX_RANK) {
+    throw new FrameShapeError(`Tensor rank must be 1..${MAX_RANK}`, {
+      details: `shape [${shape.join(", ")}]`,
+    });
+  }
+  for (const dimension of shape) assertU32("shape dimension", dimension);
+  const count = shape.reduce((product, dimension) => product * dimension, 1);
+  if (count !== length || shape[0] !== positionCount) {
+    throw new FrameShapeError("Tensor shape does not match its data or positions", {
+      details: `shape [${shape.join(", ")}], ${length} elements, ${positionCount} positions`,
+    });
+  }
+  return shape;
+}
+
+function payloadBytes(payload: FramePayload, positionCount: number): PayloadBytes {
+  switch (payload.type) {
+    case "tokens":
+      checkedShape([payload.tokenIds.length], payload.tokenIds.length, positionCount);
+      return {
+        dtype: dtypeCodes.tokens,
+        shape: [payload.tokenIds.length],
+        bytes: littleEndianBytes(payload.tokenIds),
+      };
+    case "hidden": {
+      const shape = checkedShape(payload.shape, payload.data.length, positionCount);
+      const expected = payload.dtype === "fp16" ? Uint16Array : Float32Array;
+      if (!(payload.data instanceof expected)) {
+        throw new FrameFieldError(`${payload.dtype} data must be a ${expected.name}`);
+      }
+      return { dtype: dtypeCodes[payload.dtype], shape, bytes: littleEndianBytes(payload.data) };
+    }
+    case "sample": {
+      assertU32("tokenId", payload.tokenId);
+      const bytes = new Uint8Array(8);
+      const view = new DataView(bytes.buffer);
+      view.setUint32(0, payload.tokenId, true);
+      view.setFloat32(4, payload.logprob, true);
+      return { dtype: dtypeCodes.sample, shape: [], bytes };
+    }
+    case "error": {
+      assertU32("error code", payload.code);
+      const message = encoder.encode(payload.message);
+      const bytes = new Uint8Array(4 + message.length);
+      new DataView(bytes.buffer).setUint32(0, payload.code, true);
+      bytes.set(message, 4);
+      return { dtype: dtypeCodes.error, shape: [], bytes };
+    }
+  }
+}
+
+type EncodedRoute = { bytes: Uint8Array[]; length: number };
+
+function encodeRoute(frame: Frame): EncodedRoute {
+  const route = frame.route ?? [];
+  if (route.length > DEFAULT_FRAME_LIMITS.maxRouteHops) {
+    throw new FrameTooLargeError(`Route has more than ${DEFAULT_FRAME_LIMITS.maxRouteHops} hops`);
+  }
+  const bytes = route.map((hop) => {
+    if (!isAddress(hop.runner, { strict: false }))
+      throw new FrameFieldError("Route hop runner is not an address");
+    const publicKey = hexToBytes(hop.publicKey);
+    if (publicKey.length !== 33)
+      throw new FrameFieldError("Route hop public key must be 33 bytes (compressed)");
+    const endpoint = encoder.encode(hop.endpoint);
+    if (endpoint.length > DEFAULT_FRAME_LIMITS.maxEndpointBytes) {
+      throw new FrameTooLargeError("Route hop endpoint is too long", { details: `${endpoint.length} bytes` });
+    }
+    const out = new Uint8Array(20 + 33 + 2 + endpoint.length);
+    out.set(hexToBytes(hop.runner), 0);
+    out.set(publicKey, 20);
+    new DataView(out.buffer).setUint16(53, endpoint.length, true);
+    out.set(endpoint, 55);
+    return out;
+  });
+  return { bytes, length: 1 + bytes.reduce((sum, hop) => sum + hop.length, 0) };
+}
+
+function validateHeader(frame: Frame, voucher: Uint8Array): void {
+  if (frame.sessionId.length !== SESSION_ID_LENGTH) {
+    throw new FrameFieldError(`Session id must be ${SESSION_ID_LENGTH} bytes`);
+  }
+  assertU32("step", frame.step);
+  assertU32("positionStart", frame.positionStart);
+  assertU32("positionCount", frame.positionCount);
+  if (!Number.isSafeInteger(frame.sentAt) || frame.sentAt < 0)
+    throw new FrameFieldError("sentAt must be ms since epoch");
+  if (voucher.length > DEFAULT_FRAME_LIMITS.maxVoucherBytes) {
+    throw new FrameTooLargeError("Voucher is too long", { details: `${voucher.length} bytes` });
+  }
+  const allowed: Record<Frame["kind"], readonly FramePayload["type"][]> = {
+    prefill: ["tokens", "hidden"],
+    decode: ["tokens", "hidden"],
+    result: ["sample"],
+    error: ["error"],
+  };
+  if (!allowed[frame.kind].includes(frame.payload.type)) {
+    throw new FrameFieldError(`A ${frame.kind} frame cannot carry a ${frame.payload.type} payload`);
+  }
+}
+
+/**
+ * Encodes a frame: a length-prefixed little-endian header, then the raw payload bytes.
+ * Refuses (with the same named errors the decoder uses) anything the decoder would refuse.
+ *
+ * @example
+ * const bytes = encodeFrame({ kind: "decode", sessionId, step: 7, sentAt: Date.now(), positionStart: 12,
+ *   positionCount: 1, payload: { type: "hidden", dtype: "fp16", shape: [1, 2048], data } });
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const voucher = frame.voucher ?? new Uint8Array(0);
+  validateHeader(frame, voucher);
+  const payload = payloadBytes(frame.payload, frame.positionCount);
+  if (payload.bytes.length > DEFAULT_FRAME_LIMITS.maxPayloadBytes)
+    throw new FrameTooLargeError("Payload is too large");
+  const route = encodeRoute(frame);
+  const headerLength = FIXED_HEADER_LENGTH + 4 * payload.shape.length + 2 + voucher.length + route.length;
+  const out = new Uint8Array(headerLength + payload.bytes.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, FRAME_MAGIC, true);
+  out[4] = FRAME_VERSION;
+  out[5] = kindCodes[frame.kind];
+  out[6] = payload.dtype;
+  out[7] = payload.shape.length;
+  view.setUint32(8, headerLength, true);
+  out.set(frame.sessionId, 12);
+  view.setUint32(28, frame.step, true);
+  view.setBigUint64(32, BigInt(frame.sentAt), true);
+  view.setUint32(40, frame.positionStart, true);
+  view.setUint32(44, frame.positionCount, true);
+  let offset = FIXED_HEADER_LENGTH;
+  for (const dimension of payload.shape) {
+    view.setUint32(offset, dimension, true);
+    offset += 4;
+  }
+  view.setUint16(offset, voucher.length, true);
+  out.set(voucher, offset + 2);
+  offset += 2 + voucher.length;
+  out[offset] = route.bytes.length;
+  offset += 1;
+  for (const hop of route.bytes) {
+    out.set(hop, offset);
+    offset += hop.length;
+  }
+  out.set(payload.bytes, offset);
+  return out;
+}

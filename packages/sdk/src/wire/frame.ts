@@ -1,0 +1,88 @@
+import type { Address, Hex } from "viem";
+
+/** What a frame asks of, or answers to, a runner. */
+export type FrameKind = "prefill" | "decode" | "result" | "error";
+
+/** A runner further down the route, so runner i can forward to runner i+1 without asking anyone. */
+export type RouteHop = {
+  runner: Address;
+  endpoint: string;
+  /** The runner's attested secp256k1 public key, compressed (33 bytes). */
+  publicKey: Hex;
+};
+
+/** The body of a frame. Tensors are raw little-endian numbers; there are no JSON floats. */
+export type FramePayload =
+  /** Token ids into shard 0, shape [positionCount]. */
+  | { type: "tokens"; tokenIds: Uint32Array }
+  /** Hidden states between shards, shape [positionCount, ...]. fp16 travels as raw bits. */
+  | { type: "hidden"; dtype: "fp32"; shape: readonly number[]; data: Float32Array }
+  | { type: "hidden"; dtype: "fp16"; shape: readonly number[]; data: Uint16Array }
+  /** The last shard's sampled token, so no vocabulary of logits ever leaves it. */
+  | { type: "sample"; tokenId: number; logprob: number }
+  | { type: "error"; code: number; message: string };
+
+export type Frame = {
+  kind: FrameKind;
+  /** 16 random bytes chosen by the gateway. */
+  sessionId: Uint8Array;
+  /** Strictly increasing per session and sender: the replay guard's sequence number. */
+  step: number;
+  /** Sender's clock, ms since epoch: bounds how long the replay guard must remember a session. */
+  sentAt: number;
+  positionStart: number;
+  positionCount: number;
+  voucher?: Uint8Array;
+  route?: readonly RouteHop[];
+  payload: FramePayload;
+};
+
+/** Limits a decoder enforces before allocating anything. */
+export type FrameLimits = {
+  maxPayloadBytes: number;
+  maxVoucherBytes: number;
+  maxRouteHops: number;
+  maxEndpointBytes: number;
+};
+
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  maxPayloadBytes: 64 * 1024 * 1024,
+  maxVoucherBytes: 4096,
+  maxRouteHops: 16,
+  maxEndpointBytes: 1024,
+};
+
+/** "TTWF": TeeTee wire frame. */
+export const FRAME_MAGIC = 0x46575454;
+export const FRAME_VERSION = 1;
+export const SESSION_ID_LENGTH = 16;
+export const MAX_RANK = 4;
+/** Fixed part of the header: magic, version, kind, dtype, rank, header length, session, step, sentAt, positions. */
+export const FIXED_HEADER_LENGTH = 48;
+
+export const kindCodes: Record<FrameKind, number> = { prefill: 1, decode: 2, result: 3, error: 4 };
+export const kindsByCode: ReadonlyMap<number, FrameKind> = new Map(
+  Object.entries(kindCodes).map(([kind, code]) => [code, kind as FrameKind]),
+);
+
+/** Wire dtype codes; the element size is what the shape multiplies. */
+export const dtypeCodes = { tokens: 1, fp32: 2, fp16: 3, sample: 4, error: 5 } as const;
+export type DtypeName = keyof typeof dtypeCodes;
+export const dtypesByCode: ReadonlyMap<number, DtypeName> = new Map(
+  Object.entries(dtypeCodes).map(([name, code]) => [code, name as DtypeName]),
+);
+export const elementSize: Record<"tokens" | "fp32" | "fp16", number> = { tokens: 4, fp32: 4, fp16: 2 };
+
+/** Which payloads each kind may carry. */
+export const allowedDtypes: Record<FrameKind, readonly DtypeName[]> = {
+  prefill: ["tokens", "fp32", "fp16"],
+  decode: ["tokens", "fp32", "fp16"],
+  result: ["sample"],
+  error: ["error"],
+};
+
+/** True when typed arrays already hold little-endian bytes (every platform Node ships on today). */
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A decoded frame always carries a voucher and a route (empty when absent on the wire). */
+export type DecodedFrame = Frame & { voucher: Uint8Array; route: readonly RouteHop[] };

@@ -1,0 +1,281 @@
+/**
+ * Deploys the TeeTee contracts (and a TestToken on local chains), grants their roles and records the addresses
+ * in `packages/contracts/deployments/<chainId>.json`.
+ *
+ * As a library: `await deployTeeTee({ walletClient, publicClient })` (the local-network start script and the
+ * tests use it). As a CLI:
+ *
+ *   tsx scripts/deploy.ts [--rpc-url URL] [--fee-bps 500] [--unbonding 604800] [--thaw 86400] [--no-write]
+ *
+ * reading TEETEE_RPC_URL, TEETEE_DEPLOYER_KEY and, on a real chain, TEETEE_PAYMENT_TOKEN from the environment
+ * (or `.env`). TEETEE_TREASURY sets the treasury (default: the deployer).
+ */
+import "dotenv/config";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  http,
+  isAddress,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  type Deployment,
+  deploymentsDir,
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+  testTokenAbi,
+} from "../packages/contracts/src/index.js";
+import {
+  modelRegistryBytecode,
+  paymentEscrowBytecode,
+  runnerRegistryBytecode,
+  stakingBytecode,
+  testTokenBytecode,
+} from "../packages/contracts/src/bytecode.js";
+
+/** Chains where a TestToken is deployed instead of requiring a real payment token. */
+export const localChainIds: readonly number[] = [31337, 1337];
+
+export interface DeployTeeTeeOptions {
+  walletClient: WalletClient<Transport, Chain | undefined, Account>;
+  publicClient: PublicClient;
+  /** The payment token; required off local chains, where a TestToken is deployed when omitted. */
+  paymentToken?: Address;
+  /** Admin of every contract (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
+  admin?: Address;
+  /** Receives fees and slashed stake; defaults to the deployer. */
+  treasury?: Address;
+  /** The protocol's part of each payment. Default 500 (5%). */
+  protocolFeeBps?: number;
+  /** Seconds stake unbonds. Default 7 days. */
+  unbondingPeriod?: bigint;
+  /** Seconds a buyer's withdrawal (or a signer revocation) thaws. Default 1 day. */
+  thawPeriod?: bigint;
+  /** Accounts granted CURATOR_ROLE; default: the deployer. Only possible while the deployer is admin. */
+  curators?: readonly Address[];
+  /** Accounts granted SLASHER_ROLE. */
+  slashers?: readonly Address[];
+  /** Accounts granted RUNNER_ADMIN_ROLE. */
+  runnerAdmins?: readonly Address[];
+  /** Where to write `<chainId>.json`; `false` writes nothing. Default: packages/contracts/deployments. */
+  outDir?: string | false;
+  /** Progress lines; silent by default. */
+  log?: (line: string) => void;
+}
+
+export class DeployError extends Error {
+  override name = "DeployError";
+}
+
+async function deploy(
+  options: DeployTeeTeeOptions,
+  name: string,
+  abi: Abi,
+  bytecode: Hex,
+  args: readonly unknown[],
+): Promise<{ address: Address; blockNumber: bigint }> {
+  const { walletClient, publicClient } = options;
+  const hash = await walletClient.deployContract({
+    abi,
+    bytecode,
+    args,
+    account: walletClient.account,
+    chain: walletClient.chain,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) {
+    throw new DeployError(`Deploying ${name} failed (transaction ${hash}).`);
+  }
+  options.log?.(`${name.padEnd(15)} ${receipt.contractAddress}`);
+  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };
+}
+
+async function grant(
+  options: DeployTeeTeeOptions,
+  contract: Address,
+  roleName: "CURATOR_ROLE" | "LOCKER_ROLE" | "SLASHER_ROLE" | "RUNNER_ADMIN_ROLE",
+  abi: typeof modelRegistryAbi | typeof stakingAbi | typeof runnerRegistryAbi,
+  member: Address,
+): Promise<void> {
+  const { walletClient, publicClient } = options;
+  const role = (await publicClient.readContract({
+    address: contract,
+    abi: abi as Abi,
+    functionName: roleName,
+  })) as Hex;
+  const hash = await walletClient.writeContract({
+    address: contract,
+    abi: modelRegistryAbi,
+    functionName: "grantRole",
+    args: [role, member],
+    account: walletClient.account,
+    chain: walletClient.chain,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new DeployError(`Granting ${roleName} to ${member} failed (${hash}).`);
+  options.log?.(`granted ${roleName} on ${contract} to ${member}`);
+}
+
+async function resolveToken(options: DeployTeeTeeOptions, chainId: number) {
+  if (options.paymentToken !== undefined) return { address: options.paymentToken, blockNumber: undefined };
+  if (!localChainIds.includes(chainId)) {
+    throw new DeployError(
+      `Chain ${chainId} is not a local chain: set the payment token (TEETEE_PAYMENT_TOKEN or paymentToken).`,
+    );
+  }
+  return deploy(options, "TestToken", testTokenAbi, testTokenBytecode, []);
+}
+
+/** Writes a deployment as `<dir>/<chainId>.json` and returns the file's path. */
+export async function writeDeployment(deployment: Deployment, dir: string = deploymentsDir): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${deployment.chainId}.json`);
+  await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * Deploys ModelRegistry, Staking, RunnerRegistry and PaymentEscrow (plus a TestToken on a local chain without a
+ * payment token), gives the runner registry LOCKER_ROLE on staking, grants the requested roles and, unless
+ * `outDir` is false, writes the deployment file.
+ */
+export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deployment> {
+  const deployer = options.walletClient.account.address;
+  const admin = options.admin ?? deployer;
+  const treasury = options.treasury ?? deployer;
+  const chainId = await options.publicClient.getChainId();
+  const token = await resolveToken(options, chainId);
+  const models = await deploy(options, "ModelRegistry", modelRegistryAbi, modelRegistryBytecode, [
+    deployer,
+    options.protocolFeeBps ?? 500,
+  ]);
+  const staking = await deploy(options, "Staking", stakingAbi, stakingBytecode, [
+    token.address,
+    deployer,
+    treasury,
+    options.unbondingPeriod ?? 7n * 24n * 3600n,
+  ]);
+  const runners = await deploy(options, "RunnerRegistry", runnerRegistryAbi, runnerRegistryBytecode, [
+    models.address,
+    staking.address,
+    deployer,
+  ]);
+  const escrow = await deploy(options, "PaymentEscrow", paymentEscrowAbi, paymentEscrowBytecode, [
+    token.address,
+    models.address,
+    runners.address,
+    deployer,
+    treasury,
+    options.thawPeriod ?? 24n * 3600n,
+  ]);
+  await grant(options, staking.address, "LOCKER_ROLE", stakingAbi, runners.address);
+  for (const curator of options.curators ?? [deployer]) {
+    await grant(options, models.address, "CURATOR_ROLE", modelRegistryAbi, curator);
+  }
+  for (const slasher of options.slashers ?? []) {
+    await grant(options, staking.address, "SLASHER_ROLE", stakingAbi, slasher);
+  }
+  for (const runnerAdmin of options.runnerAdmins ?? []) {
+    await grant(options, runners.address, "RUNNER_ADMIN_ROLE", runnerRegistryAbi, runnerAdmin);
+  }
+  if (admin !== deployer) await handOverAdmin(options, admin, [models.address, staking.address, runners.address, escrow.address]);
+
+  const deployment: Deployment = {
+    chainId,
+    token: token.address,
+    modelRegistry: models.address,
+    staking: staking.address,
+    runnerRegistry: runners.address,
+    paymentEscrow: escrow.address,
+    treasury,
+    startBlock: Number(token.blockNumber ?? models.blockNumber),
+  };
+  if (options.outDir !== false) {
+    options.log?.(`wrote ${await writeDeployment(deployment, options.outDir ?? deploymentsDir)}`);
+  }
+  return deployment;
+}
+
+/** Grants DEFAULT_ADMIN_ROLE to `admin` and renounces the deployer's, on every contract. */
+async function handOverAdmin(options: DeployTeeTeeOptions, admin: Address, contracts: readonly Address[]) {
+  const { walletClient, publicClient } = options;
+  const adminRole = `0x${"00".repeat(32)}` as Hex;
+  for (const address of contracts) {
+    for (const [functionName, member] of [
+      ["grantRole", admin],
+      ["renounceRole", walletClient.account.address],
+    ] as const) {
+      const hash = await walletClient.writeContract({
+        address,
+        abi: modelRegistryAbi,
+        functionName,
+        args: [adminRole, member],
+        account: walletClient.account,
+        chain: walletClient.chain,
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new DeployError(`${functionName} on ${address} failed (${hash}).`);
+    }
+  }
+  options.log?.(`handed DEFAULT_ADMIN_ROLE to ${admin}`);
+}
+
+function optionalAddress(value: string | undefined, name: string): Address | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!isAddress(value, { strict: false })) throw new DeployError(`${name} is not an address: ${value}`);
+  return getAddress(value);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "rpc-url": { type: "string" },
+      "fee-bps": { type: "string" },
+      unbonding: { type: "string" },
+      thaw: { type: "string" },
+      "no-write": { type: "boolean" },
+    },
+  });
+  const rpcUrl = values["rpc-url"] ?? process.env.TEETEE_RPC_URL ?? "http://127.0.0.1:8545";
+  const key = process.env.TEETEE_DEPLOYER_KEY;
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new DeployError("Set TEETEE_DEPLOYER_KEY (0x + 64 hex digits) in the environment or .env.");
+  }
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ transport });
+  const walletClient = createWalletClient({ account: privateKeyToAccount(key as Hex), transport });
+  const deployment = await deployTeeTee({
+    walletClient,
+    publicClient,
+    paymentToken: optionalAddress(process.env.TEETEE_PAYMENT_TOKEN, "TEETEE_PAYMENT_TOKEN"),
+    treasury: optionalAddress(process.env.TEETEE_TREASURY, "TEETEE_TREASURY"),
+    protocolFeeBps: values["fee-bps"] === undefined ? undefined : Number(values["fee-bps"]),
+    unbondingPeriod: values.unbonding === undefined ? undefined : BigInt(values.unbonding),
+    thawPeriod: values.thaw === undefined ? undefined : BigInt(values.thaw),
+    outDir: values["no-write"] ? false : undefined,
+    log: (line) => console.log(line),
+  });
+  console.log(JSON.stringify(deployment, null, 2));
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {PaymentEscrow} from "../contracts/PaymentEscrow.sol";
+import {Staking} from "../contracts/Staking.sol";
+import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
+import {IStaking} from "../contracts/interfaces/IStaking.sol";
+import {TestToken} from "../contracts/mocks/TestToken.sol";
+import {MarketBase, Vm} from "./solidity/TestBase.sol";
+
+/// @dev Drives random deposits, withdrawals, redemptions, earnings withdrawals, stakes, unstakes and slashes.
+/// Every call bounds its inputs to something plausible; the invariant fuzzer picks the calls and their order.
+contract AccountingHandler {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    uint256 internal constant BUYER_KEY_BASE = 0xB0B0;
+    uint256 internal constant BUYERS = 3;
+
+    TestToken internal immutable _token;
+    PaymentEscrow internal immutable _escrow;
+    Staking internal immutable _staking;
+    bytes32 internal immutable _model;
+    address[] internal _route;
+    address[] internal _contributors;
+
+    uint256 public calls;
+
+    constructor(
+        TestToken token,
+        PaymentEscrow escrow,
+        Staking staking,
+        bytes32 model,
+        address[] memory route,
+        address[] memory contributors
+    ) {
+        _token = token;
+        _escrow = escrow;
+        _staking = staking;
+        _model = model;
+        _route = route;
+        _contributors = contributors;
+    }
+
+    function buyer(uint256 i) public pure returns (address) {
+        return vm.addr(BUYER_KEY_BASE + i % BUYERS);
+    }
+
+    function buyerCount() external pure returns (uint256) {
+        return BUYERS;
+    }
+
+    function contributorCount() external view returns (uint256) {
+        return _contributors.length;
+    }
+
+    function contributor(uint256 i) public view returns (address) {
+        return _contributors[i % _contributors.length];
+    }
+
+    function deposit(uint256 who, uint256 amount) external {
+        address b = buyer(who);
+        amount = amount % 1_000e6 + 1;
+        _token.mint(b, amount);
+        vm.startPrank(b);
+        _token.approve(address(_escrow), amount);
+        _escrow.deposit(amount);
+        vm.stopPrank();
+        ++calls;
+    }
+
+    function requestWithdrawal(uint256 who, uint256 amount) external {
+        address b = buyer(who);
+        uint256 balance = _escrow.getAccount(b).balance;
+        if (balance == 0) return;
+        vm.prank(b);
+        _escrow.requestWithdrawal(amount % balance + 1);
+        ++calls;
+    }
+
+    function withdraw(uint256 who, uint32 wait) external {
+        address b = buyer(who);
+        IPaymentEscrow.Account memory account = _escrow.getAccount(b);
+        if (account.thawing == 0) return;
+        vm.warp(block.timestamp + wait % 2 days);
+        if (block.timestamp < account.thawEnd || account.balance == 0) return;
+        vm.prank(b);
+        _escrow.withdraw();
+        ++calls;
+    }
+
+    function redeem(uint256 who, uint8 session, uint256 increase) external {
+        uint256 key = BUYER_KEY_BASE + who % BUYERS;
+        address b = vm.addr(key);
+        if (_escrow.getAccount(b).balance == 0) return;
+        bytes32 sessionId = bytes32(uint256(session % 4));
+        uint256 paid = _escrow.channelPaid(_escrow.channelId(b, _model, sessionId, _route));
+        IPaymentEscrow.Voucher memory v = IPaymentEscrow.Voucher({
+            buyer: b,
+            modelId: _model,
+            sessionId: sessionId,
+            route: _route,
+            amount: paid + increase % 500e6 + 1
+        });
+        (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, _escrow.voucherDigest(v));
+        _escrow.redeem(v, abi.encodePacked(r, s, sv));
+        ++calls;
+    }
+
+    function withdrawEarnings(uint256 who) external {
+        address c = contributor(who);
+        if (_escrow.earnings(c) == 0) return;
+        vm.prank(c);
+        _escrow.withdrawEarnings();
+        ++calls;
+    }
+
+    function withdrawTreasuries() external {
+        if (_escrow.treasuryBalance() != 0) _escrow.withdrawTreasury();
+        if (_staking.treasuryBalance() != 0) _staking.withdrawTreasury();
+        ++calls;
+    }
+
+    function stake(uint256 who, uint256 amount) external {
+        address c = contributor(who);
+        amount = amount % 1_000e6 + 1;
+        _token.mint(c, amount);
+        vm.startPrank(c);
+        _token.approve(address(_staking), amount);
+        _staking.stake(amount);
+        vm.stopPrank();
+        ++calls;
+    }
+
+    function requestUnstake(uint256 who, uint256 amount) external {
+        address c = contributor(who);
+        uint256 free = _staking.freeStake(c);
+        if (free == 0) return;
+        vm.prank(c);
+        _staking.requestUnstake(amount % free + 1);
+        ++calls;
+    }
+
+    function withdrawStake(uint256 who, uint32 wait) external {
+        address c = contributor(who);
+        IStaking.StakeInfo memory info = _staking.getStake(c);
+        if (info.unbonding == 0) return;
+        vm.warp(block.timestamp + wait % 14 days);
+        if (block.timestamp < info.unbondingEnd) return;
+        vm.prank(c);
+        _staking.withdrawStake();
+        ++calls;
+    }
+
+    function slash(uint256 who, uint256 amount) external {
+        address c = contributor(who);
+        IStaking.StakeInfo memory info = _staking.getStake(c);
+        uint256 total = uint256(info.staked) + info.unbonding;
+        if (total == 0) return;
+        // The handler is the test's slasher (granted in setUp).
+        _staking.slash(c, amount % total + 1, keccak256("evidence"));
+        ++calls;
+    }
+}
+
+/// @dev The accounting invariant of DESIGN.md: each contract's token balance equals what it owes, and each total
+/// equals the sum over the parties it is owed to, after any sequence of the handler's actions.
+contract AccountingInvariantTest is MarketBase {
+    AccountingHandler internal handler;
+
+    function setUp() public {
+        _setUpMarket();
+        handler = new AccountingHandler(token, escrow, staking, MODEL, route, contributors);
+        staking.grantRole(staking.SLASHER_ROLE(), address(handler));
+        // The market's first buyer deposit is moved to the handler's buyers so per-actor sums stay complete.
+        vm.prank(buyer);
+        escrow.requestWithdrawal(100_000e6);
+        vm.warp(block.timestamp + THAW);
+        vm.prank(buyer);
+        escrow.withdraw();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function _checkAccounting() internal view {
+        _assertEq(
+            token.balanceOf(address(escrow)),
+            escrow.totalDeposits() + escrow.totalEarnings() + escrow.treasuryBalance(),
+            "escrow balance"
+        );
+        _assertEq(token.balanceOf(address(staking)), staking.totalStaked() + staking.treasuryBalance(), "staking balance");
+
+        uint256 deposits;
+        for (uint256 i; i < handler.buyerCount(); ++i) {
+            IPaymentEscrow.Account memory account = escrow.getAccount(handler.buyer(i));
+            deposits += account.balance;
+        }
+        _assertEq(escrow.totalDeposits(), deposits, "deposits = sum of balances");
+
+        uint256 earned;
+        uint256 staked;
+        for (uint256 i; i < handler.contributorCount(); ++i) {
+            address c = handler.contributor(i);
+            earned += escrow.earnings(c);
+            IStaking.StakeInfo memory info = staking.getStake(c);
+            staked += uint256(info.staked) + info.unbonding;
+            if (info.locked > info.staked) revert("locked above staked");
+        }
+        _assertEq(escrow.totalEarnings(), earned, "earnings = sum of earnings");
+        _assertEq(staking.totalStaked(), staked, "staked = sum of stakes");
+    }
+
+    /// forge-config: default.invariant.runs = 64
+    /// forge-config: default.invariant.depth = 40
+    function invariant_accounting() public view {
+        _checkAccounting();
+    }
+
+    /// @dev The same invariant driven by plain fuzzing, in case invariant runs are turned off: 12 random actions.
+    function testFuzz_accounting_randomActionSequence(uint256[12] memory actions) public {
+        for (uint256 i; i < actions.length; ++i) {
+            uint256 a = actions[i];
+            uint256 x = a >> 8;
+            uint256 y = a >> 128;
+            uint256 op = a % 11;
+            if (op == 0) handler.deposit(x, y);
+            else if (op == 1) handler.requestWithdrawal(x, y);
+            else if (op == 2) handler.withdraw(x, uint32(y));
+            else if (op == 3 || op == 4) handler.redeem(x, uint8(y), y >> 8);
+            else if (op == 5) handler.withdrawEarnings(x);
+            else if (op == 6) handler.stake(x, y);
+            else if (op == 7) handler.requestUnstake(x, y);
+            else if (op == 8) handler.withdrawStake(x, uint32(y));
+            else if (op == 9) handler.slash(x, y);
+            else handler.withdrawTreasuries();
+            _checkAccounting();
+        }
+    }
+}

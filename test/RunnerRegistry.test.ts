@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getAddress, keccak256, toHex, zeroAddress } from "viem";
+import {
+  deactivateRunner,
+  getContributorRunners,
+  getFreeStake,
+  getQuoteVerifier,
+  getRefreshDigest,
+  getRegistrationDigest,
+  getReportDataCommitment,
+  getRouteContributors,
+  getRunner,
+  getRunnerNonce,
+  getRunners,
+  hashAttestationRefresh,
+  hashRunnerConsent,
+  isActiveContributor,
+  refreshAttestation,
+  registerRunner,
+  setEndpoint,
+  setModelActive,
+  setQuoteVerifier,
+  signAttestationRefresh,
+  signRunnerConsent,
+} from "../packages/sdk/src/index.js";
+import {
+  COMPOSE_HASH,
+  expectRevert,
+  FAR_FUTURE,
+  fixtures,
+  MIN_STAKE,
+  networkHelpers,
+  newRunnerKey,
+  registerTestRunner,
+  registration,
+  send,
+} from "./helpers/fixture.js";
+
+describe("RunnerRegistry", () => {
+  it("test_registerRunner_storesRunnerLocksStakeAndMatchesSdkDigests", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.market2);
+    const c = { contracts: f.contracts };
+    const runner = f.runners[1]!;
+    const contributor = getAddress(f.contributors[1]!.account.address);
+    const info = await getRunner(f.publicClient, { ...c, runner: runner.address });
+    assert.equal(info.contributor, contributor);
+    assert.equal(info.active, true);
+    assert.equal(info.shardIndex, 1);
+    assert.equal(info.lockedStake, MIN_STAKE);
+    assert.equal(info.publicKey, runner.publicKey);
+    assert.equal(await getFreeStake(f.publicClient, { ...c, staker: contributor }), 0n);
+    assert.equal(await getRunnerNonce(f.publicClient, { ...c, runner: runner.address }), 1n);
+    const page = await getRunners(f.publicClient, { ...c, modelId: f.model.modelId, shardIndex: 1 });
+    assert.equal(page.total, 1n);
+    assert.equal(page.runners[0]!.runner, runner.address);
+    assert.equal((await getContributorRunners(f.publicClient, { ...c, contributor })).total, 1n);
+    assert.equal(await isActiveContributor(f.publicClient, { ...c, modelId: f.model.modelId, account: contributor }), true);
+    assert.deepEqual(await getRouteContributors(f.publicClient, { ...c, modelId: f.model.modelId, route: f.route }), [
+      getAddress(f.contributors[0]!.account.address),
+      contributor,
+    ]);
+    const chainId = f.deployment.chainId;
+    const reg = registration(runner, f.model.modelId, 1);
+    assert.equal(
+      await getRegistrationDigest(f.publicClient, { ...c, registration: reg, contributor, nonce: 7n }),
+      hashRunnerConsent({ registration: reg, contributor, nonce: 7n, chainId, runnerRegistry: f.contracts.runnerRegistry }),
+    );
+    const q = keccak256(toHex("q"));
+    assert.equal(
+      await getRefreshDigest(f.publicClient, { ...c, runner: runner.address, quoteHash: q, composeHash: COMPOSE_HASH, nonce: 3n, deadline: 9n }),
+      hashAttestationRefresh({ runner: runner.address, quoteHash: q, composeHash: COMPOSE_HASH, nonce: 3n, deadline: 9n, chainId, runnerRegistry: f.contracts.runnerRegistry }),
+    );
+    const commitment = await getReportDataCommitment(f.publicClient, { ...c, modelId: f.model.modelId, shardIndex: 1, runner: runner.address });
+    assert.match(commitment, /^0x[0-9a-f]{64}$/);
+  });
+
+  it("test_refreshAttestation_setEndpoint_deactivate_reactivate", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: f.contracts };
+    const runner = f.runners[0]!;
+    const alice = f.contributors[0]!;
+    const quoteHash = keccak256(toHex("fresh quote"));
+    const consent = await signAttestationRefresh(runner.client, { ...c, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE });
+    await send(f.publicClient, refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent }));
+    assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).quoteHash, quoteHash);
+    await expectRevert(
+      refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent }),
+      "RunnerInvalidConsent",
+    );
+    await send(f.publicClient, setEndpoint(alice, { ...c, runner: runner.address, endpoint: "https://new.example" }));
+    assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).endpoint, "https://new.example");
+    await send(f.publicClient, deactivateRunner(alice, { ...c, runner: runner.address }));
+    assert.equal(await getFreeStake(f.publicClient, { ...c, staker: alice.account.address }), MIN_STAKE);
+    assert.equal(await isActiveContributor(f.publicClient, { ...c, modelId: f.model.modelId, account: alice.account.address }), false);
+    const reg = registration(runner, f.model.modelId, 0);
+    const again = await signRunnerConsent(runner.client, { ...c, registration: reg, contributor: alice.account.address });
+    await send(f.publicClient, registerRunner(alice, { ...c, registration: reg, consent: again }));
+    assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).active, true);
+    await send(f.publicClient, deactivateRunner(f.admin, { ...c, runner: runner.address }));
+    await send(f.publicClient, setQuoteVerifier(f.admin, { ...c, verifier: f.stranger.account.address }));
+    assert.equal(await getQuoteVerifier(f.publicClient, c), getAddress(f.stranger.account.address));
+    await send(f.publicClient, setQuoteVerifier(f.admin, { ...c, verifier: zeroAddress }));
+  });
+
+  describe("reverts", () => {
+    it("test_registerRunner_reverts", async () => {
+      const f = await networkHelpers.loadFixture(fixtures.market1);
+      const c = { contracts: f.contracts };
+      const alice = f.contributors[0]!;
+      const bob = f.contributors[1]!;
+      const modelId = f.model.modelId;
+      const existing = f.runners[0]!;
+      const sign = (reg: ReturnType<typeof registration>, contributor = bob.account.address) =>
+        signRunnerConsent(existing.client, { ...c, registration: reg, contributor });
+      // already active
+      const regA = registration(existing, modelId, 0);
+      await expectRevert(registerRunner(alice, { ...c, registration: regA, consent: await sign(regA, alice.account.address) }), "RunnerAlreadyActive");
+      // someone else's runner
+      await send(f.publicClient, deactivateRunner(alice, { ...c, runner: existing.address }));
+      await expectRevert(registerRunner(bob, { ...c, registration: regA, consent: await sign(regA) }), "RunnerContributorMismatch", [
+        existing.address,
+        alice.account.address,
+      ]);
+      const fresh = newRunnerKey(f);
+      const reg = registration(fresh, modelId, 0);
+      const signFresh = (r: typeof reg) => signRunnerConsent(fresh.client, { ...c, registration: r, contributor: bob.account.address });
+      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, deadline: 1n }, consent: "0x" }), "RunnerConsentExpired", [1n]);
+      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, shardIndex: 3 }, consent: "0x" }), "RunnerInvalidShard", [modelId, 3n]);
+      const badCompose = keccak256(toHex("bad compose"));
+      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, composeHash: badCompose }, consent: "0x" }), "RunnerComposeHashNotAllowed", [
+        modelId,
+        badCompose,
+      ]);
+      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, publicKey: existing.publicKey }, consent: "0x" }), "RunnerPublicKeyMismatch", [fresh.address]);
+      const forged = await signRunnerConsent(bob, { ...c, registration: reg, contributor: bob.account.address, nonce: 0n });
+      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: forged }), "RunnerInvalidConsent", [
+        fresh.address,
+        bob.account.address,
+      ]);
+      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }), "StakingInsufficientFreeStake");
+      await send(f.publicClient, setModelActive(f.admin, { ...c, modelId, active: false }));
+      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }), "RunnerModelInactive", [modelId]);
+      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, modelId: keccak256(toHex("none")) }, consent: "0x" }), "ModelNotFound");
+    });
+
+    it("test_management_reverts", async () => {
+      const f = await networkHelpers.loadFixture(fixtures.market2);
+      const c = { contracts: f.contracts };
+      const runner = f.runners[0]!;
+      const nobody = newRunnerKey(f).address;
+      await expectRevert(setEndpoint(f.stranger, { ...c, runner: runner.address, endpoint: "x" }), "RunnerNotAuthorized", [
+        runner.address,
+        f.stranger.account.address,
+      ]);
+      await expectRevert(setEndpoint(f.stranger, { ...c, runner: nobody, endpoint: "x" }), "RunnerNotFound", [nobody]);
+      await expectRevert(deactivateRunner(f.stranger, { ...c, runner: runner.address }), "RunnerNotAuthorized");
+      await expectRevert(deactivateRunner(f.stranger, { ...c, runner: nobody }), "RunnerNotFound");
+      await expectRevert(getRunner(f.publicClient, { ...c, runner: nobody }), "RunnerNotFound");
+      await expectRevert(setQuoteVerifier(f.stranger, { ...c, verifier: nobody }), "AccessControlUnauthorizedAccount");
+      const composeHash = keccak256(toHex("not allowed"));
+      await expectRevert(
+        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash, deadline: FAR_FUTURE, consent: "0x" }),
+        "RunnerComposeHashNotAllowed",
+      );
+      await expectRevert(
+        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash, deadline: 1n, consent: "0x" }),
+        "RunnerConsentExpired",
+      );
+      await send(f.publicClient, deactivateRunner(f.contributors[0]!, { ...c, runner: runner.address }));
+      await expectRevert(deactivateRunner(f.contributors[0]!, { ...c, runner: runner.address }), "RunnerNotActive", [runner.address]);
+      await expectRevert(
+        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent: "0x" }),
+        "RunnerNotActive",
+      );
+      const modelId = f.model.modelId;
+      await expectRevert(getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[1]!, f.route[0]!] }), "RunnerRouteInvalid", [0n, f.route[1]]);
+      await expectRevert(getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[0]!] }), "RunnerRouteLengthMismatch", [2n, 1n]);
+    });
+
+    it("test_quoteVerifier_checksQuoteHash", async () => {
+      const f = await networkHelpers.loadFixture(fixtures.market1);
+      const c = { contracts: f.contracts };
+      await send(f.publicClient, setQuoteVerifier(f.admin, { ...c, verifier: f.stranger.account.address }));
+      const bob = f.contributors[1]!;
+      await registerTestRunner(f, bob, f.model.modelId, 0).then(
+        () => assert.fail("registration with a mismatching quote should fail"),
+        (error: unknown) => {
+          assert.ok(error);
+        },
+      );
+      const fresh = newRunnerKey(f);
+      const reg = registration(fresh, f.model.modelId, 0);
+      const consent = await signRunnerConsent(fresh.client, { ...c, registration: reg, contributor: bob.account.address });
+      await expectRevert(registerRunner(bob, { ...c, registration: reg, quote: "0x1234", consent }), "RunnerQuoteHashMismatch", [
+        reg.quoteHash,
+        keccak256("0x1234"),
+      ]);
+    });
+  });
+});

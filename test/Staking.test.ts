@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { keccak256, toHex } from "viem";
+import {
+  getFreeStake,
+  getStake,
+  getStakingTreasury,
+  getStakingTreasuryBalance,
+  getTokenBalance,
+  getTotalStaked,
+  getUnbondingPeriod,
+  lockStake,
+  requestUnstake,
+  slash,
+  stake,
+  teeTeeRoles,
+  unlockStake,
+  withdrawStake,
+  withdrawStakingTreasury,
+} from "../packages/sdk/src/index.js";
+import { expectRevert, fixtures, MIN_STAKE, networkHelpers, send, UNBONDING_PERIOD } from "./helpers/fixture.js";
+
+const evidence = keccak256(toHex("evidence"));
+
+describe("Staking", () => {
+  it("test_stake_unbond_withdraw", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const [alice] = f.contributors;
+    const c = { contracts: f.contracts };
+    const staker = alice!.account.address;
+    const before = await getTokenBalance(f.publicClient, { ...c, owner: staker });
+    await send(f.publicClient, stake(alice!, { ...c, amount: 500n }));
+    assert.equal(await getFreeStake(f.publicClient, { ...c, staker }), 500n);
+    assert.equal(await getTotalStaked(f.publicClient, c), 500n);
+    await send(f.publicClient, requestUnstake(alice!, { ...c, amount: 200n }));
+    const info = await getStake(f.publicClient, { ...c, staker });
+    assert.equal(info.staked, 300n);
+    assert.equal(info.unbonding, 200n);
+    await expectRevert(withdrawStake(alice!, c), "StakingStillUnbonding");
+    await networkHelpers.time.increase(UNBONDING_PERIOD);
+    await send(f.publicClient, withdrawStake(alice!, c));
+    assert.equal(await getTokenBalance(f.publicClient, { ...c, owner: staker }), before - 300n);
+    assert.equal(await getTotalStaked(f.publicClient, c), 300n);
+    assert.equal(await getUnbondingPeriod(f.publicClient, c), UNBONDING_PERIOD);
+  });
+
+  it("test_slash_takesFreeThenLockedThenUnbonding_andTreasuryWithdraws", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: f.contracts };
+    const alice = f.contributors[0]!;
+    const staker = alice.account.address;
+    await send(f.publicClient, stake(alice, { ...c, amount: 300n }));
+    await send(f.publicClient, requestUnstake(alice, { ...c, amount: 100n }));
+    // staked = MIN_STAKE + 200 (locked MIN_STAKE), unbonding 100
+    await send(f.publicClient, slash(f.slasher, { ...c, staker, amount: 250n + MIN_STAKE / 2n, evidenceHash: evidence }));
+    const info = await getStake(f.publicClient, { ...c, staker });
+    assert.equal(info.staked, MIN_STAKE / 2n - 50n);
+    assert.equal(info.locked, MIN_STAKE / 2n - 50n);
+    assert.equal(info.unbonding, 100n);
+    await send(f.publicClient, slash(f.slasher, { ...c, staker, amount: MIN_STAKE / 2n + 50n, evidenceHash: evidence }));
+    assert.equal((await getStake(f.publicClient, { ...c, staker })).unbonding, 0n);
+    const treasury = await getStakingTreasury(f.publicClient, c);
+    assert.equal(await getStakingTreasuryBalance(f.publicClient, c), MIN_STAKE + 300n);
+    const before = await getTokenBalance(f.publicClient, { ...c, owner: treasury });
+    await send(f.publicClient, withdrawStakingTreasury(f.stranger, c));
+    assert.equal(await getTokenBalance(f.publicClient, { ...c, owner: treasury }), before + MIN_STAKE + 300n);
+    await expectRevert(withdrawStakingTreasury(f.stranger, c), "StakingNothingToWithdraw");
+  });
+
+  it("test_lockAndUnlock_onlyLocker", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const c = { contracts: f.contracts };
+    const staker = f.contributors[0]!.account.address;
+    await expectRevert(lockStake(f.stranger, { ...c, staker, amount: 1n }), "AccessControlUnauthorizedAccount", [
+      f.stranger.account.address,
+      teeTeeRoles.LOCKER_ROLE,
+    ]);
+    await expectRevert(unlockStake(f.stranger, { ...c, staker, amount: 1n }), "AccessControlUnauthorizedAccount");
+    await expectRevert(slash(f.stranger, { ...c, staker, amount: 1n, evidenceHash: evidence }), "AccessControlUnauthorizedAccount");
+  });
+
+  it("test_reverts", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: f.contracts };
+    const alice = f.contributors[0]!;
+    const staker = alice.account.address;
+    await expectRevert(stake(alice, { ...c, amount: 0n }), "StakingZeroAmount");
+    await expectRevert(requestUnstake(alice, { ...c, amount: 0n }), "StakingZeroAmount");
+    await expectRevert(requestUnstake(alice, { ...c, amount: 1n }), "StakingInsufficientFreeStake", [staker, 1n, 0n]);
+    await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw", [staker]);
+    await expectRevert(slash(f.slasher, { ...c, staker, amount: 0n, evidenceHash: evidence }), "StakingZeroAmount");
+    await expectRevert(slash(f.slasher, { ...c, staker, amount: MIN_STAKE + 1n, evidenceHash: evidence }), "StakingSlashExceedsStake", [
+      staker,
+      MIN_STAKE + 1n,
+      MIN_STAKE,
+    ]);
+  });
+});
