@@ -50,7 +50,9 @@ interface IPaymentEscrow {
         uint256 cumulativeAmount,
         uint256 paid
     );
-    event EarningsCredited(address indexed contributor, address indexed runner, bytes32 indexed channelId, uint256 amount);
+    event EarningsCredited(
+        address indexed contributor, address indexed runner, bytes32 indexed channelId, uint256 amount
+    );
     event FeeCredited(bytes32 indexed channelId, uint256 amount);
     event EarningsWithdrawn(address indexed contributor, uint256 amount);
     event TreasuryWithdrawn(address indexed to, uint256 amount);

@@ -191,6 +191,11 @@ export function registration(runner: RunnerKey, modelId: Hex, shardIndex: number
   };
 }
 
+/** Stakes the test models' minimum for one runner. */
+export async function stakeFor(f: TeeTeeFixture, contributor: Wallet): Promise<void> {
+  await send(f.publicClient, stake(contributor, { contracts: f.contracts, amount: MIN_STAKE }));
+}
+
 /** Stakes the model's minimum for `contributor` and registers a fresh runner key on one shard. */
 export async function registerTestRunner(
   f: TeeTeeFixture,

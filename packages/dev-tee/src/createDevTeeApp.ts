@@ -113,19 +113,16 @@ export function createDevTeeApp(identity: DevTeeIdentity, log: MeasurementLog): 
   });
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = error instanceof DevTeeRequestError || isBodyParseError(error) ? 400 : 500;
+    const status = error instanceof DevTeeRequestError ? 400 : (clientErrorStatus(error) ?? 500);
     res.status(status).json({ error: error instanceof Error ? error.message : String(error) });
   });
 
   return app;
 }
 
-/** express.json() marks malformed bodies with `type: "entity.parse.failed"` (and too-large ones similarly). */
-function isBodyParseError(error: unknown): boolean {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    "status" in error &&
-    (error as { status: unknown }).status === 400
-  );
+/** body-parser marks its own failures (malformed JSON 400, too large 413) with a 4xx `status`. */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
+  const { status } = error as { status: unknown };
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
 }

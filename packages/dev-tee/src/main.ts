@@ -1,14 +1,17 @@
 import { parseArgs } from "node:util";
 import { createDevTee } from "./createDevTee.js";
 
-const usage = `Usage: tsx packages/dev-tee/src/main.ts [--port 8090] [--compose-hash 0x…] [--app-id 0x…]
+const usage = `Usage: pnpm --filter @teetee/dev-tee start [--port 8090] [--compose-hash 0x…] [--app-id 0x…]
        [--instance-id 0x…] [--root-secret 0x…] [--signer-key 0x…] [--debug]
 
 Serves a development dstack endpoint on 127.0.0.1. Quotes are TeeTee dev quotes, accepted only
 by verifiers with allowDevQuotes on a local chain. DEV_TEE_SIGNER_KEY may hold the signer key.`;
 
 async function main(): Promise<void> {
+  // `pnpm start -- --port 1` forwards the "--" separator; drop it so the flags parse.
+  const args = process.argv.slice(2);
   const { values } = parseArgs({
+    args: args[0] === "--" ? args.slice(1) : args,
     options: {
       port: { type: "string", default: "8090" },
       "compose-hash": { type: "string" },

@@ -181,6 +181,13 @@ describe("dev-tee through the real @phala/dstack-sdk client", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: expect.any(String) });
+    const notJson = await fetch(`${tee.url}/Info`, { method: "POST", body: "{" });
+    expect(notJson.status).toBe(400);
+    const tooLarge = await fetch(`${tee.url}/EmitEvent`, {
+      method: "POST",
+      body: JSON.stringify({ event: "x", payload: "00".repeat(70000) }),
+    });
+    expect(tooLarge.status).toBe(413);
     await expect(client.getKey("p", "q", "ed25519")).rejects.toThrow();
   });
 });

