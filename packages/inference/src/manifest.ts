@@ -11,12 +11,9 @@ export const MANIFEST_FORMAT = "teetee-shards/1";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/);
-/** Paths are plain file names inside the shard folder, so a manifest can never point elsewhere. */
-const fileEntry = z.object({
-  path: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  bytes: z.number().int().min(0),
-  sha256: hex64,
-});
+/** Paths are plain file names inside the shard folder (no separators, no leading dot): never pointing elsewhere. */
+const fileName = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/);
+const fileEntry = z.object({ path: fileName, bytes: z.number().int().min(0), sha256: hex64 });
 
 const ropeScaling = z.discriminatedUnion("type", [
   z.object({ type: z.literal("none") }),
@@ -55,7 +52,7 @@ const shardEntry = z.object({
   layerEnd: z.number().int().positive(),
   embedsTokens: z.boolean(),
   hasLmHead: z.boolean(),
-  graph: z.string(),
+  graph: fileName,
   files: z.array(fileEntry).min(1),
   weightsHash: bytes32,
 });
@@ -172,6 +169,9 @@ function checkShardLayout(manifest: Manifest): void {
     }
     if (shard.embedsTokens !== (i === 0) || shard.hasLmHead !== (i === manifest.shards.length - 1)) {
       throw new ManifestError(`manifest shard ${i} has the wrong embedding or LM-head flag`);
+    }
+    if (!shard.files.some((f) => f.path === shard.graph)) {
+      throw new ManifestError(`manifest shard ${i} graph ${shard.graph} is not among its hashed files`);
     }
     if (weightsHashOf(shard.files) !== shard.weightsHash) {
       throw new ManifestError(`manifest shard ${i} weightsHash does not match its file list`);

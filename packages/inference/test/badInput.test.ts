@@ -199,6 +199,14 @@ describe("manifest and shard files", () => {
     await expectError(() => loadManifest(dir), ManifestError, /weightsHash does not match/);
   });
 
+  test("a manifest pointing outside the shard folder", async () => {
+    const dir = copy();
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.shards[0].graph = "../elsewhere.onnx";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    await expectError(() => loadManifest(dir), ManifestError, /manifest\.json is invalid/);
+  });
+
   test("a manifest that is not valid", async () => {
     const dir = copy();
     writeFileSync(join(dir, "manifest.json"), JSON.stringify({ format: "other" }));
