@@ -32,6 +32,13 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  modelRegistryBytecode,
+  paymentEscrowBytecode,
+  runnerRegistryBytecode,
+  stakingBytecode,
+  testTokenBytecode,
+} from "../packages/contracts/src/bytecode.js";
+import {
   type Deployment,
   deploymentsDir,
   modelRegistryAbi,
@@ -40,13 +47,6 @@ import {
   stakingAbi,
   testTokenAbi,
 } from "../packages/contracts/src/index.js";
-import {
-  modelRegistryBytecode,
-  paymentEscrowBytecode,
-  runnerRegistryBytecode,
-  stakingBytecode,
-  testTokenBytecode,
-} from "../packages/contracts/src/bytecode.js";
 
 /** Chains where a TestToken is deployed instead of requiring a real payment token. */
 export const localChainIds: readonly number[] = [31337, 1337];
@@ -127,7 +127,8 @@ async function grant(
     chain: walletClient.chain,
   });
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new DeployError(`Granting ${roleName} to ${member} failed (${hash}).`);
+  if (receipt.status !== "success")
+    throw new DeployError(`Granting ${roleName} to ${member} failed (${hash}).`);
   options.log?.(`granted ${roleName} on ${contract} to ${member}`);
 }
 
@@ -193,7 +194,8 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
   for (const runnerAdmin of options.runnerAdmins ?? []) {
     await grant(options, runners.address, "RUNNER_ADMIN_ROLE", runnerRegistryAbi, runnerAdmin);
   }
-  if (admin !== deployer) await handOverAdmin(options, admin, [models.address, staking.address, runners.address, escrow.address]);
+  if (admin !== deployer)
+    await handOverAdmin(options, admin, [models.address, staking.address, runners.address, escrow.address]);
 
   const deployment: Deployment = {
     chainId,
@@ -229,7 +231,8 @@ async function handOverAdmin(options: DeployTeeTeeOptions, admin: Address, contr
         chain: walletClient.chain,
       });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new DeployError(`${functionName} on ${address} failed (${hash}).`);
+      if (receipt.status !== "success")
+        throw new DeployError(`${functionName} on ${address} failed (${hash}).`);
     }
   }
   options.log?.(`handed DEFAULT_ADMIN_ROLE to ${admin}`);

@@ -17,10 +17,10 @@ import {
   depositFor,
   depositWithPermit,
   redeemVoucher,
-  registerModel,
-  registerRunner,
   redeemVouchers,
   refreshAttestation,
+  registerModel,
+  registerRunner,
   requestUnstake,
   requestWithdrawal,
   revokeSigner,
@@ -73,12 +73,18 @@ export async function measureRedeem(report: Report, runners: number): Promise<vo
   const m = await marketFixture(runners);
   const c = { contracts: m.contracts };
   // First credit: a new channel and contributors who hold no earnings yet.
-  report[`redeem.${runners}runners.firstCredit`] = await gas(m, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000_000n)) }));
+  report[`redeem.${runners}runners.firstCredit`] = await gas(
+    m,
+    redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000_000n)) }),
+  );
   // A new channel whose contributors already hold earnings.
   const fresh = await signedVoucher(m, 1_000_000n, keccak256(toHex("second session")));
   report[`redeem.${runners}runners.newChannel`] = await gas(m, redeemVoucher(m.stranger, { ...c, ...fresh }));
   // Steady: the channel paid before and contributors hold earnings.
-  report[`redeem.${runners}runners.steady`] = await gas(m, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 2_000_000n)) }));
+  report[`redeem.${runners}runners.steady`] = await gas(
+    m,
+    redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 2_000_000n)) }),
+  );
 }
 
 async function measureBatch(report: Report, size: number): Promise<void> {
@@ -86,7 +92,8 @@ async function measureBatch(report: Report, size: number): Promise<void> {
   const c = { contracts: m.contracts };
   await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000n)) }));
   const vouchers = [];
-  for (let i = 0; i < size; i++) vouchers.push(await signedVoucher(m, 1_000_000n, keccak256(toHex(`batch ${i}`))));
+  for (let i = 0; i < size; i++)
+    vouchers.push(await signedVoucher(m, 1_000_000n, keccak256(toHex(`batch ${i}`))));
   const used = await gas(m, redeemVouchers(m.stranger, { ...c, vouchers }));
   report[`redeemBatch.4runners.${size}vouchers`] = used;
   report[`redeemBatch.4runners.${size}vouchers.perVoucher`] = Math.round(used / size);
@@ -99,44 +106,106 @@ async function measureLifecycle(report: Report): Promise<void> {
   const alice = m.contributors[0]!;
   const bob = m.contributors[1]!;
   await networkHelpers.time.increase(1);
-  report["registerModel.1shard"] = await gas(m, registerModel(m.admin, { ...c, model: modelParams(1, "gas 1") }));
-  report["registerModel.4shards"] = await gas(m, registerModel(m.admin, { ...c, model: modelParams(4, "gas 4") }));
-  report.setPrices = await gas(m, setPrices(m.admin, { ...c, modelId, inputPricePerMTok: 3n, outputPricePerMTok: 4n }));
+  report["registerModel.1shard"] = await gas(
+    m,
+    registerModel(m.admin, { ...c, model: modelParams(1, "gas 1") }),
+  );
+  report["registerModel.4shards"] = await gas(
+    m,
+    registerModel(m.admin, { ...c, model: modelParams(4, "gas 4") }),
+  );
+  report.setPrices = await gas(
+    m,
+    setPrices(m.admin, { ...c, modelId, inputPricePerMTok: 3n, outputPricePerMTok: 4n }),
+  );
   report.setMinStake = await gas(m, setMinStake(m.admin, { ...c, modelId, minStake: m.model.minStake }));
-  report.setAttestationTtl = await gas(m, setAttestationTtl(m.admin, { ...c, modelId, attestationTtl: 7200n }));
-  report.setComposeHashAllowed = await gas(m, setComposeHashAllowed(m.admin, { ...c, modelId, composeHash: keccak256(toHex("x")), allowed: true }));
+  report.setAttestationTtl = await gas(
+    m,
+    setAttestationTtl(m.admin, { ...c, modelId, attestationTtl: 7200n }),
+  );
+  report.setComposeHashAllowed = await gas(
+    m,
+    setComposeHashAllowed(m.admin, { ...c, modelId, composeHash: keccak256(toHex("x")), allowed: true }),
+  );
   report.stake = await gas(m, stake(bob, { ...c, amount: m.model.minStake }));
   const runner = newRunnerKey(m);
   const reg = registration(runner, modelId, 0);
-  const regConsent = await signRunnerConsent(runner.client, { ...c, registration: reg, contributor: bob.account.address });
+  const regConsent = await signRunnerConsent(runner.client, {
+    ...c,
+    registration: reg,
+    contributor: bob.account.address,
+  });
   report.registerRunner = await gas(m, registerRunner(bob, { ...c, registration: reg, consent: regConsent }));
   const quoteHash = keccak256(toHex("fresh"));
-  const consent = await signAttestationRefresh(runner.client, { ...c, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE });
-  report.refreshAttestation = await gas(m, refreshAttestation(m.stranger, { ...c, runner: runner.address, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent }));
-  report.setEndpoint = await gas(m, setEndpoint(bob, { ...c, runner: runner.address, endpoint: "https://gas.example" }));
+  const consent = await signAttestationRefresh(runner.client, {
+    ...c,
+    quoteHash,
+    composeHash: COMPOSE_HASH,
+    deadline: FAR_FUTURE,
+  });
+  report.refreshAttestation = await gas(
+    m,
+    refreshAttestation(m.stranger, {
+      ...c,
+      runner: runner.address,
+      quoteHash,
+      composeHash: COMPOSE_HASH,
+      deadline: FAR_FUTURE,
+      consent,
+    }),
+  );
+  report.setEndpoint = await gas(
+    m,
+    setEndpoint(bob, { ...c, runner: runner.address, endpoint: "https://gas.example" }),
+  );
   report.deactivateRunner = await gas(m, deactivateRunner(bob, { ...c, runner: runner.address }));
   report.requestUnstake = await gas(m, requestUnstake(bob, { ...c, amount: 100n }));
-  report.slash = await gas(m, slash(m.slasher, { ...c, staker: bob.account.address, amount: 50n, evidenceHash: quoteHash }));
+  report.slash = await gas(
+    m,
+    slash(m.slasher, { ...c, staker: bob.account.address, amount: 50n, evidenceHash: quoteHash }),
+  );
   await networkHelpers.time.increase(UNBONDING_PERIOD);
   report.withdrawStake = await gas(m, withdrawStake(bob, c));
   report.withdrawStakingTreasury = await gas(m, withdrawStakingTreasury(m.stranger, c));
   report.deposit = await gas(m, deposit(m.buyer2, { ...c, amount: 10_000n }));
-  report.depositFor = await gas(m, depositFor(m.stranger, { ...c, buyer: m.buyer2.account.address, amount: 10_000n }));
-  const permit = await signPermit(m.buyer2, { ...c, spender: m.contracts.paymentEscrow, value: 10_000n, deadline: FAR_FUTURE });
-  report.depositWithPermit = await gas(m, depositWithPermit(m.buyer2, { ...c, buyer: m.buyer2.account.address, amount: 10_000n, permit }));
+  report.depositFor = await gas(
+    m,
+    depositFor(m.stranger, { ...c, buyer: m.buyer2.account.address, amount: 10_000n }),
+  );
+  const permit = await signPermit(m.buyer2, {
+    ...c,
+    spender: m.contracts.paymentEscrow,
+    value: 10_000n,
+    deadline: FAR_FUTURE,
+  });
+  report.depositWithPermit = await gas(
+    m,
+    depositWithPermit(m.buyer2, { ...c, buyer: m.buyer2.account.address, amount: 10_000n, permit }),
+  );
   report.requestWithdrawal = await gas(m, requestWithdrawal(m.buyer2, { ...c, amount: 1_000n }));
   report.cancelWithdrawal = await gas(m, cancelWithdrawal(m.buyer2, c));
   await send(m.publicClient, requestWithdrawal(m.buyer2, { ...c, amount: 1_000n }));
   const session = newRunnerKey(m).address;
   const latest = BigInt(await networkHelpers.time.latest());
-  report.authorizeSigner = await gas(m, authorizeSigner(m.buyer2, { ...c, signer: session, spendLimit: 10n ** 9n, expiry: latest + 10n * THAW_PERIOD }));
+  report.authorizeSigner = await gas(
+    m,
+    authorizeSigner(m.buyer2, {
+      ...c,
+      signer: session,
+      spendLimit: 10n ** 9n,
+      expiry: latest + 10n * THAW_PERIOD,
+    }),
+  );
   report.revokeSigner = await gas(m, revokeSigner(m.buyer2, { ...c, signer: session }));
   await networkHelpers.time.increase(THAW_PERIOD);
   report.withdraw = await gas(m, withdraw(m.buyer2, c));
   await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000_000n)) }));
   report.withdrawEarnings = await gas(m, withdrawEarnings(alice, c));
   report.withdrawEscrowTreasury = await gas(m, withdrawEscrowTreasury(m.stranger, c));
-  report.transferCuratorship = await gas(m, transferCuratorship(m.admin, { ...c, modelId, newCurator: m.admin.account.address }));
+  report.transferCuratorship = await gas(
+    m,
+    transferCuratorship(m.admin, { ...c, modelId, newCurator: m.admin.account.address }),
+  );
   report.setActive = await gas(m, setModelActive(m.admin, { ...c, modelId, active: false }));
 }
 
@@ -182,7 +251,9 @@ async function main(): Promise<void> {
   }
   const sorted = Object.fromEntries(Object.entries(report).sort(([a], [b]) => a.localeCompare(b)));
   await writeFile(reportFile, `${JSON.stringify(sorted, null, 2)}\n`);
-  console.log(`wrote ${path.relative(root, reportFile)}; redeem 4-runner steady target met: ${failures.length === 0}`);
+  console.log(
+    `wrote ${path.relative(root, reportFile)}; redeem 4-runner steady target met: ${failures.length === 0}`,
+  );
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   const available = await findArtifacts(artifactsDir);
   const missing = contracts.filter((c) => !available.has(c.name)).map((c) => c.name);
   if (missing.length > 0) {
-    throw new Error(`No artifact for ${missing.join(", ")} under ${artifactsDir}; run \`hardhat build\` first.`);
+    throw new Error(
+      `No artifact for ${missing.join(", ")} under ${artifactsDir}; run \`hardhat build\` first.`,
+    );
   }
   const artifacts = await Promise.all(contracts.map((c) => loadArtifact(available.get(c.name)!)));
   const abisDir = path.join(outDir, "abis");
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   const deployable = artifacts.filter((a) => contracts.find((c) => c.name === a.contractName)?.deployable);
   await writeFile(path.join(outDir, "bytecode.ts"), bytecodeModule(deployable));
   await writeFile(path.join(outDir, "index.ts"), indexModule(artifacts));
-  console.log(`Wrote ${artifacts.length} ABIs and ${deployable.length} bytecodes to ${path.relative(root, outDir)}`);
+  console.log(
+    `Wrote ${artifacts.length} ABIs and ${deployable.length} bytecodes to ${path.relative(root, outDir)}`,
+  );
 }
 
 await main();

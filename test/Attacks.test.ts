@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress } from "viem";
-import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi } from "../packages/contracts/src/index.js";
+import {
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+} from "../packages/contracts/src/index.js";
 import {
   channelId,
   deactivateRunner,
@@ -42,13 +47,29 @@ describe("attacks from the original prototype", () => {
   it("attack: 1 a stranger cannot edit a model or withdraw its revenue", async () => {
     const m = await networkHelpers.loadFixture(fixtures.market2);
     const c = { contracts: m.contracts, modelId: m.model.modelId };
-    await expectRevert(transferCuratorship(m.stranger, { ...c, newCurator: m.stranger.account.address }), "ModelNotCurator");
-    await expectRevert(setPrices(m.stranger, { ...c, inputPricePerMTok: 0n, outputPricePerMTok: 0n }), "ModelNotCurator");
-    await send(m.publicClient, redeemVoucher(m.stranger, { contracts: m.contracts, ...(await signedVoucher(m, 10_000n)) }));
+    await expectRevert(
+      transferCuratorship(m.stranger, { ...c, newCurator: m.stranger.account.address }),
+      "ModelNotCurator",
+    );
+    await expectRevert(
+      setPrices(m.stranger, { ...c, inputPricePerMTok: 0n, outputPricePerMTok: 0n }),
+      "ModelNotCurator",
+    );
+    await send(
+      m.publicClient,
+      redeemVoucher(m.stranger, { contracts: m.contracts, ...(await signedVoucher(m, 10_000n)) }),
+    );
     await expectRevert(withdrawEarnings(m.stranger, { contracts: m.contracts }), "EscrowNothingToWithdraw");
     // withdrawing the treasury pays the treasury, never the caller
-    const receipt = await send(m.publicClient, withdrawEscrowTreasury(m.stranger, { contracts: m.contracts }));
-    const [event] = parseEventLogs({ abi: paymentEscrowAbi, logs: receipt.logs, eventName: "TreasuryWithdrawn" });
+    const receipt = await send(
+      m.publicClient,
+      withdrawEscrowTreasury(m.stranger, { contracts: m.contracts }),
+    );
+    const [event] = parseEventLogs({
+      abi: paymentEscrowAbi,
+      logs: receipt.logs,
+      eventName: "TreasuryWithdrawn",
+    });
     assert.equal(event?.args.to, getAddress(m.treasury.account.address));
   });
 
@@ -57,26 +78,53 @@ describe("attacks from the original prototype", () => {
     const c = { contracts: m.contracts };
     const second = modelParams(1, "second");
     await send(m.publicClient, registerModel(m.admin, { ...c, model: second }));
-    await expectRevert(setModelActive(m.stranger, { ...c, modelId: m.model.modelId, active: false }), "ModelNotCurator");
+    await expectRevert(
+      setModelActive(m.stranger, { ...c, modelId: m.model.modelId, active: false }),
+      "ModelNotCurator",
+    );
     await send(m.publicClient, setModelActive(m.admin, { ...c, modelId: m.model.modelId, active: false }));
     assert.deepEqual((await getModelIds(m.publicClient, c)).ids, [m.model.modelId, second.modelId]);
-    assert.equal((await getModel(m.publicClient, { ...c, modelId: m.model.modelId })).curator, getAddress(m.admin.account.address));
-    assert.equal(modelRegistryAbi.some((item) => item.type === "function" && /remove|delete/i.test(item.name)), false);
+    assert.equal(
+      (await getModel(m.publicClient, { ...c, modelId: m.model.modelId })).curator,
+      getAddress(m.admin.account.address),
+    );
+    assert.equal(
+      modelRegistryAbi.some((item) => item.type === "function" && /remove|delete/i.test(item.name)),
+      false,
+    );
   });
 
   it("attack: 3 registering a model or a runner needs the role, the stake and the runner's consent", async () => {
     const m = await networkHelpers.loadFixture(fixtures.market1);
     const c = { contracts: m.contracts };
-    await expectRevert(registerModel(m.stranger, { ...c, model: modelParams(1, "spam") }), "AccessControlUnauthorizedAccount");
+    await expectRevert(
+      registerModel(m.stranger, { ...c, model: modelParams(1, "spam") }),
+      "AccessControlUnauthorizedAccount",
+    );
     const runner = newRunnerKey(m);
     const reg = registration(runner, m.model.modelId, 0);
-    const consent = await signRunnerConsent(runner.client, { ...c, registration: reg, contributor: m.stranger.account.address });
-    await expectRevert(registerRunner(m.stranger, { ...c, registration: reg, consent }), "StakingInsufficientFreeStake");
+    const consent = await signRunnerConsent(runner.client, {
+      ...c,
+      registration: reg,
+      contributor: m.stranger.account.address,
+    });
+    await expectRevert(
+      registerRunner(m.stranger, { ...c, registration: reg, consent }),
+      "StakingInsufficientFreeStake",
+    );
     // claiming a TEE one does not operate: the consent of a different key
     await stakeFor(m, m.stranger);
     const other = newRunnerKey(m);
-    const wrong = await signRunnerConsent(other.client, { ...c, registration: reg, contributor: m.stranger.account.address, nonce: 0n });
-    await expectRevert(registerRunner(m.stranger, { ...c, registration: reg, consent: wrong }), "RunnerInvalidConsent");
+    const wrong = await signRunnerConsent(other.client, {
+      ...c,
+      registration: reg,
+      contributor: m.stranger.account.address,
+      nonce: 0n,
+    });
+    await expectRevert(
+      registerRunner(m.stranger, { ...c, registration: reg, consent: wrong }),
+      "RunnerInvalidConsent",
+    );
   });
 
   it("attack: 4 revenue follows the route and shard shares; a late joiner gets nothing earned before it joined", async () => {
@@ -89,13 +137,22 @@ describe("attacks from the original prototype", () => {
     assert.equal(await getEarnings(m.publicClient, { ...c, contributor: late.account.address }), 0n);
     const shares = m.model.shards.map((s) => BigInt(s.shareBps));
     for (let i = 0; i < 2; i++) {
-      assert.equal(await getEarnings(m.publicClient, { ...c, contributor: m.contributors[i]!.account.address }), (1_000_000n * shares[i]!) / 10_000n);
+      assert.equal(
+        await getEarnings(m.publicClient, { ...c, contributor: m.contributors[i]!.account.address }),
+        (1_000_000n * shares[i]!) / 10_000n,
+      );
     }
     // once it serves, it is paid on its own route's channel only
     const route = [lateRunner.address, m.route[1]!];
     const voucher = { ...voucherFor(m, 500_000n), route };
-    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, voucher, signature: await signVoucher(m.buyer, { ...c, voucher }) }));
-    assert.equal(await getEarnings(m.publicClient, { ...c, contributor: late.account.address }), (500_000n * shares[0]!) / 10_000n);
+    await send(
+      m.publicClient,
+      redeemVoucher(m.stranger, { ...c, voucher, signature: await signVoucher(m.buyer, { ...c, voucher }) }),
+    );
+    assert.equal(
+      await getEarnings(m.publicClient, { ...c, contributor: late.account.address }),
+      (500_000n * shares[0]!) / 10_000n,
+    );
   });
 
   it("attack: 5 stopping and re-registering cannot withdraw past revenue again", async () => {
@@ -107,7 +164,11 @@ describe("attacks from the original prototype", () => {
     await send(m.publicClient, withdrawEarnings(alice, c));
     await send(m.publicClient, deactivateRunner(alice, { ...c, runner: m.route[0]! }));
     const reg = registration(m.runners[0]!, m.model.modelId, 0);
-    const consent = await signRunnerConsent(m.runners[0]!.client, { ...c, registration: reg, contributor: alice.account.address });
+    const consent = await signRunnerConsent(m.runners[0]!.client, {
+      ...c,
+      registration: reg,
+      contributor: alice.account.address,
+    });
     await send(m.publicClient, registerRunner(alice, { ...c, registration: reg, consent }));
     await expectRevert(withdrawEarnings(alice, c), "EscrowNothingToWithdraw");
     await expectRevert(redeemVoucher(m.stranger, { ...c, ...v }), "EscrowVoucherNotIncreasing");
@@ -119,8 +180,15 @@ describe("attacks from the original prototype", () => {
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 100_000n)) }));
     // contributor 0 never withdraws (or its wallet would refuse); contributor 1 is paid regardless
     await send(m.publicClient, withdrawEarnings(m.contributors[1]!, c));
-    assert.ok((await getEarnings(m.publicClient, { ...c, contributor: m.contributors[0]!.account.address })) > 0n);
-    assert.equal(paymentEscrowAbi.some((i) => i.type === "function" && i.name === "withdrawEarnings" && i.inputs.length === 0), true);
+    assert.ok(
+      (await getEarnings(m.publicClient, { ...c, contributor: m.contributors[0]!.account.address })) > 0n,
+    );
+    assert.equal(
+      paymentEscrowAbi.some(
+        (i) => i.type === "function" && i.name === "withdrawEarnings" && i.inputs.length === 0,
+      ),
+      true,
+    );
   });
 
   it("attack: 7 a short balance pays what it can and keeps the rest owed; no slot pays address(0)", async () => {
@@ -136,7 +204,15 @@ describe("attacks from the original prototype", () => {
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, voucher, signature }));
     assert.equal(await getChannelPaid(m.publicClient, { ...c, channelId: channelId(voucher) }), 1000n);
     const empty = { ...voucherFor(m, 10n), route: [zeroAddress] };
-    await expectRevert(redeemVoucher(m.stranger, { ...c, voucher: empty, signature: await signVoucher(m.buyer, { ...c, voucher: empty }) }), "RunnerRouteInvalid", [0n, zeroAddress]);
+    await expectRevert(
+      redeemVoucher(m.stranger, {
+        ...c,
+        voucher: empty,
+        signature: await signVoucher(m.buyer, { ...c, voucher: empty }),
+      }),
+      "RunnerRouteInvalid",
+      [0n, zeroAddress],
+    );
   });
 
   it("attack: 8 usage is signed by the buyer: nobody else can forge it and a withdrawal cannot outrun it", async () => {
@@ -144,13 +220,18 @@ describe("attacks from the original prototype", () => {
     const c = { contracts: m.contracts };
     const voucher = voucherFor(m, 10n ** 9n);
     const forged = await signVoucher(m.contributors[0]!, { ...c, voucher });
-    await expectRevert(redeemVoucher(m.stranger, { ...c, voucher, signature: forged }), "EscrowSignerNotAuthorized");
+    await expectRevert(
+      redeemVoucher(m.stranger, { ...c, voucher, signature: forged }),
+      "EscrowSignerNotAuthorized",
+    );
     const served = await signedVoucher(m, 5000n);
     await send(m.publicClient, requestWithdrawal(m.buyer, { ...c, amount: 10n ** 12n }));
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...served }));
     await networkHelpers.time.increase(THAW_PERIOD);
     await send(m.publicClient, withdraw(m.buyer, c));
-    assert.ok((await getEarnings(m.publicClient, { ...c, contributor: m.contributors[0]!.account.address })) > 0n);
+    assert.ok(
+      (await getEarnings(m.publicClient, { ...c, contributor: m.contributors[0]!.account.address })) > 0n,
+    );
   });
 
   it("attack: 9 each buyer pays only from their own balance", async () => {
@@ -158,7 +239,11 @@ describe("attacks from the original prototype", () => {
     const c = { contracts: m.contracts };
     const voucher = { ...voucherFor(m, 1000n), buyer: m.buyer2.account.address };
     const signature = await signVoucher(m.buyer2, { ...c, voucher });
-    await expectRevert(redeemVoucher(m.stranger, { ...c, voucher, signature }), "EscrowInsufficientBalance", [getAddress(voucher.buyer), 1000n, 0n]);
+    await expectRevert(redeemVoucher(m.stranger, { ...c, voucher, signature }), "EscrowInsufficientBalance", [
+      getAddress(voucher.buyer),
+      1000n,
+      0n,
+    ]);
   });
 
   it("attack: 10 spam models do not make redemption or registration cost more", async () => {
@@ -170,7 +255,8 @@ describe("attacks from the original prototype", () => {
     };
     await gasOf("warm");
     const before = await gasOf("before");
-    for (let i = 0; i < 30; i++) await send(m.publicClient, registerModel(m.admin, { ...c, model: modelParams(1, `spam ${i}`) }));
+    for (let i = 0; i < 30; i++)
+      await send(m.publicClient, registerModel(m.admin, { ...c, model: modelParams(1, `spam ${i}`) }));
     assert.equal(await gasOf("after"), before);
   });
 
@@ -181,9 +267,21 @@ describe("attacks from the original prototype", () => {
     const names = async (hash: Promise<`0x${string}`>) =>
       parseEventLogs({ abi, logs: (await send(m.publicClient, hash)).logs }).map((l) => l.eventName);
     const v = await signedVoucher(m, 100_000n);
-    assert.deepEqual(await names(redeemVoucher(m.stranger, { ...c, ...v })), ["VoucherRedeemed", "EarningsCredited", "FeeCredited"]);
+    assert.deepEqual(await names(redeemVoucher(m.stranger, { ...c, ...v })), [
+      "VoucherRedeemed",
+      "EarningsCredited",
+      "FeeCredited",
+    ]);
     assert.deepEqual(await names(withdrawEarnings(m.contributors[0]!, c)), ["EarningsWithdrawn"]);
-    assert.ok((await names(deactivateRunner(m.contributors[0]!, { ...c, runner: m.route[0]! }))).includes("RunnerDeactivated"));
-    assert.ok((await names(setModelActive(m.admin, { ...c, modelId: m.model.modelId, active: false }))).includes("ModelActiveSet"));
+    assert.ok(
+      (await names(deactivateRunner(m.contributors[0]!, { ...c, runner: m.route[0]! }))).includes(
+        "RunnerDeactivated",
+      ),
+    );
+    assert.ok(
+      (await names(setModelActive(m.admin, { ...c, modelId: m.model.modelId, active: false }))).includes(
+        "ModelActiveSet",
+      ),
+    );
   });
 });

@@ -7,6 +7,9 @@ describe("gas", () => {
     const report: Record<string, number> = {};
     await measureRedeem(report, 4);
     const steady = report["redeem.4runners.steady"];
-    assert.ok(steady !== undefined && BigInt(steady) <= REDEEM_4_STEADY_TARGET, `redeem 4-runner steady used ${steady} gas`);
+    assert.ok(
+      steady !== undefined && BigInt(steady) <= REDEEM_4_STEADY_TARGET,
+      `redeem 4-runner steady used ${steady} gas`,
+    );
   });
 });

@@ -20,7 +20,15 @@ import {
   teeTeeRoles,
   transferCuratorship,
 } from "../packages/sdk/src/index.js";
-import { COMPOSE_HASH, expectRevert, fixtures, modelParams, networkHelpers, PROTOCOL_FEE_BPS, send } from "./helpers/fixture.js";
+import {
+  COMPOSE_HASH,
+  expectRevert,
+  fixtures,
+  modelParams,
+  networkHelpers,
+  PROTOCOL_FEE_BPS,
+  send,
+} from "./helpers/fixture.js";
 
 describe("ModelRegistry", () => {
   it("test_registerModel_storesModelShardsSplitAndAllowlist", async () => {
@@ -37,15 +45,29 @@ describe("ModelRegistry", () => {
     const shard = await getShard(f.publicClient, { ...c, modelId: params.modelId, shardIndex: 2n });
     assert.deepEqual(shard, params.shards[2]);
     const split = await getRevenueSplit(f.publicClient, { ...c, modelId: params.modelId });
-    assert.deepEqual(split.shareBps, params.shards.map((s) => s.shareBps));
+    assert.deepEqual(
+      split.shareBps,
+      params.shards.map((s) => s.shareBps),
+    );
     assert.equal(split.feeBps, PROTOCOL_FEE_BPS);
-    assert.equal(await isComposeHashAllowed(f.publicClient, { ...c, modelId: params.modelId, composeHash: COMPOSE_HASH }), true);
+    assert.equal(
+      await isComposeHashAllowed(f.publicClient, {
+        ...c,
+        modelId: params.modelId,
+        composeHash: COMPOSE_HASH,
+      }),
+      true,
+    );
     assert.equal(await modelExists(f.publicClient, { ...c, modelId: params.modelId }), true);
     assert.deepEqual(await getModelIds(f.publicClient, c), { ids: [params.modelId], total: 1n });
     assert.equal(await getProtocolFeeBps(f.publicClient, c), PROTOCOL_FEE_BPS);
     assert.equal(await getMaxShards(f.publicClient, c), 16);
     assert.equal(
-      await hasRole(f.publicClient, { address: f.contracts.modelRegistry, role: teeTeeRoles.CURATOR_ROLE, member: f.admin.account.address }),
+      await hasRole(f.publicClient, {
+        address: f.contracts.modelRegistry,
+        role: teeTeeRoles.CURATOR_ROLE,
+        member: f.admin.account.address,
+      }),
       true,
     );
   });
@@ -81,50 +103,92 @@ describe("ModelRegistry", () => {
       ids.push(params.modelId);
       await send(f.publicClient, registerModel(f.admin, { contracts: f.contracts, model: params }));
     }
-    assert.deepEqual(await getModelIds(f.publicClient, { contracts: f.contracts, offset: 1n, limit: 2n }), { ids: ids.slice(1, 3), total: 5n });
-    assert.deepEqual(await getModelIds(f.publicClient, { contracts: f.contracts, offset: 9n, limit: 2n }), { ids: [], total: 5n });
+    assert.deepEqual(await getModelIds(f.publicClient, { contracts: f.contracts, offset: 1n, limit: 2n }), {
+      ids: ids.slice(1, 3),
+      total: 5n,
+    });
+    assert.deepEqual(await getModelIds(f.publicClient, { contracts: f.contracts, offset: 9n, limit: 2n }), {
+      ids: [],
+      total: 5n,
+    });
   });
 
   describe("reverts", () => {
     it("test_registerModel_revertsWithoutCuratorRole", async () => {
       const f = await networkHelpers.loadFixture(fixtures.deploy);
-      await expectRevert(registerModel(f.stranger, { contracts: f.contracts, model: modelParams(1) }), "AccessControlUnauthorizedAccount", [
-        f.stranger.account.address,
-        teeTeeRoles.CURATOR_ROLE,
-      ]);
+      await expectRevert(
+        registerModel(f.stranger, { contracts: f.contracts, model: modelParams(1) }),
+        "AccessControlUnauthorizedAccount",
+        [f.stranger.account.address, teeTeeRoles.CURATOR_ROLE],
+      );
     });
 
     it("test_registerModel_revertsOnInvalidParams", async () => {
       const f = await networkHelpers.loadFixture(fixtures.market1);
       const c = { contracts: f.contracts };
       const base = modelParams(2, "invalid");
-      await expectRevert(registerModel(f.admin, { ...c, model: f.model }), "ModelAlreadyRegistered", [f.model.modelId]);
-      await expectRevert(registerModel(f.admin, { ...c, model: { ...base, modelId: zeroHash } }), "ModelZeroId");
-      await expectRevert(registerModel(f.admin, { ...c, model: { ...base, attestationTtl: 0n } }), "ModelInvalidAttestationTtl");
-      await expectRevert(registerModel(f.admin, { ...c, model: { ...base, shards: [] } }), "ModelInvalidShardCount", [0n]);
+      await expectRevert(registerModel(f.admin, { ...c, model: f.model }), "ModelAlreadyRegistered", [
+        f.model.modelId,
+      ]);
+      await expectRevert(
+        registerModel(f.admin, { ...c, model: { ...base, modelId: zeroHash } }),
+        "ModelZeroId",
+      );
+      await expectRevert(
+        registerModel(f.admin, { ...c, model: { ...base, attestationTtl: 0n } }),
+        "ModelInvalidAttestationTtl",
+      );
+      await expectRevert(
+        registerModel(f.admin, { ...c, model: { ...base, shards: [] } }),
+        "ModelInvalidShardCount",
+        [0n],
+      );
       const seventeen = modelParams(17, "too many");
       await expectRevert(registerModel(f.admin, { ...c, model: seventeen }), "ModelInvalidShardCount", [17n]);
       const gap = { ...base, shards: [base.shards[0]!, { ...base.shards[1]!, firstLayer: 5 }] };
       await expectRevert(registerModel(f.admin, { ...c, model: gap }), "ModelInvalidLayerRange", [1n, 5, 8]);
-      await expectRevert(registerModel(f.admin, { ...c, model: { ...base, numLayers: 9 } }), "ModelInvalidLayerRange");
+      await expectRevert(
+        registerModel(f.admin, { ...c, model: { ...base, numLayers: 9 } }),
+        "ModelInvalidLayerRange",
+      );
       const shares = { ...base, shards: base.shards.map((s) => ({ ...s, shareBps: 100 })) };
-      await expectRevert(registerModel(f.admin, { ...c, model: shares }), "ModelInvalidShares", [200n, PROTOCOL_FEE_BPS]);
+      await expectRevert(registerModel(f.admin, { ...c, model: shares }), "ModelInvalidShares", [
+        200n,
+        PROTOCOL_FEE_BPS,
+      ]);
     });
 
     it("test_curatorFunctions_revertForOthersAndUnknownModels", async () => {
       const f = await networkHelpers.loadFixture(fixtures.market1);
       const c = { contracts: f.contracts, modelId: f.model.modelId };
       const s = f.stranger;
-      await expectRevert(setPrices(s, { ...c, inputPricePerMTok: 0n, outputPricePerMTok: 0n }), "ModelNotCurator", [f.model.modelId, s.account.address]);
+      await expectRevert(
+        setPrices(s, { ...c, inputPricePerMTok: 0n, outputPricePerMTok: 0n }),
+        "ModelNotCurator",
+        [f.model.modelId, s.account.address],
+      );
       await expectRevert(setMinStake(s, { ...c, minStake: 0n }), "ModelNotCurator");
       await expectRevert(setAttestationTtl(s, { ...c, attestationTtl: 1n }), "ModelNotCurator");
-      await expectRevert(setComposeHashAllowed(s, { ...c, composeHash: zeroHash, allowed: true }), "ModelNotCurator");
+      await expectRevert(
+        setComposeHashAllowed(s, { ...c, composeHash: zeroHash, allowed: true }),
+        "ModelNotCurator",
+      );
       await expectRevert(setModelActive(s, { ...c, active: false }), "ModelNotCurator");
       await expectRevert(transferCuratorship(s, { ...c, newCurator: s.account.address }), "ModelNotCurator");
-      await expectRevert(setAttestationTtl(f.admin, { ...c, attestationTtl: 0n }), "ModelInvalidAttestationTtl");
-      await expectRevert(transferCuratorship(f.admin, { ...c, newCurator: zeroAddress }), "ModelInvalidCurator", [zeroAddress]);
+      await expectRevert(
+        setAttestationTtl(f.admin, { ...c, attestationTtl: 0n }),
+        "ModelInvalidAttestationTtl",
+      );
+      await expectRevert(
+        transferCuratorship(f.admin, { ...c, newCurator: zeroAddress }),
+        "ModelInvalidCurator",
+        [zeroAddress],
+      );
       const unknown = { contracts: f.contracts, modelId: keccak256(toHex("unknown")) };
-      await expectRevert(setPrices(f.admin, { ...unknown, inputPricePerMTok: 0n, outputPricePerMTok: 0n }), "ModelNotFound");
+      await expectRevert(
+        setPrices(f.admin, { ...unknown, inputPricePerMTok: 0n, outputPricePerMTok: 0n }),
+        "ModelNotFound",
+      );
       await expectRevert(getModel(f.publicClient, unknown), "ModelNotFound", [unknown.modelId]);
       await expectRevert(getShard(f.publicClient, { ...c, shardIndex: 1n }), "ModelInvalidShardCount");
       await expectRevert(getRevenueSplit(f.publicClient, unknown), "ModelNotFound");

@@ -55,13 +55,43 @@ describe("PaymentEscrow", () => {
     const chainId = m.deployment.chainId;
     const digest = hashVoucher({ voucher, chainId, paymentEscrow: m.contracts.paymentEscrow });
     assert.equal(await getVoucherDigest(m.publicClient, { ...c, voucher }), digest);
-    assert.equal(await recoverVoucherSigner({ voucher, signature, chainId, paymentEscrow: m.contracts.paymentEscrow }), getAddress(m.buyer.account.address));
-    assert.equal(await verifyVoucher({ voucher, signature, chainId, paymentEscrow: m.contracts.paymentEscrow }), true);
-    assert.equal(await verifyVoucher({ voucher: { ...voucher, amount: 1n }, signature, chainId, paymentEscrow: m.contracts.paymentEscrow }), false);
-    assert.equal(await verifyVoucher({ voucher, signature, chainId: 1, paymentEscrow: m.contracts.paymentEscrow }), false);
+    assert.equal(
+      await recoverVoucherSigner({ voucher, signature, chainId, paymentEscrow: m.contracts.paymentEscrow }),
+      getAddress(m.buyer.account.address),
+    );
+    assert.equal(
+      await verifyVoucher({ voucher, signature, chainId, paymentEscrow: m.contracts.paymentEscrow }),
+      true,
+    );
+    assert.equal(
+      await verifyVoucher({
+        voucher: { ...voucher, amount: 1n },
+        signature,
+        chainId,
+        paymentEscrow: m.contracts.paymentEscrow,
+      }),
+      false,
+    );
+    assert.equal(
+      await verifyVoucher({ voucher, signature, chainId: 1, paymentEscrow: m.contracts.paymentEscrow }),
+      false,
+    );
     const onChain = await m.publicClient.readContract({
       address: m.contracts.paymentEscrow,
-      abi: [{ type: "function", name: "channelId", stateMutability: "pure", inputs: [{ name: "buyer", type: "address" }, { name: "modelId", type: "bytes32" }, { name: "sessionId", type: "bytes32" }, { name: "route", type: "address[]" }], outputs: [{ type: "bytes32" }] }] as const,
+      abi: [
+        {
+          type: "function",
+          name: "channelId",
+          stateMutability: "pure",
+          inputs: [
+            { name: "buyer", type: "address" },
+            { name: "modelId", type: "bytes32" },
+            { name: "sessionId", type: "bytes32" },
+            { name: "route", type: "address[]" },
+          ],
+          outputs: [{ type: "bytes32" }],
+        },
+      ] as const,
       functionName: "channelId",
       args: [voucher.buyer, voucher.modelId, voucher.sessionId, voucher.route],
     });
@@ -79,9 +109,14 @@ describe("PaymentEscrow", () => {
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...v2 }));
     assert.equal(await getChannelPaid(m.publicClient, { ...c, channelId: channelId(v2.voucher) }), total);
     const shares = m.model.shards.map((s) => s.shareBps);
-    const expected = shares.map((bps) => (first * BigInt(bps)) / 10_000n + ((total - first) * BigInt(bps)) / 10_000n);
+    const expected = shares.map(
+      (bps) => (first * BigInt(bps)) / 10_000n + ((total - first) * BigInt(bps)) / 10_000n,
+    );
     for (let i = 0; i < 2; i++) {
-      assert.equal(await getEarnings(m.publicClient, { ...c, contributor: m.contributors[i]!.account.address }), expected[i]);
+      assert.equal(
+        await getEarnings(m.publicClient, { ...c, contributor: m.contributors[i]!.account.address }),
+        expected[i],
+      );
     }
     const credited = expected[0]! + expected[1]!;
     assert.equal(await getTotalEarnings(m.publicClient, c), credited);
@@ -91,7 +126,10 @@ describe("PaymentEscrow", () => {
     const alice = m.contributors[0]!;
     const before = await getTokenBalance(m.publicClient, { ...c, owner: alice.account.address });
     await send(m.publicClient, withdrawEarnings(alice, c));
-    assert.equal(await getTokenBalance(m.publicClient, { ...c, owner: alice.account.address }), before + expected[0]!);
+    assert.equal(
+      await getTokenBalance(m.publicClient, { ...c, owner: alice.account.address }),
+      before + expected[0]!,
+    );
     const treasury = await getEscrowTreasury(m.publicClient, c);
     assert.equal(treasury, getAddress(m.treasury.account.address));
     await send(m.publicClient, withdrawEscrowTreasury(m.stranger, c));
@@ -125,7 +163,12 @@ describe("PaymentEscrow", () => {
     const buyer = m.buyer.account.address;
     await send(m.publicClient, deposit(m.buyer, { ...c, amount: 1000n }));
     await send(m.publicClient, depositFor(m.stranger, { ...c, buyer, amount: 500n }));
-    const permit = await signPermit(m.buyer2, { ...c, spender: m.contracts.paymentEscrow, value: 250n, deadline: FAR_FUTURE });
+    const permit = await signPermit(m.buyer2, {
+      ...c,
+      spender: m.contracts.paymentEscrow,
+      value: 250n,
+      deadline: FAR_FUTURE,
+    });
     await send(m.publicClient, depositWithPermit(m.buyer2, { ...c, buyer, amount: 250n, permit }));
     assert.equal((await getEscrowAccount(m.publicClient, { ...c, buyer })).balance, 1750n);
     await send(m.publicClient, requestWithdrawal(m.buyer, { ...c, amount: 700n }));
@@ -143,7 +186,11 @@ describe("PaymentEscrow", () => {
     await expectRevert(deposit(m.buyer, { ...c, amount: 0n }), "EscrowZeroAmount");
     await expectRevert(depositFor(m.buyer, { ...c, buyer: zeroAddress, amount: 1n }), "EscrowZeroAddress");
     await expectRevert(requestWithdrawal(m.buyer, { ...c, amount: 0n }), "EscrowZeroAmount");
-    await expectRevert(requestWithdrawal(m.buyer, { ...c, amount: 10n ** 9n }), "EscrowInsufficientBalance", [buyer, 10n ** 9n, 1050n]);
+    await expectRevert(requestWithdrawal(m.buyer, { ...c, amount: 10n ** 9n }), "EscrowInsufficientBalance", [
+      buyer,
+      10n ** 9n,
+      1050n,
+    ]);
   });
 
   it("test_sessionSigners_limitExpiryRevocation", async () => {
@@ -153,24 +200,53 @@ describe("PaymentEscrow", () => {
     const buyer = m.buyer.account.address;
     const latest = BigInt(await networkHelpers.time.latest());
     const expiry = latest + 10n * THAW_PERIOD;
-    await expectRevert(signedVoucher(m, 100n, undefined, session.client).then((v) => redeemVoucher(m.stranger, { ...c, ...v })), "EscrowSignerNotAuthorized", [
-      buyer,
-      session.address,
-    ]);
-    await send(m.publicClient, authorizeSigner(m.buyer, { ...c, signer: session.address, spendLimit: 1000n, expiry }));
-    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 600n, undefined, session.client)) }));
-    assert.equal((await getSessionSigner(m.publicClient, { ...c, buyer, signer: session.address })).spent, 600n);
     await expectRevert(
-      signedVoucher(m, 1100n, undefined, session.client).then((v) => redeemVoucher(m.stranger, { ...c, ...v })),
+      signedVoucher(m, 100n, undefined, session.client).then((v) =>
+        redeemVoucher(m.stranger, { ...c, ...v }),
+      ),
+      "EscrowSignerNotAuthorized",
+      [buyer, session.address],
+    );
+    await send(
+      m.publicClient,
+      authorizeSigner(m.buyer, { ...c, signer: session.address, spendLimit: 1000n, expiry }),
+    );
+    await send(
+      m.publicClient,
+      redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 600n, undefined, session.client)) }),
+    );
+    assert.equal(
+      (await getSessionSigner(m.publicClient, { ...c, buyer, signer: session.address })).spent,
+      600n,
+    );
+    await expectRevert(
+      signedVoucher(m, 1100n, undefined, session.client).then((v) =>
+        redeemVoucher(m.stranger, { ...c, ...v }),
+      ),
       "EscrowSignerLimitExceeded",
       [buyer, session.address, 1000n, 1100n],
     );
     await send(m.publicClient, revokeSigner(m.buyer, { ...c, signer: session.address }));
     await networkHelpers.time.increase(THAW_PERIOD + 1n);
-    await expectRevert(signedVoucher(m, 700n, undefined, session.client).then((v) => redeemVoucher(m.stranger, { ...c, ...v })), "EscrowSignerExpired");
-    await expectRevert(authorizeSigner(m.buyer, { ...c, signer: session.address, spendLimit: 1n, expiry: 1n }), "EscrowInvalidExpiry", [1n]);
-    await expectRevert(authorizeSigner(m.buyer, { ...c, signer: zeroAddress, spendLimit: 1n, expiry }), "EscrowZeroAddress");
-    await expectRevert(revokeSigner(m.buyer, { ...c, signer: m.stranger.account.address }), "EscrowSignerNotAuthorized");
+    await expectRevert(
+      signedVoucher(m, 700n, undefined, session.client).then((v) =>
+        redeemVoucher(m.stranger, { ...c, ...v }),
+      ),
+      "EscrowSignerExpired",
+    );
+    await expectRevert(
+      authorizeSigner(m.buyer, { ...c, signer: session.address, spendLimit: 1n, expiry: 1n }),
+      "EscrowInvalidExpiry",
+      [1n],
+    );
+    await expectRevert(
+      authorizeSigner(m.buyer, { ...c, signer: zeroAddress, spendLimit: 1n, expiry }),
+      "EscrowZeroAddress",
+    );
+    await expectRevert(
+      revokeSigner(m.buyer, { ...c, signer: m.stranger.account.address }),
+      "EscrowSignerNotAuthorized",
+    );
   });
 
   it("test_redeem_reverts", async () => {
@@ -178,12 +254,27 @@ describe("PaymentEscrow", () => {
     const c = { contracts: m.contracts };
     const v = await signedVoucher(m, 100n);
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...v }));
-    await expectRevert(redeemVoucher(m.stranger, { ...c, ...v }), "EscrowVoucherNotIncreasing", [channelId(v.voucher), 100n, 100n]);
+    await expectRevert(redeemVoucher(m.stranger, { ...c, ...v }), "EscrowVoucherNotIncreasing", [
+      channelId(v.voucher),
+      100n,
+      100n,
+    ]);
     const poor = { ...voucherFor(m, 100n), buyer: m.buyer2.account.address };
-    const sig = await (await import("../packages/sdk/src/index.js")).signVoucher(m.buyer2, { ...c, voucher: poor });
-    await expectRevert(redeemVoucher(m.stranger, { ...c, voucher: poor, signature: sig }), "EscrowInsufficientBalance", [getAddress(poor.buyer), 100n, 0n]);
+    const sig = await (await import("../packages/sdk/src/index.js")).signVoucher(m.buyer2, {
+      ...c,
+      voucher: poor,
+    });
+    await expectRevert(
+      redeemVoucher(m.stranger, { ...c, voucher: poor, signature: sig }),
+      "EscrowInsufficientBalance",
+      [getAddress(poor.buyer), 100n, 0n],
+    );
     await send(m.publicClient, setModelActive(m.admin, { ...c, modelId: m.model.modelId, active: false }));
-    await expectRevert(redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 100n, keccak256(toHex("new")))) }), "EscrowModelInactive", [m.model.modelId]);
+    await expectRevert(
+      redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 100n, keccak256(toHex("new")))) }),
+      "EscrowModelInactive",
+      [m.model.modelId],
+    );
     // an open channel still settles after deactivation
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 200n)) }));
   });

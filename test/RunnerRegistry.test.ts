@@ -55,23 +55,52 @@ describe("RunnerRegistry", () => {
     assert.equal(page.total, 1n);
     assert.equal(page.runners[0]!.runner, runner.address);
     assert.equal((await getContributorRunners(f.publicClient, { ...c, contributor })).total, 1n);
-    assert.equal(await isActiveContributor(f.publicClient, { ...c, modelId: f.model.modelId, account: contributor }), true);
-    assert.deepEqual(await getRouteContributors(f.publicClient, { ...c, modelId: f.model.modelId, route: f.route }), [
-      getAddress(f.contributors[0]!.account.address),
-      contributor,
-    ]);
+    assert.equal(
+      await isActiveContributor(f.publicClient, { ...c, modelId: f.model.modelId, account: contributor }),
+      true,
+    );
+    assert.deepEqual(
+      await getRouteContributors(f.publicClient, { ...c, modelId: f.model.modelId, route: f.route }),
+      [getAddress(f.contributors[0]!.account.address), contributor],
+    );
     const chainId = f.deployment.chainId;
     const reg = registration(runner, f.model.modelId, 1);
     assert.equal(
       await getRegistrationDigest(f.publicClient, { ...c, registration: reg, contributor, nonce: 7n }),
-      hashRunnerConsent({ registration: reg, contributor, nonce: 7n, chainId, runnerRegistry: f.contracts.runnerRegistry }),
+      hashRunnerConsent({
+        registration: reg,
+        contributor,
+        nonce: 7n,
+        chainId,
+        runnerRegistry: f.contracts.runnerRegistry,
+      }),
     );
     const q = keccak256(toHex("q"));
     assert.equal(
-      await getRefreshDigest(f.publicClient, { ...c, runner: runner.address, quoteHash: q, composeHash: COMPOSE_HASH, nonce: 3n, deadline: 9n }),
-      hashAttestationRefresh({ runner: runner.address, quoteHash: q, composeHash: COMPOSE_HASH, nonce: 3n, deadline: 9n, chainId, runnerRegistry: f.contracts.runnerRegistry }),
+      await getRefreshDigest(f.publicClient, {
+        ...c,
+        runner: runner.address,
+        quoteHash: q,
+        composeHash: COMPOSE_HASH,
+        nonce: 3n,
+        deadline: 9n,
+      }),
+      hashAttestationRefresh({
+        runner: runner.address,
+        quoteHash: q,
+        composeHash: COMPOSE_HASH,
+        nonce: 3n,
+        deadline: 9n,
+        chainId,
+        runnerRegistry: f.contracts.runnerRegistry,
+      }),
     );
-    const commitment = await getReportDataCommitment(f.publicClient, { ...c, modelId: f.model.modelId, shardIndex: 1, runner: runner.address });
+    const commitment = await getReportDataCommitment(f.publicClient, {
+      ...c,
+      modelId: f.model.modelId,
+      shardIndex: 1,
+      runner: runner.address,
+    });
     assert.match(commitment, /^0x[0-9a-f]{64}$/);
   });
 
@@ -81,20 +110,59 @@ describe("RunnerRegistry", () => {
     const runner = f.runners[0]!;
     const alice = f.contributors[0]!;
     const quoteHash = keccak256(toHex("fresh quote"));
-    const consent = await signAttestationRefresh(runner.client, { ...c, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE });
-    await send(f.publicClient, refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent }));
+    const consent = await signAttestationRefresh(runner.client, {
+      ...c,
+      quoteHash,
+      composeHash: COMPOSE_HASH,
+      deadline: FAR_FUTURE,
+    });
+    await send(
+      f.publicClient,
+      refreshAttestation(f.stranger, {
+        ...c,
+        runner: runner.address,
+        quoteHash,
+        composeHash: COMPOSE_HASH,
+        deadline: FAR_FUTURE,
+        consent,
+      }),
+    );
     assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).quoteHash, quoteHash);
     await expectRevert(
-      refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent }),
+      refreshAttestation(f.stranger, {
+        ...c,
+        runner: runner.address,
+        quoteHash,
+        composeHash: COMPOSE_HASH,
+        deadline: FAR_FUTURE,
+        consent,
+      }),
       "RunnerInvalidConsent",
     );
-    await send(f.publicClient, setEndpoint(alice, { ...c, runner: runner.address, endpoint: "https://new.example" }));
-    assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).endpoint, "https://new.example");
+    await send(
+      f.publicClient,
+      setEndpoint(alice, { ...c, runner: runner.address, endpoint: "https://new.example" }),
+    );
+    assert.equal(
+      (await getRunner(f.publicClient, { ...c, runner: runner.address })).endpoint,
+      "https://new.example",
+    );
     await send(f.publicClient, deactivateRunner(alice, { ...c, runner: runner.address }));
     assert.equal(await getFreeStake(f.publicClient, { ...c, staker: alice.account.address }), MIN_STAKE);
-    assert.equal(await isActiveContributor(f.publicClient, { ...c, modelId: f.model.modelId, account: alice.account.address }), false);
+    assert.equal(
+      await isActiveContributor(f.publicClient, {
+        ...c,
+        modelId: f.model.modelId,
+        account: alice.account.address,
+      }),
+      false,
+    );
     const reg = registration(runner, f.model.modelId, 0);
-    const again = await signRunnerConsent(runner.client, { ...c, registration: reg, contributor: alice.account.address });
+    const again = await signRunnerConsent(runner.client, {
+      ...c,
+      registration: reg,
+      contributor: alice.account.address,
+    });
     await send(f.publicClient, registerRunner(alice, { ...c, registration: reg, consent: again }));
     assert.equal((await getRunner(f.publicClient, { ...c, runner: runner.address })).active, true);
     await send(f.publicClient, deactivateRunner(f.admin, { ...c, runner: runner.address }));
@@ -115,33 +183,71 @@ describe("RunnerRegistry", () => {
         signRunnerConsent(existing.client, { ...c, registration: reg, contributor });
       // already active
       const regA = registration(existing, modelId, 0);
-      await expectRevert(registerRunner(alice, { ...c, registration: regA, consent: await sign(regA, alice.account.address) }), "RunnerAlreadyActive");
+      await expectRevert(
+        registerRunner(alice, { ...c, registration: regA, consent: await sign(regA, alice.account.address) }),
+        "RunnerAlreadyActive",
+      );
       // someone else's runner
       await send(f.publicClient, deactivateRunner(alice, { ...c, runner: existing.address }));
-      await expectRevert(registerRunner(bob, { ...c, registration: regA, consent: await sign(regA) }), "RunnerContributorMismatch", [
-        existing.address,
-        alice.account.address,
-      ]);
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: regA, consent: await sign(regA) }),
+        "RunnerContributorMismatch",
+        [existing.address, alice.account.address],
+      );
       const fresh = newRunnerKey(f);
       const reg = registration(fresh, modelId, 0);
-      const signFresh = (r: typeof reg) => signRunnerConsent(fresh.client, { ...c, registration: r, contributor: bob.account.address });
-      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, deadline: 1n }, consent: "0x" }), "RunnerConsentExpired", [1n]);
-      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, shardIndex: 3 }, consent: "0x" }), "RunnerInvalidShard", [modelId, 3n]);
+      const signFresh = (r: typeof reg) =>
+        signRunnerConsent(fresh.client, { ...c, registration: r, contributor: bob.account.address });
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: { ...reg, deadline: 1n }, consent: "0x" }),
+        "RunnerConsentExpired",
+        [1n],
+      );
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: { ...reg, shardIndex: 3 }, consent: "0x" }),
+        "RunnerInvalidShard",
+        [modelId, 3n],
+      );
       const badCompose = keccak256(toHex("bad compose"));
-      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, composeHash: badCompose }, consent: "0x" }), "RunnerComposeHashNotAllowed", [
-        modelId,
-        badCompose,
-      ]);
-      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, publicKey: existing.publicKey }, consent: "0x" }), "RunnerPublicKeyMismatch", [fresh.address]);
-      const forged = await signRunnerConsent(bob, { ...c, registration: reg, contributor: bob.account.address, nonce: 0n });
-      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: forged }), "RunnerInvalidConsent", [
-        fresh.address,
-        bob.account.address,
-      ]);
-      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }), "StakingInsufficientFreeStake");
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: { ...reg, composeHash: badCompose }, consent: "0x" }),
+        "RunnerComposeHashNotAllowed",
+        [modelId, badCompose],
+      );
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: { ...reg, publicKey: existing.publicKey }, consent: "0x" }),
+        "RunnerPublicKeyMismatch",
+        [fresh.address],
+      );
+      const forged = await signRunnerConsent(bob, {
+        ...c,
+        registration: reg,
+        contributor: bob.account.address,
+        nonce: 0n,
+      });
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: reg, consent: forged }),
+        "RunnerInvalidConsent",
+        [fresh.address, bob.account.address],
+      );
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }),
+        "StakingInsufficientFreeStake",
+      );
       await send(f.publicClient, setModelActive(f.admin, { ...c, modelId, active: false }));
-      await expectRevert(registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }), "RunnerModelInactive", [modelId]);
-      await expectRevert(registerRunner(bob, { ...c, registration: { ...reg, modelId: keccak256(toHex("none")) }, consent: "0x" }), "ModelNotFound");
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: reg, consent: await signFresh(reg) }),
+        "RunnerModelInactive",
+        [modelId],
+      );
+      await expectRevert(
+        registerRunner(bob, {
+          ...c,
+          registration: { ...reg, modelId: keccak256(toHex("none")) },
+          consent: "0x",
+        }),
+        "ModelNotFound",
+      );
     });
 
     it("test_management_reverts", async () => {
@@ -149,33 +255,75 @@ describe("RunnerRegistry", () => {
       const c = { contracts: f.contracts };
       const runner = f.runners[0]!;
       const nobody = newRunnerKey(f).address;
-      await expectRevert(setEndpoint(f.stranger, { ...c, runner: runner.address, endpoint: "x" }), "RunnerNotAuthorized", [
-        runner.address,
-        f.stranger.account.address,
+      await expectRevert(
+        setEndpoint(f.stranger, { ...c, runner: runner.address, endpoint: "x" }),
+        "RunnerNotAuthorized",
+        [runner.address, f.stranger.account.address],
+      );
+      await expectRevert(setEndpoint(f.stranger, { ...c, runner: nobody, endpoint: "x" }), "RunnerNotFound", [
+        nobody,
       ]);
-      await expectRevert(setEndpoint(f.stranger, { ...c, runner: nobody, endpoint: "x" }), "RunnerNotFound", [nobody]);
-      await expectRevert(deactivateRunner(f.stranger, { ...c, runner: runner.address }), "RunnerNotAuthorized");
+      await expectRevert(
+        deactivateRunner(f.stranger, { ...c, runner: runner.address }),
+        "RunnerNotAuthorized",
+      );
       await expectRevert(deactivateRunner(f.stranger, { ...c, runner: nobody }), "RunnerNotFound");
       await expectRevert(getRunner(f.publicClient, { ...c, runner: nobody }), "RunnerNotFound");
-      await expectRevert(setQuoteVerifier(f.stranger, { ...c, verifier: nobody }), "AccessControlUnauthorizedAccount");
+      await expectRevert(
+        setQuoteVerifier(f.stranger, { ...c, verifier: nobody }),
+        "AccessControlUnauthorizedAccount",
+      );
       const composeHash = keccak256(toHex("not allowed"));
       await expectRevert(
-        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash, deadline: FAR_FUTURE, consent: "0x" }),
+        refreshAttestation(f.stranger, {
+          ...c,
+          runner: runner.address,
+          quoteHash: composeHash,
+          composeHash,
+          deadline: FAR_FUTURE,
+          consent: "0x",
+        }),
         "RunnerComposeHashNotAllowed",
       );
       await expectRevert(
-        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash, deadline: 1n, consent: "0x" }),
+        refreshAttestation(f.stranger, {
+          ...c,
+          runner: runner.address,
+          quoteHash: composeHash,
+          composeHash,
+          deadline: 1n,
+          consent: "0x",
+        }),
         "RunnerConsentExpired",
       );
       await send(f.publicClient, deactivateRunner(f.contributors[0]!, { ...c, runner: runner.address }));
-      await expectRevert(deactivateRunner(f.contributors[0]!, { ...c, runner: runner.address }), "RunnerNotActive", [runner.address]);
       await expectRevert(
-        refreshAttestation(f.stranger, { ...c, runner: runner.address, quoteHash: composeHash, composeHash: COMPOSE_HASH, deadline: FAR_FUTURE, consent: "0x" }),
+        deactivateRunner(f.contributors[0]!, { ...c, runner: runner.address }),
+        "RunnerNotActive",
+        [runner.address],
+      );
+      await expectRevert(
+        refreshAttestation(f.stranger, {
+          ...c,
+          runner: runner.address,
+          quoteHash: composeHash,
+          composeHash: COMPOSE_HASH,
+          deadline: FAR_FUTURE,
+          consent: "0x",
+        }),
         "RunnerNotActive",
       );
       const modelId = f.model.modelId;
-      await expectRevert(getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[1]!, f.route[0]!] }), "RunnerRouteInvalid", [0n, f.route[1]]);
-      await expectRevert(getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[0]!] }), "RunnerRouteLengthMismatch", [2n, 1n]);
+      await expectRevert(
+        getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[1]!, f.route[0]!] }),
+        "RunnerRouteInvalid",
+        [0n, f.route[1]],
+      );
+      await expectRevert(
+        getRouteContributors(f.publicClient, { ...c, modelId, route: [f.route[0]!] }),
+        "RunnerRouteLengthMismatch",
+        [2n, 1n],
+      );
     });
 
     it("test_quoteVerifier_checksQuoteHash", async () => {
@@ -191,11 +339,16 @@ describe("RunnerRegistry", () => {
       );
       const fresh = newRunnerKey(f);
       const reg = registration(fresh, f.model.modelId, 0);
-      const consent = await signRunnerConsent(fresh.client, { ...c, registration: reg, contributor: bob.account.address });
-      await expectRevert(registerRunner(bob, { ...c, registration: reg, quote: "0x1234", consent }), "RunnerQuoteHashMismatch", [
-        reg.quoteHash,
-        keccak256("0x1234"),
-      ]);
+      const consent = await signRunnerConsent(fresh.client, {
+        ...c,
+        registration: reg,
+        contributor: bob.account.address,
+      });
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: reg, quote: "0x1234", consent }),
+        "RunnerQuoteHashMismatch",
+        [reg.quoteHash, keccak256("0x1234")],
+      );
     });
   });
 });

@@ -18,7 +18,14 @@ import {
   withdrawStake,
   withdrawStakingTreasury,
 } from "../packages/sdk/src/index.js";
-import { expectRevert, fixtures, MIN_STAKE, networkHelpers, send, UNBONDING_PERIOD } from "./helpers/fixture.js";
+import {
+  expectRevert,
+  fixtures,
+  MIN_STAKE,
+  networkHelpers,
+  send,
+  UNBONDING_PERIOD,
+} from "./helpers/fixture.js";
 
 const evidence = keccak256(toHex("evidence"));
 
@@ -52,12 +59,18 @@ describe("Staking", () => {
     await send(f.publicClient, stake(alice, { ...c, amount: 300n }));
     await send(f.publicClient, requestUnstake(alice, { ...c, amount: 100n }));
     // staked = MIN_STAKE + 200 (locked MIN_STAKE), unbonding 100
-    await send(f.publicClient, slash(f.slasher, { ...c, staker, amount: 250n + MIN_STAKE / 2n, evidenceHash: evidence }));
+    await send(
+      f.publicClient,
+      slash(f.slasher, { ...c, staker, amount: 250n + MIN_STAKE / 2n, evidenceHash: evidence }),
+    );
     const info = await getStake(f.publicClient, { ...c, staker });
     assert.equal(info.staked, MIN_STAKE / 2n - 50n);
     assert.equal(info.locked, MIN_STAKE / 2n - 50n);
     assert.equal(info.unbonding, 100n);
-    await send(f.publicClient, slash(f.slasher, { ...c, staker, amount: MIN_STAKE / 2n + 50n, evidenceHash: evidence }));
+    await send(
+      f.publicClient,
+      slash(f.slasher, { ...c, staker, amount: MIN_STAKE / 2n + 50n, evidenceHash: evidence }),
+    );
     assert.equal((await getStake(f.publicClient, { ...c, staker })).unbonding, 0n);
     const treasury = await getStakingTreasury(f.publicClient, c);
     assert.equal(await getStakingTreasuryBalance(f.publicClient, c), MIN_STAKE + 300n);
@@ -71,12 +84,19 @@ describe("Staking", () => {
     const f = await networkHelpers.loadFixture(fixtures.deploy);
     const c = { contracts: f.contracts };
     const staker = f.contributors[0]!.account.address;
-    await expectRevert(lockStake(f.stranger, { ...c, staker, amount: 1n }), "AccessControlUnauthorizedAccount", [
-      f.stranger.account.address,
-      teeTeeRoles.LOCKER_ROLE,
-    ]);
-    await expectRevert(unlockStake(f.stranger, { ...c, staker, amount: 1n }), "AccessControlUnauthorizedAccount");
-    await expectRevert(slash(f.stranger, { ...c, staker, amount: 1n, evidenceHash: evidence }), "AccessControlUnauthorizedAccount");
+    await expectRevert(
+      lockStake(f.stranger, { ...c, staker, amount: 1n }),
+      "AccessControlUnauthorizedAccount",
+      [f.stranger.account.address, teeTeeRoles.LOCKER_ROLE],
+    );
+    await expectRevert(
+      unlockStake(f.stranger, { ...c, staker, amount: 1n }),
+      "AccessControlUnauthorizedAccount",
+    );
+    await expectRevert(
+      slash(f.stranger, { ...c, staker, amount: 1n, evidenceHash: evidence }),
+      "AccessControlUnauthorizedAccount",
+    );
   });
 
   it("test_reverts", async () => {
@@ -86,13 +106,20 @@ describe("Staking", () => {
     const staker = alice.account.address;
     await expectRevert(stake(alice, { ...c, amount: 0n }), "StakingZeroAmount");
     await expectRevert(requestUnstake(alice, { ...c, amount: 0n }), "StakingZeroAmount");
-    await expectRevert(requestUnstake(alice, { ...c, amount: 1n }), "StakingInsufficientFreeStake", [staker, 1n, 0n]);
-    await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw", [staker]);
-    await expectRevert(slash(f.slasher, { ...c, staker, amount: 0n, evidenceHash: evidence }), "StakingZeroAmount");
-    await expectRevert(slash(f.slasher, { ...c, staker, amount: MIN_STAKE + 1n, evidenceHash: evidence }), "StakingSlashExceedsStake", [
+    await expectRevert(requestUnstake(alice, { ...c, amount: 1n }), "StakingInsufficientFreeStake", [
       staker,
-      MIN_STAKE + 1n,
-      MIN_STAKE,
+      1n,
+      0n,
     ]);
+    await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw", [staker]);
+    await expectRevert(
+      slash(f.slasher, { ...c, staker, amount: 0n, evidenceHash: evidence }),
+      "StakingZeroAmount",
+    );
+    await expectRevert(
+      slash(f.slasher, { ...c, staker, amount: MIN_STAKE + 1n, evidenceHash: evidence }),
+      "StakingSlashExceedsStake",
+      [staker, MIN_STAKE + 1n, MIN_STAKE],
+    );
   });
 });

@@ -21,7 +21,14 @@ export default buildModule("TeeTee", (m) => {
   const modelRegistry = m.contract("ModelRegistry", [deployer, protocolFeeBps]);
   const staking = m.contract("Staking", [token, deployer, treasury, unbondingPeriod]);
   const runnerRegistry = m.contract("RunnerRegistry", [modelRegistry, staking, deployer]);
-  const paymentEscrow = m.contract("PaymentEscrow", [token, modelRegistry, runnerRegistry, deployer, treasury, thawPeriod]);
+  const paymentEscrow = m.contract("PaymentEscrow", [
+    token,
+    modelRegistry,
+    runnerRegistry,
+    deployer,
+    treasury,
+    thawPeriod,
+  ]);
 
   const lockerRole = m.staticCall(staking, "LOCKER_ROLE", [], 0, { id: "lockerRole" });
   m.call(staking, "grantRole", [lockerRole, runnerRegistry], { id: "grantLocker" });

@@ -1,22 +1,4 @@
 import assert from "node:assert/strict";
-import type { Deployment } from "../../packages/contracts/src/index.js";
-import {
-  approveToken,
-  computeCost,
-  decodeContractError,
-  deposit,
-  mintTestToken,
-  type ModelParams,
-  registerModel,
-  registerRunner,
-  type RunnerRegistration,
-  signRunnerConsent,
-  signVoucher,
-  stake,
-  type TeeTeeClient,
-  type TeeTeeContracts,
-  type Voucher,
-} from "../../packages/sdk/src/index.js";
 import { network } from "hardhat";
 import {
   type Account,
@@ -25,9 +7,9 @@ import {
   createWalletClient,
   custom,
   getAddress,
-  isAddress,
   type Hash,
   type Hex,
+  isAddress,
   keccak256,
   type PublicClient,
   type TransactionReceipt,
@@ -36,6 +18,24 @@ import {
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import type { Deployment } from "../../packages/contracts/src/index.js";
+import {
+  approveToken,
+  computeCost,
+  decodeContractError,
+  deposit,
+  type ModelParams,
+  mintTestToken,
+  type RunnerRegistration,
+  registerModel,
+  registerRunner,
+  signRunnerConsent,
+  signVoucher,
+  stake,
+  type TeeTeeClient,
+  type TeeTeeContracts,
+  type Voucher,
+} from "../../packages/sdk/src/index.js";
 import { deployTeeTee } from "../../scripts/deploy.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
@@ -93,16 +93,33 @@ export async function deployFixture(): Promise<TeeTeeFixture> {
   });
   const contracts: TeeTeeContracts = deployment;
   for (const wallet of [buyer, buyer2, stranger, ...contributors]) {
-    await send(publicClient, mintTestToken(wallet, { contracts, to: wallet.account.address, amount: 10n ** 15n }));
+    await send(
+      publicClient,
+      mintTestToken(wallet, { contracts, to: wallet.account.address, amount: 10n ** 15n }),
+    );
     for (const spender of [contracts.staking, contracts.paymentEscrow]) {
       await send(publicClient, approveToken(wallet, { contracts, spender, amount: 2n ** 255n }));
     }
   }
-  return { publicClient, deployment, contracts, admin, treasury, slasher, buyer, buyer2, contributors, stranger };
+  return {
+    publicClient,
+    deployment,
+    contracts,
+    admin,
+    treasury,
+    slasher,
+    buyer,
+    buyer2,
+    contributors,
+    stranger,
+  };
 }
 
 /** Waits for a transaction and checks it succeeded. */
-export async function send(publicClient: PublicClient, hash: Promise<Hash> | Hash): Promise<TransactionReceipt> {
+export async function send(
+  publicClient: PublicClient,
+  hash: Promise<Hash> | Hash,
+): Promise<TransactionReceipt> {
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
   assert.equal(receipt.status, "success");
   return receipt;
@@ -157,7 +174,11 @@ export function modelParams(count: number, name = `model ${count}`): ModelParams
   };
 }
 
-export async function registerTestModel(f: TeeTeeFixture, count: number, name?: string): Promise<ModelParams> {
+export async function registerTestModel(
+  f: TeeTeeFixture,
+  count: number,
+  name?: string,
+): Promise<ModelParams> {
   const params = modelParams(count, name);
   await send(f.publicClient, registerModel(f.admin, { contracts: f.contracts, model: params }));
   return params;
@@ -174,7 +195,11 @@ export interface RunnerKey {
 
 export function newRunnerKey(f: TeeTeeFixture): RunnerKey {
   const account = privateKeyToAccount(generatePrivateKey());
-  const client = createWalletClient({ account, chain: f.publicClient.chain, transport: custom(f.publicClient) });
+  const client = createWalletClient({
+    account,
+    chain: f.publicClient.chain,
+    transport: custom(f.publicClient),
+  });
   return { account, address: account.address, publicKey: `0x${account.publicKey.slice(4)}`, client };
 }
 
@@ -211,7 +236,10 @@ export async function registerTestRunner(
     registration: reg,
     contributor: contributor.account.address,
   });
-  await send(f.publicClient, registerRunner(contributor, { contracts: f.contracts, registration: reg, consent }));
+  await send(
+    f.publicClient,
+    registerRunner(contributor, { contracts: f.contracts, registration: reg, consent }),
+  );
   return runner;
 }
 
@@ -235,18 +263,32 @@ export async function marketFixture(count: number): Promise<Market> {
   return { ...f, model, runners, route: runners.map((r) => r.address) };
 }
 
-export function voucherFor(m: Market, amount: bigint, sessionId: Hex = keccak256(toHex("session 1"))): Voucher {
+export function voucherFor(
+  m: Market,
+  amount: bigint,
+  sessionId: Hex = keccak256(toHex("session 1")),
+): Voucher {
   return { buyer: m.buyer.account.address, modelId: m.model.modelId, sessionId, route: m.route, amount };
 }
 
-export async function signedVoucher(m: Market, amount: bigint, sessionId?: Hex, signer: TeeTeeClient = m.buyer) {
+export async function signedVoucher(
+  m: Market,
+  amount: bigint,
+  sessionId?: Hex,
+  signer: TeeTeeClient = m.buyer,
+) {
   const voucher = voucherFor(m, amount, sessionId);
   return { voucher, signature: await signVoucher(signer, { contracts: m.contracts, voucher }) };
 }
 
 /** Cost of a request at the test model's prices. */
 export function cost(inputTokens: bigint, outputTokens: bigint): bigint {
-  return computeCost({ inputTokens, outputTokens, inputPricePerMTok: INPUT_PRICE, outputPricePerMTok: OUTPUT_PRICE });
+  return computeCost({
+    inputTokens,
+    outputTokens,
+    inputPricePerMTok: INPUT_PRICE,
+    outputPricePerMTok: OUTPUT_PRICE,
+  });
 }
 
 export const fixtures = {

@@ -17,7 +17,14 @@ export interface Deployment {
   startBlock: number;
 }
 
-const addressKeys = ["token", "modelRegistry", "staking", "runnerRegistry", "paymentEscrow", "treasury"] as const;
+const addressKeys = [
+  "token",
+  "modelRegistry",
+  "staking",
+  "runnerRegistry",
+  "paymentEscrow",
+  "treasury",
+] as const;
 
 /** Folder holding `<chainId>.json`, one per deployed chain. */
 export const deploymentsDir: string = fileURLToPath(new URL("../deployments/", import.meta.url));

@@ -1,11 +1,14 @@
 /**
  * Decode throughput and peak memory of the unsharded bench model vs 2 and 4 shards chained in one process.
- *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3]
+ *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3] [--threads 1]
  * Each configuration runs in its own child process (so peak RSS is its own), rounds interleave the
- * configurations (so machine drift hits all alike). Results: bench-results/inference.json and a table.
+ * configurations (so machine drift hits all alike). A further child per shard loads that shard alone, as a
+ * runner would, to measure its own peak RSS. Results: bench-results/inference.json and a table.
+ * One intra-op thread by default: on a small shared machine a second thread mostly measures contention.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -44,12 +47,18 @@ type WorkerResult = { tokensPerSecond: number[]; maxRssBytes: number; tokens: nu
 const { values } = parseArgs({
   options: {
     worker: { type: "string" },
+    shard: { type: "string" },
+    threads: { type: "string", default: "1" },
     rounds: { type: "string", default: "3" },
     runs: { type: "string", default: "3" },
   },
 });
 
-if (values.worker) {
+const threads = Number(values.threads);
+
+if (values.worker && values.shard) {
+  process.stdout.write(JSON.stringify(await singleShardWorker(values.worker, Number(values.shard))));
+} else if (values.worker) {
   process.stdout.write(JSON.stringify(await worker(values.worker, Number(values.runs))));
 } else {
   await main(Number(values.rounds), Number(values.runs));
@@ -59,7 +68,9 @@ if (values.worker) {
 async function worker(dir: string, runs: number): Promise<WorkerResult> {
   const manifest = await loadManifest(dir);
   const shards = await Promise.all(
-    manifest.shards.map((_, shardIndex) => ShardSession.create({ dir, shardIndex, manifest, verify: false })),
+    manifest.shards.map((_, shardIndex) =>
+      ShardSession.create({ dir, shardIndex, manifest, verify: false, intraOpNumThreads: threads }),
+    ),
   );
   await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
   const tokensPerSecond: number[] = [];
@@ -78,6 +89,18 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
   }
   const kvBytesPerToken = shards.reduce((n, s) => n + s.kvBytesPerToken, 0);
   return { tokensPerSecond, maxRssBytes: process.resourceUsage().maxRSS * 1024, tokens, kvBytesPerToken };
+}
+
+/** Peak RSS of a process serving only shard `shardIndex` for a prompt and 128 decode steps. */
+async function singleShardWorker(dir: string, shardIndex: number): Promise<{ maxRssBytes: number }> {
+  const manifest = await loadManifest(dir);
+  const shard = await ShardSession.create({ dir, shardIndex, manifest, verify: false, intraOpNumThreads: threads });
+  const hidden = (positions: number) => new Float32Array(positions * manifest.hiddenSize).fill(0.5);
+  const step = (ids: number[]) =>
+    shard.forward(shard.isFirst ? { inputIds: ids } : { hiddenStates: hidden(ids.length) });
+  await step(PROMPT);
+  for (let i = 0; i < NEW_TOKENS; i++) await step([i + 1]);
+  return { maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 async function main(rounds: number, runs: number): Promise<void> {
@@ -99,20 +122,35 @@ async function main(rounds: number, runs: number): Promise<void> {
     for (const count of SHARD_COUNTS) {
       const output = execFileSync(
         process.execPath,
-        ["--import", "tsx", fileURLToPath(import.meta.url), "--worker", dirs.get(count)!, "--runs", String(runs)],
+        [...childArgs(dirs.get(count)!), "--runs", String(runs)],
         { encoding: "utf8", maxBuffer: 1 << 24 },
       );
       results.set(count, [...(results.get(count) ?? []), JSON.parse(output) as WorkerResult]);
       console.log(`round ${round + 1}/${rounds}: ${count} shard(s) done`);
     }
   }
-  await report(config, dirs, results);
+  const shardRss = new Map<number, number[]>();
+  for (const count of SHARD_COUNTS) {
+    const rss = Array.from({ length: count }, (_, i) => {
+      const output = execFileSync(process.execPath, [...childArgs(dirs.get(count)!), "--shard", String(i)], {
+        encoding: "utf8",
+      });
+      return (JSON.parse(output) as { maxRssBytes: number }).maxRssBytes;
+    });
+    shardRss.set(count, rss);
+  }
+  await report(config, dirs, results, shardRss);
+}
+
+function childArgs(dir: string): string[] {
+  return ["--import", "tsx", fileURLToPath(import.meta.url), "--worker", dir, "--threads", String(threads)];
 }
 
 async function report(
   config: ReturnType<typeof loadModelConfig>,
   dirs: Map<number, string>,
   results: Map<number, WorkerResult[]>,
+  shardRss: Map<number, number[]>,
 ): Promise<void> {
   const baseline = median(results.get(1)!.flatMap((r) => r.tokensPerSecond));
   const referenceTokens = results.get(1)![0]!.tokens;
@@ -133,6 +171,7 @@ async function report(
       },
       relativeToUnsharded: round(median(rates) / baseline, 4),
       peakRssMiB: round(Math.max(...results.get(count)!.map((r) => r.maxRssBytes)) / 2 ** 20, 1),
+      singleShardProcessPeakRssMiB: shardRss.get(count)!.map((b) => round(b / 2 ** 20, 1)),
       shardWeightBytes: weights,
       shardWeightFractions: weights.map((w) => round(w / total, 3)),
       kvCacheBytesPerToken: results.get(count)![0]!.kvBytesPerToken,
@@ -142,7 +181,7 @@ async function report(
   const parameters = paramCount(config);
   const out = {
     date: new Date().toISOString(),
-    machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version, intraOpThreads: threads },
     model: { ...BENCH_SHAPE, parameters },
     newTokens: NEW_TOKENS,
     promptTokens: PROMPT.length,
@@ -158,6 +197,7 @@ async function report(
       "min–max": `${r.decodeTokensPerSecond.min}–${r.decodeTokensPerSecond.max}`,
       "vs unsharded": r.relativeToUnsharded,
       "peak RSS MiB": r.peakRssMiB,
+      "RSS MiB, one shard per process": r.singleShardProcessPeakRssMiB.join(" / "),
       "weight fraction per shard": r.shardWeightFractions.join(" / "),
       "KV bytes/token": r.kvCacheBytesPerToken,
       "same tokens": r.sameGreedyTokensAsUnsharded,

@@ -1,7 +1,7 @@
 import { BaseError, decodeErrorResult, type Hex, isHex } from "viem";
 import { teeTeeErrorAbi } from "./errorAbi.js";
-import { ContractRevertError } from "./errors.js";
 import { type TeeTeeErrorName, teeTeeErrorMessages } from "./errorMessages.js";
+import { ContractRevertError } from "./errors.js";
 
 /** A revert turned into words. */
 export interface DecodedContractError {
@@ -25,7 +25,8 @@ function findRevertData(error: unknown): Hex | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 16 && typeof current === "object" && current !== null; depth++) {
     const record = current as { raw?: unknown; data?: unknown; cause?: unknown };
-    const nested = typeof record.data === "object" && record.data !== null ? (record.data as { data?: unknown }) : {};
+    const nested =
+      typeof record.data === "object" && record.data !== null ? (record.data as { data?: unknown }) : {};
     const found = hexData(record.raw) ?? hexData(record.data) ?? hexData(nested.data);
     if (found !== undefined) return found;
     current = record.cause;
@@ -36,7 +37,9 @@ function findRevertData(error: unknown): Hex | undefined {
 function describe(name: string, args: readonly unknown[]): string {
   if (name === "Error") return `Reverted: ${String(args[0])}`;
   if (name === "Panic") return `Panicked with code ${String(args[0])} (arithmetic or assertion failure).`;
-  const message = (teeTeeErrorMessages as unknown as Record<string, (args: readonly unknown[]) => string>)[name];
+  const message = (teeTeeErrorMessages as unknown as Record<string, (args: readonly unknown[]) => string>)[
+    name
+  ];
   return message ? message(args) : `Reverted with ${name}.`;
 }
 
@@ -55,7 +58,12 @@ export function decodeContractError(error: unknown): DecodeContractErrorReturnTy
       const args = decoded.args ?? [];
       return { name: decoded.errorName, args, message: describe(decoded.errorName, args), data };
     } catch {
-      return { name: "Unknown", args: [], message: `Reverted with unknown error data ${data.slice(0, 10)}.`, data };
+      return {
+        name: "Unknown",
+        args: [],
+        message: `Reverted with unknown error data ${data.slice(0, 10)}.`,
+        data,
+      };
     }
   }
   const message =

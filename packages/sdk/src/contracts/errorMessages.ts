@@ -19,7 +19,8 @@ export const teeTeeErrorMessages: Messages = {
   ModelAlreadyRegistered: ([id]) => `Model ${short(id)} is already registered.`,
   ModelNotFound: ([id]) => `No model ${short(id)} is registered.`,
   ModelNotCurator: ([id, caller]) => `${caller} is not the curator of model ${short(id)}.`,
-  ModelInvalidShardCount: ([count]) => `A model needs between 1 and the maximum number of shards; got ${count}.`,
+  ModelInvalidShardCount: ([count]) =>
+    `A model needs between 1 and the maximum number of shards; got ${count}.`,
   ModelInvalidLayerRange: ([index, first, end]) =>
     `Shard ${index} covers layers [${first}, ${end}); shards must be non-empty, contiguous from layer 0 and end at the model's layer count.`,
   ModelInvalidShares: ([shares, fee]) =>
@@ -57,8 +58,10 @@ export const teeTeeErrorMessages: Messages = {
     `The quote's report data ${short(actual)} does not commit to this runner (expected ${short(expected)}).`,
   RunnerComposeHashMismatch: ([expected, actual]) =>
     `The quote measures compose hash ${short(actual)}, not the ${short(expected)} signed.`,
-  RunnerRouteLengthMismatch: ([expected, actual]) => `A route needs ${expected} runners, one per shard; got ${actual}.`,
-  RunnerRouteInvalid: ([index, runner]) => `Runner ${runner} was not registered for shard ${index} of this model.`,
+  RunnerRouteLengthMismatch: ([expected, actual]) =>
+    `A route needs ${expected} runners, one per shard; got ${actual}.`,
+  RunnerRouteInvalid: ([index, runner]) =>
+    `Runner ${runner} was not registered for shard ${index} of this model.`,
   EscrowZeroAmount: () => "The amount must be greater than zero.",
   EscrowZeroAddress: () => "An address cannot be zero.",
   EscrowInsufficientBalance: ([buyer, needed, available]) =>

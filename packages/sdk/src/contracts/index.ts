@@ -27,7 +27,11 @@ export type { ContractTarget } from "./internal/resolveAddress.js";
 export * from "./modelRegistry/index.js";
 export * from "./paymentEscrow/index.js";
 export { type SignPermitParameters, type SignPermitReturnType, signPermit } from "./permit/signPermit.js";
-export { type ComputeCostParameters, type ComputeCostReturnType, computeCost } from "./pricing/computeCost.js";
+export {
+  type ComputeCostParameters,
+  type ComputeCostReturnType,
+  computeCost,
+} from "./pricing/computeCost.js";
 export * from "./runnerConsent/index.js";
 export * from "./runnerRegistry/index.js";
 export * from "./staking/index.js";

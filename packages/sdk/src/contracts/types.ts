@@ -1,9 +1,4 @@
-import type {
-  modelRegistryAbi,
-  paymentEscrowAbi,
-  runnerRegistryAbi,
-  stakingAbi,
-} from "@teetee/contracts";
+import type { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi } from "@teetee/contracts";
 import type { Address, ContractFunctionArgs, ContractFunctionReturnType } from "viem";
 
 /** Addresses of one TeeTee deployment, as an action's alternative to a single `address`. */
@@ -31,7 +26,11 @@ export type RevenueSplit = ContractFunctionReturnType<typeof modelRegistryAbi, "
 export type StakeInfo = ContractFunctionReturnType<typeof stakingAbi, "view", "getStake">;
 
 /** What a contributor submits to register a runner, and what the runner key signs. */
-export type RunnerRegistration = ContractFunctionArgs<typeof runnerRegistryAbi, "nonpayable", "registerRunner">[0];
+export type RunnerRegistration = ContractFunctionArgs<
+  typeof runnerRegistryAbi,
+  "nonpayable",
+  "registerRunner"
+>[0];
 /** A runner as stored on-chain. */
 export type Runner = ContractFunctionReturnType<typeof runnerRegistryAbi, "view", "getRunner">;
 /** A runner with its address. */

@@ -16,17 +16,24 @@ import {
   dtypesByCode,
   elementSize,
   FIXED_HEADER_LENGTH,
+  FLAG_FP16_ACTIVATIONS,
+  FLAG_SAMPLING,
+  FLAG_SKIP_SAMPLE,
   FRAME_MAGIC,
   FRAME_VERSION,
   type FrameKind,
   type FrameLimits,
   type FramePayload,
+  KNOWN_FLAGS,
   kindsByCode,
   MAX_RANK,
   type RouteHop,
+  SAMPLING_LENGTH,
   SESSION_ID_LENGTH,
+  type WireSampling,
 } from "./frame.js";
 import { fromLittleEndian } from "./littleEndian.js";
+import { checkSampling } from "./sampling.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -86,6 +93,11 @@ function readPayload(
   bytes: Uint8Array,
   positionCount: number,
 ): FramePayload {
+  if (dtype === "empty") {
+    if (shape.length !== 0 || bytes.length !== 0)
+      throw new FrameShapeError("An empty payload has no shape or bytes");
+    return { type: "empty" };
+  }
   if (dtype === "sample" || dtype === "error") {
     if (shape.length !== 0) throw new FrameShapeError(`A ${dtype} payload has no shape`);
     const reader = new FrameReader(bytes);
@@ -99,6 +111,34 @@ function readPayload(
     return { type: "error", code, message: utf8(bytes.subarray(4), "error message") };
   }
   return tensorPayload(dtype, shape, bytes, positionCount);
+}
+
+type FrameOptions = {
+  sampling: WireSampling | undefined;
+  skipSample: true | undefined;
+  activationDtype: "fp16" | undefined;
+};
+
+function readOptions(header: FrameReader): FrameOptions {
+  const flags = header.u8("option flags");
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new FrameFieldError(`Unknown option flags 0x${flags.toString(16)}`);
+  let sampling: WireSampling | undefined;
+  if ((flags & FLAG_SAMPLING) !== 0) {
+    const block = header.bytes(SAMPLING_LENGTH, "sampling");
+    const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    sampling = {
+      temperature: view.getFloat64(0, true),
+      topK: view.getUint32(8, true),
+      topP: view.getFloat64(12, true),
+      seed: view.getUint32(20, true),
+    };
+    checkSampling(sampling);
+  }
+  return {
+    sampling,
+    skipSample: (flags & FLAG_SKIP_SAMPLE) !== 0 ? true : undefined,
+    activationDtype: (flags & FLAG_FP16_ACTIVATIONS) !== 0 ? "fp16" : undefined,
+  };
 }
 
 function readEnum<T>(map: ReadonlyMap<number, T>, code: number, field: string): T {
@@ -139,13 +179,14 @@ function decodeStrict(bytes: Uint8Array, limits: FrameLimits): DecodedFrame {
     throw new FrameTooLargeError(`Voucher of ${voucherLength} bytes`);
   const voucher = header.bytes(voucherLength, "voucher");
   const route = readRoute(header, limits);
+  const options = readOptions(header);
   if (header.offset !== headerLength) {
     throw new FrameFieldError("Header length does not match its fields", {
       details: `fields end at ${header.offset}, header length ${headerLength}`,
     });
   }
   const payload = readPayload(dtype, shape, bytes.subarray(headerLength), positionCount);
-  return { kind, sessionId, step, sentAt, positionStart, positionCount, voucher, route, payload };
+  return { kind, sessionId, step, sentAt, positionStart, positionCount, voucher, route, ...options, payload };
 }
 
 /**

@@ -4,15 +4,21 @@ import {
   DEFAULT_FRAME_LIMITS,
   dtypeCodes,
   FIXED_HEADER_LENGTH,
+  FLAG_FP16_ACTIVATIONS,
+  FLAG_SAMPLING,
+  FLAG_SKIP_SAMPLE,
   FRAME_MAGIC,
   FRAME_VERSION,
   type Frame,
   type FramePayload,
   kindCodes,
   MAX_RANK,
+  SAMPLING_LENGTH,
   SESSION_ID_LENGTH,
+  type WireSampling,
 } from "./frame.js";
 import { littleEndianBytes } from "./littleEndian.js";
+import { checkSampling } from "./sampling.js";
 
 const encoder = new TextEncoder();
 const MAX_U32 = 0xffffffff;
@@ -66,6 +72,8 @@ function payloadBytes(payload: FramePayload, positionCount: number): PayloadByte
       view.setFloat32(4, payload.logprob, true);
       return { dtype: dtypeCodes.sample, shape: [], bytes };
     }
+    case "empty":
+      return { dtype: dtypeCodes.empty, shape: [], bytes: new Uint8Array(0) };
     case "error": {
       assertU32("error code", payload.code);
       const message = encoder.encode(payload.message);
@@ -119,12 +127,30 @@ function validateHeader(frame: Frame, voucher: Uint8Array): void {
   const allowed: Record<Frame["kind"], readonly FramePayload["type"][]> = {
     prefill: ["tokens", "hidden"],
     decode: ["tokens", "hidden"],
-    result: ["sample"],
+    result: ["sample", "hidden", "empty"],
     error: ["error"],
+    drop: ["empty"],
   };
   if (!allowed[frame.kind].includes(frame.payload.type)) {
     throw new FrameFieldError(`A ${frame.kind} frame cannot carry a ${frame.payload.type} payload`);
   }
+}
+
+function encodeOptions(frame: Frame): Uint8Array {
+  const flags =
+    (frame.sampling === undefined ? 0 : FLAG_SAMPLING) |
+    (frame.skipSample === true ? FLAG_SKIP_SAMPLE : 0) |
+    (frame.activationDtype === "fp16" ? FLAG_FP16_ACTIVATIONS : 0);
+  if (frame.sampling === undefined) return Uint8Array.of(flags);
+  checkSampling(frame.sampling);
+  const out = new Uint8Array(1 + SAMPLING_LENGTH);
+  const view = new DataView(out.buffer);
+  out[0] = flags;
+  view.setFloat64(1, frame.sampling.temperature, true);
+  view.setUint32(9, frame.sampling.topK, true);
+  view.setFloat64(13, frame.sampling.topP, true);
+  view.setUint32(21, frame.sampling.seed, true);
+  return out;
 }
 
 /**
@@ -142,7 +168,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
   if (payload.bytes.length > DEFAULT_FRAME_LIMITS.maxPayloadBytes)
     throw new FrameTooLargeError("Payload is too large");
   const route = encodeRoute(frame);
-  const headerLength = FIXED_HEADER_LENGTH + 4 * payload.shape.length + 2 + voucher.length + route.length;
+  const options = encodeOptions(frame);
+  const headerLength =
+    FIXED_HEADER_LENGTH + 4 * payload.shape.length + 2 + voucher.length + route.length + options.length;
   const out = new Uint8Array(headerLength + payload.bytes.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
@@ -170,6 +198,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
     out.set(hop, offset);
     offset += hop.length;
   }
+  out.set(options, offset);
+  offset += options.length;
   out.set(payload.bytes, offset);
   return out;
 }

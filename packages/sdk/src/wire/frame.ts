@@ -1,7 +1,10 @@
 import type { Address, Hex } from "viem";
 
-/** What a frame asks of, or answers to, a runner. */
-export type FrameKind = "prefill" | "decode" | "result" | "error";
+/**
+ * What a frame asks of, or answers to, a runner. `drop` asks a runner (and, along the stored route, every
+ * runner after it) to forget a session's KV cache.
+ */
+export type FrameKind = "prefill" | "decode" | "result" | "error" | "drop";
 
 /** A runner further down the route, so runner i can forward to runner i+1 without asking anyone. */
 export type RouteHop = {
@@ -20,7 +23,15 @@ export type FramePayload =
   | { type: "hidden"; dtype: "fp16"; shape: readonly number[]; data: Uint16Array }
   /** The last shard's sampled token, so no vocabulary of logits ever leaves it. */
   | { type: "sample"; tokenId: number; logprob: number }
-  | { type: "error"; code: number; message: string };
+  | { type: "error"; code: number; message: string }
+  /** Nothing: a drop request, its acknowledgement, or the result of a prefill chunk that samples nothing. */
+  | { type: "empty" };
+
+/**
+ * How the last shard picks tokens for a session, sent on its first prefill frame. Temperature and top-p
+ * travel as float64, so a runner samples with exactly the values the caller chose.
+ */
+export type WireSampling = { temperature: number; topK: number; topP: number; seed: number };
 
 export type Frame = {
   kind: FrameKind;
@@ -34,6 +45,12 @@ export type Frame = {
   positionCount: number;
   voucher?: Uint8Array;
   route?: readonly RouteHop[];
+  /** Sampling of the session, set by its first prefill frame (the last shard keeps it). */
+  sampling?: WireSampling;
+  /** An intermediate prefill chunk: the last shard extends its cache but samples nothing. */
+  skipSample?: boolean;
+  /** Dtype of the activations a runner sends on (to the next runner or back to the sender); fp32 if absent. */
+  activationDtype?: "fp16" | "fp32";
   payload: FramePayload;
 };
 
@@ -60,13 +77,13 @@ export const MAX_RANK = 4;
 /** Fixed part of the header: magic, version, kind, dtype, rank, header length, session, step, sentAt, positions. */
 export const FIXED_HEADER_LENGTH = 48;
 
-export const kindCodes: Record<FrameKind, number> = { prefill: 1, decode: 2, result: 3, error: 4 };
+export const kindCodes: Record<FrameKind, number> = { prefill: 1, decode: 2, result: 3, error: 4, drop: 5 };
 export const kindsByCode: ReadonlyMap<number, FrameKind> = new Map(
   Object.entries(kindCodes).map(([kind, code]) => [code, kind as FrameKind]),
 );
 
 /** Wire dtype codes; the element size is what the shape multiplies. */
-export const dtypeCodes = { tokens: 1, fp32: 2, fp16: 3, sample: 4, error: 5 } as const;
+export const dtypeCodes = { tokens: 1, fp32: 2, fp16: 3, sample: 4, error: 5, empty: 6 } as const;
 export type DtypeName = keyof typeof dtypeCodes;
 export const dtypesByCode: ReadonlyMap<number, DtypeName> = new Map(
   Object.entries(dtypeCodes).map(([name, code]) => [code, name as DtypeName]),
@@ -77,9 +94,18 @@ export const elementSize: Record<"tokens" | "fp32" | "fp16", number> = { tokens:
 export const allowedDtypes: Record<FrameKind, readonly DtypeName[]> = {
   prefill: ["tokens", "fp32", "fp16"],
   decode: ["tokens", "fp32", "fp16"],
-  result: ["sample"],
+  result: ["sample", "fp32", "fp16", "empty"],
   error: ["error"],
+  drop: ["empty"],
 };
+
+/** Option flags, one byte after the route. */
+export const FLAG_SAMPLING = 0x01;
+export const FLAG_SKIP_SAMPLE = 0x02;
+export const FLAG_FP16_ACTIVATIONS = 0x04;
+export const KNOWN_FLAGS = FLAG_SAMPLING | FLAG_SKIP_SAMPLE | FLAG_FP16_ACTIVATIONS;
+/** Sampling block: float64 temperature, uint32 top-k, float64 top-p, uint32 seed. */
+export const SAMPLING_LENGTH = 24;
 
 /** True when typed arrays already hold little-endian bytes (every platform Node ships on today). */
 export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

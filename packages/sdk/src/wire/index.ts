@@ -16,8 +16,10 @@ export {
   type FramePayload,
   type RouteHop,
   SESSION_ID_LENGTH,
+  type WireSampling,
 } from "./frame.js";
 export { ReplayGuard, type ReplayGuardOptions } from "./ReplayGuard.js";
+export { checkSampling } from "./sampling.js";
 export { type CreateWireChannelParameters, createWireChannel, WireChannel } from "./WireChannel.js";
 export { type OpenedFrame, WireReceiver, type WireReceiverOptions } from "./WireReceiver.js";
 export { compressedPublicKey, deriveWireKeys, WIRE_PROTOCOL_TAG, type WireKeys } from "./wireKeys.js";

@@ -18,7 +18,10 @@ export type GrantRoleReturnType = Hash;
  * @example
  * await grantRole(adminClient, { address: contracts.modelRegistry, role: teeTeeRoles.CURATOR_ROLE, member: curator });
  */
-export async function grantRole(client: TeeTeeClient, parameters: GrantRoleParameters): Promise<GrantRoleReturnType> {
+export async function grantRole(
+  client: TeeTeeClient,
+  parameters: GrantRoleParameters,
+): Promise<GrantRoleReturnType> {
   return writeTeeTee(client, parameters, {
     address: parameters.address,
     abi: modelRegistryAbi,

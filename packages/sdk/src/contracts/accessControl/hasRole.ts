@@ -18,7 +18,10 @@ export type HasRoleReturnType = boolean;
  * @example
  * const isCurator = await hasRole(publicClient, { address: contracts.modelRegistry, role: teeTeeRoles.CURATOR_ROLE, member });
  */
-export async function hasRole(client: TeeTeeClient, parameters: HasRoleParameters): Promise<HasRoleReturnType> {
+export async function hasRole(
+  client: TeeTeeClient,
+  parameters: HasRoleParameters,
+): Promise<HasRoleReturnType> {
   return readTeeTee(client, parameters, {
     address: parameters.address,
     abi: modelRegistryAbi,

@@ -18,7 +18,10 @@ export type RevokeRoleReturnType = Hash;
  * @example
  * await revokeRole(adminClient, { address: contracts.staking, role: teeTeeRoles.SLASHER_ROLE, member });
  */
-export async function revokeRole(client: TeeTeeClient, parameters: RevokeRoleParameters): Promise<RevokeRoleReturnType> {
+export async function revokeRole(
+  client: TeeTeeClient,
+  parameters: RevokeRoleParameters,
+): Promise<RevokeRoleReturnType> {
   return writeTeeTee(client, parameters, {
     address: parameters.address,
     abi: modelRegistryAbi,

@@ -6,8 +6,8 @@ import type { Model } from "../types.js";
 
 export type GetModelParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
   };
 
 export type GetModelReturnType = Model;

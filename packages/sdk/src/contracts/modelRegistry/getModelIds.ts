@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetModelIdsParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** Index of the first id. Defaults to `0n`. */
-  offset?: bigint;
-  /** Most ids to return. Defaults to `100n`. */
-  limit?: bigint;
+    /** Index of the first id. Defaults to `0n`. */
+    offset?: bigint;
+    /** Most ids to return. Defaults to `100n`. */
+    limit?: bigint;
   };
 
 export type GetModelIdsReturnType = { ids: readonly Hex[]; total: bigint };

@@ -2,8 +2,7 @@ import { modelRegistryAbi } from "@teetee/contracts";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type GetProtocolFeeBpsParameters = ContractTarget<"modelRegistry"> &
-  ReadOptions;
+export type GetProtocolFeeBpsParameters = ContractTarget<"modelRegistry"> & ReadOptions;
 
 export type GetProtocolFeeBpsReturnType = number;
 

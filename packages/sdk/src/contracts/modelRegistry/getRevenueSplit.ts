@@ -6,8 +6,8 @@ import type { RevenueSplit } from "../types.js";
 
 export type GetRevenueSplitParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
   };
 
 export type GetRevenueSplitReturnType = RevenueSplit;

@@ -6,10 +6,10 @@ import type { Shard } from "../types.js";
 
 export type GetShardParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The shard's position, from 0. */
-  shardIndex: bigint;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The shard's position, from 0. */
+    shardIndex: bigint;
   };
 
 export type GetShardReturnType = Shard;

@@ -1,15 +1,47 @@
-export { getMaxShards, type GetMaxShardsParameters, type GetMaxShardsReturnType } from "./getMaxShards.js";
-export { getModel, type GetModelParameters, type GetModelReturnType } from "./getModel.js";
-export { getModelIds, type GetModelIdsParameters, type GetModelIdsReturnType } from "./getModelIds.js";
-export { getProtocolFeeBps, type GetProtocolFeeBpsParameters, type GetProtocolFeeBpsReturnType } from "./getProtocolFeeBps.js";
-export { getRevenueSplit, type GetRevenueSplitParameters, type GetRevenueSplitReturnType } from "./getRevenueSplit.js";
-export { getShard, type GetShardParameters, type GetShardReturnType } from "./getShard.js";
-export { isComposeHashAllowed, type IsComposeHashAllowedParameters, type IsComposeHashAllowedReturnType } from "./isComposeHashAllowed.js";
-export { modelExists, type ModelExistsParameters, type ModelExistsReturnType } from "./modelExists.js";
-export { registerModel, type RegisterModelParameters, type RegisterModelReturnType } from "./registerModel.js";
-export { setAttestationTtl, type SetAttestationTtlParameters, type SetAttestationTtlReturnType } from "./setAttestationTtl.js";
-export { setComposeHashAllowed, type SetComposeHashAllowedParameters, type SetComposeHashAllowedReturnType } from "./setComposeHashAllowed.js";
-export { setMinStake, type SetMinStakeParameters, type SetMinStakeReturnType } from "./setMinStake.js";
-export { setModelActive, type SetModelActiveParameters, type SetModelActiveReturnType } from "./setModelActive.js";
-export { setPrices, type SetPricesParameters, type SetPricesReturnType } from "./setPrices.js";
-export { transferCuratorship, type TransferCuratorshipParameters, type TransferCuratorshipReturnType } from "./transferCuratorship.js";
+export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards } from "./getMaxShards.js";
+export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
+export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
+export {
+  type GetProtocolFeeBpsParameters,
+  type GetProtocolFeeBpsReturnType,
+  getProtocolFeeBps,
+} from "./getProtocolFeeBps.js";
+export {
+  type GetRevenueSplitParameters,
+  type GetRevenueSplitReturnType,
+  getRevenueSplit,
+} from "./getRevenueSplit.js";
+export { type GetShardParameters, type GetShardReturnType, getShard } from "./getShard.js";
+export {
+  type IsComposeHashAllowedParameters,
+  type IsComposeHashAllowedReturnType,
+  isComposeHashAllowed,
+} from "./isComposeHashAllowed.js";
+export { type ModelExistsParameters, type ModelExistsReturnType, modelExists } from "./modelExists.js";
+export {
+  type RegisterModelParameters,
+  type RegisterModelReturnType,
+  registerModel,
+} from "./registerModel.js";
+export {
+  type SetAttestationTtlParameters,
+  type SetAttestationTtlReturnType,
+  setAttestationTtl,
+} from "./setAttestationTtl.js";
+export {
+  type SetComposeHashAllowedParameters,
+  type SetComposeHashAllowedReturnType,
+  setComposeHashAllowed,
+} from "./setComposeHashAllowed.js";
+export { type SetMinStakeParameters, type SetMinStakeReturnType, setMinStake } from "./setMinStake.js";
+export {
+  type SetModelActiveParameters,
+  type SetModelActiveReturnType,
+  setModelActive,
+} from "./setModelActive.js";
+export { type SetPricesParameters, type SetPricesReturnType, setPrices } from "./setPrices.js";
+export {
+  type TransferCuratorshipParameters,
+  type TransferCuratorshipReturnType,
+  transferCuratorship,
+} from "./transferCuratorship.js";

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type IsComposeHashAllowedParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The dstack compose hash. */
-  composeHash: Hex;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The dstack compose hash. */
+    composeHash: Hex;
   };
 
 export type IsComposeHashAllowedReturnType = boolean;

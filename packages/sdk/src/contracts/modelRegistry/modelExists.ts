@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type ModelExistsParameters = ContractTarget<"modelRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
   };
 
 export type ModelExistsReturnType = boolean;

@@ -6,8 +6,8 @@ import type { ModelParams } from "../types.js";
 
 export type RegisterModelParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's manifest hash, prices, stake, TTL, shards and allowed compose hashes. */
-  model: ModelParams;
+    /** The model's manifest hash, prices, stake, TTL, shards and allowed compose hashes. */
+    model: ModelParams;
   };
 
 export type RegisterModelReturnType = Hash;

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetAttestationTtlParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** Seconds an attestation stays valid after it was recorded. */
-  attestationTtl: bigint;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** Seconds an attestation stays valid after it was recorded. */
+    attestationTtl: bigint;
   };
 
 export type SetAttestationTtlReturnType = Hash;

@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetComposeHashAllowedParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The dstack compose hash. */
-  composeHash: Hex;
-  /** Whether runners may run under it. */
-  allowed: boolean;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The dstack compose hash. */
+    composeHash: Hex;
+    /** Whether runners may run under it. */
+    allowed: boolean;
   };
 
 export type SetComposeHashAllowedReturnType = Hash;

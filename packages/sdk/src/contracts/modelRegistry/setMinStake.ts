@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetMinStakeParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** Stake per runner, in payment-token base units. */
-  minStake: bigint;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** Stake per runner, in payment-token base units. */
+    minStake: bigint;
   };
 
 export type SetMinStakeReturnType = Hash;

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetModelActiveParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The new state. */
-  active: boolean;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The new state. */
+    active: boolean;
   };
 
 export type SetModelActiveReturnType = Hash;

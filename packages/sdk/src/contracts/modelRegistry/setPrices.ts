@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetPricesParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** Price of one million input tokens. */
-  inputPricePerMTok: bigint;
-  /** Price of one million output tokens. */
-  outputPricePerMTok: bigint;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** Price of one million input tokens. */
+    inputPricePerMTok: bigint;
+    /** Price of one million output tokens. */
+    outputPricePerMTok: bigint;
   };
 
 export type SetPricesReturnType = Hash;

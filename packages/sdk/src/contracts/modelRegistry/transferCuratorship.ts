@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type TransferCuratorshipParameters = ContractTarget<"modelRegistry"> &
   WriteOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The next curator. */
-  newCurator: Address;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The next curator. */
+    newCurator: Address;
   };
 
 export type TransferCuratorshipReturnType = Hash;

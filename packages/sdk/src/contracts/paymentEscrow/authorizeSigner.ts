@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type AuthorizeSignerParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** The session key's address. */
-  signer: Address;
-  /** Most it may spend in total, in payment-token base units. */
-  spendLimit: bigint;
-  /** When it stops being valid (unix seconds). */
-  expiry: bigint;
+    /** The session key's address. */
+    signer: Address;
+    /** Most it may spend in total, in payment-token base units. */
+    spendLimit: bigint;
+    /** When it stops being valid (unix seconds). */
+    expiry: bigint;
   };
 
 export type AuthorizeSignerReturnType = Hash;

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type DepositForParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** Whose account is credited. */
-  buyer: Address;
-  /** Payment-token base units. */
-  amount: bigint;
+    /** Whose account is credited. */
+    buyer: Address;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type DepositForReturnType = Hash;

@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type DepositWithPermitParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** Whose account is credited. */
-  buyer: Address;
-  /** Payment-token base units; the permit's value. */
-  amount: bigint;
-  /** The permit signature, as `signPermit` returns it. */
-  permit: { deadline: bigint; v: number; r: Hex; s: Hex };
+    /** Whose account is credited. */
+    buyer: Address;
+    /** Payment-token base units; the permit's value. */
+    amount: bigint;
+    /** The permit signature, as `signPermit` returns it. */
+    permit: { deadline: bigint; v: number; r: Hex; s: Hex };
   };
 
 export type DepositWithPermitReturnType = Hash;

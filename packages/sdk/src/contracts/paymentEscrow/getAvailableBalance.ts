@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetAvailableBalanceParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The buyer. */
-  buyer: Address;
+    /** The buyer. */
+    buyer: Address;
   };
 
 export type GetAvailableBalanceReturnType = bigint;

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetChannelPaidParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The channel id. */
-  channelId: Hex;
+    /** The channel id. */
+    channelId: Hex;
   };
 
 export type GetChannelPaidReturnType = bigint;

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetEarningsParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The contributor. */
-  contributor: Address;
+    /** The contributor. */
+    contributor: Address;
   };
 
 export type GetEarningsReturnType = bigint;

@@ -6,8 +6,8 @@ import type { EscrowAccount } from "../types.js";
 
 export type GetEscrowAccountParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The buyer. */
-  buyer: Address;
+    /** The buyer. */
+    buyer: Address;
   };
 
 export type GetEscrowAccountReturnType = EscrowAccount;

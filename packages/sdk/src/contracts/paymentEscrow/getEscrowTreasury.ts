@@ -3,8 +3,7 @@ import type { Address } from "viem";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type GetEscrowTreasuryParameters = ContractTarget<"paymentEscrow"> &
-  ReadOptions;
+export type GetEscrowTreasuryParameters = ContractTarget<"paymentEscrow"> & ReadOptions;
 
 export type GetEscrowTreasuryReturnType = Address;
 

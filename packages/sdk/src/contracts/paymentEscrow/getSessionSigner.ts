@@ -6,10 +6,10 @@ import type { SessionSigner } from "../types.js";
 
 export type GetSessionSignerParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The buyer. */
-  buyer: Address;
-  /** The session key's address. */
-  signer: Address;
+    /** The buyer. */
+    buyer: Address;
+    /** The session key's address. */
+    signer: Address;
   };
 
 export type GetSessionSignerReturnType = SessionSigner;

@@ -2,8 +2,7 @@ import { paymentEscrowAbi } from "@teetee/contracts";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type GetTotalDepositsParameters = ContractTarget<"paymentEscrow"> &
-  ReadOptions;
+export type GetTotalDepositsParameters = ContractTarget<"paymentEscrow"> & ReadOptions;
 
 export type GetTotalDepositsReturnType = bigint;
 

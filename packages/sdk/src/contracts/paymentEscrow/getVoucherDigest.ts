@@ -6,8 +6,8 @@ import type { Voucher } from "../types.js";
 
 export type GetVoucherDigestParameters = ContractTarget<"paymentEscrow"> &
   ReadOptions & {
-  /** The voucher. */
-  voucher: Voucher;
+    /** The voucher. */
+    voucher: Voucher;
   };
 
 export type GetVoucherDigestReturnType = Hex;

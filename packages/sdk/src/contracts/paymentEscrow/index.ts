@@ -1,23 +1,95 @@
-export { authorizeSigner, type AuthorizeSignerParameters, type AuthorizeSignerReturnType } from "./authorizeSigner.js";
-export { cancelWithdrawal, type CancelWithdrawalParameters, type CancelWithdrawalReturnType } from "./cancelWithdrawal.js";
-export { deposit, type DepositParameters, type DepositReturnType } from "./deposit.js";
-export { depositFor, type DepositForParameters, type DepositForReturnType } from "./depositFor.js";
-export { depositWithPermit, type DepositWithPermitParameters, type DepositWithPermitReturnType } from "./depositWithPermit.js";
-export { getAvailableBalance, type GetAvailableBalanceParameters, type GetAvailableBalanceReturnType } from "./getAvailableBalance.js";
-export { getChannelPaid, type GetChannelPaidParameters, type GetChannelPaidReturnType } from "./getChannelPaid.js";
-export { getEarnings, type GetEarningsParameters, type GetEarningsReturnType } from "./getEarnings.js";
-export { getEscrowAccount, type GetEscrowAccountParameters, type GetEscrowAccountReturnType } from "./getEscrowAccount.js";
-export { getEscrowTreasury, type GetEscrowTreasuryParameters, type GetEscrowTreasuryReturnType } from "./getEscrowTreasury.js";
-export { getEscrowTreasuryBalance, type GetEscrowTreasuryBalanceParameters, type GetEscrowTreasuryBalanceReturnType } from "./getEscrowTreasuryBalance.js";
-export { getSessionSigner, type GetSessionSignerParameters, type GetSessionSignerReturnType } from "./getSessionSigner.js";
-export { getThawPeriod, type GetThawPeriodParameters, type GetThawPeriodReturnType } from "./getThawPeriod.js";
-export { getTotalDeposits, type GetTotalDepositsParameters, type GetTotalDepositsReturnType } from "./getTotalDeposits.js";
-export { getTotalEarnings, type GetTotalEarningsParameters, type GetTotalEarningsReturnType } from "./getTotalEarnings.js";
-export { getVoucherDigest, type GetVoucherDigestParameters, type GetVoucherDigestReturnType } from "./getVoucherDigest.js";
-export { redeemVoucher, type RedeemVoucherParameters, type RedeemVoucherReturnType } from "./redeemVoucher.js";
-export { redeemVouchers, type RedeemVouchersParameters, type RedeemVouchersReturnType } from "./redeemVouchers.js";
-export { requestWithdrawal, type RequestWithdrawalParameters, type RequestWithdrawalReturnType } from "./requestWithdrawal.js";
-export { revokeSigner, type RevokeSignerParameters, type RevokeSignerReturnType } from "./revokeSigner.js";
-export { withdraw, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.js";
-export { withdrawEarnings, type WithdrawEarningsParameters, type WithdrawEarningsReturnType } from "./withdrawEarnings.js";
-export { withdrawEscrowTreasury, type WithdrawEscrowTreasuryParameters, type WithdrawEscrowTreasuryReturnType } from "./withdrawEscrowTreasury.js";
+export {
+  type AuthorizeSignerParameters,
+  type AuthorizeSignerReturnType,
+  authorizeSigner,
+} from "./authorizeSigner.js";
+export {
+  type CancelWithdrawalParameters,
+  type CancelWithdrawalReturnType,
+  cancelWithdrawal,
+} from "./cancelWithdrawal.js";
+export { type DepositParameters, type DepositReturnType, deposit } from "./deposit.js";
+export { type DepositForParameters, type DepositForReturnType, depositFor } from "./depositFor.js";
+export {
+  type DepositWithPermitParameters,
+  type DepositWithPermitReturnType,
+  depositWithPermit,
+} from "./depositWithPermit.js";
+export {
+  type GetAvailableBalanceParameters,
+  type GetAvailableBalanceReturnType,
+  getAvailableBalance,
+} from "./getAvailableBalance.js";
+export {
+  type GetChannelPaidParameters,
+  type GetChannelPaidReturnType,
+  getChannelPaid,
+} from "./getChannelPaid.js";
+export { type GetEarningsParameters, type GetEarningsReturnType, getEarnings } from "./getEarnings.js";
+export {
+  type GetEscrowAccountParameters,
+  type GetEscrowAccountReturnType,
+  getEscrowAccount,
+} from "./getEscrowAccount.js";
+export {
+  type GetEscrowTreasuryParameters,
+  type GetEscrowTreasuryReturnType,
+  getEscrowTreasury,
+} from "./getEscrowTreasury.js";
+export {
+  type GetEscrowTreasuryBalanceParameters,
+  type GetEscrowTreasuryBalanceReturnType,
+  getEscrowTreasuryBalance,
+} from "./getEscrowTreasuryBalance.js";
+export {
+  type GetSessionSignerParameters,
+  type GetSessionSignerReturnType,
+  getSessionSigner,
+} from "./getSessionSigner.js";
+export {
+  type GetThawPeriodParameters,
+  type GetThawPeriodReturnType,
+  getThawPeriod,
+} from "./getThawPeriod.js";
+export {
+  type GetTotalDepositsParameters,
+  type GetTotalDepositsReturnType,
+  getTotalDeposits,
+} from "./getTotalDeposits.js";
+export {
+  type GetTotalEarningsParameters,
+  type GetTotalEarningsReturnType,
+  getTotalEarnings,
+} from "./getTotalEarnings.js";
+export {
+  type GetVoucherDigestParameters,
+  type GetVoucherDigestReturnType,
+  getVoucherDigest,
+} from "./getVoucherDigest.js";
+export {
+  type RedeemVoucherParameters,
+  type RedeemVoucherReturnType,
+  redeemVoucher,
+} from "./redeemVoucher.js";
+export {
+  type RedeemVouchersParameters,
+  type RedeemVouchersReturnType,
+  redeemVouchers,
+} from "./redeemVouchers.js";
+export {
+  type RequestWithdrawalParameters,
+  type RequestWithdrawalReturnType,
+  requestWithdrawal,
+} from "./requestWithdrawal.js";
+export { type RevokeSignerParameters, type RevokeSignerReturnType, revokeSigner } from "./revokeSigner.js";
+export { type WithdrawParameters, type WithdrawReturnType, withdraw } from "./withdraw.js";
+export {
+  type WithdrawEarningsParameters,
+  type WithdrawEarningsReturnType,
+  withdrawEarnings,
+} from "./withdrawEarnings.js";
+export {
+  type WithdrawEscrowTreasuryParameters,
+  type WithdrawEscrowTreasuryReturnType,
+  withdrawEscrowTreasury,
+} from "./withdrawEscrowTreasury.js";

@@ -6,10 +6,10 @@ import type { Voucher } from "../types.js";
 
 export type RedeemVoucherParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** The voucher. */
-  voucher: Voucher;
-  /** The buyer's or a session signer's signature (`signVoucher`). */
-  signature: Hex;
+    /** The voucher. */
+    voucher: Voucher;
+    /** The buyer's or a session signer's signature (`signVoucher`). */
+    signature: Hex;
   };
 
 export type RedeemVoucherReturnType = Hash;

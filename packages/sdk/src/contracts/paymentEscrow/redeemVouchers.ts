@@ -6,8 +6,8 @@ import type { Voucher } from "../types.js";
 
 export type RedeemVouchersParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** Vouchers with their signatures. */
-  vouchers: readonly { voucher: Voucher; signature: Hex }[];
+    /** Vouchers with their signatures. */
+    vouchers: readonly { voucher: Voucher; signature: Hex }[];
   };
 
 export type RedeemVouchersReturnType = Hash;

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type RevokeSignerParameters = ContractTarget<"paymentEscrow"> &
   WriteOptions & {
-  /** The session key's address. */
-  signer: Address;
+    /** The session key's address. */
+    signer: Address;
   };
 
 export type RevokeSignerReturnType = Hash;

@@ -3,8 +3,7 @@ import type { Hash } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type WithdrawEarningsParameters = ContractTarget<"paymentEscrow"> &
-  WriteOptions;
+export type WithdrawEarningsParameters = ContractTarget<"paymentEscrow"> & WriteOptions;
 
 export type WithdrawEarningsReturnType = Hash;
 

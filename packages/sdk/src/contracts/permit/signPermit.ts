@@ -1,7 +1,7 @@
+import { testTokenAbi } from "@teetee/contracts";
 import { type Account, type Address, type Hex, parseSignature } from "viem";
 import { parseAccount } from "viem/accounts";
 import { readContract, signTypedData } from "viem/actions";
-import { testTokenAbi } from "@teetee/contracts";
 import { TeeTeeContractError } from "../errors.js";
 import type { TeeTeeClient } from "../internal/contractCalls.js";
 import { permitTypes, resolveChainId } from "../internal/eip712.js";
@@ -61,7 +61,10 @@ export async function signPermit(
   return { signature, deadline, r, s, v: Number(v ?? BigInt(yParity + 27)) };
 }
 
-async function readTokenDomain(client: TeeTeeClient, token: Address): Promise<{ name: string; version: string }> {
+async function readTokenDomain(
+  client: TeeTeeClient,
+  token: Address,
+): Promise<{ name: string; version: string }> {
   const [, name, version] = await readContract(client, {
     address: token,
     abi: testTokenAbi,

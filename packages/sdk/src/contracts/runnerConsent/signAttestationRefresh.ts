@@ -35,7 +35,8 @@ export async function signAttestationRefresh(
   parameters: SignAttestationRefreshParameters,
 ): Promise<SignAttestationRefreshReturnType> {
   const account = parameters.account ?? client.account;
-  if (account === undefined) throw new TeeTeeContractError("signAttestationRefresh needs the runner key as account.");
+  if (account === undefined)
+    throw new TeeTeeContractError("signAttestationRefresh needs the runner key as account.");
   const runner = parseAccount(account).address;
   const runnerRegistry = resolveAddress(parameters, "runnerRegistry");
   const nonce = parameters.nonce ?? (await getRunnerNonce(client, { address: runnerRegistry, runner }));

@@ -33,7 +33,8 @@ export async function signRunnerConsent(
   parameters: SignRunnerConsentParameters,
 ): Promise<SignRunnerConsentReturnType> {
   const account = parameters.account ?? client.account;
-  if (account === undefined) throw new TeeTeeContractError("signRunnerConsent needs the runner key as account.");
+  if (account === undefined)
+    throw new TeeTeeContractError("signRunnerConsent needs the runner key as account.");
   const runnerRegistry = resolveAddress(parameters, "runnerRegistry");
   const nonce =
     parameters.nonce ??

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type DeactivateRunnerParameters = ContractTarget<"runnerRegistry"> &
   WriteOptions & {
-  /** The runner's address. */
-  runner: Address;
+    /** The runner's address. */
+    runner: Address;
   };
 
 export type DeactivateRunnerReturnType = Hash;

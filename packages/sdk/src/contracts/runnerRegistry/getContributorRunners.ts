@@ -6,12 +6,12 @@ import type { RunnerView } from "../types.js";
 
 export type GetContributorRunnersParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The contributor. */
-  contributor: Address;
-  /** Index of the first runner. Defaults to `0n`. */
-  offset?: bigint;
-  /** Most runners to return. Defaults to `100n`. */
-  limit?: bigint;
+    /** The contributor. */
+    contributor: Address;
+    /** Index of the first runner. Defaults to `0n`. */
+    offset?: bigint;
+    /** Most runners to return. Defaults to `100n`. */
+    limit?: bigint;
   };
 
 export type GetContributorRunnersReturnType = { runners: readonly RunnerView[]; total: bigint };

@@ -3,8 +3,7 @@ import type { Address } from "viem";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type GetQuoteVerifierParameters = ContractTarget<"runnerRegistry"> &
-  ReadOptions;
+export type GetQuoteVerifierParameters = ContractTarget<"runnerRegistry"> & ReadOptions;
 
 export type GetQuoteVerifierReturnType = Address;
 

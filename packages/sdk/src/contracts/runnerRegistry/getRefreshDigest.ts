@@ -5,16 +5,16 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetRefreshDigestParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The runner. */
-  runner: Address;
-  /** keccak256 of the raw quote. */
-  quoteHash: Hex;
-  /** The compose hash. */
-  composeHash: Hex;
-  /** The runner's current nonce. */
-  nonce: bigint;
-  /** Signature expiry (unix seconds). */
-  deadline: bigint;
+    /** The runner. */
+    runner: Address;
+    /** keccak256 of the raw quote. */
+    quoteHash: Hex;
+    /** The compose hash. */
+    composeHash: Hex;
+    /** The runner's current nonce. */
+    nonce: bigint;
+    /** Signature expiry (unix seconds). */
+    deadline: bigint;
   };
 
 export type GetRefreshDigestReturnType = Hex;

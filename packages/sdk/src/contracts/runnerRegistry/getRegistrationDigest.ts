@@ -6,12 +6,12 @@ import type { RunnerRegistration } from "../types.js";
 
 export type GetRegistrationDigestParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The registration. */
-  registration: RunnerRegistration;
-  /** Who registers the runner. */
-  contributor: Address;
-  /** The runner's current nonce. */
-  nonce: bigint;
+    /** The registration. */
+    registration: RunnerRegistration;
+    /** Who registers the runner. */
+    contributor: Address;
+    /** The runner's current nonce. */
+    nonce: bigint;
   };
 
 export type GetRegistrationDigestReturnType = Hex;

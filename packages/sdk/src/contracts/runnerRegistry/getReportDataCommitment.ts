@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetReportDataCommitmentParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The shard. */
-  shardIndex: number;
-  /** The runner. */
-  runner: Address;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The shard. */
+    shardIndex: number;
+    /** The runner. */
+    runner: Address;
   };
 
 export type GetReportDataCommitmentReturnType = Hex;

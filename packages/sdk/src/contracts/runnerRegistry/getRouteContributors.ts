@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetRouteContributorsParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** One runner per shard, in order. */
-  route: readonly Address[];
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** One runner per shard, in order. */
+    route: readonly Address[];
   };
 
 export type GetRouteContributorsReturnType = readonly Address[];

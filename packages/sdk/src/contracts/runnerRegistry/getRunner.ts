@@ -6,8 +6,8 @@ import type { Runner } from "../types.js";
 
 export type GetRunnerParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The runner's address. */
-  runner: Address;
+    /** The runner's address. */
+    runner: Address;
   };
 
 export type GetRunnerReturnType = Runner;

@@ -6,14 +6,14 @@ import type { RunnerView } from "../types.js";
 
 export type GetRunnersParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The shard. */
-  shardIndex: number;
-  /** Index of the first runner. Defaults to `0n`. */
-  offset?: bigint;
-  /** Most runners to return. Defaults to `100n`. */
-  limit?: bigint;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The shard. */
+    shardIndex: number;
+    /** Index of the first runner. Defaults to `0n`. */
+    offset?: bigint;
+    /** Most runners to return. Defaults to `100n`. */
+    limit?: bigint;
   };
 
 export type GetRunnersReturnType = { runners: readonly RunnerView[]; total: bigint };

@@ -1,15 +1,63 @@
-export { deactivateRunner, type DeactivateRunnerParameters, type DeactivateRunnerReturnType } from "./deactivateRunner.js";
-export { getContributorRunners, type GetContributorRunnersParameters, type GetContributorRunnersReturnType } from "./getContributorRunners.js";
-export { getQuoteVerifier, type GetQuoteVerifierParameters, type GetQuoteVerifierReturnType } from "./getQuoteVerifier.js";
-export { getRefreshDigest, type GetRefreshDigestParameters, type GetRefreshDigestReturnType } from "./getRefreshDigest.js";
-export { getRegistrationDigest, type GetRegistrationDigestParameters, type GetRegistrationDigestReturnType } from "./getRegistrationDigest.js";
-export { getReportDataCommitment, type GetReportDataCommitmentParameters, type GetReportDataCommitmentReturnType } from "./getReportDataCommitment.js";
-export { getRouteContributors, type GetRouteContributorsParameters, type GetRouteContributorsReturnType } from "./getRouteContributors.js";
-export { getRunner, type GetRunnerParameters, type GetRunnerReturnType } from "./getRunner.js";
-export { getRunnerNonce, type GetRunnerNonceParameters, type GetRunnerNonceReturnType } from "./getRunnerNonce.js";
-export { getRunners, type GetRunnersParameters, type GetRunnersReturnType } from "./getRunners.js";
-export { isActiveContributor, type IsActiveContributorParameters, type IsActiveContributorReturnType } from "./isActiveContributor.js";
-export { refreshAttestation, type RefreshAttestationParameters, type RefreshAttestationReturnType } from "./refreshAttestation.js";
-export { registerRunner, type RegisterRunnerParameters, type RegisterRunnerReturnType } from "./registerRunner.js";
-export { setEndpoint, type SetEndpointParameters, type SetEndpointReturnType } from "./setEndpoint.js";
-export { setQuoteVerifier, type SetQuoteVerifierParameters, type SetQuoteVerifierReturnType } from "./setQuoteVerifier.js";
+export {
+  type DeactivateRunnerParameters,
+  type DeactivateRunnerReturnType,
+  deactivateRunner,
+} from "./deactivateRunner.js";
+export {
+  type GetContributorRunnersParameters,
+  type GetContributorRunnersReturnType,
+  getContributorRunners,
+} from "./getContributorRunners.js";
+export {
+  type GetQuoteVerifierParameters,
+  type GetQuoteVerifierReturnType,
+  getQuoteVerifier,
+} from "./getQuoteVerifier.js";
+export {
+  type GetRefreshDigestParameters,
+  type GetRefreshDigestReturnType,
+  getRefreshDigest,
+} from "./getRefreshDigest.js";
+export {
+  type GetRegistrationDigestParameters,
+  type GetRegistrationDigestReturnType,
+  getRegistrationDigest,
+} from "./getRegistrationDigest.js";
+export {
+  type GetReportDataCommitmentParameters,
+  type GetReportDataCommitmentReturnType,
+  getReportDataCommitment,
+} from "./getReportDataCommitment.js";
+export {
+  type GetRouteContributorsParameters,
+  type GetRouteContributorsReturnType,
+  getRouteContributors,
+} from "./getRouteContributors.js";
+export { type GetRunnerParameters, type GetRunnerReturnType, getRunner } from "./getRunner.js";
+export {
+  type GetRunnerNonceParameters,
+  type GetRunnerNonceReturnType,
+  getRunnerNonce,
+} from "./getRunnerNonce.js";
+export { type GetRunnersParameters, type GetRunnersReturnType, getRunners } from "./getRunners.js";
+export {
+  type IsActiveContributorParameters,
+  type IsActiveContributorReturnType,
+  isActiveContributor,
+} from "./isActiveContributor.js";
+export {
+  type RefreshAttestationParameters,
+  type RefreshAttestationReturnType,
+  refreshAttestation,
+} from "./refreshAttestation.js";
+export {
+  type RegisterRunnerParameters,
+  type RegisterRunnerReturnType,
+  registerRunner,
+} from "./registerRunner.js";
+export { type SetEndpointParameters, type SetEndpointReturnType, setEndpoint } from "./setEndpoint.js";
+export {
+  type SetQuoteVerifierParameters,
+  type SetQuoteVerifierReturnType,
+  setQuoteVerifier,
+} from "./setQuoteVerifier.js";

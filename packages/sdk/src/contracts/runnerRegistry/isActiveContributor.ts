@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type IsActiveContributorParameters = ContractTarget<"runnerRegistry"> &
   ReadOptions & {
-  /** The model's id (its manifest hash). */
-  modelId: Hex;
-  /** The account. */
-  account: Address;
+    /** The model's id (its manifest hash). */
+    modelId: Hex;
+    /** The account. */
+    account: Address;
   };
 
 export type IsActiveContributorReturnType = boolean;

@@ -5,18 +5,18 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type RefreshAttestationParameters = ContractTarget<"runnerRegistry"> &
   WriteOptions & {
-  /** The runner's address. */
-  runner: Address;
-  /** keccak256 of the raw quote. */
-  quoteHash: Hex;
-  /** The compose hash the quote measures. */
-  composeHash: Hex;
-  /** When the signature expires (unix seconds). */
-  deadline: bigint;
-  /** The raw quote; read only when an on-chain quote verifier is set. Defaults to `"0x"`. */
-  quote?: Hex;
-  /** The runner key's AttestationRefresh signature. */
-  consent: Hex;
+    /** The runner's address. */
+    runner: Address;
+    /** keccak256 of the raw quote. */
+    quoteHash: Hex;
+    /** The compose hash the quote measures. */
+    composeHash: Hex;
+    /** When the signature expires (unix seconds). */
+    deadline: bigint;
+    /** The raw quote; read only when an on-chain quote verifier is set. Defaults to `"0x"`. */
+    quote?: Hex;
+    /** The runner key's AttestationRefresh signature. */
+    consent: Hex;
   };
 
 export type RefreshAttestationReturnType = Hash;

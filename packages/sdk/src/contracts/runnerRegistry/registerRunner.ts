@@ -6,12 +6,12 @@ import type { RunnerRegistration } from "../types.js";
 
 export type RegisterRunnerParameters = ContractTarget<"runnerRegistry"> &
   WriteOptions & {
-  /** The runner, model, shard, endpoint, public key, quote and compose hashes, and deadline the runner key signed. */
-  registration: RunnerRegistration;
-  /** The raw quote; read only when an on-chain quote verifier is set. Defaults to `"0x"`. */
-  quote?: Hex;
-  /** The runner key's RunnerRegistration signature. */
-  consent: Hex;
+    /** The runner, model, shard, endpoint, public key, quote and compose hashes, and deadline the runner key signed. */
+    registration: RunnerRegistration;
+    /** The raw quote; read only when an on-chain quote verifier is set. Defaults to `"0x"`. */
+    quote?: Hex;
+    /** The runner key's RunnerRegistration signature. */
+    consent: Hex;
   };
 
 export type RegisterRunnerReturnType = Hash;

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetEndpointParameters = ContractTarget<"runnerRegistry"> &
   WriteOptions & {
-  /** The runner's address. */
-  runner: Address;
-  /** The new URL. */
-  endpoint: string;
+    /** The runner's address. */
+    runner: Address;
+    /** The new URL. */
+    endpoint: string;
   };
 
 export type SetEndpointReturnType = Hash;

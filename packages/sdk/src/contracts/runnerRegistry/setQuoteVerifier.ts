@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SetQuoteVerifierParameters = ContractTarget<"runnerRegistry"> &
   WriteOptions & {
-  /** An IQuoteVerifier, or the zero address. */
-  verifier: Address;
+    /** An IQuoteVerifier, or the zero address. */
+    verifier: Address;
   };
 
 export type SetQuoteVerifierReturnType = Hash;

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetFreeStakeParameters = ContractTarget<"staking"> &
   ReadOptions & {
-  /** The staker. */
-  staker: Address;
+    /** The staker. */
+    staker: Address;
   };
 
 export type GetFreeStakeReturnType = bigint;

@@ -6,8 +6,8 @@ import type { StakeInfo } from "../types.js";
 
 export type GetStakeParameters = ContractTarget<"staking"> &
   ReadOptions & {
-  /** The staker. */
-  staker: Address;
+    /** The staker. */
+    staker: Address;
   };
 
 export type GetStakeReturnType = StakeInfo;

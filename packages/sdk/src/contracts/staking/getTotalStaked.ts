@@ -2,8 +2,7 @@ import { stakingAbi } from "@teetee/contracts";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type GetTotalStakedParameters = ContractTarget<"staking"> &
-  ReadOptions;
+export type GetTotalStakedParameters = ContractTarget<"staking"> & ReadOptions;
 
 export type GetTotalStakedReturnType = bigint;
 

@@ -1,13 +1,41 @@
-export { getFreeStake, type GetFreeStakeParameters, type GetFreeStakeReturnType } from "./getFreeStake.js";
-export { getStake, type GetStakeParameters, type GetStakeReturnType } from "./getStake.js";
-export { getStakingTreasury, type GetStakingTreasuryParameters, type GetStakingTreasuryReturnType } from "./getStakingTreasury.js";
-export { getStakingTreasuryBalance, type GetStakingTreasuryBalanceParameters, type GetStakingTreasuryBalanceReturnType } from "./getStakingTreasuryBalance.js";
-export { getTotalStaked, type GetTotalStakedParameters, type GetTotalStakedReturnType } from "./getTotalStaked.js";
-export { getUnbondingPeriod, type GetUnbondingPeriodParameters, type GetUnbondingPeriodReturnType } from "./getUnbondingPeriod.js";
-export { lockStake, type LockStakeParameters, type LockStakeReturnType } from "./lockStake.js";
-export { requestUnstake, type RequestUnstakeParameters, type RequestUnstakeReturnType } from "./requestUnstake.js";
-export { slash, type SlashParameters, type SlashReturnType } from "./slash.js";
-export { stake, type StakeParameters, type StakeReturnType } from "./stake.js";
-export { unlockStake, type UnlockStakeParameters, type UnlockStakeReturnType } from "./unlockStake.js";
-export { withdrawStake, type WithdrawStakeParameters, type WithdrawStakeReturnType } from "./withdrawStake.js";
-export { withdrawStakingTreasury, type WithdrawStakingTreasuryParameters, type WithdrawStakingTreasuryReturnType } from "./withdrawStakingTreasury.js";
+export { type GetFreeStakeParameters, type GetFreeStakeReturnType, getFreeStake } from "./getFreeStake.js";
+export { type GetStakeParameters, type GetStakeReturnType, getStake } from "./getStake.js";
+export {
+  type GetStakingTreasuryParameters,
+  type GetStakingTreasuryReturnType,
+  getStakingTreasury,
+} from "./getStakingTreasury.js";
+export {
+  type GetStakingTreasuryBalanceParameters,
+  type GetStakingTreasuryBalanceReturnType,
+  getStakingTreasuryBalance,
+} from "./getStakingTreasuryBalance.js";
+export {
+  type GetTotalStakedParameters,
+  type GetTotalStakedReturnType,
+  getTotalStaked,
+} from "./getTotalStaked.js";
+export {
+  type GetUnbondingPeriodParameters,
+  type GetUnbondingPeriodReturnType,
+  getUnbondingPeriod,
+} from "./getUnbondingPeriod.js";
+export { type LockStakeParameters, type LockStakeReturnType, lockStake } from "./lockStake.js";
+export {
+  type RequestUnstakeParameters,
+  type RequestUnstakeReturnType,
+  requestUnstake,
+} from "./requestUnstake.js";
+export { type SlashParameters, type SlashReturnType, slash } from "./slash.js";
+export { type StakeParameters, type StakeReturnType, stake } from "./stake.js";
+export { type UnlockStakeParameters, type UnlockStakeReturnType, unlockStake } from "./unlockStake.js";
+export {
+  type WithdrawStakeParameters,
+  type WithdrawStakeReturnType,
+  withdrawStake,
+} from "./withdrawStake.js";
+export {
+  type WithdrawStakingTreasuryParameters,
+  type WithdrawStakingTreasuryReturnType,
+  withdrawStakingTreasury,
+} from "./withdrawStakingTreasury.js";

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type LockStakeParameters = ContractTarget<"staking"> &
   WriteOptions & {
-  /** Whose stake. */
-  staker: Address;
-  /** Payment-token base units. */
-  amount: bigint;
+    /** Whose stake. */
+    staker: Address;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type LockStakeReturnType = Hash;

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type RequestUnstakeParameters = ContractTarget<"staking"> &
   WriteOptions & {
-  /** Payment-token base units. */
-  amount: bigint;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type RequestUnstakeReturnType = Hash;

@@ -5,12 +5,12 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type SlashParameters = ContractTarget<"staking"> &
   WriteOptions & {
-  /** Whose stake. */
-  staker: Address;
-  /** Payment-token base units. */
-  amount: bigint;
-  /** Hash of the evidence, for the record. */
-  evidenceHash: Hex;
+    /** Whose stake. */
+    staker: Address;
+    /** Payment-token base units. */
+    amount: bigint;
+    /** Hash of the evidence, for the record. */
+    evidenceHash: Hex;
   };
 
 export type SlashReturnType = Hash;
@@ -22,10 +22,7 @@ export type SlashReturnType = Hash;
  * @example
  * const hash = await slash(walletClient, { contracts, staker, amount, evidenceHash });
  */
-export async function slash(
-  client: TeeTeeClient,
-  parameters: SlashParameters,
-): Promise<SlashReturnType> {
+export async function slash(client: TeeTeeClient, parameters: SlashParameters): Promise<SlashReturnType> {
   const { staker, amount, evidenceHash } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "staking"),

@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type StakeParameters = ContractTarget<"staking"> &
   WriteOptions & {
-  /** Payment-token base units. */
-  amount: bigint;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type StakeReturnType = Hash;
@@ -18,10 +18,7 @@ export type StakeReturnType = Hash;
  * @example
  * const hash = await stake(walletClient, { contracts, amount });
  */
-export async function stake(
-  client: TeeTeeClient,
-  parameters: StakeParameters,
-): Promise<StakeReturnType> {
+export async function stake(client: TeeTeeClient, parameters: StakeParameters): Promise<StakeReturnType> {
   const { amount } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "staking"),

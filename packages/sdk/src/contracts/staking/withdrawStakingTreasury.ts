@@ -3,8 +3,7 @@ import type { Hash } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 
-export type WithdrawStakingTreasuryParameters = ContractTarget<"staking"> &
-  WriteOptions;
+export type WithdrawStakingTreasuryParameters = ContractTarget<"staking"> & WriteOptions;
 
 export type WithdrawStakingTreasuryReturnType = Hash;
 

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type ApproveTokenParameters = ContractTarget<"token"> &
   WriteOptions & {
-  /** Who may spend. */
-  spender: Address;
-  /** Payment-token base units. */
-  amount: bigint;
+    /** Who may spend. */
+    spender: Address;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type ApproveTokenReturnType = Hash;

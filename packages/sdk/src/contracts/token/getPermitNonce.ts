@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetPermitNonceParameters = ContractTarget<"token"> &
   ReadOptions & {
-  /** The owner. */
-  owner: Address;
+    /** The owner. */
+    owner: Address;
   };
 
 export type GetPermitNonceReturnType = bigint;

@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetTokenAllowanceParameters = ContractTarget<"token"> &
   ReadOptions & {
-  /** The owner. */
-  owner: Address;
-  /** The spender. */
-  spender: Address;
+    /** The owner. */
+    owner: Address;
+    /** The spender. */
+    spender: Address;
   };
 
 export type GetTokenAllowanceReturnType = bigint;

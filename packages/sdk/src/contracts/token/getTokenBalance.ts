@@ -5,8 +5,8 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type GetTokenBalanceParameters = ContractTarget<"token"> &
   ReadOptions & {
-  /** The account. */
-  owner: Address;
+    /** The account. */
+    owner: Address;
   };
 
 export type GetTokenBalanceReturnType = bigint;

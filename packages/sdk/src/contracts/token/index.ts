@@ -1,5 +1,21 @@
-export { approveToken, type ApproveTokenParameters, type ApproveTokenReturnType } from "./approveToken.js";
-export { getPermitNonce, type GetPermitNonceParameters, type GetPermitNonceReturnType } from "./getPermitNonce.js";
-export { getTokenAllowance, type GetTokenAllowanceParameters, type GetTokenAllowanceReturnType } from "./getTokenAllowance.js";
-export { getTokenBalance, type GetTokenBalanceParameters, type GetTokenBalanceReturnType } from "./getTokenBalance.js";
-export { mintTestToken, type MintTestTokenParameters, type MintTestTokenReturnType } from "./mintTestToken.js";
+export { type ApproveTokenParameters, type ApproveTokenReturnType, approveToken } from "./approveToken.js";
+export {
+  type GetPermitNonceParameters,
+  type GetPermitNonceReturnType,
+  getPermitNonce,
+} from "./getPermitNonce.js";
+export {
+  type GetTokenAllowanceParameters,
+  type GetTokenAllowanceReturnType,
+  getTokenAllowance,
+} from "./getTokenAllowance.js";
+export {
+  type GetTokenBalanceParameters,
+  type GetTokenBalanceReturnType,
+  getTokenBalance,
+} from "./getTokenBalance.js";
+export {
+  type MintTestTokenParameters,
+  type MintTestTokenReturnType,
+  mintTestToken,
+} from "./mintTestToken.js";

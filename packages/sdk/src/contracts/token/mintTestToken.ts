@@ -5,10 +5,10 @@ import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.
 
 export type MintTestTokenParameters = ContractTarget<"token"> &
   WriteOptions & {
-  /** The recipient. */
-  to: Address;
-  /** Payment-token base units. */
-  amount: bigint;
+    /** The recipient. */
+    to: Address;
+    /** Payment-token base units. */
+    amount: bigint;
   };
 
 export type MintTestTokenReturnType = Hash;

@@ -16,7 +16,11 @@ export type HashVoucherReturnType = Hex;
  * @example
  * const digest = hashVoucher({ voucher, chainId: 31337, paymentEscrow });
  */
-export function hashVoucher({ voucher, chainId, paymentEscrow }: HashVoucherParameters): HashVoucherReturnType {
+export function hashVoucher({
+  voucher,
+  chainId,
+  paymentEscrow,
+}: HashVoucherParameters): HashVoucherReturnType {
   return hashTypedData({
     domain: paymentEscrowDomain(chainId, paymentEscrow),
     types: voucherTypes,
