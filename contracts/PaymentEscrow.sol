@@ -119,14 +119,14 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         if (block.timestamp < account.thawEnd) revert EscrowStillThawing(msg.sender, account.thawEnd);
         uint256 balance = account.balance;
         // Vouchers redeemed during the thaw may have spent part of what was thawing.
+        // If they spent all of it, the request still ends here, so it cannot keep holding back later deposits.
         uint256 amount = thawing < balance ? thawing : balance;
-        if (amount == 0) revert EscrowNothingToWithdraw(msg.sender);
         account.balance = uint128(balance - amount);
         account.thawing = 0;
         account.thawEnd = 0;
         _totals.deposits -= uint128(amount);
         emit Withdrawn(msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
+        if (amount != 0) _token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IPaymentEscrow

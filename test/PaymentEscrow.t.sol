@@ -147,6 +147,24 @@ contract PaymentEscrowTest is MarketBase {
         _checkBooks();
     }
 
+    function test_withdraw_endsRequestWhenVouchersSpentEverything() public {
+        vm.prank(buyer);
+        escrow.requestWithdrawal(100_000e6);
+        _redeem(BUYER_KEY, SESSION, 100_000e6);
+        vm.warp(block.timestamp + THAW);
+        vm.prank(buyer);
+        escrow.withdraw();
+        _assertEq(escrow.getAccount(buyer).thawing, 0, "thawing cleared");
+        // A later deposit is fully available again instead of being held back by the spent request.
+        token.mint(buyer, 5e6);
+        vm.startPrank(buyer);
+        token.approve(address(escrow), 5e6);
+        escrow.deposit(5e6);
+        vm.stopPrank();
+        _assertEq(escrow.availableBalance(buyer), 5e6, "available");
+        _checkBooks();
+    }
+
     function test_requestWithdrawal_revertsAboveBalance() public {
         vm.prank(buyer);
         vm.expectRevert(

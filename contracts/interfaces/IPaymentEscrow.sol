@@ -87,7 +87,8 @@ interface IPaymentEscrow {
 
     function cancelWithdrawal() external;
 
-    /// @notice Sends the thawed amount (at most the current balance) once the thaw period has passed.
+    /// @notice Ends the withdrawal request once the thaw period has passed, sending the thawed amount capped by the
+    /// current balance (zero when vouchers redeemed during the thaw spent it all).
     function withdraw() external;
 
     /// @notice Authorises (or updates) a session signer with a spend limit and an expiry. Amount spent is kept.

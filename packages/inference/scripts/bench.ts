@@ -42,7 +42,12 @@ const BENCH_SHAPE = {
   tieWordEmbeddings: false,
 } as const;
 
-type WorkerResult = { tokensPerSecond: number[]; maxRssBytes: number; tokens: number[]; kvBytesPerToken: number };
+type WorkerResult = {
+  tokensPerSecond: number[];
+  maxRssBytes: number;
+  tokens: number[];
+  kvBytesPerToken: number;
+};
 
 const { values } = parseArgs({
   options: {
@@ -94,7 +99,13 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
 /** Peak RSS of a process serving only shard `shardIndex` for a prompt and 128 decode steps. */
 async function singleShardWorker(dir: string, shardIndex: number): Promise<{ maxRssBytes: number }> {
   const manifest = await loadManifest(dir);
-  const shard = await ShardSession.create({ dir, shardIndex, manifest, verify: false, intraOpNumThreads: threads });
+  const shard = await ShardSession.create({
+    dir,
+    shardIndex,
+    manifest,
+    verify: false,
+    intraOpNumThreads: threads,
+  });
   const hidden = (positions: number) => new Float32Array(positions * manifest.hiddenSize).fill(0.5);
   const step = (ids: number[]) =>
     shard.forward(shard.isFirst ? { inputIds: ids } : { hiddenStates: hidden(ids.length) });
@@ -175,7 +186,9 @@ async function report(
       shardWeightBytes: weights,
       shardWeightFractions: weights.map((w) => round(w / total, 3)),
       kvCacheBytesPerToken: results.get(count)![0]!.kvBytesPerToken,
-      sameGreedyTokensAsUnsharded: results.get(count)!.every((r) => r.tokens.join() === referenceTokens.join()),
+      sameGreedyTokensAsUnsharded: results
+        .get(count)!
+        .every((r) => r.tokens.join() === referenceTokens.join()),
     });
   }
   const parameters = paramCount(config);
@@ -189,7 +202,9 @@ async function report(
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nbench model: ${(parameters / 1e6).toFixed(1)}M parameters, greedy, ${NEW_TOKENS} new tokens`);
+  console.log(
+    `\nbench model: ${(parameters / 1e6).toFixed(1)}M parameters, greedy, ${NEW_TOKENS} new tokens`,
+  );
   console.table(
     rows.map((r) => ({
       shards: r.shards,
@@ -207,7 +222,15 @@ async function report(
 }
 
 function paramCount(config: ReturnType<typeof loadModelConfig>): number {
-  const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim, vocabSize: v, numLayers } = config;
+  const {
+    hiddenSize: h,
+    intermediateSize: i,
+    numHeads,
+    numKvHeads,
+    headDim,
+    vocabSize: v,
+    numLayers,
+  } = config;
   const layer = 2 * h + 2 * h * numHeads * headDim + 2 * h * numKvHeads * headDim + 3 * h * i;
   return numLayers * layer + h + v * h * (config.tieWordEmbeddings ? 1 : 2);
 }

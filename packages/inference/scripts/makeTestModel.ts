@@ -47,4 +47,6 @@ const { dir, config } = makeTestModel({
   dtype: values.dtype as SafetensorsDtype,
   safetensorsFiles: Number(values.files),
 });
-console.log(`wrote ${config["architectures"]} (${config["num_hidden_layers"]} layers, hidden ${config["hidden_size"]}) to ${dir}`);
+console.log(
+  `wrote ${config["architectures"]} (${config["num_hidden_layers"]} layers, hidden ${config["hidden_size"]}) to ${dir}`,
+);

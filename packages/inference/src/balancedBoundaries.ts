@@ -23,7 +23,9 @@ export function balancedBoundaries(config: ModelConfig, shardCount: number): num
     (start === 0 ? elements(globals.embed) : 0) +
     (end === n ? elements(globals.finalNorm) + elements(globals.lmHead) : 0);
   // best[k][j]: smallest possible largest shard when the first j layers form k shards; from[k][j] its last start.
-  const best = Array.from({ length: shardCount + 1 }, () => new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY));
+  const best = Array.from({ length: shardCount + 1 }, () =>
+    new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY),
+  );
   const from = Array.from({ length: shardCount + 1 }, () => new Array<number>(n + 1).fill(0));
   best[0]![0] = 0;
   for (let k = 1; k <= shardCount; k++) {

@@ -11,7 +11,8 @@ test("every fp16 value survives fp16 → fp32 → fp16 (NaNs stay NaN)", () => {
   const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
   const back = float32ToFloat16Array(float16ToFloat32Array(all));
   for (let i = 0; i < 65536; i++) {
-    if (Number.isNaN(float16BitsToFloat32(i))) expect(Number.isNaN(float16BitsToFloat32(back[i]!))).toBe(true);
+    if (Number.isNaN(float16BitsToFloat32(i)))
+      expect(Number.isNaN(float16BitsToFloat32(back[i]!))).toBe(true);
     else expect(back[i]).toBe(i);
   }
 });

@@ -11,13 +11,24 @@ const dir = mkdtempSync(join(tmpdir(), "teetee-manifest-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("canonicalJson sorts keys at every level and drops whitespace", () => {
-  expect(canonicalJson({ b: 1, a: [{ d: "x", c: null }, 2.5], é: true })).toBe('{"a":[{"c":null,"d":"x"},2.5],"b":1,"é":true}');
+  expect(canonicalJson({ b: 1, a: [{ d: "x", c: null }, 2.5], é: true })).toBe(
+    '{"a":[{"c":null,"d":"x"},2.5],"b":1,"é":true}',
+  );
 });
 
 test("layerRanges splits evenly (earlier shards take the remainder) or at the given boundaries", () => {
-  expect(layerRanges(22, { shardCount: 4 })).toEqual([[0, 6], [6, 12], [12, 17], [17, 22]]);
+  expect(layerRanges(22, { shardCount: 4 })).toEqual([
+    [0, 6],
+    [6, 12],
+    [12, 17],
+    [17, 22],
+  ]);
   expect(layerRanges(4, { shardCount: 1 })).toEqual([[0, 4]]);
-  expect(layerRanges(4, { boundaries: [1, 3] })).toEqual([[0, 1], [1, 3], [3, 4]]);
+  expect(layerRanges(4, { boundaries: [1, 3] })).toEqual([
+    [0, 1],
+    [1, 3],
+    [3, 4],
+  ]);
 });
 
 describe("a sharded model's manifest", () => {
@@ -38,11 +49,22 @@ describe("a sharded model's manifest", () => {
 
   test("it records layer ranges, hidden size, the tokenizer hash and every file's SHA-256", () => {
     const { manifest } = result;
-    expect(manifest.shards.map((s) => [s.layerStart, s.layerEnd])).toEqual([[0, 1], [1, 4]]);
+    expect(manifest.shards.map((s) => [s.layerStart, s.layerEnd])).toEqual([
+      [0, 1],
+      [1, 4],
+    ]);
     expect(manifest.hiddenSize).toBe(64);
-    expect(manifest.tokenizer.sha256).toBe(createHash("sha256").update(readFileSync(join(outDir, "tokenizer.json"))).digest("hex"));
+    expect(manifest.tokenizer.sha256).toBe(
+      createHash("sha256")
+        .update(readFileSync(join(outDir, "tokenizer.json")))
+        .digest("hex"),
+    );
     for (const file of manifest.shards.flatMap((s) => s.files)) {
-      expect(file.sha256).toBe(createHash("sha256").update(readFileSync(join(outDir, file.path))).digest("hex"));
+      expect(file.sha256).toBe(
+        createHash("sha256")
+          .update(readFileSync(join(outDir, file.path)))
+          .digest("hex"),
+      );
     }
   });
 

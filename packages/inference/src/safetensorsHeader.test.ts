@@ -81,7 +81,11 @@ describe("writeSafetensors and SafetensorsFile", () => {
       fc.property(fc.array(tensorArb, { maxLength: 4 }), (specs) => {
         const tensors = specs.map((s, i) => {
           const size = s.shape.reduce((a, b) => a * b, 1);
-          return { name: `t${i}`, shape: s.shape, data: Float32Array.from({ length: size }, (_, j) => Math.fround(Math.sin(s.seed + j) * 1e3)) };
+          return {
+            name: `t${i}`,
+            shape: s.shape,
+            data: Float32Array.from({ length: size }, (_, j) => Math.fround(Math.sin(s.seed + j) * 1e3)),
+          };
         });
         const path = join(dir, `${n++}.safetensors`);
         writeSafetensors(path, tensors);

@@ -65,13 +65,20 @@ describe("Sampler", () => {
     const draws = 20000;
     for (let i = 0; i < draws; i++) counts[sampler.sample(logits)]! += 1;
     const z = logits.reduce((s, l) => s + Math.exp(l), 0);
-    logits.forEach((l, i) => expect(Math.abs(counts[i]! / draws - Math.exp(l) / z)).toBeLessThan(0.015));
+    logits.forEach((l, i) => {
+      expect(Math.abs(counts[i]! / draws - Math.exp(l) / z)).toBeLessThan(0.015);
+    });
   });
 
-  test.each([{ temperature: -1 }, { temperature: Number.NaN }, { topK: 1.5 }, { topK: -1 }, { topP: 0 }, { topP: 1.1 }, { seed: 0.5 }])(
-    "invalid parameters %j are a SamplingError",
-    (params) => {
-      expect(() => new Sampler(params)).toThrow(SamplingError);
-    },
-  );
+  test.each([
+    { temperature: -1 },
+    { temperature: Number.NaN },
+    { topK: 1.5 },
+    { topK: -1 },
+    { topP: 0 },
+    { topP: 1.1 },
+    { seed: 0.5 },
+  ])("invalid parameters %j are a SamplingError", (params) => {
+    expect(() => new Sampler(params)).toThrow(SamplingError);
+  });
 });

@@ -24,27 +24,32 @@ const texts = [
   "1234567890 !@#$%^&*()",
 ];
 
-describe.each(["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"] as const)("%s tokenizer", (architecture) => {
-  const tokenizer = tokenizerFor(architecture);
+describe.each(["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"] as const)(
+  "%s tokenizer",
+  (architecture) => {
+    const tokenizer = tokenizerFor(architecture);
 
-  test.each(texts)("round-trips %j", (text) => {
-    const ids = tokenizer.encode(text, { addSpecialTokens: false });
-    expect(ids.length).toBeGreaterThan(0);
-    expect(tokenizer.decode(ids)).toBe(text);
-  });
+    test.each(texts)("round-trips %j", (text) => {
+      const ids = tokenizer.encode(text, { addSpecialTokens: false });
+      expect(ids.length).toBeGreaterThan(0);
+      expect(tokenizer.decode(ids)).toBe(text);
+    });
 
-  test("learned merges make common words shorter than their bytes", () => {
-    expect(tokenizer.encode(" the assistant", { addSpecialTokens: false }).length).toBeLessThan(" the assistant".length);
-  });
+    test("learned merges make common words shorter than their bytes", () => {
+      expect(tokenizer.encode(" the assistant", { addSpecialTokens: false }).length).toBeLessThan(
+        " the assistant".length,
+      );
+    });
 
-  test("special tokens: BOS is prepended for Llama and Mistral only; EOS stops generation", () => {
-    const ids = tokenizer.encode("Hi");
-    const bos = tokenizer.bosToken === undefined ? undefined : tokenizer.tokenId(tokenizer.bosToken);
-    if (architecture === "Qwen2ForCausalLM") expect(bos).toBeUndefined();
-    else expect(ids[0]).toBe(bos);
-    expect(tokenizer.stopTokenIds).toEqual([tokenizer.tokenId(tokenizer.eosToken!)]);
-  });
-});
+    test("special tokens: BOS is prepended for Llama and Mistral only; EOS stops generation", () => {
+      const ids = tokenizer.encode("Hi");
+      const bos = tokenizer.bosToken === undefined ? undefined : tokenizer.tokenId(tokenizer.bosToken);
+      if (architecture === "Qwen2ForCausalLM") expect(bos).toBeUndefined();
+      else expect(ids[0]).toBe(bos);
+      expect(tokenizer.stopTokenIds).toEqual([tokenizer.tokenId(tokenizer.eosToken!)]);
+    });
+  },
+);
 
 describe("chat templates render as the Hugging Face templates specify", () => {
   test("TinyLlama (Zephyr style), with trim_blocks semantics", () => {
@@ -54,7 +59,9 @@ describe("chat templates render as the Hugging Face templates specify", () => {
       { role: "assistant", content: "Hello!" },
       { role: "user", content: "Bye" },
     ]);
-    expect(text).toBe("<|system|>\nYou are kind.</s>\n<|user|>\nHi</s>\n<|assistant|>\nHello!</s>\n<|user|>\nBye</s>\n<|assistant|>\n");
+    expect(text).toBe(
+      "<|system|>\nYou are kind.</s>\n<|user|>\nHi</s>\n<|assistant|>\nHello!</s>\n<|user|>\nBye</s>\n<|assistant|>\n",
+    );
   });
 
   test("Mistral [INST], and its alternation rule as a TokenizerError", () => {
@@ -74,7 +81,9 @@ describe("chat templates render as the Hugging Face templates specify", () => {
     expect(tokenizer.applyChatTemplate(messages)).toBe(
       "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
     );
-    expect(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: false }).endsWith("Hi<|im_end|>\n")).toBe(true);
+    expect(
+      tokenizer.applyChatTemplate(messages, { addGenerationPrompt: false }).endsWith("Hi<|im_end|>\n"),
+    ).toBe(true);
     const ids = tokenizer.encodeChat(messages);
     expect(ids[0]).toBe(tokenizer.tokenId("<|im_start|>"));
     expect(ids.filter((id) => id === tokenizer.tokenId("<|im_end|>"))).toHaveLength(2);

@@ -43,7 +43,11 @@ function editConfig(dir: string, edit: (config: Record<string, unknown>) => void
 }
 
 /** Expects a rejection with an `InferenceError` subclass whose message mentions `text`. */
-async function expectError(run: () => Promise<unknown>, type: new (...args: never[]) => InferenceError, text: RegExp) {
+async function expectError(
+  run: () => Promise<unknown>,
+  type: new (...args: never[]) => InferenceError,
+  text: RegExp,
+) {
   const error = await run().then(
     () => undefined,
     (e: unknown) => e,
@@ -94,12 +98,20 @@ describe("corrupt safetensors", () => {
 describe("weights that do not match the config", () => {
   test("a missing tensor", async () => {
     const dir = variant((d) => editConfig(d, (c) => (c["num_hidden_layers"] = 5)));
-    await expectError(() => shard(dir), WeightError, /"model\.layers\.4\.input_layernorm\.weight" is missing/);
+    await expectError(
+      () => shard(dir),
+      WeightError,
+      /"model\.layers\.4\.input_layernorm\.weight" is missing/,
+    );
   });
 
   test("a mis-shaped tensor", async () => {
     const dir = variant((d) => editConfig(d, (c) => (c["intermediate_size"] = 100)));
-    await expectError(() => shard(dir), WeightError, /mlp\.gate_proj\.weight" has shape \[128, 64\], expected \[100, 64\]/);
+    await expectError(
+      () => shard(dir),
+      WeightError,
+      /mlp\.gate_proj\.weight" has shape \[128, 64\], expected \[100, 64\]/,
+    );
   });
 
   test("untied embeddings without lm_head.weight", async () => {
@@ -115,7 +127,10 @@ describe("weights that do not match the config", () => {
       rmSync(join(d, "model.safetensors"));
       writeSafetensors(join(d, "model.safetensors"), [{ name: "x", shape: [1], data: new Float32Array(1) }]);
       const bytes = readFileSync(join(d, "model.safetensors"));
-      writeFileSync(join(d, "model.safetensors"), Buffer.from(bytes.toString("latin1").replace('"F32"', '"I32"'), "latin1"));
+      writeFileSync(
+        join(d, "model.safetensors"),
+        Buffer.from(bytes.toString("latin1").replace('"F32"', '"I32"'), "latin1"),
+      );
     });
     await expectError(() => shard(dir), SafetensorsFormatError, /has dtype I32/);
   });
@@ -153,7 +168,11 @@ describe("layer boundaries", () => {
   });
 
   test("both or neither of boundaries and shardCount", async () => {
-    await expectError(() => shard(good, { boundaries: [2], shardCount: 2 }), ShardBoundaryError, /exactly one/);
+    await expectError(
+      () => shard(good, { boundaries: [2], shardCount: 2 }),
+      ShardBoundaryError,
+      /exactly one/,
+    );
     await expectError(() => shard(good, {}), ShardBoundaryError, /exactly one/);
   });
 });
@@ -175,20 +194,32 @@ describe("manifest and shard files", () => {
     appendFileSync(join(dir, "shard-1.onnx.data"), "x");
     const manifest = await loadManifest(dir);
     await expect(verifyShardFiles(manifest, 0, dir)).resolves.toBe(manifest.shards[0]!.weightsHash);
-    await expectError(() => verifyShardFiles(manifest, 1, dir), ManifestError, /shard-1\.onnx\.data does not match/);
+    await expectError(
+      () => verifyShardFiles(manifest, 1, dir),
+      ManifestError,
+      /shard-1\.onnx\.data does not match/,
+    );
     await expectError(() => ShardSession.create({ dir, shardIndex: 1 }), ManifestError, /does not match/);
   });
 
   test("a missing shard file", async () => {
     const dir = copy();
     rmSync(join(dir, "shard-0.onnx"));
-    await expectError(async () => verifyShardFiles(await loadManifest(dir), 0, dir), ManifestError, /cannot be read/);
+    await expectError(
+      async () => verifyShardFiles(await loadManifest(dir), 0, dir),
+      ManifestError,
+      /cannot be read/,
+    );
   });
 
   test("a manifest whose hash is not the expected model id", async () => {
     const dir = copy();
     const id = `0x${"ab".repeat(32)}`;
-    await expectError(() => loadManifest(dir, { expectedModelId: id }), ManifestError, /does not match the expected model id/);
+    await expectError(
+      () => loadManifest(dir, { expectedModelId: id }),
+      ManifestError,
+      /does not match the expected model id/,
+    );
   });
 
   test("an edited manifest: a changed file hash no longer matches the shard's weightsHash", async () => {
@@ -223,37 +254,81 @@ describe("forward and generate inputs", () => {
 
   test("a sequence longer than max_position_embeddings", async () => {
     const [first] = shards;
-    await expectError(() => first!.forward({ sessionId: "long", inputIds: new Array(33).fill(1) }), SequenceTooLongError, /33 positions exceeds the model's maximum of 32/);
+    await expectError(
+      () => first!.forward({ sessionId: "long", inputIds: new Array(33).fill(1) }),
+      SequenceTooLongError,
+      /33 positions exceeds the model's maximum of 32/,
+    );
     await first!.forward({ sessionId: "grow", inputIds: new Array(30).fill(1) });
-    await expectError(() => first!.forward({ sessionId: "grow", inputIds: [1, 2, 3] }), SequenceTooLongError, /33 positions/);
+    await expectError(
+      () => first!.forward({ sessionId: "grow", inputIds: [1, 2, 3] }),
+      SequenceTooLongError,
+      /33 positions/,
+    );
     expect(first!.cachedLength("grow")).toBe(30);
-    await expect(first!.forward({ sessionId: "grow", inputIds: [1, 2] })).resolves.toMatchObject({ cachedLength: 32 });
+    await expect(first!.forward({ sessionId: "grow", inputIds: [1, 2] })).resolves.toMatchObject({
+      cachedLength: 32,
+    });
   });
 
   test("generate refuses up front when prompt plus max tokens exceed the maximum", async () => {
-    await expectError(() => generate({ shards, promptIds: new Array(20).fill(1), maxTokens: 14 }), SequenceTooLongError, /exceeds/);
+    await expectError(
+      () => generate({ shards, promptIds: new Array(20).fill(1), maxTokens: 14 }),
+      SequenceTooLongError,
+      /exceeds/,
+    );
   });
 
   test("wrong kinds of input for a shard", async () => {
     const [first, last] = shards;
-    await expectError(() => first!.forward({ hiddenStates: new Float32Array(64) }), ForwardInputError, /takes inputIds/);
+    await expectError(
+      () => first!.forward({ hiddenStates: new Float32Array(64) }),
+      ForwardInputError,
+      /takes inputIds/,
+    );
     await expectError(() => last!.forward({ inputIds: [1] }), ForwardInputError, /takes hiddenStates/);
-    await expectError(() => last!.forward({ hiddenStates: new Float32Array(65) }), ForwardInputError, /not a multiple/);
-    await expectError(() => first!.forward({ inputIds: [100000] }), ForwardInputError, /outside the vocabulary/);
+    await expectError(
+      () => last!.forward({ hiddenStates: new Float32Array(65) }),
+      ForwardInputError,
+      /not a multiple/,
+    );
+    await expectError(
+      () => first!.forward({ inputIds: [100000] }),
+      ForwardInputError,
+      /outside the vocabulary/,
+    );
     await expectError(() => first!.forward({ inputIds: [] }), ForwardInputError, /at least one position/);
-    await expectError(() => last!.forward({ hiddenStates: new Float32Array(64), logits: [1] }), ForwardInputError, /logits index 1/);
-    await expectError(() => first!.forward({ inputIds: [1, 2], positionIds: [0] }), ForwardInputError, /positionIds has 1 entries/);
+    await expectError(
+      () => last!.forward({ hiddenStates: new Float32Array(64), logits: [1] }),
+      ForwardInputError,
+      /logits index 1/,
+    );
+    await expectError(
+      () => first!.forward({ inputIds: [1, 2], positionIds: [0] }),
+      ForwardInputError,
+      /positionIds has 1 entries/,
+    );
   });
 
   test("concurrent calls on one sequence are refused, other sequences proceed", async () => {
     const [first] = shards;
     const a = first!.forward({ sessionId: "busy", inputIds: [1, 2, 3] });
-    await expectError(() => first!.forward({ sessionId: "busy", inputIds: [4] }), ForwardInputError, /in flight/);
-    await expect(first!.forward({ sessionId: "other", inputIds: [4] })).resolves.toMatchObject({ cachedLength: 1 });
+    await expectError(
+      () => first!.forward({ sessionId: "busy", inputIds: [4] }),
+      ForwardInputError,
+      /in flight/,
+    );
+    await expect(first!.forward({ sessionId: "other", inputIds: [4] })).resolves.toMatchObject({
+      cachedLength: 1,
+    });
     await expect(a).resolves.toMatchObject({ cachedLength: 3 });
   });
 
   test("a shard index the manifest does not have", async () => {
-    await expectError(() => ShardSession.create({ dir: join(tmp.path, "forward-shards"), shardIndex: 2 }), ForwardInputError, /shard 2 does not exist/);
+    await expectError(
+      () => ShardSession.create({ dir: join(tmp.path, "forward-shards"), shardIndex: 2 }),
+      ForwardInputError,
+      /shard 2 does not exist/,
+    );
   });
 });

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forwardChain } from "../src/generate.js";
 import type { ShardSession } from "../src/ShardSession.js";
-import { shardModel } from "../src/shardModel.js";
 import { ShardSession as Session } from "../src/ShardSession.js";
+import { shardModel } from "../src/shardModel.js";
 
 /** A fresh temporary folder per test file; weights are generated here and never committed. */
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {
@@ -14,9 +14,23 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
 }
 
 /** Shards `modelDir` at `boundaries` into `outDir` and opens every shard. */
-export async function openChain(modelDir: string, outDir: string, boundaries: number[]): Promise<ShardSession[]> {
-  const { manifest } = await shardModel({ modelDir, outDir, boundaries: boundaries.length ? boundaries : undefined, shardCount: boundaries.length ? undefined : 1, quiet: true });
-  return Promise.all(manifest.shards.map((_, shardIndex) => Session.create({ dir: outDir, shardIndex, manifest, intraOpNumThreads: 1 })));
+export async function openChain(
+  modelDir: string,
+  outDir: string,
+  boundaries: number[],
+): Promise<ShardSession[]> {
+  const { manifest } = await shardModel({
+    modelDir,
+    outDir,
+    boundaries: boundaries.length ? boundaries : undefined,
+    shardCount: boundaries.length ? undefined : 1,
+    quiet: true,
+  });
+  return Promise.all(
+    manifest.shards.map((_, shardIndex) =>
+      Session.create({ dir: outDir, shardIndex, manifest, intraOpNumThreads: 1 }),
+    ),
+  );
 }
 
 export async function releaseAll(shards: ShardSession[]): Promise<void> {
@@ -24,7 +38,11 @@ export async function releaseAll(shards: ShardSession[]): Promise<void> {
 }
 
 /** Logits of all new positions as rows of `vocab` values. */
-export async function chainLogits(shards: ShardSession[], sessionId: string, inputIds: number[]): Promise<Float32Array> {
+export async function chainLogits(
+  shards: ShardSession[],
+  sessionId: string,
+  inputIds: number[],
+): Promise<Float32Array> {
   return forwardChain(shards, { sessionId, inputIds, logits: "all" });
 }
 

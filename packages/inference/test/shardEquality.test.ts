@@ -49,7 +49,14 @@ describe.each(CASES)("$architecture: sharded logits equal unsharded and referenc
   let unsharded: { prefill: Float32Array; chunked: Float32Array; decode: Float32Array[] };
 
   beforeAll(async () => {
-    makeTestModel({ dir: modelDir, architecture: c.architecture, seed: 5, numLayers: 4, numKvHeads: c.numKvHeads, ropeScaling: c.ropeScaling });
+    makeTestModel({
+      dir: modelDir,
+      architecture: c.architecture,
+      seed: 5,
+      numLayers: 4,
+      numKvHeads: c.numKvHeads,
+      ropeScaling: c.ropeScaling,
+    });
     const ref = ReferenceModel.load(modelDir);
     const prefill = ref.forward(prompt).flat();
     ref.reset();
@@ -73,30 +80,48 @@ describe.each(CASES)("$architecture: sharded logits equal unsharded and referenc
   test("the unsharded ONNX model equals the TypeScript reference", () => {
     expect(maxAbsDiff(unsharded.prefill, reference.prefill)).toBeLessThanOrEqual(TOLERANCE);
     expect(maxAbsDiff(unsharded.chunked, reference.chunked)).toBeLessThanOrEqual(TOLERANCE);
-    expect(maxAbsDiff(unsharded.decode.map((d) => [...d]).flat(), reference.decode.flat())).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      maxAbsDiff(
+        unsharded.decode.flatMap((d) => [...d]),
+        reference.decode.flat(),
+      ),
+    ).toBeLessThanOrEqual(TOLERANCE);
   });
 
   const splits = allBoundarySets(4)
     .filter((b) => b.length > 0)
     .map((boundaries) => ({ boundaries, shards: boundaries.length + 1, label: JSON.stringify(boundaries) }));
-  test.each(splits)("$shards shards, boundaries $label: prefill, chunked prefill, 64 decode steps", async ({ boundaries }) => {
-    const shards = await openChain(modelDir, join(tmp.path, `${c.architecture}-${boundaries.join("_")}`), boundaries);
-    try {
-      expect(shards).toHaveLength(boundaries.length + 1);
-      const out = await runChain(shards);
-      expect(maxAbsDiff(out.prefill, unsharded.prefill)).toBeLessThanOrEqual(TOLERANCE);
-      expect(maxAbsDiff(out.prefill, reference.prefill)).toBeLessThanOrEqual(TOLERANCE);
-      expect(maxAbsDiff(out.chunked, unsharded.chunked)).toBeLessThanOrEqual(TOLERANCE);
-      expect(maxAbsDiff(out.chunked, reference.chunked)).toBeLessThanOrEqual(TOLERANCE);
-      out.decode.forEach((logits, step) => {
-        expect({ step, diff: maxAbsDiff(logits, unsharded.decode[step]!) <= TOLERANCE }).toEqual({ step, diff: true });
-        expect({ step, diff: maxAbsDiff(logits, reference.decode[step]!) <= TOLERANCE }).toEqual({ step, diff: true });
-      });
-      expect(shards.every((s) => s.cachedLength("chunked") === prompt.length + DECODE_STEPS)).toBe(true);
-    } finally {
-      await releaseAll(shards);
-    }
-  });
+  test.each(splits)(
+    "$shards shards, boundaries $label: prefill, chunked prefill, 64 decode steps",
+    async ({ boundaries }) => {
+      const shards = await openChain(
+        modelDir,
+        join(tmp.path, `${c.architecture}-${boundaries.join("_")}`),
+        boundaries,
+      );
+      try {
+        expect(shards).toHaveLength(boundaries.length + 1);
+        const out = await runChain(shards);
+        expect(maxAbsDiff(out.prefill, unsharded.prefill)).toBeLessThanOrEqual(TOLERANCE);
+        expect(maxAbsDiff(out.prefill, reference.prefill)).toBeLessThanOrEqual(TOLERANCE);
+        expect(maxAbsDiff(out.chunked, unsharded.chunked)).toBeLessThanOrEqual(TOLERANCE);
+        expect(maxAbsDiff(out.chunked, reference.chunked)).toBeLessThanOrEqual(TOLERANCE);
+        out.decode.forEach((logits, step) => {
+          expect({ step, diff: maxAbsDiff(logits, unsharded.decode[step]!) <= TOLERANCE }).toEqual({
+            step,
+            diff: true,
+          });
+          expect({ step, diff: maxAbsDiff(logits, reference.decode[step]!) <= TOLERANCE }).toEqual({
+            step,
+            diff: true,
+          });
+        });
+        expect(shards.every((s) => s.cachedLength("chunked") === prompt.length + DECODE_STEPS)).toBe(true);
+      } finally {
+        await releaseAll(shards);
+      }
+    },
+  );
 });
 
 describe("generation is identical across shard counts", () => {
@@ -107,7 +132,11 @@ describe("generation is identical across shard counts", () => {
   beforeAll(async () => {
     makeTestModel({ dir: modelDir, architecture: "LlamaForCausalLM", seed: 9, numLayers: 4 });
     for (const boundaries of [[], [2], [1, 3], [1, 2, 3]]) {
-      const shards = await openChain(modelDir, join(tmp.path, `generation-${boundaries.length + 1}`), boundaries);
+      const shards = await openChain(
+        modelDir,
+        join(tmp.path, `generation-${boundaries.length + 1}`),
+        boundaries,
+      );
       const greedy = await generate({ shards, promptIds: prompt, maxTokens: 64 });
       const sampled = await generate({
         shards,
@@ -151,13 +180,23 @@ describe("negative controls: the comparison detects the prototype's bugs", () =>
     const shards = await openChain(modelDir, join(tmp.path, "controls-shards"), [1, 3]);
     try {
       const hidden = (await shards[0]!.forward({ sessionId: "skip", inputIds: prompt })).hiddenStates!;
-      const skipped = (await shards[2]!.forward({ sessionId: "skip", hiddenStates: hidden, logits: "all" })).logits!;
+      const skipped = (await shards[2]!.forward({ sessionId: "skip", hiddenStates: hidden, logits: "all" }))
+        .logits!;
       expect(maxAbsDiff(skipped, expected)).toBeGreaterThan(100 * TOLERANCE);
 
       const zeros = prompt.map(() => 0);
-      let states = (await shards[0]!.forward({ sessionId: "pos", inputIds: prompt, positionIds: zeros })).hiddenStates!;
-      states = (await shards[1]!.forward({ sessionId: "pos", hiddenStates: states, positionIds: zeros })).hiddenStates!;
-      const noPositions = (await shards[2]!.forward({ sessionId: "pos", hiddenStates: states, positionIds: zeros, logits: "all" })).logits!;
+      let states = (await shards[0]!.forward({ sessionId: "pos", inputIds: prompt, positionIds: zeros }))
+        .hiddenStates!;
+      states = (await shards[1]!.forward({ sessionId: "pos", hiddenStates: states, positionIds: zeros }))
+        .hiddenStates!;
+      const noPositions = (
+        await shards[2]!.forward({
+          sessionId: "pos",
+          hiddenStates: states,
+          positionIds: zeros,
+          logits: "all",
+        })
+      ).logits!;
       expect(maxAbsDiff(noPositions, expected)).toBeGreaterThan(100 * TOLERANCE);
     } finally {
       await releaseAll(shards);

@@ -14,27 +14,42 @@ const variants: { name: string; params: Omit<MakeTestModelParams, "dir"> }[] = [
   { name: "Llama 2 style, linear RoPE scaling", params: { ropeScaling: { type: "linear", factor: 4 } } },
   { name: "Llama with attention_bias and mlp_bias", params: { attentionBias: true, mlpBias: true } },
   { name: "Llama with tied embeddings, 6 layers", params: { tieWordEmbeddings: true, numLayers: 6 } },
-  { name: "Mistral without GQA, rope_theta 1e6", params: { architecture: "MistralForCausalLM", numKvHeads: 4, ropeTheta: 1e6 } },
-  { name: "Qwen2 with untied embeddings and GQA", params: { architecture: "Qwen2ForCausalLM", tieWordEmbeddings: false } },
+  {
+    name: "Mistral without GQA, rope_theta 1e6",
+    params: { architecture: "MistralForCausalLM", numKvHeads: 4, ropeTheta: 1e6 },
+  },
+  {
+    name: "Qwen2 with untied embeddings and GQA",
+    params: { architecture: "Qwen2ForCausalLM", tieWordEmbeddings: false },
+  },
 ];
 
-test.each(variants)("$name: 3 shards equal the reference through prefill and 20 decode steps", async ({ name, params }) => {
-  const modelDir = join(tmp.path, name.replace(/\W+/g, "-"));
-  makeTestModel({ dir: modelDir, seed: 31, ...params });
-  const reference = ReferenceModel.load(modelDir);
-  const shards = await openChain(modelDir, `${modelDir}-shards`, balancedBoundaries(loadModelConfig(modelDir), 3));
-  try {
-    const prompt = [1, 2, 3, 50, 60, 70, 80];
-    expect(maxAbsDiff(await chainLogits(shards, "s", prompt), reference.forward(prompt).flat())).toBeLessThanOrEqual(TOLERANCE);
-    for (let step = 0; step < 20; step++) {
-      const token = (step * 13 + 7) % 300;
-      const diff = maxAbsDiff(await chainLogits(shards, "s", [token]), reference.forward([token])[0]!);
-      expect({ step, ok: diff <= TOLERANCE }).toEqual({ step, ok: true });
+test.each(variants)(
+  "$name: 3 shards equal the reference through prefill and 20 decode steps",
+  async ({ name, params }) => {
+    const modelDir = join(tmp.path, name.replace(/\W+/g, "-"));
+    makeTestModel({ dir: modelDir, seed: 31, ...params });
+    const reference = ReferenceModel.load(modelDir);
+    const shards = await openChain(
+      modelDir,
+      `${modelDir}-shards`,
+      balancedBoundaries(loadModelConfig(modelDir), 3),
+    );
+    try {
+      const prompt = [1, 2, 3, 50, 60, 70, 80];
+      expect(
+        maxAbsDiff(await chainLogits(shards, "s", prompt), reference.forward(prompt).flat()),
+      ).toBeLessThanOrEqual(TOLERANCE);
+      for (let step = 0; step < 20; step++) {
+        const token = (step * 13 + 7) % 300;
+        const diff = maxAbsDiff(await chainLogits(shards, "s", [token]), reference.forward([token])[0]!);
+        expect({ step, ok: diff <= TOLERANCE }).toEqual({ step, ok: true });
+      }
+    } finally {
+      await releaseAll(shards);
     }
-  } finally {
-    await releaseAll(shards);
-  }
-});
+  },
+);
 
 test("balancedBoundaries keeps the embedding-heavy end shards light in layers", () => {
   const dir = join(tmp.path, "balance");

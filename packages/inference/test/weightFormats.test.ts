@@ -1,6 +1,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { bfloat16ToFloat32Array, float16ToFloat32Array, float32ToBfloat16Array, float32ToFloat16Array } from "../src/float16.js";
+import {
+  bfloat16ToFloat32Array,
+  float16ToFloat32Array,
+  float32ToBfloat16Array,
+  float32ToFloat16Array,
+} from "../src/float16.js";
 import { makeTestModel } from "../src/makeTestModel.js";
 import { WeightStore } from "../src/openWeights.js";
 import { ReferenceModel } from "../src/referenceModel.js";
@@ -40,16 +45,19 @@ describe("fp16 and bf16 checkpoints", () => {
   test.each([
     { dtype: "F16" as const, u: 2 ** -11 },
     { dtype: "BF16" as const, u: 2 ** -8 },
-  ])("$dtype weights give the fp32 logits within 8·u·max|logit|, and exactly the logits of their own values", async ({ dtype, u }) => {
-    const dir = join(tmp.path, dtype);
-    makeTestModel({ dir, seed: 21, dtype });
-    const { logits } = await onnxLogits(dir, dtype);
-    const diff = maxAbsDiff(logits, fp32);
-    expect(diff).toBeGreaterThan(0);
-    expect(diff).toBeLessThanOrEqual(8 * u * Math.max(...fp32.map(Math.abs)));
-    const reference = ReferenceModel.load(dir).forward(prompt).flat();
-    expect(maxAbsDiff(logits, reference)).toBeLessThanOrEqual(1e-4);
-  });
+  ])(
+    "$dtype weights give the fp32 logits within 8·u·max|logit|, and exactly the logits of their own values",
+    async ({ dtype, u }) => {
+      const dir = join(tmp.path, dtype);
+      makeTestModel({ dir, seed: 21, dtype });
+      const { logits } = await onnxLogits(dir, dtype);
+      const diff = maxAbsDiff(logits, fp32);
+      expect(diff).toBeGreaterThan(0);
+      expect(diff).toBeLessThanOrEqual(8 * u * Math.max(...fp32.map(Math.abs)));
+      const reference = ReferenceModel.load(dir).forward(prompt).flat();
+      expect(maxAbsDiff(logits, reference)).toBeLessThanOrEqual(1e-4);
+    },
+  );
 
   test.each(["F16", "BF16"] as const)("%s tensors widen to exactly the rounded fp32 values", (dtype) => {
     const dir = join(tmp.path, dtype);

@@ -15,7 +15,6 @@ import {
   MAX_RANK,
   SAMPLING_LENGTH,
   SESSION_ID_LENGTH,
-  type WireSampling,
 } from "./frame.js";
 import { littleEndianBytes } from "./littleEndian.js";
 import { checkSampling } from "./sampling.js";

@@ -1,0 +1,99 @@
+import { paymentEscrowAbi } from "@teetee/contracts";
+import type { Address, Hex } from "viem";
+import { getContractEvents } from "viem/actions";
+import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
+import { getModel } from "../contracts/modelRegistry/getModel.js";
+import { getAvailableBalance } from "../contracts/paymentEscrow/getAvailableBalance.js";
+import { getChannelPaid } from "../contracts/paymentEscrow/getChannelPaid.js";
+import { getEscrowAccount } from "../contracts/paymentEscrow/getEscrowAccount.js";
+import { getSessionSigner } from "../contracts/paymentEscrow/getSessionSigner.js";
+import { isActiveContributor } from "../contracts/runnerRegistry/isActiveContributor.js";
+import type { EscrowAccount, SessionSigner, TeeTeeContracts } from "../contracts/types.js";
+import type { ModelPrices } from "./tokenCounts.js";
+
+/**
+ * The on-chain facts a runner checks a voucher against. An interface so a check can be tested against fixed facts,
+ * and so a runner can put a cache in front of the chain.
+ */
+export interface PaymentChainReader {
+  availableBalance(buyer: Address): Promise<bigint>;
+  escrowAccount(buyer: Address): Promise<EscrowAccount>;
+  sessionSigner(buyer: Address, signer: Address): Promise<SessionSigner>;
+  /** Whether the buyer revoked this signer after last authorising it (the revocation may still be thawing). */
+  isSignerRevoked(buyer: Address, signer: Address): Promise<boolean>;
+  isActiveContributor(modelId: Hex, account: Address): Promise<boolean>;
+  channelPaid(channelId: Hex): Promise<bigint>;
+  modelPrices(modelId: Hex): Promise<ModelPrices & { active: boolean }>;
+}
+
+export type CreatePaymentChainReaderParameters = {
+  contracts: Pick<TeeTeeContracts, "paymentEscrow" | "runnerRegistry" | "modelRegistry">;
+  /** First block to scan for signer events (the deployment's `startBlock`). */
+  fromBlock?: bigint;
+  /**
+   * How long a read may be reused, ms. Default 0 (always read). Balances and signer records only shrink by
+   * redemptions, withdrawals and revocations, all of which a runner learns of within this window.
+   */
+  cacheMs?: number;
+  now?: () => number;
+};
+
+/**
+ * A `PaymentChainReader` over a viem client.
+ * @example
+ * const reader = createPaymentChainReader(publicClient, { contracts: getDeployment(chainId), cacheMs: 1000 });
+ */
+export function createPaymentChainReader(
+  client: TeeTeeClient,
+  parameters: CreatePaymentChainReaderParameters,
+): PaymentChainReader {
+  const { contracts, fromBlock = 0n, cacheMs = 0, now = Date.now } = parameters;
+  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+  function cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (cacheMs <= 0) return read();
+    const hit = cache.get(key);
+    if (hit !== undefined && now() - hit.at < cacheMs) return hit.value as Promise<T>;
+    const value = read();
+    cache.set(key, { at: now(), value });
+    value.catch(() => cache.delete(key));
+    return value;
+  }
+  return {
+    availableBalance: (buyer) => cached(`bal:${buyer}`, () => getAvailableBalance(client, { contracts, buyer })),
+    escrowAccount: (buyer) => cached(`acct:${buyer}`, () => getEscrowAccount(client, { contracts, buyer })),
+    sessionSigner: (buyer, signer) =>
+      cached(`sig:${buyer}:${signer}`, () => getSessionSigner(client, { contracts, buyer, signer })),
+    isSignerRevoked: (buyer, signer) =>
+      cached(`rev:${buyer}:${signer}`, () => signerRevoked(client, contracts.paymentEscrow, fromBlock, buyer, signer)),
+    isActiveContributor: (modelId, account) =>
+      cached(`contrib:${modelId}:${account}`, () => isActiveContributor(client, { contracts, modelId, account })),
+    channelPaid: (channelId) => getChannelPaid(client, { contracts, channelId }),
+    modelPrices: (modelId) =>
+      cached(`model:${modelId}`, async () => {
+        const model = await getModel(client, { contracts, modelId });
+        return {
+          inputPricePerMTok: model.inputPricePerMTok,
+          outputPricePerMTok: model.outputPricePerMTok,
+          active: model.active,
+        };
+      }),
+  };
+}
+
+async function signerRevoked(
+  client: TeeTeeClient,
+  address: Address,
+  fromBlock: bigint,
+  buyer: Address,
+  signer: Address,
+): Promise<boolean> {
+  const query = { address, abi: paymentEscrowAbi, args: { buyer, signer }, fromBlock, strict: true } as const;
+  const [authorized, revoked] = await Promise.all([
+    getContractEvents(client, { ...query, eventName: "SignerAuthorized" }),
+    getContractEvents(client, { ...query, eventName: "SignerRevoked" }),
+  ]);
+  const last = (logs: readonly { blockNumber: bigint; logIndex: number }[]) =>
+    logs.reduce((best, log) => Math.max(best, Number(log.blockNumber) * 1e6 + log.logIndex), -1);
+  return last(revoked) > last(authorized);
+}
+

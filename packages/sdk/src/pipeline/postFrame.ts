@@ -1,0 +1,64 @@
+import { Agent, request } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { RunnerUnreachableError } from "./errors.js";
+
+export type PostFrameParameters = {
+  url: string;
+  body: Uint8Array;
+  contentType: string;
+  /** Abort after this long; default 120 s (a long prefill on a big shard takes a while). */
+  timeoutMs?: number;
+};
+
+export type PostFrameReturnType = { status: number; contentType: string; body: Uint8Array };
+
+// Keep-alive sockets: a decode step is one small request per hop, so a fresh TCP connection per frame would
+// cost more than the frame itself.
+const httpAgent = new Agent({ keepAlive: true, maxSockets: 64, scheduling: "lifo" });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, scheduling: "lifo" });
+
+/**
+ * POSTs one binary frame and collects the binary reply, over a shared keep-alive agent. Never throws for
+ * an HTTP error status (the caller reads the reply frame); throws {@link RunnerUnreachableError} when no
+ * reply arrives.
+ */
+export function postFrame(params: PostFrameParameters): Promise<PostFrameReturnType> {
+  const url = new URL(params.url);
+  const secure = url.protocol === "https:";
+  const send = secure ? httpsRequest : request;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: "POST",
+        agent: secure ? httpsAgent : httpAgent,
+        headers: { "content-type": params.contentType, "content-length": params.body.byteLength },
+        timeout: params.timeoutMs ?? 120_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", (cause) => reject(unreachable(params.url, cause)));
+        res.on("end", () => {
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: (res.headers["content-type"] ?? "").split(";")[0]!.trim(),
+            body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+          });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no reply within ${params.timeoutMs ?? 120_000} ms`)));
+    req.on("error", (cause) => reject(unreachable(params.url, cause)));
+    req.end(params.body);
+  });
+}
+
+function unreachable(url: string, cause: unknown): RunnerUnreachableError {
+  return new RunnerUnreachableError(`Runner at ${url} did not answer`, {
+    cause,
+    status: 502,
+    hint: "Check the runner is up, or pick another runner for this shard.",
+  });
+}
