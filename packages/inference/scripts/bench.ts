@@ -43,7 +43,10 @@ const BENCH_SHAPE = {
 } as const;
 
 type WorkerResult = {
+  /** Per run: decode tokens / decode time. */
   tokensPerSecond: number[];
+  /** Every decode step's duration (ms), for a median that ignores bursts of load from other processes. */
+  stepMs: number[];
   maxRssBytes: number;
   tokens: number[];
   kvBytesPerToken: number;
@@ -79,6 +82,7 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
   );
   await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
   const tokensPerSecond: number[] = [];
+  const stepMs: number[] = [];
   let tokens: number[] = [];
   for (let run = 0; run < runs; run++) {
     const times: number[] = [];
@@ -91,9 +95,16 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
     tokens = out.tokens;
     // Decode rate only: the first token comes from prefill, each later one from one decode step.
     tokensPerSecond.push(((times.length - 1) * 1000) / (times.at(-1)! - times[0]!));
+    for (let i = 1; i < times.length; i++) stepMs.push(times[i]! - times[i - 1]!);
   }
   const kvBytesPerToken = shards.reduce((n, s) => n + s.kvBytesPerToken, 0);
-  return { tokensPerSecond, maxRssBytes: process.resourceUsage().maxRSS * 1024, tokens, kvBytesPerToken };
+  return {
+    tokensPerSecond,
+    stepMs,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    tokens,
+    kvBytesPerToken,
+  };
 }
 
 /** Peak RSS of a process serving only shard `shardIndex` for a prompt and 128 decode steps. */
@@ -163,7 +174,8 @@ async function report(
   results: Map<number, WorkerResult[]>,
   shardRss: Map<number, number[]>,
 ): Promise<void> {
-  const baseline = median(results.get(1)!.flatMap((r) => r.tokensPerSecond));
+  const stepRate = (count: number) => 1000 / median(results.get(count)!.flatMap((r) => r.stepMs));
+  const baseline = stepRate(1);
   const referenceTokens = results.get(1)![0]!.tokens;
   const rows = [];
   for (const count of SHARD_COUNTS) {
@@ -175,12 +187,13 @@ async function report(
       shards: count,
       layerRanges: manifest.shards.map((s) => [s.layerStart, s.layerEnd]),
       decodeTokensPerSecond: {
-        median: round(median(rates)),
-        min: round(Math.min(...rates)),
-        max: round(Math.max(...rates)),
-        samples: rates.map(round),
+        fromMedianStep: round(stepRate(count)),
+        medianOfRuns: round(median(rates)),
+        minOfRuns: round(Math.min(...rates)),
+        maxOfRuns: round(Math.max(...rates)),
+        runs: rates.map((r) => round(r)),
       },
-      relativeToUnsharded: round(median(rates) / baseline, 4),
+      relativeToUnsharded: round(stepRate(count) / baseline, 4),
       peakRssMiB: round(Math.max(...results.get(count)!.map((r) => r.maxRssBytes)) / 2 ** 20, 1),
       singleShardProcessPeakRssMiB: shardRss.get(count)!.map((b) => round(b / 2 ** 20, 1)),
       shardWeightBytes: weights,
@@ -208,8 +221,8 @@ async function report(
   console.table(
     rows.map((r) => ({
       shards: r.shards,
-      "decode tok/s (median)": r.decodeTokensPerSecond.median,
-      "min–max": `${r.decodeTokensPerSecond.min}–${r.decodeTokensPerSecond.max}`,
+      "tok/s (median step)": r.decodeTokensPerSecond.fromMedianStep,
+      "tok/s runs: median (min–max)": `${r.decodeTokensPerSecond.medianOfRuns} (${r.decodeTokensPerSecond.minOfRuns}–${r.decodeTokensPerSecond.maxOfRuns})`,
       "vs unsharded": r.relativeToUnsharded,
       "peak RSS MiB": r.peakRssMiB,
       "RSS MiB, one shard per process": r.singleShardProcessPeakRssMiB.join(" / "),

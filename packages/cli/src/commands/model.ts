@@ -28,7 +28,8 @@ export function defaultShares(manifest: Manifest, feeBps: number): number[] {
 
 function parseShares(value: string, count: number): number[] {
   const shares = value.split(",").map((part) => parseInteger(part.trim(), "share (basis points)", 0, 10_000));
-  if (shares.length !== count) throw usageError(`--shares lists ${shares.length} shares; the model has ${count} shards.`);
+  if (shares.length !== count)
+    throw usageError(`--shares lists ${shares.length} shares; the model has ${count} shards.`);
   return shares;
 }
 
@@ -45,7 +46,10 @@ export function registerModelCommands(program: Command, io: CliIo): void {
     .argument("<model-dir>", "Hugging Face folder: config.json, *.safetensors, tokenizer.json")
     .requiredOption("--out <dir>", "folder for the shards and manifest.json")
     .option("--shards <n>", "number of shards of near-equal layer count", "3")
-    .option("--boundaries <list>", "first layer of every shard after the first, e.g. 2,4 (overrides --shards)")
+    .option(
+      "--boundaries <list>",
+      "first layer of every shard after the first, e.g. 2,4 (overrides --shards)",
+    )
     .action(async (modelDir: string, _options: object, command: Command) => {
       const options = optionsOf<{ out: string; shards: string; boundaries?: string }>(command);
       const out = outputOf(io, command);
@@ -60,14 +64,11 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         ...split,
         quiet: options.json === true,
       });
-      out.result(
-        { modelId, outDir: options.out, shards: manifest.shards.map(summaryOfShard) },
-        [
-          ["model id", modelId],
-          ["written to", options.out],
-          ...manifest.shards.map((s) => [`shard ${s.index}`, describeShard(s)] as const),
-        ],
-      );
+      out.result({ modelId, outDir: options.out, shards: manifest.shards.map(summaryOfShard) }, [
+        ["model id", modelId],
+        ["written to", options.out],
+        ...manifest.shards.map((s) => [`shard ${s.index}`, describeShard(s)] as const),
+      ]);
     });
 
   model
@@ -124,7 +125,9 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       const { decimals } = ctx.token;
       const feeBps = await getProtocolFeeBps(ctx.publicClient, { contracts: ctx.contracts });
       const shares =
-        options.shares === undefined ? defaultShares(manifest, feeBps) : parseShares(options.shares, manifest.shards.length);
+        options.shares === undefined
+          ? defaultShares(manifest, feeBps)
+          : parseShares(options.shares, manifest.shards.length);
       const modelId = modelIdOf(manifest);
       const params = {
         modelId,
@@ -151,7 +154,10 @@ export function registerModelCommands(program: Command, io: CliIo): void {
           ["registered model", modelId],
           ["shards", manifest.shards.length],
           ["shares (bps)", `${shares.join(", ")} + fee ${feeBps}`],
-          ["compose hashes", params.composeHashes.length === 0 ? "none yet" : params.composeHashes.join(", ")],
+          [
+            "compose hashes",
+            params.composeHashes.length === 0 ? "none yet" : params.composeHashes.join(", "),
+          ],
           ["transaction", receipt.transactionHash],
         ],
       );
@@ -159,7 +165,9 @@ export function registerModelCommands(program: Command, io: CliIo): void {
 
   model
     .command("allow-compose")
-    .description("Allow (or with --disallow, refuse) a dstack compose hash for a model's runners. Curator only")
+    .description(
+      "Allow (or with --disallow, refuse) a dstack compose hash for a model's runners. Curator only",
+    )
     .argument("<model-id>")
     .argument("<compose-hash>")
     .option("--disallow", "remove the compose hash from the allowlist")
@@ -241,26 +249,23 @@ async function inspectOnChain(io: CliIo, command: Command, modelId: Hex): Promis
     shards.push({ index, ...shard, activeRunners: runners.filter((r) => r.info.active).length });
   }
   const { decimals, symbol } = ctx.token;
-  out.result(
-    { modelId, ...record, shards },
-    [
-      ["model id", modelId],
-      ["curator", record.curator],
-      ["active", record.active],
-      ["layers", record.numLayers],
-      ["input / 1M tokens", formatAmount(record.inputPricePerMTok, decimals, symbol)],
-      ["output / 1M tokens", formatAmount(record.outputPricePerMTok, decimals, symbol)],
-      ["min stake", formatAmount(record.minStake, decimals, symbol)],
-      ["attestation TTL", `${record.attestationTtl} s`],
-      ...shards.map(
-        (s) =>
-          [
-            `shard ${s.index}`,
-            `layers [${s.firstLayer}, ${s.endLayer}) share ${s.shareBps} bps, ${s.activeRunners} active runner(s), weights ${s.weightsHash}`,
-          ] as const,
-      ),
-    ],
-  );
+  out.result({ modelId, ...record, shards }, [
+    ["model id", modelId],
+    ["curator", record.curator],
+    ["active", record.active],
+    ["layers", record.numLayers],
+    ["input / 1M tokens", formatAmount(record.inputPricePerMTok, decimals, symbol)],
+    ["output / 1M tokens", formatAmount(record.outputPricePerMTok, decimals, symbol)],
+    ["min stake", formatAmount(record.minStake, decimals, symbol)],
+    ["attestation TTL", `${record.attestationTtl} s`],
+    ...shards.map(
+      (s) =>
+        [
+          `shard ${s.index}`,
+          `layers [${s.firstLayer}, ${s.endLayer}) share ${s.shareBps} bps, ${s.activeRunners} active runner(s), weights ${s.weightsHash}`,
+        ] as const,
+    ),
+  ]);
 }
 
 function summaryOfShard(s: Manifest["shards"][number]) {

@@ -26,7 +26,10 @@ export function registerStakingCommands(program: Command, io: CliIo): void {
       const amount = parsePositiveAmount(amountText, ctx.token.decimals);
       await ensureFundsAndAllowance(ctx, ctx.contracts.staking, amount);
       await ctx.send("stake", () => stake(ctx.walletClient, { contracts: ctx.contracts, amount }));
-      const info = await getStake(ctx.publicClient, { contracts: ctx.contracts, staker: ctx.account.address });
+      const info = await getStake(ctx.publicClient, {
+        contracts: ctx.contracts,
+        staker: ctx.account.address,
+      });
       const { decimals, symbol } = ctx.token;
       out.result(
         { staker: ctx.account.address, amount, staked: info.staked, transactions: ctx.transactions },
@@ -40,7 +43,9 @@ export function registerStakingCommands(program: Command, io: CliIo): void {
 
   program
     .command("unstake")
-    .description("Contributors: start unbonding free stake (withdraw it with withdraw-stake after the period)")
+    .description(
+      "Contributors: start unbonding free stake (withdraw it with withdraw-stake after the period)",
+    )
     .argument("<amount>", "payment tokens")
     .action(async (amountText: string, _options: object, command: Command) => {
       const out = outputOf(io, command);
@@ -49,10 +54,18 @@ export function registerStakingCommands(program: Command, io: CliIo): void {
       const receipt = await ctx.send("requestUnstake", () =>
         requestUnstake(ctx.walletClient, { contracts: ctx.contracts, amount }),
       );
-      const info = await getStake(ctx.publicClient, { contracts: ctx.contracts, staker: ctx.account.address });
+      const info = await getStake(ctx.publicClient, {
+        contracts: ctx.contracts,
+        staker: ctx.account.address,
+      });
       const { decimals, symbol } = ctx.token;
       out.result(
-        { staker: ctx.account.address, unbonding: info.unbonding, unbondingEnd: info.unbondingEnd, transaction: receipt.transactionHash },
+        {
+          staker: ctx.account.address,
+          unbonding: info.unbonding,
+          unbondingEnd: info.unbondingEnd,
+          transaction: receipt.transactionHash,
+        },
         [
           ["unbonding", formatAmount(info.unbonding, decimals, symbol)],
           ["withdrawable from", formatTime(info.unbondingEnd)],
@@ -67,8 +80,13 @@ export function registerStakingCommands(program: Command, io: CliIo): void {
     .action(async (_options: object, command: Command) => {
       const out = outputOf(io, command);
       const ctx = await connectWallet(io, optionsOf(command));
-      const before = await getStake(ctx.publicClient, { contracts: ctx.contracts, staker: ctx.account.address });
-      const receipt = await ctx.send("withdrawStake", () => withdrawStake(ctx.walletClient, { contracts: ctx.contracts }));
+      const before = await getStake(ctx.publicClient, {
+        contracts: ctx.contracts,
+        staker: ctx.account.address,
+      });
+      const receipt = await ctx.send("withdrawStake", () =>
+        withdrawStake(ctx.walletClient, { contracts: ctx.contracts }),
+      );
       const { decimals, symbol } = ctx.token;
       out.result(
         { staker: ctx.account.address, withdrawn: before.unbonding, transaction: receipt.transactionHash },
@@ -118,7 +136,10 @@ export function registerStakingCommands(program: Command, io: CliIo): void {
           ["staked", formatAmount(info.staked, decimals, symbol)],
           ["locked by runners", formatAmount(info.locked, decimals, symbol)],
           ["free", formatAmount(free, decimals, symbol)],
-          ["unbonding", `${formatAmount(info.unbonding, decimals, symbol)} (until ${formatTime(info.unbondingEnd)})`],
+          [
+            "unbonding",
+            `${formatAmount(info.unbonding, decimals, symbol)} (until ${formatTime(info.unbondingEnd)})`,
+          ],
           ["runners", runners.length === 0 ? "none" : runners.length],
           ...runners.map(
             (r) =>

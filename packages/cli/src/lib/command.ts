@@ -19,7 +19,8 @@ export function parseAddress(value: string, what = "address"): Address {
 }
 
 export function parseBytes32(value: string, what: string): Hex {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw usageError(`The ${what} "${value}" is not 0x + 64 hex digits.`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw usageError(`The ${what} "${value}" is not 0x + 64 hex digits.`);
   return value.toLowerCase() as Hex;
 }
 

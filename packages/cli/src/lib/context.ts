@@ -77,13 +77,18 @@ function loadDeployment(io: CliIo, options: GlobalOptions, chainId: number): Dep
     const path = resolve(io.cwd, file);
     const deployment = parseDeployment(JSON.parse(readFileSync(path, "utf8")), path);
     if (deployment.chainId !== chainId) {
-      throw configError(`The deployment ${file} is for chain ${deployment.chainId}, but the RPC is chain ${chainId}.`);
+      throw configError(
+        `The deployment ${file} is for chain ${deployment.chainId}, but the RPC is chain ${chainId}.`,
+      );
     }
     return deployment;
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof DeploymentError ? error.message : `Cannot read the deployment ${file}.`;
-    throw configError(message, "Pass --deployment FILE (or TEETEE_DEPLOYMENT), or deploy with `teetee deploy contracts`.");
+    throw configError(
+      message,
+      "Pass --deployment FILE (or TEETEE_DEPLOYMENT), or deploy with `teetee deploy contracts`.",
+    );
   }
 }
 
@@ -100,7 +105,9 @@ export async function connect(io: CliIo, options: GlobalOptions): Promise<ChainC
   const publicClient = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
   const deployment = loadDeployment(io, options, chainId);
   const code = await publicClient.getCode({ address: deployment.modelRegistry }).catch((error: unknown) => {
-    throw isNetworkError(error) ? new CliError(`Lost the chain at ${rpcUrl}.`, { exitCode: ExitCode.network }) : error;
+    throw isNetworkError(error)
+      ? new CliError(`Lost the chain at ${rpcUrl}.`, { exitCode: ExitCode.network })
+      : error;
   });
   if (code === undefined || code === "0x") {
     throw configError(

@@ -76,7 +76,11 @@ export function toCliError(error: unknown): CliError {
   }
   const decoded = decodeContractError(error);
   if (decoded.data !== undefined) {
-    return new CliError(decoded.message, { exitCode: ExitCode.revert, errorName: decoded.name, cause: error });
+    return new CliError(decoded.message, {
+      exitCode: ExitCode.revert,
+      errorName: decoded.name,
+      cause: error,
+    });
   }
   if (isNetworkError(error)) {
     return new CliError(`Network error: ${firstLine(error)}`, {
@@ -86,7 +90,11 @@ export function toCliError(error: unknown): CliError {
     });
   }
   if (error instanceof TeeTeeContractError) {
-    return new CliError(error.shortMessage, { exitCode: ExitCode.unexpected, hint: error.hint, cause: error });
+    return new CliError(error.shortMessage, {
+      exitCode: ExitCode.unexpected,
+      hint: error.hint,
+      cause: error,
+    });
   }
   const hinted = error as { shortMessage?: unknown; hint?: unknown };
   return new CliError(typeof hinted.shortMessage === "string" ? hinted.shortMessage : firstLine(error), {

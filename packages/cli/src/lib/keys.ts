@@ -31,7 +31,10 @@ function checkedKey(value: string, source: string): Hex {
 async function keyFromKeystore(io: CliIo, file: string, passwordEnv: string): Promise<Hex> {
   const password = io.env[passwordEnv];
   if (password === undefined) {
-    throw configError(`The keystore ${file} needs its password in ${passwordEnv}.`, `Set ${passwordEnv} in .env.`);
+    throw configError(
+      `The keystore ${file} needs its password in ${passwordEnv}.`,
+      `Set ${passwordEnv} in .env.`,
+    );
   }
   let json: string;
   try {

@@ -1,16 +1,19 @@
 import { approveToken, getTokenAllowance, getTokenBalance } from "@teetee/sdk";
 import type { Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { parseAddress } from "./command.js";
 import type { GlobalOptions, WalletContext } from "./context.js";
-import { CliError, ExitCode } from "./errors.js";
+import { CliError, configError, ExitCode } from "./errors.js";
 import type { CliIo } from "./io.js";
 import { findPrivateKey } from "./keys.js";
-import { privateKeyToAccount } from "viem/accounts";
 import { formatAmount } from "./units.js";
-import { configError } from "./errors.js";
 
 /** Checks the sender holds `amount` and lets `spender` pull it, approving only when the allowance is short. */
-export async function ensureFundsAndAllowance(ctx: WalletContext, spender: Address, amount: bigint): Promise<void> {
+export async function ensureFundsAndAllowance(
+  ctx: WalletContext,
+  spender: Address,
+  amount: bigint,
+): Promise<void> {
   const owner = ctx.account.address;
   const balance = await getTokenBalance(ctx.publicClient, { contracts: ctx.contracts, owner });
   if (balance < amount) {
@@ -22,12 +25,17 @@ export async function ensureFundsAndAllowance(ctx: WalletContext, spender: Addre
   }
   const allowance = await getTokenAllowance(ctx.publicClient, { contracts: ctx.contracts, owner, spender });
   if (allowance < amount) {
-    await ctx.send("approve", () => approveToken(ctx.walletClient, { contracts: ctx.contracts, spender, amount }));
+    await ctx.send("approve", () =>
+      approveToken(ctx.walletClient, { contracts: ctx.contracts, spender, amount }),
+    );
   }
 }
 
 /** The account a read command is about: `--address`, else the configured key's address. */
-export async function subjectAddress(io: CliIo, options: GlobalOptions & { address?: string }): Promise<Address> {
+export async function subjectAddress(
+  io: CliIo,
+  options: GlobalOptions & { address?: string },
+): Promise<Address> {
   if (options.address !== undefined) return parseAddress(options.address);
   const key = await findPrivateKey(io, options);
   if (key === undefined) {

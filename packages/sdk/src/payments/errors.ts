@@ -6,6 +6,7 @@ import { TeeTeeError, type TeeTeeErrorOptions } from "../attestation/TeeTeeError
  */
 export type PaymentErrorCode =
   | "invalid_api_key"
+  | "payment_required"
   | "invalid_ticket"
   | "wrong_domain"
   | "bad_signature"

@@ -1,1 +1,22 @@
-export {};
+export { type ApiKey, type FormatApiKeyParameters, formatApiKey, parseApiKey } from "./apiKey.js";
+export { isPaymentError, PaymentError, type PaymentErrorCode } from "./errors.js";
+export {
+  type CreatePaymentChainReaderParameters,
+  createPaymentChainReader,
+  type PaymentChainReader,
+} from "./PaymentChainReader.js";
+export { type Admission, PaymentLedger, type PaymentLedgerParameters } from "./PaymentLedger.js";
+export { type PaymentSessionParameters, PaymentSession, type RequestUsage } from "./PaymentSession.js";
+export { decodePaymentTicket, encodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
+export { type SettleReport, Settler, type SettlerEvent, type SettlerParameters } from "./Settler.js";
+export {
+  addCounts,
+  costIncrease,
+  costOfCounts,
+  type ModelPrices,
+  type TokenCounts,
+  zeroCounts,
+} from "./tokenCounts.js";
+export { type StoredChannel, VoucherStore } from "./VoucherStore.js";
+export { type VerifyTicketSignatureParameters, verifyTicketSignature } from "./verifyTicketSignature.js";
+export { type RetryOptions, withRetry } from "./withRetry.js";

@@ -14,7 +14,12 @@ export function addCounts(a: TokenCounts, b: TokenCounts): TokenCounts {
 
 /** `computeCost` of cumulative counts: the amount a channel's voucher must reach. */
 export function costOfCounts(counts: TokenCounts, prices: ModelPrices): bigint {
-  return computeCost({ ...counts, ...prices });
+  return computeCost({
+    inputTokens: counts.inputTokens,
+    outputTokens: counts.outputTokens,
+    inputPricePerMTok: prices.inputPricePerMTok,
+    outputPricePerMTok: prices.outputPricePerMTok,
+  });
 }
 
 /**

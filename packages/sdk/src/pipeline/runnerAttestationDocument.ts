@@ -46,7 +46,10 @@ export const runnerAttestationDocumentSchema = z.object({
 export type RunnerAttestationDocument = z.infer<typeof runnerAttestationDocumentSchema>;
 
 /** Validates a parsed attestation document; throws {@link RunnerAttestationMismatchError} when malformed. */
-export function parseRunnerAttestationDocument(value: unknown, source = "attestation document"): RunnerAttestationDocument {
+export function parseRunnerAttestationDocument(
+  value: unknown,
+  source = "attestation document",
+): RunnerAttestationDocument {
   const parsed = runnerAttestationDocumentSchema.safeParse(value);
   if (!parsed.success) {
     throw new RunnerAttestationMismatchError(`The runner's ${source} is malformed`, {
@@ -75,10 +78,12 @@ export async function fetchRunnerAttestation(
     },
   );
   if (!response.ok) {
-    throw new RunnerAttestationMismatchError(`Runner at ${endpoint} answered ${response.status} for its attestation`, {
-      status: 502,
-    });
+    throw new RunnerAttestationMismatchError(
+      `Runner at ${endpoint} answered ${response.status} for its attestation`,
+      {
+        status: 502,
+      },
+    );
   }
   return parseRunnerAttestationDocument(await response.json(), `attestation document at ${url}`);
 }
-

@@ -1,0 +1,93 @@
+import { Command, CommanderError } from "commander";
+import { registerDeployContractsCommand } from "./commands/deploy.js";
+import { registerDevTeeCommand } from "./commands/devTee.js";
+import { registerEscrowCommands } from "./commands/escrow.js";
+import { registerKeystoreCommands } from "./commands/keystore.js";
+import { registerModelCommands } from "./commands/model.js";
+import { registerServiceCommands } from "./commands/services.js";
+import { registerStakingCommands } from "./commands/staking.js";
+import { type CliError, ExitCode, type ExitCodeValue, toCliError } from "./lib/errors.js";
+import { type CliIo, toJson } from "./lib/io.js";
+
+const exitCodeHelp = `
+Exit codes:
+  0  success
+  1  unexpected failure
+  2  bad usage or input
+  3  configuration: no key, unreadable keystore, missing or stale deployment
+  4  network: chain RPC, runner, gateway or TEE unreachable
+  5  refused: the contract reverted (the custom error is shown in words) or the balance is insufficient
+  6  verification failed: a runner's attestation did not pass every check
+
+Keys and URLs come from flags or the environment (a .env file in the working directory is read):
+  TEETEE_RPC_URL, TEETEE_PRIVATE_KEY (or --key-env NAME), TEETEE_KEYSTORE + TEETEE_KEYSTORE_PASSWORD,
+  TEETEE_DEPLOYMENT, TEETEE_GATEWAY_URL, TEETEE_API_KEY.`;
+
+/** Builds the `teetee` program; every command writes through `io` so tests can run it in-process. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command("teetee")
+    .description("TeeTee: LLMs split across attested TEE runners, paid per request and settled on-chain")
+    .option("--rpc-url <url>", "chain JSON-RPC URL (default TEETEE_RPC_URL, else http://127.0.0.1:8545)")
+    .option(
+      "--deployment <file>",
+      "deployment JSON (default TEETEE_DEPLOYMENT, else the chain's in packages/contracts)",
+    )
+    .option(
+      "--key <hex>",
+      "private key (prefer --key-env or a keystore: flags are visible to other local users)",
+    )
+    .option("--key-env <name>", "environment variable holding the private key (default TEETEE_PRIVATE_KEY)")
+    .option("--keystore <file>", "encrypted JSON keystore (default TEETEE_KEYSTORE)")
+    .option(
+      "--password-env <name>",
+      "environment variable holding the keystore password",
+      "TEETEE_KEYSTORE_PASSWORD",
+    )
+    .option("--json", "print one JSON object instead of text")
+    .addHelpText("after", exitCodeHelp)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerModelCommands(program, io);
+  registerStakingCommands(program, io);
+  registerEscrowCommands(program, io);
+  registerServiceCommands(program, io);
+  const deploy = program
+    .command("deploy")
+    .description("Deploy contracts, or write a runner's dstack compose files");
+  registerDeployContractsCommand(deploy, io);
+  registerDevTeeCommand(program, io);
+  registerKeystoreCommands(program, io);
+  return program;
+}
+
+function report(io: CliIo, error: CliError, json: boolean): void {
+  if (json) {
+    const { exitCode, message, hint, errorName } = error;
+    io.stderr(`${toJson({ error: { exitCode, message, hint, name: errorName } })}\n`);
+    return;
+  }
+  const name = error.errorName === undefined ? "" : ` (${error.errorName})`;
+  io.stderr(`Error${name}: ${error.message}\n`);
+  if (error.hint !== undefined) io.stderr(`Hint: ${error.hint}\n`);
+}
+
+/** Runs `teetee` with `argv` (without node and script) and returns the exit code; never exits the process. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    const cliError = toCliError(error);
+    report(io, cliError, argv.includes("--json"));
+    if (cliError.exitCode === ExitCode.unexpected && io.env["TEETEE_DEBUG"] !== undefined) {
+      io.stderr(`${error instanceof Error ? error.stack : String(error)}\n`);
+    }
+    return cliError.exitCode;
+  }
+}

@@ -1,0 +1,84 @@
+import { type ApiKey, isPaymentError, type ModelPrices, type PaymentChainReader, costOfCounts, parseApiKey } from "@teetee/sdk";
+import { getAddress, type Hex } from "viem";
+import { AuthenticationError, InsufficientFundsError } from "./errors.js";
+
+/** Who a request is from and how it pays. */
+export type Caller = {
+  apiKey: ApiKey;
+  /** An active contributor of the model, served free of charge. */
+  free: boolean;
+};
+
+export type AuthenticateParameters = {
+  authorization: string | undefined;
+  modelId: Hex;
+  prices: ModelPrices;
+  /** Upper bound of the request's tokens, to check funds before any runner is bothered. */
+  maxInputTokens: number;
+  maxOutputTokens: number;
+};
+
+/**
+ * Reads the bearer API key and checks it against the chain before a request is routed: the session signer must be
+ * authorised by the buyer, unexpired and unrevoked (401 otherwise), and unless the buyer is an active contributor
+ * of the model, the buyer's available balance and the key's remaining limit must cover the request's maximum
+ * cost (402 otherwise). Runners check the same again on every voucher; this gives the caller a clear answer early.
+ */
+export class Authenticator {
+  readonly #reader: PaymentChainReader;
+  readonly #now: () => number;
+
+  constructor(reader: PaymentChainReader, now: () => number = Date.now) {
+    this.#reader = reader;
+    this.#now = now;
+  }
+
+  async authenticate(parameters: AuthenticateParameters): Promise<Caller> {
+    const apiKey = this.#parse(parameters.authorization);
+    const buyer = getAddress(apiKey.buyer);
+    const signer = getAddress(apiKey.signer.address);
+    let remaining: bigint | undefined;
+    if (signer !== buyer) {
+      const [record, revoked] = await Promise.all([
+        this.#reader.sessionSigner(buyer, signer),
+        this.#reader.isSignerRevoked(buyer, signer),
+      ]);
+      if (record.validUntil === 0n) throw new AuthenticationError("This API key is not authorised on-chain by its buyer.");
+      if (revoked) throw new AuthenticationError("This API key was revoked.");
+      if (record.validUntil * 1000n <= BigInt(this.#now())) throw new AuthenticationError("This API key has expired.");
+      remaining = record.spendLimit > record.spent ? record.spendLimit - record.spent : 0n;
+    }
+    if (await this.#reader.isActiveContributor(parameters.modelId, buyer)) return { apiKey, free: true };
+    const maxCost = costOfCounts(
+      { inputTokens: BigInt(parameters.maxInputTokens), outputTokens: BigInt(parameters.maxOutputTokens) },
+      parameters.prices,
+    );
+    if (remaining !== undefined && remaining < maxCost) {
+      throw new InsufficientFundsError(`This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`, {
+        hint: "Raise the key's limit, or lower max_tokens.",
+      });
+    }
+    const available = await this.#reader.availableBalance(buyer);
+    if (available < maxCost) {
+      throw new InsufficientFundsError(`The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`, {
+        hint: "Deposit into the PaymentEscrow, or lower max_tokens.",
+      });
+    }
+    return { apiKey, free: false };
+  }
+
+  #parse(authorization: string | undefined): ApiKey {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "");
+    if (match?.[1] === undefined) {
+      throw new AuthenticationError("No API key: send it as 'Authorization: Bearer tt_<buyer>_<session key>'.", {
+        code: "missing_api_key",
+      });
+    }
+    try {
+      return parseApiKey(match[1]);
+    } catch (error) {
+      if (isPaymentError(error)) throw new AuthenticationError(error.shortMessage, { hint: error.hint });
+      throw error;
+    }
+  }
+}

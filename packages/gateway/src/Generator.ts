@@ -1,0 +1,199 @@
+import {
+  type ApiKey,
+  createPipelineSession,
+  encodePaymentTicket,
+  type ModelPrices,
+  PipelineError,
+  type PipelineTopology,
+  requestIdOf,
+  RunnerRefusedError,
+  RunnerUnreachableError,
+  type WireSampling,
+} from "@teetee/sdk";
+import type { Address, Hex } from "viem";
+import { NoCapacityError } from "./errors.js";
+import type { PaymentSessionPool } from "./PaymentSessionPool.js";
+import type { RunnerPool, RunnerState } from "./RunnerPool.js";
+
+export type GenerateParameters = {
+  apiKey: ApiKey;
+  free: boolean;
+  modelId: Hex;
+  shardCount: number;
+  prices: ModelPrices;
+  promptIds: readonly number[];
+  maxTokens: number;
+  sampling: WireSampling;
+  stopTokenIds: readonly number[];
+  /** Each new token as it is sampled; return true to stop here (a stop string completed). */
+  onToken?: (tokenId: number) => boolean | undefined;
+  /** Each route as it is chosen, before anything is sent on it. */
+  onRoute?: (route: readonly RunnerState[]) => void;
+  signal?: AbortSignal;
+};
+
+/** One route a request ran on, and why it was left if it was. */
+export type RouteAttempt = { route: RunnerState[]; error?: string; failed?: Address[] };
+
+export type GenerateResult = {
+  tokens: number[];
+  finishReason: "stop" | "length";
+  promptTokens: number;
+  /** What the buyer was charged for this request (0 for contributors). */
+  cost: bigint;
+  /** The payment channel that carried it, and its cumulative voucher after it. */
+  payment: { channelId: Hex; sessionId: Hex; voucherAmount: bigint; free: boolean };
+  /** Every route tried, the last one completed the request. */
+  attempts: RouteAttempt[];
+};
+
+export type GeneratorParameters = {
+  pool: RunnerPool;
+  payments: PaymentSessionPool;
+  topology?: PipelineTopology;
+  /** Per-frame timeout, ms. Default 30 000. */
+  timeoutMs?: number;
+  /** Routes tried after the first fails. Default 3. */
+  maxFailovers?: number;
+  onFailover?: (attempt: RouteAttempt) => void;
+};
+
+/**
+ * Runs one generation over attested runners, failing over mid-stream: when a runner fails or times out, the
+ * failed runners are taken out of rotation, a new route is chosen (replicas for the failed shards), the context
+ * (prompt and every token so far) is replayed as a prefill and generation continues where it stopped; tokens
+ * already delivered are not delivered again. The buyer pays once: the request is charged only on the route that
+ * completes it, with the replayed tokens declared so runners price them as output, not as prompt; runners of an
+ * abandoned route get a drop without a voucher (their one request of credit).
+ */
+export class Generator {
+  readonly #p: Required<Omit<GeneratorParameters, "onFailover">> & Pick<GeneratorParameters, "onFailover">;
+
+  constructor(parameters: GeneratorParameters) {
+    this.#p = { topology: "forward", timeoutMs: 30_000, maxFailovers: 3, ...parameters };
+  }
+
+  async generate(parameters: GenerateParameters): Promise<GenerateResult> {
+    const tokens: number[] = [];
+    const attempts: RouteAttempt[] = [];
+    const exclude = new Set<Address>();
+    for (let attempt = 0; attempt <= this.#p.maxFailovers; attempt++) {
+      parameters.signal?.throwIfAborted();
+      const route = await this.#p.pool.chooseRoute(parameters.modelId, parameters.shardCount, exclude);
+      const record: RouteAttempt = { route };
+      attempts.push(record);
+      parameters.onRoute?.(route);
+      const outcome = await this.#runOnRoute(parameters, route, tokens);
+      if (outcome.done) return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
+      record.error = outcome.error;
+      record.failed = outcome.failed;
+      for (const runner of outcome.failed) exclude.add(runner);
+      this.#p.onFailover?.(record);
+    }
+    throw new NoCapacityError(`The request failed on ${attempts.length} routes.`, {
+      details: attempts.map((a) => a.error).join("; "),
+    });
+  }
+
+  async #runOnRoute(
+    parameters: GenerateParameters,
+    route: RunnerState[],
+    tokens: number[],
+  ): Promise<
+    | { done: true; result: Omit<GenerateResult, "tokens" | "attempts" | "promptTokens"> }
+    | { done: false; error: string; failed: Address[] }
+  > {
+    const { apiKey, free, modelId, prices, promptIds } = parameters;
+    const { pool, payments } = this.#p;
+    const release = pool.acquire(route);
+    const session = payments.lease(apiKey, modelId, route.map((r) => r.runner), prices);
+    const sessionId = crypto.getRandomValues(new Uint8Array(16));
+    const requestId = requestIdOf(sessionId);
+    const replayed = tokens.length;
+    const opening = await session.requestTicket({
+      requestId,
+      maxOutputTokens: parameters.maxTokens,
+      replayedOutputTokens: replayed,
+    });
+    let voucher: Uint8Array | undefined = encodePaymentTicket(opening);
+    const pipeline = createPipelineSession({
+      route: route.map(({ runner, endpoint, publicKey }) => ({ runner, endpoint, publicKey })),
+      topology: this.#p.topology,
+      sampling: parameters.sampling,
+      sessionId,
+      timeoutMs: this.#p.timeoutMs,
+      voucher: () => voucher,
+    });
+    try {
+      let started = performance.now();
+      let next = await pipeline.prefill([...promptIds, ...tokens]);
+      let finishReason: "stop" | "length";
+      for (;;) {
+        const elapsed = performance.now() - started;
+        for (const r of route) pool.observeLatency(r.runner, elapsed / route.length);
+        tokens.push(next.tokenId);
+        const stopped = parameters.onToken?.(next.tokenId) === true || parameters.stopTokenIds.includes(next.tokenId);
+        if (stopped) {
+          finishReason = "stop";
+          break;
+        }
+        if (tokens.length >= parameters.maxTokens) {
+          finishReason = "length";
+          break;
+        }
+        parameters.signal?.throwIfAborted();
+        started = performance.now();
+        next = await pipeline.decode(next.tokenId);
+      }
+      const usage = {
+        inputTokens: BigInt(promptIds.length),
+        outputTokens: BigInt(tokens.length),
+        replayedOutputTokens: BigInt(replayed),
+      };
+      const cost = free ? 0n : session.costOf(usage);
+      const settle = free ? { ...opening, kind: "settle" as const } : await session.complete(requestId, usage);
+      voucher = encodePaymentTicket(settle);
+      await pipeline.close();
+      return {
+        done: true,
+        result: {
+          finishReason,
+          cost,
+          payment: { channelId: session.channelId, sessionId: session.sessionId, voucherAmount: session.amount, free },
+        },
+      };
+    } catch (error) {
+      voucher = undefined;
+      void pipeline.close();
+      if (parameters.signal?.aborted || !isRetryable(error)) throw error;
+      const failed = await this.#failedRunners(route, error);
+      return { done: false, error: describe(error), failed };
+    } finally {
+      release();
+      payments.release(apiKey, session);
+    }
+  }
+
+  /** The runners to blame: the hop that failed when known, otherwise those failing a health check now. */
+  async #failedRunners(route: RunnerState[], error: unknown): Promise<Address[]> {
+    const hop = error instanceof PipelineError ? error.hop : undefined;
+    const named = hop === undefined || this.#p.topology === "forward" ? undefined : route[hop];
+    if (named !== undefined) {
+      this.#p.pool.markDown(named.runner);
+      return [named.runner];
+    }
+    const health = await Promise.all(route.map((r) => this.#p.pool.checkHealth(r.runner)));
+    return route.filter((_, i) => !health[i]).map((r) => r.runner);
+  }
+}
+
+/** Failures another route may not have: unreachable or failing runners, full ones, lost sessions. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof RunnerUnreachableError) return true;
+  if (error instanceof RunnerRefusedError) return error.status >= 500 || error.status === 404 || error.status === 429;
+  return error instanceof PipelineError && error.status >= 500;
+}
+
+function describe(error: unknown): string {
+  return (error as { shortMessage?: string }).shortMessage ?? (error instanceof Error ? error.message : String(error));
+}

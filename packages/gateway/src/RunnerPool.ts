@@ -1,0 +1,244 @@
+import { HEALTH_PATH, type RouteRunner, type RouteVerifier, runnerUrl } from "@teetee/sdk";
+import type { Address, Hex } from "viem";
+import type { ModelListing } from "./ChainDirectory.js";
+import { NoCapacityError } from "./errors.js";
+
+/** What a buyer can check about one runner of its route. */
+export type AttestationStatus = {
+  status: "verified" | "pending" | "failed";
+  quoteHash: Hex;
+  /** Seconds since epoch of the last successful verification. */
+  verifiedAt?: number;
+  /** Seconds since epoch after which it is verified again. */
+  validUntil?: number;
+  error?: string;
+};
+
+/** One runner as the pool tracks it. */
+export type RunnerState = RouteRunner & {
+  modelId: Hex;
+  shardIndex: number;
+  contributor: Address;
+  attestation: AttestationStatus;
+  /** Smoothed round trip of health checks and frames, ms. */
+  latencyMs: number;
+  /** Requests using it now. */
+  inflight: number;
+  /** Not chosen before this time (ms since epoch) after a failure. */
+  downUntil: number;
+};
+
+export type RunnerPoolParameters = {
+  verifier: RouteVerifier;
+  /** Health check interval, ms. Default 5000. */
+  healthIntervalMs?: number;
+  /** Health check timeout, ms. Default 2000. */
+  healthTimeoutMs?: number;
+  /** How long a failed runner is avoided, ms. Default 30 000. */
+  cooldownMs?: number;
+  /** Re-verify attestations at least this often, seconds (also on a quote change and at the TTL). Default 300. */
+  recheckSeconds?: number;
+  now?: () => number;
+};
+
+const smoothing = 0.3;
+
+/**
+ * The runners of every model, with their health, measured latency, load and attestation verdict. A runner is
+ * used only once its attestation has been verified through the SDK (`RouteVerifier`): again when its registered
+ * quote changes, when its verdict's TTL passes, and every `recheckSeconds`. Routes take, per shard, the healthy
+ * attested runner with the lowest latency weighted by load.
+ */
+export class RunnerPool {
+  readonly #p: Required<Omit<RunnerPoolParameters, "verifier">> & Pick<RunnerPoolParameters, "verifier">;
+  readonly #runners = new Map<Address, RunnerState>();
+  readonly #verifying = new Map<Address, Promise<boolean>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(parameters: RunnerPoolParameters) {
+    this.#p = {
+      healthIntervalMs: 5000,
+      healthTimeoutMs: 2000,
+      cooldownMs: 30_000,
+      recheckSeconds: 300,
+      now: Date.now,
+      ...parameters,
+    };
+  }
+
+  /** Brings the pool in line with the chain: new runners join (pending verification), gone ones leave. */
+  sync(listings: ReadonlyMap<Hex, ModelListing>): void {
+    const seen = new Set<Address>();
+    for (const listing of listings.values()) {
+      for (const [shardIndex, runners] of listing.runners.entries()) {
+        for (const { runner, info } of runners) {
+          seen.add(runner);
+          const existing = this.#runners.get(runner);
+          const changed =
+            existing === undefined ||
+            existing.attestation.quoteHash !== info.quoteHash ||
+            existing.endpoint !== info.endpoint ||
+            existing.modelId !== listing.modelId;
+          if (!changed) continue;
+          this.#runners.set(runner, {
+            runner,
+            endpoint: info.endpoint,
+            publicKey: info.publicKey,
+            modelId: listing.modelId,
+            shardIndex,
+            contributor: info.contributor,
+            attestation: { status: "pending", quoteHash: info.quoteHash },
+            latencyMs: existing?.latencyMs ?? 50,
+            inflight: existing?.inflight ?? 0,
+            downUntil: 0,
+          });
+          void this.verify(runner);
+        }
+      }
+    }
+    for (const runner of [...this.#runners.keys()]) if (!seen.has(runner)) this.#runners.delete(runner);
+  }
+
+  get(runner: Address): RunnerState | undefined {
+    return this.#runners.get(runner);
+  }
+
+  runners(modelId: Hex, shardIndex: number): RunnerState[] {
+    const id = modelId.toLowerCase();
+    return [...this.#runners.values()].filter((r) => r.modelId.toLowerCase() === id && r.shardIndex === shardIndex);
+  }
+
+  /** Whether every shard has a verified runner that is not cooling down. */
+  hasRoute(modelId: Hex, shardCount: number): boolean {
+    const now = this.#p.now();
+    for (let shard = 0; shard < shardCount; shard++) {
+      if (!this.runners(modelId, shard).some((r) => this.#usable(r, now))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The best route now: per shard, the usable runner with the lowest latency times (1 + load), verified
+   * (again, if due) before it is chosen.
+   * @throws NoCapacityError when a shard has no usable runner
+   */
+  async chooseRoute(modelId: Hex, shardCount: number, exclude: ReadonlySet<Address> = new Set()): Promise<RunnerState[]> {
+    const route: RunnerState[] = [];
+    for (let shard = 0; shard < shardCount; shard++) {
+      const candidates = this.runners(modelId, shard)
+        .filter((r) => !exclude.has(r.runner) && r.downUntil <= this.#p.now() && r.attestation.status !== "failed")
+        .sort((a, b) => score(a) - score(b));
+      let chosen: RunnerState | undefined;
+      for (const candidate of candidates) {
+        if (await this.verify(candidate.runner)) {
+          chosen = candidate;
+          break;
+        }
+      }
+      if (chosen === undefined) {
+        throw new NoCapacityError(`No attested, healthy runner serves shard ${shard} of this model right now.`);
+      }
+      route.push(chosen);
+    }
+    return route;
+  }
+
+  /** Verifies a runner's attestation if it is not verified or its verdict is due; returns whether it passes. */
+  verify(runner: Address): Promise<boolean> {
+    const state = this.#runners.get(runner);
+    if (state === undefined) return Promise.resolve(false);
+    const nowSeconds = this.#p.now() / 1000;
+    const { attestation } = state;
+    if (attestation.status === "verified" && (attestation.validUntil ?? 0) > nowSeconds) return Promise.resolve(true);
+    const pending = this.#verifying.get(runner);
+    if (pending !== undefined) return pending;
+    const run = this.#p.verifier
+      .verify(state, { modelId: state.modelId, shardIndex: state.shardIndex })
+      .then(
+        (verified) => {
+          const now = this.#p.now() / 1000;
+          state.attestation = {
+            status: "verified",
+            quoteHash: verified.quoteHash,
+            verifiedAt: now,
+            validUntil: Math.min(verified.validUntil, now + this.#p.recheckSeconds),
+          };
+          return true;
+        },
+        (error: unknown) => {
+          state.attestation = {
+            status: "failed",
+            quoteHash: attestation.quoteHash,
+            error: (error as { shortMessage?: string }).shortMessage ?? String(error),
+          };
+          return false;
+        },
+      )
+      .finally(() => this.#verifying.delete(runner));
+    this.#verifying.set(runner, run);
+    return run;
+  }
+
+  /** Counts a request on each runner of a route; returns the release. */
+  acquire(route: readonly RunnerState[]): () => void {
+    for (const r of route) r.inflight += 1;
+    return () => {
+      for (const r of route) r.inflight = Math.max(0, r.inflight - 1);
+    };
+  }
+
+  /** Feeds a measured round trip into a runner's latency. */
+  observeLatency(runner: Address, ms: number): void {
+    const state = this.#runners.get(runner);
+    if (state !== undefined) state.latencyMs = state.latencyMs * (1 - smoothing) + ms * smoothing;
+  }
+
+  /** Takes a runner out of rotation for the cooldown (it failed mid-request or a health check). */
+  markDown(runner: Address): void {
+    const state = this.#runners.get(runner);
+    if (state !== undefined) state.downUntil = this.#p.now() + this.#p.cooldownMs;
+  }
+
+  /** Health-checks one runner: a failure marks it down, a success feeds its latency. */
+  async checkHealth(runner: Address): Promise<boolean> {
+    const state = this.#runners.get(runner);
+    if (state === undefined) return false;
+    const started = performance.now();
+    try {
+      const response = await fetch(runnerUrl(state.endpoint, HEALTH_PATH), {
+        signal: AbortSignal.timeout(this.#p.healthTimeoutMs),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`health ${response.status}`);
+      this.observeLatency(runner, performance.now() - started);
+      if (state.downUntil > this.#p.now()) state.downUntil = 0;
+      return true;
+    } catch {
+      this.markDown(runner);
+      return false;
+    }
+  }
+
+  /** Health-checks every runner now and then every `healthIntervalMs`. */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    const sweep = () => void Promise.all([...this.#runners.keys()].map((r) => this.checkHealth(r)));
+    sweep();
+    this.#timer = setInterval(sweep, this.#p.healthIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #usable(state: RunnerState, now: number): boolean {
+    return state.attestation.status === "verified" && state.downUntil <= now;
+  }
+}
+
+function score(state: RunnerState): number {
+  const unverified = state.attestation.status === "verified" ? 0 : 1e6;
+  return unverified + state.latencyMs * (1 + state.inflight);
+}

@@ -1,0 +1,21 @@
+import { loadManifest, type Manifest, modelIdOf, Tokenizer } from "@teetee/inference";
+import type { Hex } from "viem";
+
+/** A model the gateway serves: its id, the name clients use, and its tokenizer and chat template. */
+export type ServedModel = {
+  /** The name clients pass as `model` (the id works too). */
+  name: string;
+  modelId: Hex;
+  manifest: Manifest;
+  tokenizer: Tokenizer;
+};
+
+/**
+ * Loads a served model from a shard folder (any shard's: each holds the manifest and the tokenizer files). The
+ * model id is recomputed from the manifest, never taken from configuration.
+ */
+export async function loadServedModel(dir: string, name?: string): Promise<ServedModel> {
+  const manifest = await loadManifest(dir);
+  const modelId = modelIdOf(manifest);
+  return { name: name ?? modelId, modelId, manifest, tokenizer: Tokenizer.fromDir(dir) };
+}

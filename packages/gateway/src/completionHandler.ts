@@ -1,0 +1,179 @@
+import type { Request, Response } from "express";
+import type { WireSampling } from "@teetee/sdk";
+import type { Hex } from "viem";
+import type { Authenticator } from "./Authenticator.js";
+import type { ModelListing } from "./ChainDirectory.js";
+import { InvalidRequestError, ModelNotFoundError, NoCapacityError } from "./errors.js";
+import type { Generator, GenerateResult } from "./Generator.js";
+import type { GatewayMetrics } from "./metrics.js";
+import {
+  chatChunk,
+  chatCompletion,
+  chatUsageChunk,
+  newIdentity,
+  type ResponseIdentity,
+  textChunk,
+  textCompletion,
+  textUsageChunk,
+  usageOf,
+} from "./openaiObjects.js";
+import type { RunnerState } from "./RunnerPool.js";
+import { SseWriter } from "./SseWriter.js";
+import type { ServedModel } from "./ServedModel.js";
+import { TextStream } from "./TextStream.js";
+import { routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
+
+/** What both endpoints need to run a completion. */
+export type CompletionContext = {
+  models: readonly ServedModel[];
+  listings: () => ReadonlyMap<Hex, ModelListing>;
+  generator: Generator;
+  authenticator: Authenticator;
+  metrics: GatewayMetrics;
+  /** `max_tokens` when the request sets none (capped by the context left). */
+  defaultMaxTokens: number;
+};
+
+/** One completion, whatever endpoint it came through. */
+export type CompletionJob = {
+  kind: "chat" | "text";
+  served: ServedModel;
+  listing: ModelListing;
+  promptIds: number[];
+  maxTokens: number | undefined;
+  sampling: WireSampling;
+  stops: string[];
+  stream: boolean;
+  includeUsage: boolean;
+};
+
+/** The served model and its on-chain listing for a request's `model` (its name or id). */
+export function resolveModel(context: CompletionContext, model: string): { served: ServedModel; listing: ModelListing } {
+  const wanted = model.toLowerCase();
+  const served = context.models.find((m) => m.name.toLowerCase() === wanted || m.modelId.toLowerCase() === wanted);
+  const listing = served === undefined ? undefined : context.listings().get(served.modelId.toLowerCase() as Hex);
+  if (served === undefined || listing === undefined || !listing.model.active) throw new ModelNotFoundError(model);
+  return { served, listing };
+}
+
+export function samplingOf(body: { temperature?: number | null; top_p?: number | null; seed?: number | null }): WireSampling {
+  return { temperature: body.temperature ?? 1, topK: 0, topP: body.top_p ?? 1, seed: body.seed ?? 0 };
+}
+
+/** Authenticates, runs the generation and answers, streaming or not. */
+export async function runCompletion(context: CompletionContext, job: CompletionJob, req: Request, res: Response) {
+  const { served, listing, promptIds } = job;
+  const maxPositions = served.manifest.config.maxPositions;
+  const room = maxPositions - promptIds.length;
+  if (room < 1) {
+    throw new InvalidRequestError(`The prompt (${promptIds.length} tokens) fills the model's context of ${maxPositions}.`, {
+      param: "messages",
+      code: "context_length_exceeded",
+    });
+  }
+  const maxTokens = job.maxTokens ?? Math.min(context.defaultMaxTokens, room);
+  if (maxTokens > room) {
+    throw new InvalidRequestError(
+      `max_tokens ${maxTokens} plus the prompt's ${promptIds.length} tokens exceed the model's context of ${maxPositions}.`,
+      { param: "max_tokens", code: "context_length_exceeded" },
+    );
+  }
+  const prices = { inputPricePerMTok: listing.model.inputPricePerMTok, outputPricePerMTok: listing.model.outputPricePerMTok };
+  const caller = await context.authenticator.authenticate({
+    authorization: req.headers.authorization,
+    modelId: served.modelId,
+    prices,
+    maxInputTokens: promptIds.length,
+    maxOutputTokens: maxTokens,
+  });
+  const abort = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const text = new TextStream(served.tokenizer, job.stops);
+  const identity = newIdentity(job.kind === "chat" ? "chatcmpl" : "cmpl", served.name);
+  const sse = job.stream ? new SseWriter(res) : undefined;
+  let route: readonly RunnerState[] = [];
+  let sentRole = false;
+  const emit = (delta: string) => {
+    if (sse === undefined || (delta === "" && sentRole)) return;
+    sse.start(routeHeaders(served.modelId, route));
+    if (job.kind === "chat") {
+      if (!sentRole) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
+      sentRole = true;
+      if (delta !== "") sse.send(chatChunk(identity, { content: delta }, null, job.includeUsage));
+    } else if (delta !== "") {
+      sse.send(textChunk(identity, delta, null, job.includeUsage));
+    }
+  };
+  const result = await context.generator.generate({
+    apiKey: caller.apiKey,
+    free: caller.free,
+    modelId: served.modelId,
+    shardCount: listing.model.shardCount,
+    prices,
+    promptIds,
+    maxTokens,
+    sampling: job.sampling,
+    stopTokenIds: served.tokenizer.stopTokenIds,
+    signal: abort.signal,
+    onRoute: (chosen) => {
+      route = chosen;
+    },
+    onToken: (tokenId) => {
+      const { delta, stopped } = text.push(tokenId);
+      emit(delta);
+      return stopped;
+    },
+  });
+  emit(text.finish());
+  record(context, result);
+  const finishReason = text.stopped ? "stop" : result.finishReason;
+  const usage = usageOf(result.promptTokens, result.tokens.length);
+  const teetee = teeteeMetadata(served.modelId, result);
+  if (sse !== undefined) {
+    finishStream(sse, job, identity, route, served.modelId, finishReason, usage, teetee);
+    return;
+  }
+  res.set({ ...routeHeaders(served.modelId, route), "x-teetee-cost": teetee.cost });
+  res.json(
+    job.kind === "chat"
+      ? chatCompletion(identity, text.text, finishReason, usage, teetee)
+      : textCompletion(identity, text.text, finishReason, usage, teetee),
+  );
+}
+
+function finishStream(
+  sse: SseWriter,
+  job: CompletionJob,
+  identity: ResponseIdentity,
+  route: readonly RunnerState[],
+  modelId: Hex,
+  finishReason: "stop" | "length",
+  usage: ReturnType<typeof usageOf>,
+  teetee: ReturnType<typeof teeteeMetadata>,
+): void {
+  sse.start(routeHeaders(modelId, route));
+  const chat = job.kind === "chat";
+  if (chat && !sse.open) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
+  const withTeeTee = job.includeUsage ? undefined : teetee;
+  sse.send(
+    chat
+      ? chatChunk(identity, {}, finishReason, job.includeUsage, withTeeTee)
+      : textChunk(identity, "", finishReason, job.includeUsage, withTeeTee),
+  );
+  if (job.includeUsage) sse.send(chat ? chatUsageChunk(identity, usage, teetee) : textUsageChunk(identity, usage, teetee));
+  sse.done();
+}
+
+function record(context: CompletionContext, result: GenerateResult): void {
+  context.metrics.tokens.inc({ kind: "prompt" }, result.promptTokens);
+  context.metrics.tokens.inc({ kind: "completion" }, result.tokens.length);
+  context.metrics.failovers.inc(result.attempts.length - 1);
+  context.metrics.charged.inc(Number(result.cost));
+}
+
+/** Turns a model with no complete attested route into a clear 503 before any work. */
+export function assertRoutable(hasRoute: boolean, model: string): void {
+  if (!hasRoute) throw new NoCapacityError(`No complete attested route serves '${model}' right now.`);
+}

@@ -1,0 +1,85 @@
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk";
+
+/** OpenAI's error `type`s the gateway answers with. */
+export type OpenAIErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "insufficient_quota"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "server_error";
+
+export type GatewayErrorOptions = TeeTeeErrorOptions & {
+  /** The request parameter at fault, as OpenAI names it. */
+  param?: string;
+  /** A stable machine-readable code. */
+  code?: string;
+};
+
+/**
+ * Base of every error the gateway answers with: an HTTP status and OpenAI's `type`, `param` and `code`, turned
+ * into OpenAI's error JSON by the one error handler (`toOpenAIError`).
+ */
+export class GatewayError extends TeeTeeError {
+  override name: string = "GatewayError";
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly param: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(status: number, type: OpenAIErrorType, shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(shortMessage, options);
+    this.status = status;
+    this.type = type;
+    this.param = options.param;
+    this.code = options.code;
+  }
+}
+
+/** 400: a parameter is missing, malformed or unsupported. */
+export class InvalidRequestError extends GatewayError {
+  override name = "InvalidRequestError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(400, "invalid_request_error", shortMessage, options);
+  }
+}
+
+/** 401: no API key, a malformed one, or one the chain does not authorise. */
+export class AuthenticationError extends GatewayError {
+  override name = "AuthenticationError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(401, "authentication_error", shortMessage, { code: "invalid_api_key", ...options });
+  }
+}
+
+/** 402: the buyer's deposit or the key's spend limit does not cover the request. */
+export class InsufficientFundsError extends GatewayError {
+  override name = "InsufficientFundsError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(402, "insufficient_quota", shortMessage, { code: "insufficient_funds", ...options });
+  }
+}
+
+/** 404: no such model (or no such route). */
+export class ModelNotFoundError extends GatewayError {
+  override name = "ModelNotFoundError" as const;
+  constructor(model: string) {
+    super(404, "not_found_error", `The model '${model}' does not exist.`, {
+      param: "model",
+      code: "model_not_found",
+      hint: "GET /v1/models lists the models served now.",
+    });
+  }
+}
+
+/** 503 (or 429): no complete attested route, or every runner is busy. */
+export class NoCapacityError extends GatewayError {
+  override name = "NoCapacityError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions & { status?: 429 | 503 } = {}) {
+    super(options.status ?? 503, options.status === 429 ? "rate_limit_error" : "server_error", shortMessage, {
+      code: "no_capacity",
+      hint: "Retry shortly.",
+      ...options,
+    });
+  }
+}

@@ -1,0 +1,222 @@
+import { Sampler, type ShardSession } from "@teetee/inference";
+import {
+  type DecodedFrame,
+  type Frame,
+  FrameLink,
+  type FramePayload,
+  float32ToFloat16Array,
+  PipelineError,
+  type RouteHop,
+  type RouteVerifier,
+} from "@teetee/sdk";
+import type { Address, Hex } from "viem";
+import { FrameRequestError, RunnerError } from "./errors.js";
+import type { RunnerMetrics } from "./metrics.js";
+import type { PaymentHook } from "./PaymentHook.js";
+import type { RunnerSession, SessionStore } from "./SessionStore.js";
+
+export type FrameHandlerParameters = {
+  shard: ShardSession;
+  store: SessionStore;
+  runner: Address;
+  modelId: Hex;
+  /** Checks each next runner before a session's activations are sealed to it. */
+  verifier: RouteVerifier;
+  payment: PaymentHook;
+  metrics: RunnerMetrics;
+  /** Timeout of a forwarded frame. */
+  nextHopTimeoutMs?: number;
+};
+
+/** How a frame arrived; a forwarded frame goes on the same way (sealed, or plain in benchmarks). */
+export type Arrival = { encrypted: boolean };
+
+/**
+ * Serves opened frames: checks them against the session and the shard, runs the shard, and either answers
+ * the sender (activations, or the sampled token on the last shard) or forwards the activations to the next
+ * runner of the route (after verifying its attestation) and relays its answer. Throws {@link RunnerError}s
+ * and SDK errors that carry an HTTP status.
+ */
+export class FrameHandler {
+  readonly #p: FrameHandlerParameters;
+  readonly #shardIndex: number;
+  readonly #hiddenSize: number;
+
+  constructor(params: FrameHandlerParameters) {
+    this.#p = params;
+    this.#shardIndex = params.shard.shard.index;
+    this.#hiddenSize = params.shard.manifest.config.hiddenSize;
+  }
+
+  async handle(frame: DecodedFrame, arrival: Arrival): Promise<Frame> {
+    const { payment, runner, modelId } = this.#p;
+    await payment.authorize({
+      runner,
+      modelId,
+      shardIndex: this.#shardIndex,
+      kind: frame.kind,
+      sessionId: frame.sessionId,
+      positionStart: frame.positionStart,
+      positionCount: frame.positionCount,
+      voucher: frame.voucher,
+    });
+    if (frame.kind === "drop") return this.#drop(frame, arrival);
+    if (frame.kind !== "prefill" && frame.kind !== "decode") {
+      throw new FrameRequestError(`A runner does not accept ${frame.kind} frames`);
+    }
+    return this.#forward(frame, frame.kind, arrival);
+  }
+
+  async #drop(frame: DecodedFrame, arrival: Arrival): Promise<Frame> {
+    const session = this.#p.store.drop(sessionKey(frame.sessionId));
+    const next =
+      session?.next ?? (frame.route[0] === undefined ? undefined : this.#link(frame.route[0], arrival));
+    if (next !== undefined) {
+      await next
+        .exchange({ ...frame, sentAt: Date.now(), route: (session?.route ?? frame.route).slice(1) })
+        .catch(() => undefined);
+    }
+    return result(frame, { type: "empty" }, 0);
+  }
+
+  async #forward(frame: DecodedFrame, kind: "prefill" | "decode", arrival: Arrival): Promise<Frame> {
+    const { store, shard, metrics } = this.#p;
+    const count = frame.positionCount;
+    const input = this.#input(frame);
+    if (shard.isLast && frame.route.length > 0) {
+      throw new FrameRequestError("The last shard has no next runner, but the frame carries a route");
+    }
+    const session = store.acquire(sessionKey(frame.sessionId), kind, frame.positionStart, count, Date.now());
+    try {
+      if (session.position === 0) session.sampler = new Sampler(frame.sampling ?? {});
+      if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
+      const started = performance.now();
+      const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
+      metrics.compute.observe({ kind }, (performance.now() - started) / 1000);
+      metrics.positions.inc({ kind }, count);
+      session.position = out.cachedLength;
+      if (out.logits !== undefined) return this.#sample(frame, session, out.logits);
+      const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, frame.activationDtype ?? "fp32");
+      if (session.next === undefined) return result(frame, hidden, count);
+      return await this.#relay(frame, session, hidden);
+    } finally {
+      store.release(session, Date.now());
+    }
+  }
+
+  #input(frame: DecodedFrame): { inputIds: Uint32Array } | { hiddenStates: Float32Array | Uint16Array } {
+    const { payload, positionCount } = frame;
+    if (positionCount === 0) throw new FrameRequestError("A frame must carry at least one position");
+    if (this.#p.shard.isFirst) {
+      if (payload.type !== "tokens") throw new FrameRequestError("Shard 0 takes token ids, not activations");
+      return { inputIds: payload.tokenIds };
+    }
+    if (payload.type !== "hidden")
+      throw new FrameRequestError(`Shard ${this.#shardIndex} takes activations, not token ids`);
+    const [positions, width, ...rest] = payload.shape;
+    if (positions !== positionCount || width !== this.#hiddenSize || rest.length > 0) {
+      throw new FrameRequestError(`Activations must have shape [${positionCount}, ${this.#hiddenSize}]`, {
+        details: `got [${payload.shape.join(", ")}]`,
+      });
+    }
+    return { hiddenStates: payload.data };
+  }
+
+  async #setRoute(session: RunnerSession, route: readonly RouteHop[], arrival: Arrival): Promise<void> {
+    const hop = route[0]!;
+    const current = session.route[0];
+    if (
+      current !== undefined &&
+      session.next !== undefined &&
+      current.runner === hop.runner &&
+      current.publicKey === hop.publicKey &&
+      current.endpoint === hop.endpoint
+    ) {
+      session.route = route;
+      return;
+    }
+    await this.#p.verifier.verify(hop, { modelId: this.#p.modelId, shardIndex: this.#shardIndex + 1 });
+    session.route = route;
+    session.next = this.#link(hop, arrival);
+  }
+
+  #link(hop: RouteHop, arrival: Arrival): FrameLink {
+    return new FrameLink({
+      runner: hop,
+      encrypt: arrival.encrypted,
+      ...(this.#p.nextHopTimeoutMs === undefined ? {} : { timeoutMs: this.#p.nextHopTimeoutMs }),
+    });
+  }
+
+  #sample(frame: DecodedFrame, session: RunnerSession, logits: Float32Array): Frame {
+    if (frame.skipSample === true) return result(frame, { type: "empty" }, 0);
+    const tokenId = session.sampler!.sample(logits);
+    this.#p.metrics.tokens.inc();
+    return result(frame, { type: "sample", tokenId, logprob: logProbability(logits, tokenId) }, 0);
+  }
+
+  async #relay(frame: DecodedFrame, session: RunnerSession, hidden: FramePayload): Promise<Frame> {
+    const { metrics } = this.#p;
+    const started = performance.now();
+    try {
+      const { reply, bytesSent } = await session.next!.exchange({
+        ...frame,
+        sentAt: Date.now(),
+        route: session.route.slice(1),
+        payload: hidden,
+      });
+      metrics.forwardedBytes.inc(bytesSent);
+      return result(frame, reply.payload, reply.positionCount);
+    } catch (error) {
+      // This runner's cache advanced but the next one's did not: the session cannot continue consistently.
+      session.position = 0;
+      if (!(error instanceof PipelineError)) throw error;
+      const hop = session.route[0]!;
+      throw new RunnerError(
+        `Runner ${hop.runner} (shard ${this.#shardIndex + 1}) refused: ${error.shortMessage}`,
+        {
+          status: error.status,
+          cause: error,
+        },
+      );
+    } finally {
+      metrics.nextHop.observe((performance.now() - started) / 1000);
+    }
+  }
+}
+
+export function sessionKey(sessionId: Uint8Array): string {
+  return Buffer.from(sessionId).toString("hex");
+}
+
+function result(request: DecodedFrame, payload: FramePayload, positionCount: number): Frame {
+  return {
+    kind: "result",
+    sessionId: request.sessionId,
+    step: request.step,
+    sentAt: Date.now(),
+    positionStart: request.positionStart,
+    positionCount,
+    payload,
+  };
+}
+
+function activations(
+  hidden: Float32Array,
+  count: number,
+  width: number,
+  dtype: "fp16" | "fp32",
+): FramePayload {
+  return dtype === "fp16"
+    ? { type: "hidden", dtype, shape: [count, width], data: float32ToFloat16Array(hidden) }
+    : { type: "hidden", dtype, shape: [count, width], data: hidden };
+}
+
+/** log p(token) under the model's distribution (temperature 1), for the caller's logprobs. */
+function logProbability(logits: Float32Array, tokenId: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of logits) if (value > max) max = value;
+  let sum = 0;
+  for (const value of logits) sum += Math.exp(value - max);
+  return logits[tokenId]! - max - Math.log(sum);
+}

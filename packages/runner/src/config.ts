@@ -1,0 +1,189 @@
+import { parseArgs } from "node:util";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { z } from "zod";
+import { RunnerStartupError } from "./errors.js";
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), "expected an address")
+  .transform((value) => getAddress(value) as Address);
+const privateKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x followed by 64 hex digits")
+  .transform((value) => value as Hex);
+const integer = (min: number) => z.coerce.number().int().min(min);
+const flag = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+]);
+
+/** Everything a runner is told at start; validated here, trusted inside. */
+export const runnerConfigSchema = z.object({
+  /** The shard folder written by `shardModel` (manifest.json and the shard's files). */
+  modelDir: z.string().min(1),
+  shardIndex: integer(0),
+  port: integer(0).max(65535).default(8080),
+  /** Loopback by default: exposing a runner is a deliberate act. */
+  host: z.string().default("127.0.0.1"),
+  /** The endpoint registered on-chain (base URL); default http://host:port. */
+  publicUrl: z.url().optional(),
+  /** The dstack guest agent: an http URL (a simulator or dev-tee); default DSTACK_SIMULATOR_ENDPOINT or the socket. */
+  dstackEndpoint: z.string().optional(),
+  rpcUrl: z.url().default("http://127.0.0.1:8545"),
+  runnerRegistry: address.optional(),
+  modelRegistry: address.optional(),
+  /** Where the sealed runner key lives. */
+  dataDir: z.string().default(".teetee/runner"),
+  /** Contributor key that submits registration transactions; from the environment only, never logged. */
+  contributorKey: privateKey.optional(),
+  /** Without a contributor key: the contributor the printed registration's consent is signed for. */
+  contributor: address.optional(),
+  /** Accept development quotes from next runners; only ever honoured on a local chain. Default: on a local chain. */
+  allowDevQuotes: flag.optional(),
+  /** Accept unencrypted frames (benchmarks only); refused off a local chain. */
+  allowPlaintextFrames: flag.default(false),
+  maxSessions: integer(1).default(64),
+  maxKvBytes: integer(1).default(2 * 1024 ** 3),
+  /** Default: the model's maximum positions. */
+  maxSequenceLength: integer(1).optional(),
+  maxBodyBytes: integer(1024).default(16 * 1024 ** 2),
+  idleTimeoutMs: integer(1000).default(300_000),
+  intraOpThreads: integer(1).optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type RunnerConfig = z.output<typeof runnerConfigSchema>;
+export type RunnerConfigInput = z.input<typeof runnerConfigSchema>;
+
+type Option = { flag: string; env: string; key: keyof RunnerConfigInput; help: string; boolean?: true };
+
+/** Every flag, its environment variable and config key. The contributor key has no flag: flags show in `ps`. */
+export const runnerOptions: readonly Option[] = [
+  {
+    flag: "model-dir",
+    env: "TEETEE_MODEL_DIR",
+    key: "modelDir",
+    help: "shard folder (manifest.json + files)",
+  },
+  { flag: "shard", env: "TEETEE_SHARD_INDEX", key: "shardIndex", help: "shard index this runner serves" },
+  { flag: "port", env: "TEETEE_PORT", key: "port", help: "listen port (default 8080)" },
+  { flag: "host", env: "TEETEE_HOST", key: "host", help: "listen address (default 127.0.0.1)" },
+  { flag: "public-url", env: "TEETEE_PUBLIC_URL", key: "publicUrl", help: "endpoint registered on-chain" },
+  {
+    flag: "dstack-endpoint",
+    env: "DSTACK_SIMULATOR_ENDPOINT",
+    key: "dstackEndpoint",
+    help: "dstack agent URL",
+  },
+  {
+    flag: "rpc-url",
+    env: "TEETEE_RPC_URL",
+    key: "rpcUrl",
+    help: "JSON-RPC URL (default http://127.0.0.1:8545)",
+  },
+  {
+    flag: "runner-registry",
+    env: "TEETEE_RUNNER_REGISTRY",
+    key: "runnerRegistry",
+    help: "RunnerRegistry address",
+  },
+  {
+    flag: "model-registry",
+    env: "TEETEE_MODEL_REGISTRY",
+    key: "modelRegistry",
+    help: "ModelRegistry address",
+  },
+  {
+    flag: "data-dir",
+    env: "TEETEE_DATA_DIR",
+    key: "dataDir",
+    help: "sealed key folder (default .teetee/runner)",
+  },
+  {
+    flag: "contributor",
+    env: "TEETEE_CONTRIBUTOR",
+    key: "contributor",
+    help: "contributor address for printed consent",
+  },
+  {
+    flag: "allow-dev-quotes",
+    env: "TEETEE_ALLOW_DEV_QUOTES",
+    key: "allowDevQuotes",
+    help: "accept dev quotes (local chains only)",
+    boolean: true,
+  },
+  {
+    flag: "allow-plaintext-frames",
+    env: "TEETEE_ALLOW_PLAINTEXT_FRAMES",
+    key: "allowPlaintextFrames",
+    help: "accept unencrypted frames (benchmarks, local chains only)",
+    boolean: true,
+  },
+  {
+    flag: "max-sessions",
+    env: "TEETEE_MAX_SESSIONS",
+    key: "maxSessions",
+    help: "concurrent sessions (default 64)",
+  },
+  {
+    flag: "max-kv-bytes",
+    env: "TEETEE_MAX_KV_BYTES",
+    key: "maxKvBytes",
+    help: "KV cache memory (default 2 GiB)",
+  },
+  {
+    flag: "max-sequence",
+    env: "TEETEE_MAX_SEQUENCE",
+    key: "maxSequenceLength",
+    help: "positions per session (default: the model's)",
+  },
+  {
+    flag: "max-body-bytes",
+    env: "TEETEE_MAX_BODY_BYTES",
+    key: "maxBodyBytes",
+    help: "frame size limit (default 16 MiB)",
+  },
+  {
+    flag: "idle-timeout-ms",
+    env: "TEETEE_IDLE_TIMEOUT_MS",
+    key: "idleTimeoutMs",
+    help: "evict sessions idle this long (default 300000)",
+  },
+  { flag: "threads", env: "TEETEE_THREADS", key: "intraOpThreads", help: "onnxruntime intra-op threads" },
+  { flag: "log-level", env: "TEETEE_LOG_LEVEL", key: "logLevel", help: "pino level (default info)" },
+];
+
+export const runnerUsage = `Usage: pnpm exec tsx packages/runner/src/main.ts --model-dir DIR --shard N [options]
+
+Serves one shard of a TeeTee model inside a dstack TEE. Every flag can also be set by its environment
+variable (or in .env). TEETEE_CONTRIBUTOR_KEY (environment or .env only) registers the runner on-chain.
+
+${runnerOptions.map((o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(30)} ${o.help}`).join("\n")}
+  --help`;
+
+/** Reads flags over environment variables and validates the result; throws {@link RunnerStartupError}. */
+export function parseRunnerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerConfig {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(
+      runnerOptions.map((o) => [o.flag, { type: o.boolean ? ("boolean" as const) : ("string" as const) }]),
+    ),
+    strict: true,
+  });
+  const input: Record<string, unknown> = {};
+  for (const option of runnerOptions) {
+    const value = values[option.flag] ?? env[option.env];
+    if (value !== undefined && value !== "") input[option.key] = value;
+  }
+  if (env["TEETEE_CONTRIBUTOR_KEY"]) input["contributorKey"] = env["TEETEE_CONTRIBUTOR_KEY"];
+  const parsed = runnerConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    // The issues name fields, never values, so a malformed contributor key is not echoed.
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new RunnerStartupError("Invalid runner configuration", {
+      details: fields,
+      hint: "Run with --help.",
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,103 @@
+import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
+import {
+  FrameDecryptError,
+  FrameReplayError,
+  FrameTooLargeError,
+  PipelineError,
+  ReplayGuardFullError,
+  TeeTeeError,
+  type TeeTeeErrorOptions,
+  WireError,
+} from "@teetee/sdk";
+
+/** Base of every runner failure; `status` is the HTTP status (and error-frame code) a client can act on. */
+export class RunnerError extends TeeTeeError {
+  override name: string = "RunnerError";
+  readonly status: number;
+
+  constructor(shortMessage: string, options: TeeTeeErrorOptions & { status?: number } = {}) {
+    super(shortMessage, options);
+    this.status = options.status ?? 500;
+  }
+}
+
+/** The runner refuses to start: bad configuration, tampered shard files, an unsealable key. */
+export class RunnerStartupError extends RunnerError {
+  override name = "RunnerStartupError" as const;
+}
+
+/** 400: the frame is well formed but asks for something this shard cannot do (wrong payload or shape). */
+export class FrameRequestError extends RunnerError {
+  override name = "FrameRequestError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { ...options, status: 400 });
+  }
+}
+
+/** 404: a decode or later prefill chunk for a session this runner does not hold (evicted, dropped, restarted). */
+export class UnknownSessionError extends RunnerError {
+  override name = "UnknownSessionError" as const;
+  constructor(options: TeeTeeErrorOptions = {}) {
+    super("Unknown session", {
+      hint: "Start the session again with a prefill of the whole context from position 0.",
+      ...options,
+      status: 404,
+    });
+  }
+}
+
+/** 409: positions that do not continue the session's cache, or a second frame while one is in flight. */
+export class SessionOrderError extends RunnerError {
+  override name = "SessionOrderError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { ...options, status: 409 });
+  }
+}
+
+/** 413: more positions than this runner serves in one sequence. */
+export class SequenceLimitError extends RunnerError {
+  override name = "SequenceLimitError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { ...options, status: 413 });
+  }
+}
+
+/** 503: no room for another session or more KV cache right now; nothing held for other sessions is lost. */
+export class RunnerFullError extends RunnerError {
+  override name = "RunnerFullError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { hint: "Retry later or on another runner of this shard.", ...options, status: 503 });
+  }
+}
+
+/** 402: the payment hook refused the frame's voucher. */
+export class PaymentRequiredError extends RunnerError {
+  override name = "PaymentRequiredError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { ...options, status: 402 });
+  }
+}
+
+/** The HTTP status for any error thrown while serving a frame. */
+export function statusOf(error: unknown): number {
+  if (error instanceof RunnerError) return error.status;
+  if (error instanceof PipelineError) return error.status;
+  if (error instanceof FrameDecryptError) return 401;
+  if (error instanceof FrameReplayError) return 409;
+  if (error instanceof FrameTooLargeError) return 413;
+  if (error instanceof ReplayGuardFullError) return 503;
+  if (error instanceof WireError) return 400;
+  if (error instanceof SequenceTooLongError) return 413;
+  if (error instanceof ForwardInputError || error instanceof SamplingError) return 400;
+  if (error instanceof InferenceError) return 500;
+  return 500;
+}
+
+/** A one-line message safe to send and log: never activations or prompt text, which no error here carries. */
+export function messageOf(error: unknown): string {
+  if (error instanceof TeeTeeError) {
+    return [error.shortMessage, error.details, error.hint].filter((part) => part !== undefined).join(" — ");
+  }
+  if (error instanceof InferenceError) return error.message;
+  return "Internal runner error";
+}

@@ -1,0 +1,41 @@
+export { attestRunner, type QuoteSource } from "./attestRunner.js";
+export {
+  parseRunnerConfig,
+  type RunnerConfig,
+  type RunnerConfigInput,
+  runnerConfigSchema,
+  runnerOptions,
+  runnerUsage,
+} from "./config.js";
+export { createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
+export {
+  type EnsureRegistrationParameters,
+  ensureRegistration,
+  type PrintedCall,
+  type RegistrationOutcome,
+} from "./ensureRegistration.js";
+export {
+  FrameRequestError,
+  messageOf,
+  PaymentRequiredError,
+  RunnerError,
+  RunnerFullError,
+  RunnerStartupError,
+  SequenceLimitError,
+  SessionOrderError,
+  statusOf,
+  UnknownSessionError,
+} from "./errors.js";
+export { type Arrival, FrameHandler, type FrameHandlerParameters, sessionKey } from "./FrameHandler.js";
+export { createRunnerMetrics, type RunnerMetrics } from "./metrics.js";
+export { allowAllPayments, type PaymentContext, type PaymentHook } from "./PaymentHook.js";
+export { type KvCacheSource, type RunnerSession, type SessionLimits, SessionStore } from "./SessionStore.js";
+export {
+  loadOrCreateRunnerKey,
+  type RunnerKey,
+  SEAL_KEY_PATH,
+  SEAL_KEY_PURPOSE,
+  SEALED_KEY_FILE,
+  type SealKeySource,
+} from "./sealedRunnerKey.js";
+export { type StartedRunner, type StartRunnerParameters, startRunner } from "./startRunner.js";

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+const latencyBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+
+/** The runner's Prometheus metrics, on a registry of its own (several runners may share a process in tests). */
+export function createRunnerMetrics() {
+  const registry = new Registry();
+  const labels = { registers: [registry] };
+  return {
+    registry,
+    frames: new Counter({
+      name: "teetee_runner_frames_total",
+      help: "Frames served, by kind and HTTP status",
+      labelNames: ["kind", "status"] as const,
+      ...labels,
+    }),
+    positions: new Counter({
+      name: "teetee_runner_positions_total",
+      help: "Token positions run through this shard, by frame kind",
+      labelNames: ["kind"] as const,
+      ...labels,
+    }),
+    tokens: new Counter({
+      name: "teetee_runner_tokens_sampled_total",
+      help: "Tokens sampled (last shard only)",
+      ...labels,
+    }),
+    compute: new Histogram({
+      name: "teetee_runner_compute_seconds",
+      help: "Shard forward time, by frame kind",
+      labelNames: ["kind"] as const,
+      buckets: latencyBuckets,
+      ...labels,
+    }),
+    frameLatency: new Histogram({
+      name: "teetee_runner_frame_seconds",
+      help: "Time to answer a frame, downstream runners included",
+      labelNames: ["kind"] as const,
+      buckets: latencyBuckets,
+      ...labels,
+    }),
+    nextHop: new Histogram({
+      name: "teetee_runner_next_hop_seconds",
+      help: "Time the next runner took to answer a forwarded frame",
+      buckets: latencyBuckets,
+      ...labels,
+    }),
+    receivedBytes: new Counter({
+      name: "teetee_runner_received_bytes_total",
+      help: "Frame bytes received (envelopes included)",
+      ...labels,
+    }),
+    forwardedBytes: new Counter({
+      name: "teetee_runner_forwarded_bytes_total",
+      help: "Frame bytes sent to the next runner",
+      ...labels,
+    }),
+    sessions: new Gauge({ name: "teetee_runner_sessions", help: "Sessions holding a KV cache", ...labels }),
+    kvBytes: new Gauge({
+      name: "teetee_runner_kv_cache_bytes",
+      help: "Bytes of KV cache allocated",
+      ...labels,
+    }),
+    evictions: new Counter({
+      name: "teetee_runner_sessions_evicted_total",
+      help: "Sessions evicted for idleness",
+      ...labels,
+    }),
+  };
+}
+
+export type RunnerMetrics = ReturnType<typeof createRunnerMetrics>;

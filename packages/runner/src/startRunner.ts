@@ -1,0 +1,272 @@
+import type { AddressInfo } from "node:net";
+import { DstackClient } from "@phala/dstack-sdk";
+import { getDeployment } from "@teetee/contracts";
+import {
+  loadManifest,
+  type Manifest,
+  ManifestError,
+  modelIdOf,
+  ShardSession,
+  verifyShardFiles,
+} from "@teetee/inference";
+import {
+  isLocalChainId,
+  ReplayGuard,
+  RouteVerifier,
+  type RunnerAttestationDocument,
+  type TeeTeeContracts,
+  WireReceiver,
+} from "@teetee/sdk";
+import pino, { type Logger } from "pino";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { attestRunner } from "./attestRunner.js";
+import type { RunnerConfig } from "./config.js";
+import { createRunnerApp } from "./createRunnerApp.js";
+import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistration.js";
+import { RunnerStartupError } from "./errors.js";
+import { FrameHandler } from "./FrameHandler.js";
+import { createRunnerMetrics } from "./metrics.js";
+import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
+import { SessionStore } from "./SessionStore.js";
+import { loadOrCreateRunnerKey } from "./sealedRunnerKey.js";
+
+export type StartRunnerParameters = {
+  config: RunnerConfig;
+  payment?: PaymentHook;
+  logger?: Logger;
+};
+
+export type StartedRunner = {
+  /** Where the runner listens. */
+  url: string;
+  /** The endpoint registered on-chain. */
+  endpoint: string;
+  address: Address;
+  attestation: RunnerAttestationDocument;
+  registration: RegistrationOutcome;
+  close: () => Promise<void>;
+};
+
+async function checkShard(config: RunnerConfig): Promise<{ manifest: Manifest; weightsHash: Hex }> {
+  try {
+    const manifest = await loadManifest(config.modelDir);
+    const weightsHash = await verifyShardFiles(manifest, config.shardIndex, config.modelDir);
+    return { manifest, weightsHash };
+  } catch (cause) {
+    if (!(cause instanceof ManifestError)) throw cause;
+    throw new RunnerStartupError(`Refusing to start: ${cause.shortMessage}`, {
+      cause,
+      ...(cause.hint === undefined ? {} : { hint: cause.hint }),
+    });
+  }
+}
+
+function resolveContracts(
+  config: RunnerConfig,
+  chainId: number,
+): Pick<TeeTeeContracts, "runnerRegistry" | "modelRegistry"> {
+  if (config.runnerRegistry !== undefined && config.modelRegistry !== undefined) {
+    return { runnerRegistry: config.runnerRegistry, modelRegistry: config.modelRegistry };
+  }
+  try {
+    const deployment = getDeployment(chainId);
+    return {
+      runnerRegistry: config.runnerRegistry ?? deployment.runnerRegistry,
+      modelRegistry: config.modelRegistry ?? deployment.modelRegistry,
+    };
+  } catch (cause) {
+    throw new RunnerStartupError(`No TeeTee deployment known for chain ${chainId}`, {
+      cause,
+      hint: "Pass --runner-registry and --model-registry.",
+    });
+  }
+}
+
+async function connectChain(config: RunnerConfig) {
+  const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient;
+  const chainId = await publicClient.getChainId().catch((cause: unknown) => {
+    throw new RunnerStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
+  });
+  const chain = defineChain({
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  });
+  const contributorWallet =
+    config.contributorKey === undefined
+      ? undefined
+      : createWalletClient({
+          account: privateKeyToAccount(config.contributorKey),
+          chain,
+          transport: http(config.rpcUrl),
+        });
+  return { publicClient, chainId, contributorWallet, contracts: resolveContracts(config, chainId) };
+}
+
+/**
+ * Starts a shard runner: checks every shard file against the manifest, unseals (or makes) the runner key in
+ * the TEE, gets a quote committing to its registration, registers or refreshes it on-chain (or logs the exact
+ * call), loads the shard, and serves frames. Throws {@link RunnerStartupError} with the reason it refused.
+ */
+export async function startRunner(params: StartRunnerParameters): Promise<StartedRunner> {
+  const { config } = params;
+  const log =
+    params.logger ??
+    pino({ level: config.logLevel, base: { service: "teetee-runner", shard: config.shardIndex } });
+  const { manifest, weightsHash } = await checkShard(config);
+  const modelId = modelIdOf(manifest);
+  const dstack = new DstackClient(config.dstackEndpoint);
+  const key = await loadOrCreateRunnerKey({ dataDir: config.dataDir, dstack });
+  const account = privateKeyToAccount(key.privateKey);
+  log.info(
+    { runner: account.address, created: key.created },
+    key.created ? "runner key created and sealed" : "runner key unsealed",
+  );
+  const chain = await connectChain(config);
+  if (config.allowPlaintextFrames && !isLocalChainId(chain.chainId)) {
+    throw new RunnerStartupError(`Plaintext frames are refused on chain ${chain.chainId}`, {
+      hint: "They exist for local benchmarks only.",
+    });
+  }
+  const publicKey = `0x${account.publicKey.slice(4)}` as Hex;
+  const attestation = await attestRunner({
+    dstack,
+    commitment: {
+      chainId: chain.chainId,
+      registry: chain.contracts.runnerRegistry,
+      modelId,
+      shardIndex: config.shardIndex,
+      runner: account.address,
+      weightsHash,
+    },
+    publicKey,
+    manifest,
+  });
+  const endpoint = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const register = () =>
+    ensureRegistration({
+      publicClient: chain.publicClient,
+      contributorWallet: chain.contributorWallet,
+      contributor: config.contributor,
+      runnerAccount: account,
+      contracts: chain.contracts,
+      document: attestation,
+      endpoint,
+    });
+  const registration = await register();
+  if (registration.action === "printed") {
+    log.info(
+      { call: registration.call },
+      "runner not registered: submit this call from the contributor's account",
+    );
+  } else {
+    log.info(
+      {
+        action: registration.action,
+        ...("transaction" in registration ? { transaction: registration.transaction } : {}),
+      },
+      "on-chain registration",
+    );
+  }
+
+  const shard = await ShardSession.create({
+    dir: config.modelDir,
+    shardIndex: config.shardIndex,
+    manifest,
+    verify: false,
+    ...(config.intraOpThreads === undefined ? {} : { intraOpNumThreads: config.intraOpThreads }),
+  });
+  const metrics = createRunnerMetrics();
+  const store = new SessionStore(shard, {
+    maxSessions: config.maxSessions,
+    maxKvBytes: config.maxKvBytes,
+    maxSequenceLength: Math.min(
+      config.maxSequenceLength ?? manifest.config.maxPositions,
+      manifest.config.maxPositions,
+    ),
+    idleTimeoutMs: config.idleTimeoutMs,
+  });
+  const verifier = new RouteVerifier({
+    client: chain.publicClient,
+    contracts: chain.contracts,
+    chainId: chain.chainId,
+    policy: { allowDevQuotes: (config.allowDevQuotes ?? true) && isLocalChainId(chain.chainId) },
+  });
+  const handler = new FrameHandler({
+    shard,
+    store,
+    runner: account.address,
+    modelId,
+    verifier,
+    payment: params.payment ?? allowAllPayments,
+    metrics,
+  });
+  const app = createRunnerApp({
+    handler,
+    receiver: new WireReceiver({ privateKey: key.privateKey }),
+    plainGuard: config.allowPlaintextFrames ? new ReplayGuard() : undefined,
+    store,
+    metrics,
+    attestation,
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+  });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", (cause) =>
+      reject(new RunnerStartupError(`Cannot listen on ${config.host}:${config.port}`, { cause })),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const timers = [
+    setInterval(
+      () => {
+        const evicted = store.evictIdle(Date.now());
+        if (evicted > 0) {
+          metrics.evictions.inc(evicted);
+          log.info({ evicted }, "idle sessions evicted");
+        }
+      },
+      Math.max(1000, Math.floor(config.idleTimeoutMs / 4)),
+    ),
+    // Keep the on-chain attestation fresh: ensureRegistration refreshes once half the TTL has passed.
+    setInterval(() => {
+      register().catch((error: unknown) =>
+        log.warn({ err: { message: (error as Error).message } }, "attestation refresh failed"),
+      );
+    }, 5 * 60_000),
+  ];
+  for (const timer of timers) timer.unref();
+  const url = `http://${config.host}:${port}`;
+  log.info(
+    { url, endpoint, runner: account.address, modelId, shardIndex: config.shardIndex },
+    "runner listening",
+  );
+  return {
+    url,
+    endpoint,
+    address: account.address,
+    attestation,
+    registration,
+    close: async () => {
+      for (const timer of timers) clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await shard.release();
+    },
+  };
+}

@@ -1,0 +1,275 @@
+// onnxruntime runs in this jest process for the unsharded reference: see the note in typedArrayRealms.
+import "../../inference/test/typedArrayRealms.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generate, ShardSession } from "@teetee/inference";
+import {
+  createWireChannel,
+  ENVELOPE_CONTENT_TYPE,
+  encodeFrame,
+  FRAMES_PATH,
+  type Frame,
+  generateOverRoute,
+  PLAIN_FRAME_CONTENT_TYPE,
+  postFrame,
+  type RouteRunner,
+  RunnerRefusedError,
+} from "@teetee/sdk";
+import {
+  prepareShardedModel,
+  type SpawnedRunner,
+  startTestNetwork,
+  type TestNetwork,
+} from "./localNetwork.js";
+
+const SHAPE = {
+  seed: 7,
+  hiddenSize: 64,
+  intermediateSize: 128,
+  numLayers: 6,
+  numHeads: 4,
+  numKvHeads: 2,
+  maxPositions: 256,
+};
+const PROMPT = [5, 17, 42, 99, 7, 63, 12, 30];
+const NEW_TOKENS = 64;
+
+let network: TestNetwork;
+let runners: SpawnedRunner[];
+let route: RouteRunner[];
+let expected: number[];
+const workDir = mkdtempSync(join(tmpdir(), "teetee-pipeline-test-"));
+
+beforeAll(async () => {
+  const sharded = await prepareShardedModel({ dir: workDir, shardCount: 3, shape: SHAPE });
+  const whole = await prepareShardedModel({ dir: workDir, shardCount: 1, shape: SHAPE });
+  const unsharded = await ShardSession.create({ dir: whole.shardDir, shardIndex: 0 });
+  expected = (await generate({ shards: [unsharded], promptIds: PROMPT, maxTokens: NEW_TOKENS })).tokens;
+  await unsharded.release();
+  network = await startTestNetwork({
+    shardDir: sharded.shardDir,
+    runnerArgs: ["--max-body-bytes", "1048576"],
+  });
+  runners = await Promise.all([0, 1, 2].map((index) => network.spawnRunner(index)));
+  route = runners.map(({ runner, endpoint, publicKey }) => ({ runner, endpoint, publicKey }));
+}, 240_000);
+
+afterAll(async () => {
+  await network?.stop();
+});
+
+describe("three runner processes on a local chain", () => {
+  test.each([
+    ["gateway calls each runner", "gateway", "fp32"],
+    ["runner-to-runner forwarding", "forward", "fp32"],
+    ["runner-to-runner forwarding, fp16 activations", "forward", "fp16"],
+  ] as const)("%s: greedy tokens equal the unsharded model's", async (_label, topology, activationDtype) => {
+    const { tokens } = await generateOverRoute({
+      route,
+      topology,
+      activationDtype,
+      promptIds: PROMPT,
+      maxTokens: NEW_TOKENS,
+    });
+    expect(tokens).toHaveLength(NEW_TOKENS);
+    expect(tokens).toEqual(expected);
+  });
+
+  test("chunked prefill gives the same tokens", async () => {
+    const { tokens } = await generateOverRoute({
+      route,
+      topology: "forward",
+      activationDtype: "fp32",
+      promptIds: PROMPT,
+      maxTokens: 8,
+      prefillChunk: 3,
+    });
+    expect(tokens).toEqual(expected.slice(0, 8));
+  });
+
+  test("each runner is registered with the attested key it publishes", async () => {
+    const health = await Promise.all(
+      runners.map((runner) =>
+        fetch(`${runner.url}/healthz`).then(
+          (r) => r.json() as Promise<{ runner: string; shardIndex: number }>,
+        ),
+      ),
+    );
+    expect(health.map((h) => h.shardIndex)).toEqual([0, 1, 2]);
+    expect(new Set(health.map((h) => h.runner)).size).toBe(3);
+    const metrics = await fetch(`${runners[2]!.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/teetee_runner_tokens_sampled_total \d+/);
+    expect(metrics).toMatch(/teetee_runner_kv_cache_bytes/);
+  });
+});
+
+describe("bad frames get clear 4xx errors and the runner keeps serving", () => {
+  const session = () => new Uint8Array(crypto.getRandomValues(new Uint8Array(16)));
+  const frame = (overrides: Partial<Frame> = {}): Frame => ({
+    kind: "prefill",
+    sessionId: session(),
+    step: 0,
+    sentAt: Date.now(),
+    positionStart: 0,
+    positionCount: 2,
+    payload: { type: "tokens", tokenIds: Uint32Array.of(5, 6) },
+    ...overrides,
+  });
+  const post = (runner: SpawnedRunner, body: Uint8Array, contentType = ENVELOPE_CONTENT_TYPE) =>
+    postFrame({ url: `${runner.url}${FRAMES_PATH}`, body, contentType });
+  const sealFor = (runner: SpawnedRunner) =>
+    createWireChannel({ recipientPublicKey: `0x04${runner.publicKey.slice(2)}` });
+  const message = (body: Uint8Array) => Buffer.from(body).toString("utf8");
+
+  test("a truncated envelope: 400", async () => {
+    const sealed = sealFor(runners[0]!).seal(frame());
+    const reply = await post(runners[0]!, sealed.subarray(0, 30));
+    expect(reply.status).toBe(400);
+    expect(message(reply.body)).toMatch(/shorter than its header/);
+  });
+
+  test("tampered ciphertext: 401", async () => {
+    const sealed = sealFor(runners[0]!).seal(frame());
+    sealed[sealed.length - 20]! ^= 0x01;
+    const reply = await post(runners[0]!, sealed);
+    expect(reply.status).toBe(401);
+    expect(message(reply.body)).toMatch(/failed authentication/);
+  });
+
+  test("a replayed frame: 409", async () => {
+    const sealed = sealFor(runners[0]!).seal(frame());
+    expect((await post(runners[0]!, sealed)).status).toBe(200);
+    const replay = await post(runners[0]!, sealed);
+    expect(replay.status).toBe(409);
+    expect(message(replay.body)).toMatch(/already received/);
+  });
+
+  const refused = async (runner: SpawnedRunner, request: Frame): Promise<RunnerRefusedError> => {
+    const channel = sealFor(runner);
+    const reply = await post(runner, channel.seal(request));
+    const opened = channel.openReply(reply.body);
+    if (opened.payload.type !== "error") throw new Error(`expected an error frame, got ${opened.kind}`);
+    return new RunnerRefusedError(opened.payload.message, { status: reply.status });
+  };
+
+  test("activations sent to shard 0 (wrong dtype): 400", async () => {
+    const error = await refused(
+      runners[0]!,
+      frame({ payload: { type: "hidden", dtype: "fp32", shape: [2, 64], data: new Float32Array(128) } }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/takes token ids/);
+  });
+
+  test("activations of the wrong width (wrong shape): 400", async () => {
+    const error = await refused(
+      runners[1]!,
+      frame({ payload: { type: "hidden", dtype: "fp16", shape: [2, 32], data: new Uint16Array(64) } }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/shape \[2, 64\]/);
+  });
+
+  test("a decode for an unknown session: 404", async () => {
+    const error = await refused(
+      runners[0]!,
+      frame({
+        kind: "decode",
+        positionStart: 9,
+        positionCount: 1,
+        payload: { type: "tokens", tokenIds: Uint32Array.of(1) },
+      }),
+    );
+    expect(error.status).toBe(404);
+    expect(error.message).toMatch(/Unknown session/);
+  });
+
+  test("positions that skip ahead: 409", async () => {
+    const channel = sealFor(runners[0]!);
+    const first = frame();
+    expect((await post(runners[0]!, channel.seal(first))).status).toBe(200);
+    const skip = await post(
+      runners[0]!,
+      channel.seal({
+        ...first,
+        kind: "decode",
+        step: 1,
+        positionStart: 5,
+        positionCount: 1,
+        payload: { type: "tokens", tokenIds: Uint32Array.of(1) },
+      }),
+    );
+    expect(skip.status).toBe(409);
+  });
+
+  test("an oversized body: 413", async () => {
+    const reply = await post(runners[0]!, new Uint8Array(2 * 1024 * 1024));
+    expect(reply.status).toBe(413);
+    expect(message(reply.body)).toMatch(/larger than/);
+  });
+
+  test("a sequence past the model's positions: 413", async () => {
+    const ids = Uint32Array.from({ length: 300 }, (_, i) => i % 50);
+    const error = await refused(
+      runners[0]!,
+      frame({ positionCount: ids.length, payload: { type: "tokens", tokenIds: ids } }),
+    );
+    expect(error.status).toBe(413);
+  });
+
+  test("plaintext frames are refused unless allowed: 401", async () => {
+    const reply = await post(runners[0]!, encodeFrame(frame()), PLAIN_FRAME_CONTENT_TYPE);
+    expect(reply.status).toBe(401);
+  });
+
+  test("a forwarding route naming an unregistered runner: 502, before any activation leaves", async () => {
+    const error = await refused(
+      runners[0]!,
+      frame({
+        route: [
+          {
+            runner: "0x000000000000000000000000000000000000dEaD",
+            endpoint: runners[1]!.endpoint,
+            publicKey:
+              route[1]!.publicKey.length === 130
+                ? `0x02${route[1]!.publicKey.slice(2, 66)}`
+                : route[1]!.publicKey,
+          },
+        ],
+      }),
+    );
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(/no on-chain registration/);
+  });
+
+  test("after all of that, the runners still serve", async () => {
+    const { tokens } = await generateOverRoute({
+      route,
+      topology: "forward",
+      activationDtype: "fp32",
+      promptIds: PROMPT,
+      maxTokens: 16,
+    });
+    expect(tokens).toEqual(expected.slice(0, 16));
+  });
+});
+
+describe("restart", () => {
+  test("a restarted runner unseals the same key (same address) and serves again", async () => {
+    const old = runners[2]!;
+    await old.stop();
+    const restarted = await network.spawnRunner(2, { dataDir: old.dataDir });
+    runners[2] = restarted;
+    expect(restarted.runner).toBe(old.runner);
+    route[2] = { runner: restarted.runner, endpoint: restarted.endpoint, publicKey: restarted.publicKey };
+    const { tokens } = await generateOverRoute({
+      route,
+      topology: "gateway",
+      activationDtype: "fp32",
+      promptIds: PROMPT,
+      maxTokens: 8,
+    });
+    expect(tokens).toEqual(expected.slice(0, 8));
+  }, 120_000);
+});

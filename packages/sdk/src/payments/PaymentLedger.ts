@@ -1,0 +1,405 @@
+import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
+import { channelId as computeChannelId } from "../contracts/voucher/channelId.js";
+import { PaymentError } from "./errors.js";
+import type { PaymentChainReader } from "./PaymentChainReader.js";
+import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
+import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "./tokenCounts.js";
+import type { VoucherStore } from "./VoucherStore.js";
+import { verifyTicketSignature } from "./verifyTicketSignature.js";
+
+export type PaymentLedgerParameters = {
+  /** This runner's address, model and shard: the route must name it there. */
+  runner: Address;
+  modelId: Hex;
+  shardIndex: number;
+  shardCount: number;
+  chainId: number;
+  paymentEscrow: Address;
+  reader: PaymentChainReader;
+  store: VoucherStore;
+  /** ms since epoch. */
+  now?: () => number;
+  /** A signer must stay valid, and a buyer's thaw last, this long after a request so it can settle. Default 300 s. */
+  settleMarginSeconds?: number;
+  /** Requests of one buyer served at once. Default 8. */
+  maxOpenRequestsPerBuyer?: number;
+  /** Requests a buyer may abandon (end without a settle voucher) before it must settle again. Default 4. */
+  maxAbandonedPerBuyer?: number;
+};
+
+/** A request the ledger let through. */
+export type Admission = {
+  requestId: Hex;
+  channelId: Hex;
+  buyer: Address;
+  /** An active contributor of the model, using it free of charge. */
+  free: boolean;
+  /** The most the request can add to the channel, reserved against the buyer's balance until it completes. */
+  maxCost: bigint;
+};
+
+type OpenRequest = Admission & {
+  signer: Address;
+  replayed: bigint;
+  measured: TokenCounts;
+  prefilled: boolean;
+};
+
+/** Request ids remembered against replay; older ones are far beyond any frame's freshness window. */
+const maxRememberedRequests = 100_000;
+
+type ChannelUsage = { measured: TokenCounts; declared: TokenCounts };
+
+/**
+ * The runner's side of the payments: checks every ticket before a request is served, measures what is served,
+ * and keeps each channel's best voucher on disk for the `Settler`. Post-paid with one request of credit: a
+ * request's voucher arrives when it completes (`settle`), and a buyer whose completed requests are not covered,
+ * who would overdraw its balance or its signer's limit, or whose key is expired or revoked, is refused.
+ *
+ * What a request costs is measured here, not taken from the buyer: prompt positions are input, and each token the
+ * model produced is output. A replayed context after a failover (`replayedOutputTokens`) may be priced as output
+ * instead, but only when that does not lower the cost.
+ * @example
+ * const admission = await ledger.admit(frame.voucher, { promptTokens: frame.positionCount });
+ * ledger.recordFrame(admission.requestId, { kind: "prefill", positionCount });
+ * await ledger.settle(settleTicketBytes);
+ */
+export class PaymentLedger {
+  readonly #p: Required<PaymentLedgerParameters>;
+  readonly #open = new Map<Hex, OpenRequest>();
+  readonly #seen = new Set<Hex>();
+  readonly #uncovered = new Map<Hex, { buyer: Address; owed: bigint }>();
+  readonly #abandoned = new Map<Address, number>();
+  readonly #signatures = new Map<string, Address>();
+
+  constructor(parameters: PaymentLedgerParameters) {
+    this.#p = {
+      now: Date.now,
+      settleMarginSeconds: 300,
+      maxOpenRequestsPerBuyer: 8,
+      maxAbandonedPerBuyer: 4,
+      ...parameters,
+      runner: getAddress(parameters.runner),
+    };
+  }
+
+  /**
+   * Checks a request's ticket and, when it passes, stores its voucher durably and opens the request.
+   * @param promptTokens positions the request's prefill carries (prices the request's maximum cost)
+   * @throws PaymentError with the reason of the refusal
+   */
+  async admit(ticketOrBytes: PaymentTicket | Uint8Array, request: { promptTokens: number }): Promise<Admission> {
+    const ticket = await this.#checkTicket(ticketOrBytes, "request");
+    const { voucher } = ticket;
+    const requestId = ticket.requestId.toLowerCase() as Hex;
+    if (this.#seen.has(requestId)) {
+      throw new PaymentError("voucher_replayed", "This request id was already served.", {
+        hint: "Each request needs a fresh wire session id.",
+      });
+    }
+    const channelId = computeChannelId(voucher);
+    const signer = await this.#checkSigner(ticket);
+    const free = await this.#p.reader.isActiveContributor(voucher.modelId, voucher.buyer);
+    const prices = await this.#modelPrices();
+    const maxCost = free
+      ? 0n
+      : costOfCounts({ inputTokens: BigInt(request.promptTokens), outputTokens: BigInt(ticket.maxOutputTokens) }, prices) +
+        1n;
+    if (!free) {
+      this.#completeChannelRequests(channelId);
+      await this.#checkMoney(ticket, channelId, signer, maxCost, prices);
+    }
+    const deadline = free ? 0 : await this.#deadline(voucher.buyer, signer);
+    if (!free) {
+      this.#p.store.saveVoucher({ channelId, voucher, signature: ticket.signature, signer, deadline, now: this.#p.now() });
+    }
+    const admission: Admission = { requestId, channelId, buyer: getAddress(voucher.buyer), free, maxCost };
+    this.#remember(requestId);
+    this.#open.set(requestId, {
+      ...admission,
+      signer,
+      replayed: BigInt(ticket.replayedOutputTokens),
+      measured: zeroCounts,
+      prefilled: false,
+    });
+    return admission;
+  }
+
+  /**
+   * Measures one forward pass of an open request: prefill positions are input tokens; the prefill's sampled token
+   * and each decode position are output tokens.
+   */
+  recordFrame(requestId: Hex, frame: { kind: "prefill" | "decode"; positionCount: number }): void {
+    const open = this.#open.get(requestId.toLowerCase() as Hex);
+    if (open === undefined) return;
+    const count = BigInt(frame.positionCount);
+    const first = frame.kind === "prefill" && !open.prefilled ? 1n : 0n;
+    open.prefilled ||= frame.kind === "prefill";
+    open.measured =
+      frame.kind === "prefill"
+        ? addCounts(open.measured, { inputTokens: count, outputTokens: first })
+        : addCounts(open.measured, { inputTokens: 0n, outputTokens: count });
+  }
+
+  /**
+   * The whole payment check of one wire frame, for a runner's payment hook: a request ticket opens the request
+   * (once; later frames may repeat it), prefill and decode frames are measured, and a `drop` frame settles the
+   * request with the settle ticket it carries, or abandons it without one.
+   * @throws PaymentError `payment_required` for a frame of a request that was never admitted
+   */
+  async authorizeFrame(frame: {
+    kind: string;
+    sessionId: Uint8Array;
+    positionCount: number;
+    voucher: Uint8Array;
+  }): Promise<void> {
+    const requestId = requestIdOf(frame.sessionId);
+    const ticket = frame.voucher.length === 0 ? undefined : decodePaymentTicket(frame.voucher);
+    if (frame.kind === "drop") {
+      if (ticket?.kind === "settle") await this.settle(ticket);
+      else this.abandon(requestId);
+      return;
+    }
+    if (ticket?.kind === "request" && !this.#open.has(requestId)) {
+      if (ticket.requestId.toLowerCase() !== requestId) {
+        throw new PaymentError("invalid_ticket", "The ticket names another request than the frame's session.");
+      }
+      await this.admit(ticket, { promptTokens: frame.positionCount });
+    }
+    if (!this.#open.has(requestId)) {
+      throw new PaymentError("payment_required", "This request carries no payment ticket.", {
+        hint: "Send the request ticket (a signed voucher) with the session's first frame.",
+      });
+    }
+    if (frame.kind === "prefill" || frame.kind === "decode") this.recordFrame(requestId, { ...frame, kind: frame.kind });
+  }
+
+  /** What has been measured so far for an open request. */
+  usage(requestId: Hex): TokenCounts | undefined {
+    return this.#open.get(requestId.toLowerCase() as Hex)?.measured;
+  }
+
+  /**
+   * Completes a request with the voucher covering it and stores the voucher durably.
+   * @throws PaymentError `voucher_insufficient` when it does not cover the channel's completed requests (the buyer
+   * is then refused until a voucher that does arrives).
+   */
+  async settle(ticketOrBytes: PaymentTicket | Uint8Array): Promise<{ channelId: Hex; amount: bigint; owed: bigint }> {
+    const ticket = await this.#checkTicket(ticketOrBytes, "settle");
+    const channelId = computeChannelId(ticket.voucher);
+    const open = this.#open.get(ticket.requestId.toLowerCase() as Hex);
+    if (open !== undefined && open.channelId !== channelId) {
+      throw new PaymentError("unknown_request", "The settle voucher is for another channel than its request.");
+    }
+    if (open?.free) {
+      this.#open.delete(open.requestId);
+      return { channelId, amount: 0n, owed: 0n };
+    }
+    const signer = await this.#checkSigner(ticket);
+    if (open !== undefined) this.#complete(open);
+    this.#abandoned.delete(getAddress(ticket.voucher.buyer));
+    const stored = this.#p.store.get(channelId);
+    if (stored === undefined) {
+      throw new PaymentError("unknown_request", "No request of this channel was served here.");
+    }
+    const deadline = await this.#deadline(ticket.voucher.buyer, signer);
+    const now = this.#p.now();
+    this.#p.store.saveVoucher({ channelId, voucher: ticket.voucher, signature: ticket.signature, signer, deadline, now });
+    const owed = this.#owed(channelId, await this.#modelPrices());
+    const amount = ticket.voucher.amount > stored.voucher.amount ? ticket.voucher.amount : stored.voucher.amount;
+    if (amount < owed) {
+      this.#uncovered.set(channelId, { buyer: getAddress(ticket.voucher.buyer), owed });
+      throw new PaymentError("voucher_insufficient", "The settle voucher does not cover the completed requests.", {
+        details: `voucher ${amount}, owed ${owed}`,
+      });
+    }
+    this.#uncovered.delete(channelId);
+    return { channelId, amount, owed };
+  }
+
+  /**
+   * Ends an open request without a settle voucher (the gateway failed over, or went away). Its cost is this
+   * runner's credit to the buyer, who may do this `maxAbandonedPerBuyer` times before settling again.
+   */
+  abandon(requestId: Hex): void {
+    const open = this.#open.get(requestId.toLowerCase() as Hex);
+    if (open === undefined) return;
+    this.#open.delete(open.requestId);
+    if (!open.free) this.#abandoned.set(open.buyer, (this.#abandoned.get(open.buyer) ?? 0) + 1);
+  }
+
+  /** Requests admitted and not yet settled or abandoned. */
+  get openRequests(): number {
+    return this.#open.size;
+  }
+
+  async #checkTicket(ticketOrBytes: PaymentTicket | Uint8Array, kind: PaymentTicket["kind"]): Promise<PaymentTicket> {
+    const ticket = ticketOrBytes instanceof Uint8Array ? decodePaymentTicket(ticketOrBytes) : ticketOrBytes;
+    if (ticket.kind !== kind) throw new PaymentError("invalid_ticket", `Expected a ${kind} ticket, got ${ticket.kind}.`);
+    await verifyTicketSignature({
+      ticket,
+      chainId: this.#p.chainId,
+      paymentEscrow: this.#p.paymentEscrow,
+      cache: this.#signatures,
+    });
+    const { voucher } = ticket;
+    if (voucher.modelId.toLowerCase() !== this.#p.modelId.toLowerCase()) {
+      throw new PaymentError("wrong_model", "The voucher pays for another model.", {
+        details: `voucher ${voucher.modelId}, runner ${this.#p.modelId}`,
+      });
+    }
+    const hop = voucher.route[this.#p.shardIndex];
+    if (voucher.route.length !== this.#p.shardCount || hop === undefined || !isAddressEqual(hop, this.#p.runner)) {
+      throw new PaymentError("wrong_route", "The voucher's route does not name this runner on its shard.", {
+        details: `route ${voucher.route.join(",")}; runner ${this.#p.runner} on shard ${this.#p.shardIndex} of ${this.#p.shardCount}`,
+      });
+    }
+    return ticket;
+  }
+
+  /** The signer's address once it is the buyer itself, or a session signer authorised, unrevoked and unexpired. */
+  async #checkSigner(ticket: PaymentTicket): Promise<Address> {
+    const buyer = getAddress(ticket.voucher.buyer);
+    const signer = getAddress(ticket.signer);
+    if (signer === buyer) return signer;
+    const [record, revoked] = await Promise.all([
+      this.#p.reader.sessionSigner(buyer, signer),
+      this.#p.reader.isSignerRevoked(buyer, signer),
+    ]);
+    if (record.validUntil === 0n) {
+      throw new PaymentError("signer_not_authorized", "This API key is not authorised by its buyer.", {
+        details: `buyer ${buyer}, signer ${signer}`,
+        hint: "Authorise the key on-chain with authorizeSigner (teetee key create).",
+      });
+    }
+    if (revoked) {
+      throw new PaymentError("signer_revoked", "This API key was revoked by its buyer.", {
+        hint: "Create a new API key.",
+      });
+    }
+    const margin = BigInt(this.#p.settleMarginSeconds);
+    if (record.validUntil < BigInt(Math.floor(this.#p.now() / 1000)) + margin) {
+      throw new PaymentError("signer_expired", "This API key has expired (or expires too soon to settle).", {
+        details: `valid until ${record.validUntil}`,
+        hint: "Create a new API key, or extend this one with authorizeSigner.",
+      });
+    }
+    return signer;
+  }
+
+  async #checkMoney(
+    ticket: PaymentTicket,
+    channelId: Hex,
+    signer: Address,
+    maxCost: bigint,
+    prices: ModelPrices,
+  ): Promise<void> {
+    const { voucher } = ticket;
+    const buyer = getAddress(voucher.buyer);
+    const stored = this.#p.store.get(channelId);
+    if (stored !== undefined && voucher.amount < stored.voucher.amount) {
+      throw new PaymentError("voucher_not_increasing", "The voucher is lower than one already received.", {
+        details: `voucher ${voucher.amount}, best received ${stored.voucher.amount}`,
+      });
+    }
+    const owed = this.#owed(channelId, prices);
+    if (voucher.amount < owed) {
+      throw new PaymentError("voucher_insufficient", "The voucher does not cover the session's earlier requests.", {
+        details: `voucher ${voucher.amount}, owed ${owed}`,
+      });
+    }
+    this.#uncovered.delete(channelId);
+    for (const [other, entry] of this.#uncovered) {
+      if (entry.buyer === buyer) {
+        throw new PaymentError("voucher_insufficient", "An earlier request of this buyer is not covered.", {
+          details: `channel ${other} owes ${entry.owed}`,
+        });
+      }
+    }
+    const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
+    if (open.length >= this.#p.maxOpenRequestsPerBuyer || (this.#abandoned.get(buyer) ?? 0) >= this.#p.maxAbandonedPerBuyer) {
+      throw new PaymentError("too_many_open_requests", "Too many of this buyer's requests are open or unsettled.", {
+        hint: "Wait for running requests to finish and settle.",
+      });
+    }
+    const reserved = open.reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
+    const channels = this.#p.store.unredeemed(buyer).filter((c) => c.channelId !== channelId);
+    const thisChannel = voucher.amount - (stored?.paid ?? 0n);
+    const unredeemed = channels.reduce((sum, c) => sum + c.voucher.amount - c.paid, 0n) + thisChannel;
+    if (signer !== buyer) {
+      const record = await this.#p.reader.sessionSigner(buyer, signer);
+      const bySigner = channels.filter((c) => c.signer === signer).reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
+      const needed = record.spent + bySigner + thisChannel + reserved;
+      if (needed > record.spendLimit) {
+        throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
+          details: `limit ${record.spendLimit}, spent ${record.spent}, would need ${needed}`,
+          hint: "Raise the key's limit with authorizeSigner, or create a new key.",
+        });
+      }
+    }
+    const available = await this.#p.reader.availableBalance(buyer);
+    if (available < unredeemed + reserved) {
+      throw new PaymentError("insufficient_balance", "The buyer's escrow balance does not cover this request.", {
+        details: `available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved})`,
+        hint: "Deposit into the PaymentEscrow, or cancel a pending withdrawal.",
+      });
+    }
+  }
+
+  /** Completing an earlier request of the channel is implied by the channel's next request. */
+  #completeChannelRequests(channelId: Hex): void {
+    for (const open of [...this.#open.values()]) {
+      if (open.channelId === channelId && !open.free) this.#complete(open);
+    }
+  }
+
+  #complete(open: OpenRequest): void {
+    this.#open.delete(open.requestId);
+    const stored = this.#p.store.get(open.channelId);
+    if (stored === undefined) return;
+    const replayed = open.replayed < open.measured.inputTokens ? open.replayed : open.measured.inputTokens;
+    const declared: TokenCounts = {
+      inputTokens: open.measured.inputTokens - replayed,
+      outputTokens: open.measured.outputTokens + replayed,
+    };
+    const usage: ChannelUsage = {
+      measured: addCounts(stored.measured, open.measured),
+      declared: addCounts(stored.declared, declared),
+    };
+    this.#p.store.saveCompleted(open.channelId, usage.measured, usage.declared, this.#p.now());
+  }
+
+  /** What the channel's completed requests cost: measured, or as declared when that is lower. */
+  #owed(channelId: Hex, prices: ModelPrices): bigint {
+    const stored = this.#p.store.get(channelId);
+    if (stored === undefined) return 0n;
+    const measured = costOfCounts(stored.measured, prices);
+    const declared = costOfCounts(stored.declared, prices);
+    return measured < declared ? measured : declared;
+  }
+
+  /** When the voucher must be redeemed by: the signer's validity, or the end of the buyer's thaw. */
+  async #deadline(buyer: Address, signer: Address): Promise<number> {
+    const account = await this.#p.reader.escrowAccount(buyer);
+    let deadline = Number.MAX_SAFE_INTEGER;
+    if (account.thawing > 0n) deadline = Number(account.thawEnd);
+    if (getAddress(signer) !== getAddress(buyer)) {
+      const record = await this.#p.reader.sessionSigner(buyer, signer);
+      deadline = Math.min(deadline, Number(record.validUntil));
+    }
+    return deadline;
+  }
+
+  /** Read on every request: a curator's price change applies to the whole session, as `computeCost` does. */
+  #modelPrices(): Promise<ModelPrices> {
+    return this.#p.reader.modelPrices(this.#p.modelId);
+  }
+
+  #remember(requestId: Hex): void {
+    this.#seen.add(requestId);
+    if (this.#seen.size > maxRememberedRequests) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+  }
+}

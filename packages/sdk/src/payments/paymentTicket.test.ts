@@ -1,0 +1,77 @@
+import fc from "fast-check";
+import { getAddress, type Hex } from "viem";
+import { formatApiKey, parseApiKey } from "./apiKey.js";
+import { isPaymentError } from "./errors.js";
+import { decodePaymentTicket, encodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
+
+const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(`0x${Buffer.from(b).toString("hex")}`));
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
+
+const ticket: fc.Arbitrary<PaymentTicket> = fc.record({
+  kind: fc.constantFrom("request" as const, "settle" as const),
+  chainId: fc.integer({ min: 1, max: 2 ** 40 }),
+  paymentEscrow: address,
+  voucher: fc.record({
+    buyer: address,
+    modelId: bytes32,
+    sessionId: bytes32,
+    route: fc.array(address, { minLength: 1, maxLength: 16 }),
+    amount: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+  }),
+  signature: fc.uint8Array({ minLength: 65, maxLength: 65 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex),
+  signer: address,
+  requestId: bytes32,
+  maxOutputTokens: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  replayedOutputTokens: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+});
+
+describe("payment tickets", () => {
+  test("round-trip through their bytes, within a wire frame's voucher limit", () => {
+    fc.assert(
+      fc.property(ticket, (t) => {
+        const encoded = encodePaymentTicket(t);
+        expect(encoded.length).toBeLessThanOrEqual(4096);
+        expect(decodePaymentTicket(encoded)).toEqual(t);
+      }),
+    );
+  });
+
+  test("garbage is refused as an invalid ticket", () => {
+    let failure: unknown;
+    try {
+      decodePaymentTicket(new Uint8Array([1, 2, 3]));
+    } catch (error) {
+      failure = error;
+    }
+    expect(isPaymentError(failure) && failure.code).toBe("invalid_ticket");
+  });
+
+  test("a wire session id pads to a 32-byte request id", () => {
+    expect(requestIdOf(new Uint8Array(16).fill(0xff))).toBe(`0x${"ff".repeat(16)}${"00".repeat(16)}`);
+  });
+});
+
+describe("API keys", () => {
+  test("format and parse: tt_<buyer>_<session key>", () => {
+    const buyer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    const sessionPrivateKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    const key = formatApiKey({ buyer, sessionPrivateKey });
+    expect(key).toBe(`tt_${buyer.slice(2).toLowerCase()}_${sessionPrivateKey.slice(2)}`);
+    const parsed = parseApiKey(key);
+    expect(parsed.buyer).toBe(buyer);
+    expect(parsed.signer.address).toBe(buyer);
+  });
+
+  test.each(["", "tt_", "sk-abc", `tt_${"g".repeat(40)}_${"1".repeat(64)}`, `tt_${"1".repeat(40)}_${"0".repeat(64)}`])(
+    "refuses %j",
+    (key) => {
+      let failure: unknown;
+      try {
+        parseApiKey(key);
+      } catch (error) {
+        failure = error;
+      }
+      expect(isPaymentError(failure) && failure.code).toBe("invalid_api_key");
+    },
+  );
+});

@@ -1,0 +1,117 @@
+import { bytesToHex } from "viem";
+import { decodeFrame } from "../wire/decodeFrame.js";
+import { encodeFrame } from "../wire/encodeFrame.js";
+import { WireError } from "../wire/errors.js";
+import type { DecodedFrame, Frame } from "../wire/frame.js";
+import { createWireChannel, type WireChannel } from "../wire/WireChannel.js";
+import { RunnerRefusedError, RunnerUnreachableError } from "./errors.js";
+import { postFrame } from "./postFrame.js";
+import { ENVELOPE_CONTENT_TYPE, FRAMES_PATH, PLAIN_FRAME_CONTENT_TYPE, runnerUrl } from "./protocol.js";
+import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
+
+export type FrameLinkParameters = {
+  runner: RouteRunner;
+  /** Seal frames to the runner's key (default). Off only against runners that allow plaintext, for benchmarks. */
+  encrypt?: boolean;
+  timeoutMs?: number;
+  /** Route position of the runner, named in errors. */
+  hop?: number;
+};
+
+/** What one exchange cost on the wire. */
+export type FrameExchange = { reply: DecodedFrame; bytesSent: number; bytesReceived: number };
+
+/**
+ * One sender's link to one runner for one session: it seals each frame to the runner's attested key under a
+ * channel made once (one ECDH per session and runner), posts it, and opens and checks the reply. A reply
+ * that is an error frame, or an HTTP error without a frame, becomes a {@link RunnerRefusedError} carrying
+ * the runner's status.
+ */
+export class FrameLink {
+  readonly runner: RouteRunner;
+  readonly #channel: WireChannel | undefined;
+  readonly #url: string;
+  readonly #timeoutMs: number | undefined;
+  readonly #hop: number | undefined;
+
+  constructor(params: FrameLinkParameters) {
+    this.runner = params.runner;
+    this.#channel =
+      params.encrypt === false
+        ? undefined
+        : createWireChannel({ recipientPublicKey: normalizePublicKey(params.runner.publicKey) });
+    this.#url = runnerUrl(params.runner.endpoint, FRAMES_PATH);
+    this.#timeoutMs = params.timeoutMs;
+    this.#hop = params.hop;
+  }
+
+  get encrypted(): boolean {
+    return this.#channel !== undefined;
+  }
+
+  /** Sends `frame` and returns the runner's result frame; throws for error frames and failures. */
+  async exchange(frame: Frame): Promise<FrameExchange> {
+    const body = this.#channel === undefined ? encodeFrame(frame) : this.#channel.seal(frame);
+    const response = await postFrame({
+      url: this.#url,
+      body,
+      contentType: this.#channel === undefined ? PLAIN_FRAME_CONTENT_TYPE : ENVELOPE_CONTENT_TYPE,
+      ...(this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs }),
+    });
+    const reply = this.#open(response.status, response.contentType, response.body);
+    if (reply.kind === "error" && reply.payload.type === "error") {
+      throw new RunnerRefusedError(reply.payload.message, { status: reply.payload.code, ...this.#where() });
+    }
+    if (
+      reply.kind !== "result" ||
+      bytesToHex(reply.sessionId) !== bytesToHex(frame.sessionId) ||
+      reply.step !== frame.step
+    ) {
+      throw new RunnerRefusedError("Runner answered with a frame that is not this request's result", {
+        status: 502,
+        ...this.#where(),
+      });
+    }
+    return { reply, bytesSent: body.byteLength, bytesReceived: response.body.byteLength };
+  }
+
+  #where(): { hop?: number; details: string } {
+    return {
+      ...(this.#hop === undefined ? {} : { hop: this.#hop }),
+      details: `runner ${this.runner.runner} at ${this.runner.endpoint}`,
+    };
+  }
+
+  #open(status: number, contentType: string, body: Uint8Array): DecodedFrame {
+    const expected = this.#channel === undefined ? PLAIN_FRAME_CONTENT_TYPE : ENVELOPE_CONTENT_TYPE;
+    if (contentType !== expected) {
+      throw new RunnerRefusedError(describeNonFrame(status, contentType, body), {
+        status: status >= 400 ? status : 502,
+        ...this.#where(),
+      });
+    }
+    try {
+      return this.#channel === undefined ? decodeFrame(body) : this.#channel.openReply(body);
+    } catch (cause) {
+      if (!(cause instanceof WireError)) throw cause;
+      throw new RunnerUnreachableError("Runner's reply could not be opened", {
+        cause,
+        status: 502,
+        ...this.#where(),
+      });
+    }
+  }
+}
+
+/** Runners answer JSON `{ error: { message } }` when they could not even open the frame. */
+function describeNonFrame(status: number, contentType: string, body: Uint8Array): string {
+  if (contentType === "application/json") {
+    try {
+      const parsed = JSON.parse(Buffer.from(body).toString("utf8")) as { error?: { message?: unknown } };
+      if (typeof parsed.error?.message === "string") return parsed.error.message;
+    } catch {
+      // fall through to the generic description
+    }
+  }
+  return `Runner answered HTTP ${status} (${contentType || "no content type"}) instead of a frame`;
+}

@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import type { Frame, FramePayload, RouteHop, WireSampling } from "../wire/frame.js";
+import { SESSION_ID_LENGTH } from "../wire/frame.js";
+import { RouteError } from "./errors.js";
+import { FrameLink } from "./FrameLink.js";
+import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
+
+/**
+ * `gateway`: the caller sends to every runner in turn and carries activations between them (2N hops a token).
+ * `forward`: the caller sends to the first runner with the rest of the route; each runner verifies and
+ * forwards to the next, and the last one's sampled token comes back along the chain (N+1 hops a token).
+ */
+export type PipelineTopology = "gateway" | "forward";
+
+export type CreatePipelineSessionParameters = {
+  /** One runner per shard, in shard order. */
+  route: readonly RouteRunner[];
+  topology?: PipelineTopology;
+  /** Sampling on the last shard; default greedy. */
+  sampling?: Partial<WireSampling>;
+  /** Dtype of activations between runners; default fp16 (half the bytes). */
+  activationDtype?: "fp16" | "fp32";
+  /** Seal every frame to its runner's key (default true). */
+  encrypt?: boolean;
+  /** Payment seam: voucher bytes to attach to each frame (none by default). */
+  voucher?: () => Uint8Array | undefined;
+  /** 16 bytes; random by default. */
+  sessionId?: Uint8Array;
+  timeoutMs?: number;
+};
+
+export type SampledToken = { tokenId: number; logprob: number };
+
+/** Bytes this session put on the wire, per route position, for the caller's own links. */
+export type PipelineTraffic = { frames: number; bytesSent: number[]; bytesReceived: number[] };
+
+const GREEDY: WireSampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
+
+/**
+ * One generation's session across a route of runners: prefill (optionally chunked), one decode per token,
+ * then `close` to free every runner's KV cache. Each call returns the last shard's sampled token; logits
+ * never leave the last runner.
+ *
+ * @example
+ * const session = createPipelineSession({ route, topology: "forward" });
+ * let token = await session.prefill(promptIds);
+ * for (let i = 1; i < 64; i++) token = await session.decode(token.tokenId);
+ * await session.close();
+ */
+export class PipelineSession {
+  readonly sessionId: Uint8Array;
+  readonly topology: PipelineTopology;
+  readonly traffic: PipelineTraffic;
+  readonly #route: readonly RouteRunner[];
+  readonly #links: FrameLink[];
+  readonly #sampling: WireSampling;
+  readonly #activationDtype: "fp16" | "fp32";
+  readonly #voucher: (() => Uint8Array | undefined) | undefined;
+  #step = 0;
+  #position = 0;
+  #closed = false;
+
+  constructor(params: CreatePipelineSessionParameters) {
+    if (params.route.length === 0) throw new RouteError("A route needs at least one runner", { status: 400 });
+    this.sessionId = params.sessionId ?? new Uint8Array(randomBytes(SESSION_ID_LENGTH));
+    if (this.sessionId.length !== SESSION_ID_LENGTH) {
+      throw new RouteError(`Session ids are ${SESSION_ID_LENGTH} bytes`, { status: 400 });
+    }
+    this.topology = params.topology ?? "forward";
+    this.#route = params.route;
+    this.#sampling = { ...GREEDY, ...params.sampling };
+    this.#activationDtype = params.activationDtype ?? "fp16";
+    this.#voucher = params.voucher;
+    const linked = this.topology === "gateway" ? params.route : params.route.slice(0, 1);
+    this.#links = linked.map(
+      (runner, hop) =>
+        new FrameLink({
+          runner,
+          hop,
+          ...(params.encrypt === undefined ? {} : { encrypt: params.encrypt }),
+          ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
+        }),
+    );
+    this.traffic = {
+      frames: 0,
+      bytesSent: linked.map(() => 0),
+      bytesReceived: linked.map(() => 0),
+    };
+  }
+
+  /** Positions the runners hold for this session. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /**
+   * Feeds prompt tokens and samples the first new token. With `chunk`, the prompt goes in chunks of that many
+   * positions (only the last chunk samples). May be called again to extend the context before decoding.
+   */
+  async prefill(tokenIds: ArrayLike<number>, options: { chunk?: number } = {}): Promise<SampledToken> {
+    const ids = Uint32Array.from(tokenIds);
+    if (ids.length === 0) throw new RouteError("Prefill needs at least one token", { status: 400 });
+    const chunk = options.chunk ?? ids.length;
+    let sampled: SampledToken | undefined;
+    for (let start = 0; start < ids.length; start += chunk) {
+      const end = Math.min(ids.length, start + chunk);
+      sampled = await this.#run("prefill", ids.subarray(start, end), end < ids.length);
+    }
+    return sampled!;
+  }
+
+  /** Feeds the last sampled token and samples the next. */
+  async decode(tokenId: number): Promise<SampledToken> {
+    return (await this.#run("decode", Uint32Array.of(tokenId), false))!;
+  }
+
+  /** Asks every runner of the route to drop the session's KV cache. Best effort, never throws. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const frame = this.#frame("drop", 0, { type: "empty" }, false);
+    await Promise.allSettled(this.#links.map((link) => link.exchange({ ...frame, sentAt: Date.now() })));
+  }
+
+  async #run(kind: "prefill" | "decode", tokenIds: Uint32Array, skipSample: boolean): Promise<SampledToken> {
+    if (this.#closed) throw new RouteError("This session was closed", { status: 400 });
+    let payload: FramePayload = { type: "tokens", tokenIds };
+    const frame = this.#frame(kind, tokenIds.length, payload, skipSample);
+    for (const [hop, link] of this.#links.entries()) {
+      const { reply, bytesSent, bytesReceived } = await link.exchange({
+        ...frame,
+        payload,
+        sentAt: Date.now(),
+      });
+      this.traffic.bytesSent[hop]! += bytesSent;
+      this.traffic.bytesReceived[hop]! += bytesReceived;
+      payload = reply.payload;
+    }
+    this.traffic.frames += 1;
+    this.#position += tokenIds.length;
+    if (payload.type === "sample") return { tokenId: payload.tokenId, logprob: payload.logprob };
+    if (payload.type === "empty" && skipSample) return { tokenId: -1, logprob: 0 };
+    throw new RouteError("The route's last runner did not return a sampled token", {
+      status: 502,
+      hint: "The route must end with the model's last shard.",
+    });
+  }
+
+  #frame(kind: Frame["kind"], count: number, payload: FramePayload, skipSample: boolean): Frame {
+    const step = this.#step++;
+    const voucher = this.#voucher?.();
+    const forward = this.topology === "forward";
+    return {
+      kind,
+      sessionId: this.sessionId,
+      step,
+      sentAt: Date.now(),
+      positionStart: this.#position,
+      positionCount: count,
+      payload,
+      activationDtype: this.#activationDtype,
+      ...(voucher === undefined ? {} : { voucher }),
+      ...(kind === "prefill" && this.#position === 0 ? { sampling: this.#sampling } : {}),
+      ...(skipSample ? { skipSample } : {}),
+      ...(forward && kind !== "decode" ? { route: this.#route.slice(1).map(toHop) } : {}),
+    };
+  }
+}
+
+function toHop(runner: RouteRunner): RouteHop {
+  return {
+    runner: runner.runner,
+    endpoint: runner.endpoint,
+    publicKey: normalizePublicKey(runner.publicKey),
+  };
+}
+
+/** Opens a session over a route; nothing is sent until the first prefill. */
+export function createPipelineSession(params: CreatePipelineSessionParameters): PipelineSession {
+  return new PipelineSession(params);
+}
