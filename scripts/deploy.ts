@@ -208,7 +208,8 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     startBlock: Number(token.blockNumber ?? models.blockNumber),
   };
   if (options.outDir !== false) {
-    options.log?.(`wrote ${await writeDeployment(deployment, options.outDir ?? deploymentsDir)}`);
+    const file = await writeDeployment(deployment, options.outDir ?? deploymentsDir);
+    options.log?.(`wrote ${file}`);
   }
   return deployment;
 }

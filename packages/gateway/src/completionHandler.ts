@@ -3,7 +3,7 @@ import type { WireSampling } from "@teetee/sdk";
 import type { Hex } from "viem";
 import type { Authenticator } from "./Authenticator.js";
 import type { ModelListing } from "./ChainDirectory.js";
-import { InvalidRequestError, ModelNotFoundError, NoCapacityError } from "./errors.js";
+import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
 import type { Generator, GenerateResult } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
@@ -132,7 +132,7 @@ export async function runCompletion(context: CompletionContext, job: CompletionJ
   const usage = usageOf(result.promptTokens, result.tokens.length);
   const teetee = teeteeMetadata(served.modelId, result);
   if (sse !== undefined) {
-    finishStream(sse, job, identity, route, served.modelId, finishReason, usage, teetee);
+    finishStream(sse, job, identity, { route, modelId: served.modelId, sentRole }, finishReason, usage, teetee);
     return;
   }
   res.set({ ...routeHeaders(served.modelId, route), "x-teetee-cost": teetee.cost });
@@ -147,15 +147,14 @@ function finishStream(
   sse: SseWriter,
   job: CompletionJob,
   identity: ResponseIdentity,
-  route: readonly RunnerState[],
-  modelId: Hex,
+  state: { route: readonly RunnerState[]; modelId: Hex; sentRole: boolean },
   finishReason: "stop" | "length",
   usage: ReturnType<typeof usageOf>,
   teetee: ReturnType<typeof teeteeMetadata>,
 ): void {
-  sse.start(routeHeaders(modelId, route));
+  sse.start(routeHeaders(state.modelId, state.route));
   const chat = job.kind === "chat";
-  if (chat && !sse.open) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
+  if (chat && !state.sentRole) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
   const withTeeTee = job.includeUsage ? undefined : teetee;
   sse.send(
     chat
@@ -171,9 +170,4 @@ function record(context: CompletionContext, result: GenerateResult): void {
   context.metrics.tokens.inc({ kind: "completion" }, result.tokens.length);
   context.metrics.failovers.inc(result.attempts.length - 1);
   context.metrics.charged.inc(Number(result.cost));
-}
-
-/** Turns a model with no complete attested route into a clear 503 before any work. */
-export function assertRoutable(hasRoute: boolean, model: string): void {
-  if (!hasRoute) throw new NoCapacityError(`No complete attested route serves '${model}' right now.`);
 }

@@ -1,4 +1,4 @@
-import { type AppCompose, getComposeHash } from "@phala/dstack-sdk";
+import { type AppCompose, getComposeHash } from "@phala/dstack-sdk/get-compose-hash";
 import type { Hex } from "viem";
 
 export type RunnerAppComposeParameters = {

@@ -1,0 +1,163 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { Hex } from "viem";
+import type { ModelListing } from "./ChainDirectory.js";
+import { type CompletionContext, resolveModel, runCompletion, samplingOf } from "./completionHandler.js";
+import {
+  type ChatCompletionRequest,
+  chatCompletionRequestSchema,
+  completionRequestSchema,
+  messageText,
+  stopStrings,
+} from "./requestSchemas.js";
+import type { RunnerPool } from "./RunnerPool.js";
+import { toOpenAIError } from "./toOpenAIError.js";
+
+export type GatewayAppParameters = CompletionContext & {
+  pool: RunnerPool;
+  logger?: Logger;
+  /** Largest JSON body accepted. Default 4 MB. */
+  maxBodyBytes?: number;
+};
+
+/**
+ * The OpenAI-compatible API: `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models`, plus
+ * `GET /healthz` and `GET /metrics`. Every error, from validation to a route that could not be completed, is
+ * answered by one handler in OpenAI's error shape (as an SSE `error` event once a stream has begun).
+ */
+export function createGatewayApp(parameters: GatewayAppParameters): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: parameters.maxBodyBytes ?? 4 * 1024 * 1024 }));
+  const timed =
+    (endpoint: string, handler: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response) => {
+      const stop = parameters.metrics.duration.startTimer({ endpoint });
+      res.on("finish", () => {
+        stop();
+        parameters.metrics.requests.inc({ endpoint, status: String(res.statusCode) });
+      });
+      await handler(req, res);
+    };
+
+  app.post(
+    "/v1/chat/completions",
+    timed("chat", async (req, res) => {
+      const body = chatCompletionRequestSchema.parse(req.body);
+      const { served, listing } = resolveModel(parameters, body.model);
+      const promptIds = served.tokenizer.encodeChat(chatMessages(body));
+      await runCompletion(
+        parameters,
+        {
+          kind: "chat",
+          served,
+          listing,
+          promptIds,
+          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+          sampling: samplingOf(body),
+          stops: stopStrings(body.stop),
+          stream: body.stream === true,
+          includeUsage: body.stream_options?.include_usage === true,
+        },
+        req,
+        res,
+      );
+    }),
+  );
+
+  app.post(
+    "/v1/completions",
+    timed("completions", async (req, res) => {
+      const body = completionRequestSchema.parse(req.body);
+      const { served, listing } = resolveModel(parameters, body.model);
+      const prompt = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
+      const promptIds =
+        typeof prompt[0] === "number" ? (prompt as number[]) : served.tokenizer.encode(String(prompt[0] ?? ""));
+      await runCompletion(
+        parameters,
+        {
+          kind: "text",
+          served,
+          listing,
+          promptIds,
+          // OpenAI's legacy default for this endpoint.
+          maxTokens: body.max_tokens ?? 16,
+          sampling: samplingOf(body),
+          stops: stopStrings(body.stop),
+          stream: body.stream === true,
+          includeUsage: body.stream_options?.include_usage === true,
+        },
+        req,
+        res,
+      );
+    }),
+  );
+
+  app.get("/v1/models", (_req, res) => {
+    res.json({ object: "list", data: listModels(parameters) });
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", models: listModels(parameters).length });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(parameters.metrics.registry.contentType).send(await parameters.metrics.registry.metrics());
+  });
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({
+      error: { message: "Unknown endpoint.", type: "invalid_request_error", param: null, code: "unknown_url" },
+    });
+  });
+
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = toOpenAIError(error);
+    if (status >= 500) parameters.logger?.error({ err: error }, "request failed");
+    if (res.headersSent) {
+      // A stream already began: OpenAI's clients read an `error` event and raise it.
+      if (!res.writableEnded) {
+        res.write(`data: ${JSON.stringify(body)}\n\n`);
+        res.end();
+      }
+      return;
+    }
+    res.status(status).json(body);
+  });
+  return app;
+}
+
+function chatMessages(body: ChatCompletionRequest) {
+  // Templates know system, user and assistant; OpenAI's newer "developer" role means "system" to them.
+  return body.messages.map((m) => ({ role: m.role === "developer" ? "system" : m.role, content: messageText(m.content) }));
+}
+
+/** Models with at least one complete route of attested, healthy runners. */
+function listModels(parameters: GatewayAppParameters) {
+  const listings = parameters.listings();
+  return parameters.models.flatMap((served) => {
+    const listing: ModelListing | undefined = listings.get(served.modelId.toLowerCase() as Hex);
+    if (listing === undefined || !listing.model.active) return [];
+    if (!parameters.pool.hasRoute(served.modelId, listing.model.shardCount)) return [];
+    return [
+      {
+        id: served.name,
+        object: "model" as const,
+        created: 0,
+        owned_by: listing.model.curator,
+        teetee: {
+          model_id: served.modelId,
+          shards: listing.model.shardCount,
+          input_price_per_mtok: listing.model.inputPricePerMTok.toString(),
+          output_price_per_mtok: listing.model.outputPricePerMTok.toString(),
+          runners: listing.runners.map((_, shard) =>
+            parameters.pool
+              .runners(served.modelId, shard)
+              .filter((r) => r.attestation.status === "verified")
+              .map((r) => r.runner),
+          ),
+        },
+      },
+    ];
+  });
+}
