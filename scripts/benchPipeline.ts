@@ -9,13 +9,13 @@
  * Per-hop overhead: each decode step's latency through the runners minus the median step latency of the same
  * shards chained in this process (the compute), divided by the hops a token takes (2N gateway, N+1 forward).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generate, type makeTestModel, ShardSession } from "@teetee/inference";
-import { createPipelineSession, type PipelineTopology, type RouteRunner } from "@teetee/sdk";
+import { generate, loadManifest, type makeTestModel, ShardSession } from "../packages/inference/src/index.js";
 import { prepareShardedModel, repoRoot, startTestNetwork } from "../packages/runner/test/localNetwork.js";
+import { createPipelineSession, type PipelineTopology, type RouteRunner } from "../packages/sdk/src/index.js";
 
 const BENCH_SHAPE = {
   architecture: "LlamaForCausalLM",

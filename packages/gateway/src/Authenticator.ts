@@ -1,4 +1,11 @@
-import { type ApiKey, isPaymentError, type ModelPrices, type PaymentChainReader, costOfCounts, parseApiKey } from "@teetee/sdk";
+import {
+  type ApiKey,
+  costOfCounts,
+  isPaymentError,
+  type ModelPrices,
+  type PaymentChainReader,
+  parseApiKey,
+} from "@teetee/sdk";
 import { getAddress, type Hex } from "viem";
 import { AuthenticationError, InsufficientFundsError } from "./errors.js";
 
@@ -43,9 +50,11 @@ export class Authenticator {
         this.#reader.sessionSigner(buyer, signer),
         this.#reader.isSignerRevoked(buyer, signer),
       ]);
-      if (record.validUntil === 0n) throw new AuthenticationError("This API key is not authorised on-chain by its buyer.");
+      if (record.validUntil === 0n)
+        throw new AuthenticationError("This API key is not authorised on-chain by its buyer.");
       if (revoked) throw new AuthenticationError("This API key was revoked.");
-      if (record.validUntil * 1000n <= BigInt(this.#now())) throw new AuthenticationError("This API key has expired.");
+      if (record.validUntil * 1000n <= BigInt(this.#now()))
+        throw new AuthenticationError("This API key has expired.");
       remaining = record.spendLimit > record.spent ? record.spendLimit - record.spent : 0n;
     }
     if (await this.#reader.isActiveContributor(parameters.modelId, buyer)) return { apiKey, free: true };
@@ -54,15 +63,21 @@ export class Authenticator {
       parameters.prices,
     );
     if (remaining !== undefined && remaining < maxCost) {
-      throw new InsufficientFundsError(`This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`, {
-        hint: "Raise the key's limit, or lower max_tokens.",
-      });
+      throw new InsufficientFundsError(
+        `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
+        {
+          hint: "Raise the key's limit, or lower max_tokens.",
+        },
+      );
     }
     const available = await this.#reader.availableBalance(buyer);
     if (available < maxCost) {
-      throw new InsufficientFundsError(`The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`, {
-        hint: "Deposit into the PaymentEscrow, or lower max_tokens.",
-      });
+      throw new InsufficientFundsError(
+        `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
+        {
+          hint: "Deposit into the PaymentEscrow, or lower max_tokens.",
+        },
+      );
     }
     return { apiKey, free: false };
   }
@@ -70,9 +85,12 @@ export class Authenticator {
   #parse(authorization: string | undefined): ApiKey {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "");
     if (match?.[1] === undefined) {
-      throw new AuthenticationError("No API key: send it as 'Authorization: Bearer tt_<buyer>_<session key>'.", {
-        code: "missing_api_key",
-      });
+      throw new AuthenticationError(
+        "No API key: send it as 'Authorization: Bearer tt_<buyer>_<session key>'.",
+        {
+          code: "missing_api_key",
+        },
+      );
     }
     try {
       return parseApiKey(match[1]);

@@ -105,7 +105,10 @@ export class ChainDirectory {
   }
 }
 
-async function allModelIds(client: TeeTeeClient, contracts: ChainDirectoryParameters["contracts"]): Promise<Hex[]> {
+async function allModelIds(
+  client: TeeTeeClient,
+  contracts: ChainDirectoryParameters["contracts"],
+): Promise<Hex[]> {
   const ids: Hex[] = [];
   for (let offset = 0n; ; offset += 100n) {
     const page = await getModelIds(client, { contracts, offset, limit: 100n });

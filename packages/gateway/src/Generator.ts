@@ -5,9 +5,9 @@ import {
   type ModelPrices,
   PipelineError,
   type PipelineTopology,
-  requestIdOf,
   RunnerRefusedError,
   RunnerUnreachableError,
+  requestIdOf,
   type WireSampling,
 } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
@@ -84,7 +84,8 @@ export class Generator {
       attempts.push(record);
       parameters.onRoute?.(route);
       const outcome = await this.#runOnRoute(parameters, route, tokens);
-      if (outcome.done) return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
+      if (outcome.done)
+        return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
       record.error = outcome.error;
       record.failed = outcome.failed;
       for (const runner of outcome.failed) exclude.add(runner);
@@ -106,7 +107,12 @@ export class Generator {
     const { apiKey, free, modelId, prices, promptIds } = parameters;
     const { pool, payments } = this.#p;
     const release = pool.acquire(route);
-    const session = payments.lease(apiKey, modelId, route.map((r) => r.runner), prices);
+    const session = payments.lease(
+      apiKey,
+      modelId,
+      route.map((r) => r.runner),
+      prices,
+    );
     const sessionId = crypto.getRandomValues(new Uint8Array(16));
     const requestId = requestIdOf(sessionId);
     const replayed = tokens.length;
@@ -132,7 +138,8 @@ export class Generator {
         const elapsed = performance.now() - started;
         for (const r of route) pool.observeLatency(r.runner, elapsed / route.length);
         tokens.push(next.tokenId);
-        const stopped = parameters.onToken?.(next.tokenId) === true || parameters.stopTokenIds.includes(next.tokenId);
+        const stopped =
+          parameters.onToken?.(next.tokenId) === true || parameters.stopTokenIds.includes(next.tokenId);
         if (stopped) {
           finishReason = "stop";
           break;
@@ -151,7 +158,9 @@ export class Generator {
         replayedOutputTokens: BigInt(replayed),
       };
       const cost = free ? 0n : session.costOf(usage);
-      const settle = free ? { ...opening, kind: "settle" as const } : await session.complete(requestId, usage);
+      const settle = free
+        ? { ...opening, kind: "settle" as const }
+        : await session.complete(requestId, usage);
       voucher = encodePaymentTicket(settle);
       await pipeline.close();
       return {
@@ -159,7 +168,12 @@ export class Generator {
         result: {
           finishReason,
           cost,
-          payment: { channelId: session.channelId, sessionId: session.sessionId, voucherAmount: session.amount, free },
+          payment: {
+            channelId: session.channelId,
+            sessionId: session.sessionId,
+            voucherAmount: session.amount,
+            free,
+          },
         },
       };
     } catch (error) {
@@ -190,10 +204,14 @@ export class Generator {
 /** Failures another route may not have: unreachable or failing runners, full ones, lost sessions. */
 function isRetryable(error: unknown): boolean {
   if (error instanceof RunnerUnreachableError) return true;
-  if (error instanceof RunnerRefusedError) return error.status >= 500 || error.status === 404 || error.status === 429;
+  if (error instanceof RunnerRefusedError)
+    return error.status >= 500 || error.status === 404 || error.status === 429;
   return error instanceof PipelineError && error.status >= 500;
 }
 
 function describe(error: unknown): string {
-  return (error as { shortMessage?: string }).shortMessage ?? (error instanceof Error ? error.message : String(error));
+  return (
+    (error as { shortMessage?: string }).shortMessage ??
+    (error instanceof Error ? error.message : String(error))
+  );
 }

@@ -25,7 +25,14 @@ export class PaymentSessionPool {
     const idle = this.#idle.get(key);
     const reusable = idle?.findIndex((s) => samePrices(s.prices, prices)) ?? -1;
     if (idle !== undefined && reusable >= 0) return idle.splice(reusable, 1)[0]!;
-    return new PaymentSession({ apiKey, chainId: this.#p.chainId, paymentEscrow: this.#p.paymentEscrow, modelId, route, prices });
+    return new PaymentSession({
+      apiKey,
+      chainId: this.#p.chainId,
+      paymentEscrow: this.#p.paymentEscrow,
+      modelId,
+      route,
+      prices,
+    });
   }
 
   /** Hands a session back once its request has completed or been abandoned. */

@@ -105,7 +105,9 @@ export class RunnerPool {
 
   runners(modelId: Hex, shardIndex: number): RunnerState[] {
     const id = modelId.toLowerCase();
-    return [...this.#runners.values()].filter((r) => r.modelId.toLowerCase() === id && r.shardIndex === shardIndex);
+    return [...this.#runners.values()].filter(
+      (r) => r.modelId.toLowerCase() === id && r.shardIndex === shardIndex,
+    );
   }
 
   /** Whether every shard has a verified runner that is not cooling down. */
@@ -122,11 +124,17 @@ export class RunnerPool {
    * (again, if due) before it is chosen.
    * @throws NoCapacityError when a shard has no usable runner
    */
-  async chooseRoute(modelId: Hex, shardCount: number, exclude: ReadonlySet<Address> = new Set()): Promise<RunnerState[]> {
+  async chooseRoute(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address> = new Set(),
+  ): Promise<RunnerState[]> {
     const route: RunnerState[] = [];
     for (let shard = 0; shard < shardCount; shard++) {
       const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && r.downUntil <= this.#p.now() && r.attestation.status !== "failed")
+        .filter(
+          (r) => !exclude.has(r.runner) && r.downUntil <= this.#p.now() && r.attestation.status !== "failed",
+        )
         .sort((a, b) => score(a) - score(b));
       let chosen: RunnerState | undefined;
       for (const candidate of candidates) {
@@ -136,7 +144,9 @@ export class RunnerPool {
         }
       }
       if (chosen === undefined) {
-        throw new NoCapacityError(`No attested, healthy runner serves shard ${shard} of this model right now.`);
+        throw new NoCapacityError(
+          `No attested, healthy runner serves shard ${shard} of this model right now.`,
+        );
       }
       route.push(chosen);
     }
@@ -149,7 +159,8 @@ export class RunnerPool {
     if (state === undefined) return Promise.resolve(false);
     const nowSeconds = this.#p.now() / 1000;
     const { attestation } = state;
-    if (attestation.status === "verified" && (attestation.validUntil ?? 0) > nowSeconds) return Promise.resolve(true);
+    if (attestation.status === "verified" && (attestation.validUntil ?? 0) > nowSeconds)
+      return Promise.resolve(true);
     const pending = this.#verifying.get(runner);
     if (pending !== undefined) return pending;
     const run = this.#p.verifier

@@ -1,10 +1,10 @@
-import type { Request, Response } from "express";
 import type { WireSampling } from "@teetee/sdk";
+import type { Request, Response } from "express";
 import type { Hex } from "viem";
 import type { Authenticator } from "./Authenticator.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
-import type { Generator, GenerateResult } from "./Generator.js";
+import type { GenerateResult, Generator } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
   chatChunk,
@@ -18,8 +18,8 @@ import {
   usageOf,
 } from "./openaiObjects.js";
 import type { RunnerState } from "./RunnerPool.js";
-import { SseWriter } from "./SseWriter.js";
 import type { ServedModel } from "./ServedModel.js";
+import { SseWriter } from "./SseWriter.js";
 import { TextStream } from "./TextStream.js";
 import { routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
 
@@ -27,8 +27,8 @@ import { routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
 export type CompletionContext = {
   models: readonly ServedModel[];
   listings: () => ReadonlyMap<Hex, ModelListing>;
-  generator: Generator;
-  authenticator: Authenticator;
+  generator: Pick<Generator, "generate">;
+  authenticator: Pick<Authenticator, "authenticate">;
   metrics: GatewayMetrics;
   /** `max_tokens` when the request sets none (capped by the context left). */
   defaultMaxTokens: number;
@@ -48,28 +48,47 @@ export type CompletionJob = {
 };
 
 /** The served model and its on-chain listing for a request's `model` (its name or id). */
-export function resolveModel(context: CompletionContext, model: string): { served: ServedModel; listing: ModelListing } {
+export function resolveModel(
+  context: CompletionContext,
+  model: string,
+): { served: ServedModel; listing: ModelListing } {
   const wanted = model.toLowerCase();
-  const served = context.models.find((m) => m.name.toLowerCase() === wanted || m.modelId.toLowerCase() === wanted);
-  const listing = served === undefined ? undefined : context.listings().get(served.modelId.toLowerCase() as Hex);
-  if (served === undefined || listing === undefined || !listing.model.active) throw new ModelNotFoundError(model);
+  const served = context.models.find(
+    (m) => m.name.toLowerCase() === wanted || m.modelId.toLowerCase() === wanted,
+  );
+  const listing =
+    served === undefined ? undefined : context.listings().get(served.modelId.toLowerCase() as Hex);
+  if (served === undefined || listing === undefined || !listing.model.active)
+    throw new ModelNotFoundError(model);
   return { served, listing };
 }
 
-export function samplingOf(body: { temperature?: number | null; top_p?: number | null; seed?: number | null }): WireSampling {
+export function samplingOf(body: {
+  temperature?: number | null;
+  top_p?: number | null;
+  seed?: number | null;
+}): WireSampling {
   return { temperature: body.temperature ?? 1, topK: 0, topP: body.top_p ?? 1, seed: body.seed ?? 0 };
 }
 
 /** Authenticates, runs the generation and answers, streaming or not. */
-export async function runCompletion(context: CompletionContext, job: CompletionJob, req: Request, res: Response) {
+export async function runCompletion(
+  context: CompletionContext,
+  job: CompletionJob,
+  req: Request,
+  res: Response,
+) {
   const { served, listing, promptIds } = job;
   const maxPositions = served.manifest.config.maxPositions;
   const room = maxPositions - promptIds.length;
   if (room < 1) {
-    throw new InvalidRequestError(`The prompt (${promptIds.length} tokens) fills the model's context of ${maxPositions}.`, {
-      param: "messages",
-      code: "context_length_exceeded",
-    });
+    throw new InvalidRequestError(
+      `The prompt (${promptIds.length} tokens) fills the model's context of ${maxPositions}.`,
+      {
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+    );
   }
   const maxTokens = job.maxTokens ?? Math.min(context.defaultMaxTokens, room);
   if (maxTokens > room) {
@@ -78,7 +97,10 @@ export async function runCompletion(context: CompletionContext, job: CompletionJ
       { param: "max_tokens", code: "context_length_exceeded" },
     );
   }
-  const prices = { inputPricePerMTok: listing.model.inputPricePerMTok, outputPricePerMTok: listing.model.outputPricePerMTok };
+  const prices = {
+    inputPricePerMTok: listing.model.inputPricePerMTok,
+    outputPricePerMTok: listing.model.outputPricePerMTok,
+  };
   const caller = await context.authenticator.authenticate({
     authorization: req.headers.authorization,
     modelId: served.modelId,
@@ -99,7 +121,8 @@ export async function runCompletion(context: CompletionContext, job: CompletionJ
     if (sse === undefined || (delta === "" && sentRole)) return;
     sse.start(routeHeaders(served.modelId, route));
     if (job.kind === "chat") {
-      if (!sentRole) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
+      if (!sentRole)
+        sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
       sentRole = true;
       if (delta !== "") sse.send(chatChunk(identity, { content: delta }, null, job.includeUsage));
     } else if (delta !== "") {
@@ -132,7 +155,15 @@ export async function runCompletion(context: CompletionContext, job: CompletionJ
   const usage = usageOf(result.promptTokens, result.tokens.length);
   const teetee = teeteeMetadata(served.modelId, result);
   if (sse !== undefined) {
-    finishStream(sse, job, identity, { route, modelId: served.modelId, sentRole }, finishReason, usage, teetee);
+    finishStream(
+      sse,
+      job,
+      identity,
+      { route, modelId: served.modelId, sentRole },
+      finishReason,
+      usage,
+      teetee,
+    );
     return;
   }
   res.set({ ...routeHeaders(served.modelId, route), "x-teetee-cost": teetee.cost });
@@ -154,14 +185,16 @@ function finishStream(
 ): void {
   sse.start(routeHeaders(state.modelId, state.route));
   const chat = job.kind === "chat";
-  if (chat && !state.sentRole) sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
+  if (chat && !state.sentRole)
+    sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
   const withTeeTee = job.includeUsage ? undefined : teetee;
   sse.send(
     chat
       ? chatChunk(identity, {}, finishReason, job.includeUsage, withTeeTee)
       : textChunk(identity, "", finishReason, job.includeUsage, withTeeTee),
   );
-  if (job.includeUsage) sse.send(chat ? chatUsageChunk(identity, usage, teetee) : textUsageChunk(identity, usage, teetee));
+  if (job.includeUsage)
+    sse.send(chat ? chatUsageChunk(identity, usage, teetee) : textUsageChunk(identity, usage, teetee));
   sse.done();
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import { type CompletionContext, resolveModel, runCompletion, samplingOf } from "./completionHandler.js";
+import type { RunnerPool } from "./RunnerPool.js";
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
@@ -10,11 +11,10 @@ import {
   messageText,
   stopStrings,
 } from "./requestSchemas.js";
-import type { RunnerPool } from "./RunnerPool.js";
 import { toOpenAIError } from "./toOpenAIError.js";
 
 export type GatewayAppParameters = CompletionContext & {
-  pool: RunnerPool;
+  pool: Pick<RunnerPool, "hasRoute" | "runners">;
   logger?: Logger;
   /** Largest JSON body accepted. Default 4 MB. */
   maxBodyBytes?: number;
@@ -72,7 +72,9 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
       const { served, listing } = resolveModel(parameters, body.model);
       const prompt = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
       const promptIds =
-        typeof prompt[0] === "number" ? (prompt as number[]) : served.tokenizer.encode(String(prompt[0] ?? ""));
+        typeof prompt[0] === "number"
+          ? (prompt as number[])
+          : served.tokenizer.encode(String(prompt[0] ?? ""));
       await runCompletion(
         parameters,
         {
@@ -107,7 +109,12 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({
-      error: { message: "Unknown endpoint.", type: "invalid_request_error", param: null, code: "unknown_url" },
+      error: {
+        message: "Unknown endpoint.",
+        type: "invalid_request_error",
+        param: null,
+        code: "unknown_url",
+      },
     });
   });
 
@@ -129,7 +136,10 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
 
 function chatMessages(body: ChatCompletionRequest) {
   // Templates know system, user and assistant; OpenAI's newer "developer" role means "system" to them.
-  return body.messages.map((m) => ({ role: m.role === "developer" ? "system" : m.role, content: messageText(m.content) }));
+  return body.messages.map((m) => ({
+    role: m.role === "developer" ? "system" : m.role,
+    content: messageText(m.content),
+  }));
 }
 
 /** Models with at least one complete route of attested, healthy runners. */

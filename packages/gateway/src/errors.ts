@@ -27,7 +27,12 @@ export class GatewayError extends TeeTeeError {
   readonly param: string | undefined;
   readonly code: string | undefined;
 
-  constructor(status: number, type: OpenAIErrorType, shortMessage: string, options: GatewayErrorOptions = {}) {
+  constructor(
+    status: number,
+    type: OpenAIErrorType,
+    shortMessage: string,
+    options: GatewayErrorOptions = {},
+  ) {
     super(shortMessage, options);
     this.status = status;
     this.type = type;

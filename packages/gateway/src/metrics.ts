@@ -25,7 +25,11 @@ export function createGatewayMetrics(): GatewayMetrics {
       labelNames: ["kind"],
       registers: [registry],
     }),
-    failovers: new Counter({ name: "teetee_gateway_failovers_total", help: "Routes abandoned mid-request", registers: [registry] }),
+    failovers: new Counter({
+      name: "teetee_gateway_failovers_total",
+      help: "Routes abandoned mid-request",
+      registers: [registry],
+    }),
     duration: new Histogram({
       name: "teetee_gateway_request_seconds",
       help: "Request duration",

@@ -4,7 +4,11 @@ export type FinishReason = "stop" | "length";
 export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 
 export function usageOf(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 /** The identity every object of one response shares. */
@@ -27,7 +31,12 @@ export function chatCompletion(
     object: "chat.completion" as const,
     system_fingerprint: null,
     choices: [
-      { index: 0, message: { role: "assistant" as const, content, refusal: null }, logprobs: null, finish_reason: finishReason },
+      {
+        index: 0,
+        message: { role: "assistant" as const, content, refusal: null },
+        logprobs: null,
+        finish_reason: finishReason,
+      },
     ],
     usage,
     teetee,
@@ -53,7 +62,14 @@ export function chatChunk(
 }
 
 export function chatUsageChunk(identity: ResponseIdentity, usage: Usage, teetee: TeeTeeMetadata) {
-  return { ...identity, object: "chat.completion.chunk" as const, system_fingerprint: null, choices: [], usage, teetee };
+  return {
+    ...identity,
+    object: "chat.completion.chunk" as const,
+    system_fingerprint: null,
+    choices: [],
+    usage,
+    teetee,
+  };
 }
 
 export function textCompletion(
@@ -91,5 +107,12 @@ export function textChunk(
 }
 
 export function textUsageChunk(identity: ResponseIdentity, usage: Usage, teetee: TeeTeeMetadata) {
-  return { ...identity, object: "text_completion" as const, system_fingerprint: null, choices: [], usage, teetee };
+  return {
+    ...identity,
+    object: "text_completion" as const,
+    system_fingerprint: null,
+    choices: [],
+    usage,
+    teetee,
+  };
 }

@@ -7,7 +7,12 @@ const common = {
   model: z.string().min(1),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).nullish(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .nullish(),
   stop,
   n: z.literal(1, { error: "Only n=1 is supported." }).nullish(),
   stream: z.boolean().nullish(),
@@ -20,10 +25,15 @@ const common = {
   logprobs: z.union([z.literal(false), z.null()], { error: "logprobs are not supported." }).optional(),
 };
 
-const textPart = z.object({ type: z.literal("text", { error: "Only text content parts are supported." }), text: z.string() });
+const textPart = z.object({
+  type: z.literal("text", { error: "Only text content parts are supported." }),
+  text: z.string(),
+});
 
 const message = z.object({
-  role: z.enum(["system", "developer", "user", "assistant"], { error: "Roles are system, developer, user or assistant." }),
+  role: z.enum(["system", "developer", "user", "assistant"], {
+    error: "Roles are system, developer, user or assistant.",
+  }),
   content: z.union([z.string(), z.array(textPart).min(1)]),
   name: z.string().optional(),
 });

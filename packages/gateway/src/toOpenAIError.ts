@@ -31,7 +31,10 @@ function body(message: string, type: OpenAIErrorType, param?: string, code?: str
  */
 export function toOpenAIError(error: unknown): { status: number; body: OpenAIErrorBody } {
   if (error instanceof GatewayError) {
-    return { status: error.status, body: body(withHint(error.shortMessage, error.hint), error.type, error.param, error.code) };
+    return {
+      status: error.status,
+      body: body(withHint(error.shortMessage, error.hint), error.type, error.param, error.code),
+    };
   }
   if (error instanceof ZodError) {
     const issue = error.issues[0];
@@ -39,11 +42,17 @@ export function toOpenAIError(error: unknown): { status: number; body: OpenAIErr
       const key = issue.keys[0] ?? "";
       return {
         status: 400,
-        body: body(`Unsupported parameter: '${key}' is not supported by this gateway.`, "invalid_request_error", key, "unsupported_parameter"),
+        body: body(
+          `Unsupported parameter: '${key}' is not supported by this gateway.`,
+          "invalid_request_error",
+          key,
+          "unsupported_parameter",
+        ),
       };
     }
     const param = issue?.path.join(".") || undefined;
-    const message = issue === undefined ? "Invalid request." : `Invalid ${param ?? "request"}: ${issue.message}`;
+    const message =
+      issue === undefined ? "Invalid request." : `Invalid ${param ?? "request"}: ${issue.message}`;
     return { status: 400, body: body(message, "invalid_request_error", param, "invalid_value") };
   }
   if (isPaymentError(error)) {
@@ -51,14 +60,37 @@ export function toOpenAIError(error: unknown): { status: number; body: OpenAIErr
     return { status, body: body(withHint(error.shortMessage, error.hint), type, undefined, error.code) };
   }
   if (error instanceof PipelineError) {
-    if (error.status === 402) return { status: 402, body: body(error.shortMessage, "insufficient_quota", undefined, "payment_refused") };
-    if (error.status === 429) return { status: 429, body: body(error.shortMessage, "rate_limit_error", undefined, "no_capacity") };
-    return { status: 503, body: body(`No runner could complete the request: ${error.shortMessage}`, "server_error", undefined, "no_capacity") };
+    if (error.status === 402)
+      return {
+        status: 402,
+        body: body(error.shortMessage, "insufficient_quota", undefined, "payment_refused"),
+      };
+    if (error.status === 429)
+      return { status: 429, body: body(error.shortMessage, "rate_limit_error", undefined, "no_capacity") };
+    return {
+      status: 503,
+      body: body(
+        `No runner could complete the request: ${error.shortMessage}`,
+        "server_error",
+        undefined,
+        "no_capacity",
+      ),
+    };
+  }
+  if (error instanceof Error && error.name === "TokenizerError") {
+    const message = (error as { shortMessage?: string }).shortMessage ?? error.message;
+    return { status: 400, body: body(`The messages cannot be formatted for this model: ${message}`, "invalid_request_error", "messages", "invalid_messages") };
   }
   if (isBodyParserError(error)) {
-    return { status: 400, body: body("The request body is not valid JSON.", "invalid_request_error", undefined, "invalid_json") };
+    return {
+      status: 400,
+      body: body("The request body is not valid JSON.", "invalid_request_error", undefined, "invalid_json"),
+    };
   }
-  return { status: 500, body: body("The gateway failed unexpectedly.", "server_error", undefined, "internal_error") };
+  return {
+    status: 500,
+    body: body("The gateway failed unexpectedly.", "server_error", undefined, "internal_error"),
+  };
 }
 
 function withHint(message: string, hint: string | undefined): string {

@@ -10,7 +10,7 @@ const CORPUS = [
 
 type ChatFlavor = { bos?: string; eos: string; specials: string[]; template: string };
 
-/** Chat templates as published with TinyLlama-1.1B-Chat-v1.0, Mistral-7B-Instruct-v0.1 and Qwen2-Instruct. */
+/** Chat templates as published with TinyLlama-1.1B-Chat-v1.0 and Qwen2-Instruct, and in the Mistral-Instruct v0.1 style. */
 const FLAVORS: Record<Architecture, ChatFlavor> = {
   LlamaForCausalLM: {
     bos: "<s>",

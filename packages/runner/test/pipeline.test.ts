@@ -11,6 +11,7 @@ import {
   FRAMES_PATH,
   type Frame,
   generateOverRoute,
+  getRunner,
   PLAIN_FRAME_CONTENT_TYPE,
   postFrame,
   type RouteRunner,
@@ -98,6 +99,18 @@ describe("three runner processes on a local chain", () => {
     );
     expect(health.map((h) => h.shardIndex)).toEqual([0, 1, 2]);
     expect(new Set(health.map((h) => h.runner)).size).toBe(3);
+    for (const spawned of runners) {
+      const record = await getRunner(network.publicClient, {
+        contracts: network.contracts,
+        runner: spawned.runner,
+      });
+      expect(record.active).toBe(true);
+      expect(record.publicKey.toLowerCase()).toBe(spawned.publicKey.toLowerCase());
+      expect(record.endpoint).toBe(spawned.endpoint);
+    }
+    // Forwarding really went runner to runner: runner 0 sent activations on to runner 1 itself.
+    const first = await fetch(`${runners[0]!.url}/metrics`).then((r) => r.text());
+    expect(Number(/teetee_runner_forwarded_bytes_total (\d+)/.exec(first)?.[1])).toBeGreaterThan(0);
     const metrics = await fetch(`${runners[2]!.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/teetee_runner_tokens_sampled_total \d+/);
     expect(metrics).toMatch(/teetee_runner_kv_cache_bytes/);

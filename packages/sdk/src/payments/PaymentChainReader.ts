@@ -59,14 +59,19 @@ export function createPaymentChainReader(
     return value;
   }
   return {
-    availableBalance: (buyer) => cached(`bal:${buyer}`, () => getAvailableBalance(client, { contracts, buyer })),
+    availableBalance: (buyer) =>
+      cached(`bal:${buyer}`, () => getAvailableBalance(client, { contracts, buyer })),
     escrowAccount: (buyer) => cached(`acct:${buyer}`, () => getEscrowAccount(client, { contracts, buyer })),
     sessionSigner: (buyer, signer) =>
       cached(`sig:${buyer}:${signer}`, () => getSessionSigner(client, { contracts, buyer, signer })),
     isSignerRevoked: (buyer, signer) =>
-      cached(`rev:${buyer}:${signer}`, () => signerRevoked(client, contracts.paymentEscrow, fromBlock, buyer, signer)),
+      cached(`rev:${buyer}:${signer}`, () =>
+        signerRevoked(client, contracts.paymentEscrow, fromBlock, buyer, signer),
+      ),
     isActiveContributor: (modelId, account) =>
-      cached(`contrib:${modelId}:${account}`, () => isActiveContributor(client, { contracts, modelId, account })),
+      cached(`contrib:${modelId}:${account}`, () =>
+        isActiveContributor(client, { contracts, modelId, account }),
+      ),
     channelPaid: (channelId) => getChannelPaid(client, { contracts, channelId }),
     modelPrices: (modelId) =>
       cached(`model:${modelId}`, async () => {
@@ -96,4 +101,3 @@ async function signerRevoked(
     logs.reduce((best, log) => Math.max(best, Number(log.blockNumber) * 1e6 + log.logIndex), -1);
   return last(revoked) > last(authorized);
 }
-

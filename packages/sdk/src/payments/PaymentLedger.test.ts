@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { EscrowAccount, SessionSigner } from "../contracts/types.js";
-import { type ApiKey, parseApiKey, formatApiKey } from "./apiKey.js";
+import { type ApiKey, formatApiKey, parseApiKey } from "./apiKey.js";
 import { isPaymentError, type PaymentErrorCode } from "./errors.js";
 import type { PaymentChainReader } from "./PaymentChainReader.js";
 import { PaymentLedger } from "./PaymentLedger.js";
@@ -61,7 +61,10 @@ let key: ApiKey;
 
 function newKey(): ApiKey {
   return parseApiKey(
-    formatApiKey({ buyer: privateKeyToAccount(generatePrivateKey()).address, sessionPrivateKey: generatePrivateKey() }),
+    formatApiKey({
+      buyer: privateKeyToAccount(generatePrivateKey()).address,
+      sessionPrivateKey: generatePrivateKey(),
+    }),
   );
 }
 
@@ -81,7 +84,15 @@ function ledger(shardIndex = 1, overrides: Partial<ConstructorParameters<typeof 
 }
 
 function session(apiKey = key, sessionId?: Hex) {
-  return new PaymentSession({ apiKey, chainId, paymentEscrow, modelId, route, prices, ...(sessionId ? { sessionId } : {}) });
+  return new PaymentSession({
+    apiKey,
+    chainId,
+    paymentEscrow,
+    modelId,
+    route,
+    prices,
+    ...(sessionId ? { sessionId } : {}),
+  });
 }
 
 let requestCounter = 0;
@@ -96,7 +107,9 @@ async function serve(l: PaymentLedger, s: PaymentSession, prompt: number, genera
   await l.admit(await s.requestTicket({ requestId, maxOutputTokens: generated }), { promptTokens: prompt });
   l.recordFrame(requestId, { kind: "prefill", positionCount: prompt });
   for (let i = 1; i < generated; i++) l.recordFrame(requestId, { kind: "decode", positionCount: 1 });
-  return l.settle(await s.complete(requestId, { inputTokens: BigInt(prompt), outputTokens: BigInt(generated) }));
+  return l.settle(
+    await s.complete(requestId, { inputTokens: BigInt(prompt), outputTokens: BigInt(generated) }),
+  );
 }
 
 async function expectRefusal(promise: Promise<unknown>, code: PaymentErrorCode): Promise<void> {
@@ -145,9 +158,16 @@ describe("PaymentLedger", () => {
     expect(l.usage(requestId)).toEqual({ inputTokens: 7n, outputTokens: 2n });
     const settle = encodePaymentTicket(await s.complete(requestId, { inputTokens: 7n, outputTokens: 2n }));
     await l.authorizeFrame({ kind: "drop", sessionId, positionCount: 0, voucher: settle });
-    expect(store.get(s.channelId)?.voucher.amount).toBe(costOfCounts({ inputTokens: 7n, outputTokens: 2n }, prices));
+    expect(store.get(s.channelId)?.voucher.amount).toBe(
+      costOfCounts({ inputTokens: 7n, outputTokens: 2n }, prices),
+    );
     await expectRefusal(
-      l.authorizeFrame({ kind: "decode", sessionId: new Uint8Array(16), positionCount: 1, voucher: new Uint8Array() }),
+      l.authorizeFrame({
+        kind: "decode",
+        sessionId: new Uint8Array(16),
+        positionCount: 1,
+        voucher: new Uint8Array(),
+      }),
       "payment_required",
     );
   });
@@ -159,9 +179,12 @@ describe("PaymentLedger", () => {
   test("refuses an unauthorised key", async () => {
     const stranger = newKey();
     await expectRefusal(
-      ledger().admit(await session(stranger).requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
-        promptTokens: 1,
-      }),
+      ledger().admit(
+        await session(stranger).requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }),
+        {
+          promptTokens: 1,
+        },
+      ),
       "signer_not_authorized",
     );
   });
@@ -191,7 +214,10 @@ describe("PaymentLedger", () => {
 
   test("refuses a tampered voucher", async () => {
     const ticket = await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 });
-    const tampered: PaymentTicket = { ...ticket, voucher: { ...ticket.voucher, sessionId: keccak256("0x01") } };
+    const tampered: PaymentTicket = {
+      ...ticket,
+      voucher: { ...ticket.voucher, sessionId: keccak256("0x01") },
+    };
     await expectRefusal(ledger().admit(tampered, { promptTokens: 1 }), "bad_signature");
   });
 
@@ -203,14 +229,32 @@ describe("PaymentLedger", () => {
   });
 
   test("refuses a voucher for another model or a route without this runner", async () => {
-    const other = new PaymentSession({ apiKey: key, chainId, paymentEscrow, modelId: keccak256("0x02"), route, prices });
+    const other = new PaymentSession({
+      apiKey: key,
+      chainId,
+      paymentEscrow,
+      modelId: keccak256("0x02"),
+      route,
+      prices,
+    });
     await expectRefusal(
-      ledger().admit(await other.requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), { promptTokens: 1 }),
+      ledger().admit(await other.requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
       "wrong_model",
     );
-    const swapped = new PaymentSession({ apiKey: key, chainId, paymentEscrow, modelId, route: [...route].reverse(), prices });
+    const swapped = new PaymentSession({
+      apiKey: key,
+      chainId,
+      paymentEscrow,
+      modelId,
+      route: [...route].reverse(),
+      prices,
+    });
     await expectRefusal(
-      ledger(0).admit(await swapped.requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), { promptTokens: 1 }),
+      ledger(0).admit(await swapped.requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
       "wrong_route",
     );
   });
@@ -227,7 +271,10 @@ describe("PaymentLedger", () => {
     const s = session();
     const stale = await s.requestTicket({ requestId: newRequestId(), maxOutputTokens: 3 });
     await serve(l, s, 10, 3);
-    await expectRefusal(l.admit({ ...stale, requestId: newRequestId() }, { promptTokens: 1 }), "voucher_not_increasing");
+    await expectRefusal(
+      l.admit({ ...stale, requestId: newRequestId() }, { promptTokens: 1 }),
+      "voucher_not_increasing",
+    );
   });
 
   test("refuses the next request while a completed one is not covered, on any channel of the buyer", async () => {
@@ -238,15 +285,25 @@ describe("PaymentLedger", () => {
     await l.admit(opening, { promptTokens: 10 });
     l.recordFrame(first, { kind: "prefill", positionCount: 10 });
     // The gateway starts the next request with the same voucher, never having paid for the first.
-    await expectRefusal(l.admit({ ...opening, requestId: newRequestId() }, { promptTokens: 1 }), "voucher_insufficient");
+    await expectRefusal(
+      l.admit({ ...opening, requestId: newRequestId() }, { promptTokens: 1 }),
+      "voucher_insufficient",
+    );
     // A settle that under-reports is refused, and blocks the buyer on another channel too.
     const cheat = session(key);
     const cheatFirst = newRequestId();
-    await l.admit(await cheat.requestTicket({ requestId: cheatFirst, maxOutputTokens: 4 }), { promptTokens: 1 });
+    await l.admit(await cheat.requestTicket({ requestId: cheatFirst, maxOutputTokens: 4 }), {
+      promptTokens: 1,
+    });
     l.recordFrame(cheatFirst, { kind: "prefill", positionCount: 500 });
-    await expectRefusal(l.settle(await cheat.complete(cheatFirst, { inputTokens: 1n, outputTokens: 1n })), "voucher_insufficient");
     await expectRefusal(
-      l.admit(await session(key).requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), { promptTokens: 1 }),
+      l.settle(await cheat.complete(cheatFirst, { inputTokens: 1n, outputTokens: 1n })),
+      "voucher_insufficient",
+    );
+    await expectRefusal(
+      l.admit(await session(key).requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
       "voucher_insufficient",
     );
   });
@@ -266,14 +323,19 @@ describe("PaymentLedger", () => {
 
   test("lets an active contributor use the model free of charge with its own key", async () => {
     const contributor = privateKeyToAccount(generatePrivateKey());
-    const own = parseApiKey(formatApiKey({ buyer: contributor.address, sessionPrivateKey: generatePrivateKey() }));
+    const own = parseApiKey(
+      formatApiKey({ buyer: contributor.address, sessionPrivateKey: generatePrivateKey() }),
+    );
     chain.authorize(own);
     chain.contributors.add(contributor.address);
     chain.balance = 0n;
     const l = ledger();
-    const admission = await l.admit(await session(own).requestTicket({ requestId: newRequestId(), maxOutputTokens: 9 }), {
-      promptTokens: 9,
-    });
+    const admission = await l.admit(
+      await session(own).requestTicket({ requestId: newRequestId(), maxOutputTokens: 9 }),
+      {
+        promptTokens: 9,
+      },
+    );
     expect(admission).toMatchObject({ free: true, maxCost: 0n });
     expect(store.unredeemed()).toEqual([]);
   });
@@ -283,7 +345,9 @@ describe("PaymentLedger", () => {
     const s = session();
     const requestId = newRequestId();
     // 10 prompt tokens; 3 were generated on a failed route and are replayed as context; 4 more generated here.
-    await l.admit(await s.requestTicket({ requestId, maxOutputTokens: 7, replayedOutputTokens: 3 }), { promptTokens: 13 });
+    await l.admit(await s.requestTicket({ requestId, maxOutputTokens: 7, replayedOutputTokens: 3 }), {
+      promptTokens: 13,
+    });
     l.recordFrame(requestId, { kind: "prefill", positionCount: 13 });
     for (let i = 1; i < 4; i++) l.recordFrame(requestId, { kind: "decode", positionCount: 1 });
     const result = await l.settle(
@@ -302,7 +366,9 @@ describe("PaymentLedger", () => {
       l.abandon(requestId);
     }
     await expectRefusal(
-      l.admit(await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), { promptTokens: 1 }),
+      l.admit(await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
       "too_many_open_requests",
     );
   });

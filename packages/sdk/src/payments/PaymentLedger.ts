@@ -88,7 +88,10 @@ export class PaymentLedger {
    * @param promptTokens positions the request's prefill carries (prices the request's maximum cost)
    * @throws PaymentError with the reason of the refusal
    */
-  async admit(ticketOrBytes: PaymentTicket | Uint8Array, request: { promptTokens: number }): Promise<Admission> {
+  async admit(
+    ticketOrBytes: PaymentTicket | Uint8Array,
+    request: { promptTokens: number },
+  ): Promise<Admission> {
     const ticket = await this.#checkTicket(ticketOrBytes, "request");
     const { voucher } = ticket;
     const requestId = ticket.requestId.toLowerCase() as Hex;
@@ -103,15 +106,24 @@ export class PaymentLedger {
     const prices = await this.#modelPrices();
     const maxCost = free
       ? 0n
-      : costOfCounts({ inputTokens: BigInt(request.promptTokens), outputTokens: BigInt(ticket.maxOutputTokens) }, prices) +
-        1n;
+      : costOfCounts(
+          { inputTokens: BigInt(request.promptTokens), outputTokens: BigInt(ticket.maxOutputTokens) },
+          prices,
+        ) + 1n;
     if (!free) {
       this.#completeChannelRequests(channelId);
       await this.#checkMoney(ticket, channelId, signer, maxCost, prices);
     }
     const deadline = free ? 0 : await this.#deadline(voucher.buyer, signer);
     if (!free) {
-      this.#p.store.saveVoucher({ channelId, voucher, signature: ticket.signature, signer, deadline, now: this.#p.now() });
+      this.#p.store.saveVoucher({
+        channelId,
+        voucher,
+        signature: ticket.signature,
+        signer,
+        deadline,
+        now: this.#p.now(),
+      });
     }
     const admission: Admission = { requestId, channelId, buyer: getAddress(voucher.buyer), free, maxCost };
     this.#remember(requestId);
@@ -162,7 +174,10 @@ export class PaymentLedger {
     }
     if (ticket?.kind === "request" && !this.#open.has(requestId)) {
       if (ticket.requestId.toLowerCase() !== requestId) {
-        throw new PaymentError("invalid_ticket", "The ticket names another request than the frame's session.");
+        throw new PaymentError(
+          "invalid_ticket",
+          "The ticket names another request than the frame's session.",
+        );
       }
       await this.admit(ticket, { promptTokens: frame.positionCount });
     }
@@ -171,7 +186,8 @@ export class PaymentLedger {
         hint: "Send the request ticket (a signed voucher) with the session's first frame.",
       });
     }
-    if (frame.kind === "prefill" || frame.kind === "decode") this.recordFrame(requestId, { ...frame, kind: frame.kind });
+    if (frame.kind === "prefill" || frame.kind === "decode")
+      this.recordFrame(requestId, { ...frame, kind: frame.kind });
   }
 
   /** What has been measured so far for an open request. */
@@ -184,12 +200,17 @@ export class PaymentLedger {
    * @throws PaymentError `voucher_insufficient` when it does not cover the channel's completed requests (the buyer
    * is then refused until a voucher that does arrives).
    */
-  async settle(ticketOrBytes: PaymentTicket | Uint8Array): Promise<{ channelId: Hex; amount: bigint; owed: bigint }> {
+  async settle(
+    ticketOrBytes: PaymentTicket | Uint8Array,
+  ): Promise<{ channelId: Hex; amount: bigint; owed: bigint }> {
     const ticket = await this.#checkTicket(ticketOrBytes, "settle");
     const channelId = computeChannelId(ticket.voucher);
     const open = this.#open.get(ticket.requestId.toLowerCase() as Hex);
     if (open !== undefined && open.channelId !== channelId) {
-      throw new PaymentError("unknown_request", "The settle voucher is for another channel than its request.");
+      throw new PaymentError(
+        "unknown_request",
+        "The settle voucher is for another channel than its request.",
+      );
     }
     if (open?.free) {
       this.#open.delete(open.requestId);
@@ -204,14 +225,25 @@ export class PaymentLedger {
     }
     const deadline = await this.#deadline(ticket.voucher.buyer, signer);
     const now = this.#p.now();
-    this.#p.store.saveVoucher({ channelId, voucher: ticket.voucher, signature: ticket.signature, signer, deadline, now });
+    this.#p.store.saveVoucher({
+      channelId,
+      voucher: ticket.voucher,
+      signature: ticket.signature,
+      signer,
+      deadline,
+      now,
+    });
     const owed = this.#owed(channelId, await this.#modelPrices());
-    const amount = ticket.voucher.amount > stored.voucher.amount ? ticket.voucher.amount : stored.voucher.amount;
+    const amount = larger(ticket.voucher.amount, stored.voucher.amount);
     if (amount < owed) {
       this.#uncovered.set(channelId, { buyer: getAddress(ticket.voucher.buyer), owed });
-      throw new PaymentError("voucher_insufficient", "The settle voucher does not cover the completed requests.", {
-        details: `voucher ${amount}, owed ${owed}`,
-      });
+      throw new PaymentError(
+        "voucher_insufficient",
+        "The settle voucher does not cover the completed requests.",
+        {
+          details: `voucher ${amount}, owed ${owed}`,
+        },
+      );
     }
     this.#uncovered.delete(channelId);
     return { channelId, amount, owed };
@@ -233,9 +265,13 @@ export class PaymentLedger {
     return this.#open.size;
   }
 
-  async #checkTicket(ticketOrBytes: PaymentTicket | Uint8Array, kind: PaymentTicket["kind"]): Promise<PaymentTicket> {
+  async #checkTicket(
+    ticketOrBytes: PaymentTicket | Uint8Array,
+    kind: PaymentTicket["kind"],
+  ): Promise<PaymentTicket> {
     const ticket = ticketOrBytes instanceof Uint8Array ? decodePaymentTicket(ticketOrBytes) : ticketOrBytes;
-    if (ticket.kind !== kind) throw new PaymentError("invalid_ticket", `Expected a ${kind} ticket, got ${ticket.kind}.`);
+    if (ticket.kind !== kind)
+      throw new PaymentError("invalid_ticket", `Expected a ${kind} ticket, got ${ticket.kind}.`);
     await verifyTicketSignature({
       ticket,
       chainId: this.#p.chainId,
@@ -249,7 +285,11 @@ export class PaymentLedger {
       });
     }
     const hop = voucher.route[this.#p.shardIndex];
-    if (voucher.route.length !== this.#p.shardCount || hop === undefined || !isAddressEqual(hop, this.#p.runner)) {
+    if (
+      voucher.route.length !== this.#p.shardCount ||
+      hop === undefined ||
+      !isAddressEqual(hop, this.#p.runner)
+    ) {
       throw new PaymentError("wrong_route", "The voucher's route does not name this runner on its shard.", {
         details: `route ${voucher.route.join(",")}; runner ${this.#p.runner} on shard ${this.#p.shardIndex} of ${this.#p.shardCount}`,
       });
@@ -304,9 +344,13 @@ export class PaymentLedger {
     }
     const owed = this.#owed(channelId, prices);
     if (voucher.amount < owed) {
-      throw new PaymentError("voucher_insufficient", "The voucher does not cover the session's earlier requests.", {
-        details: `voucher ${voucher.amount}, owed ${owed}`,
-      });
+      throw new PaymentError(
+        "voucher_insufficient",
+        "The voucher does not cover the session's earlier requests.",
+        {
+          details: `voucher ${voucher.amount}, owed ${owed}`,
+        },
+      );
     }
     this.#uncovered.delete(channelId);
     for (const [other, entry] of this.#uncovered) {
@@ -317,10 +361,17 @@ export class PaymentLedger {
       }
     }
     const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
-    if (open.length >= this.#p.maxOpenRequestsPerBuyer || (this.#abandoned.get(buyer) ?? 0) >= this.#p.maxAbandonedPerBuyer) {
-      throw new PaymentError("too_many_open_requests", "Too many of this buyer's requests are open or unsettled.", {
-        hint: "Wait for running requests to finish and settle.",
-      });
+    if (
+      open.length >= this.#p.maxOpenRequestsPerBuyer ||
+      (this.#abandoned.get(buyer) ?? 0) >= this.#p.maxAbandonedPerBuyer
+    ) {
+      throw new PaymentError(
+        "too_many_open_requests",
+        "Too many of this buyer's requests are open or unsettled.",
+        {
+          hint: "Wait for running requests to finish and settle.",
+        },
+      );
     }
     const reserved = open.reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
     const channels = this.#p.store.unredeemed(buyer).filter((c) => c.channelId !== channelId);
@@ -328,7 +379,9 @@ export class PaymentLedger {
     const unredeemed = channels.reduce((sum, c) => sum + c.voucher.amount - c.paid, 0n) + thisChannel;
     if (signer !== buyer) {
       const record = await this.#p.reader.sessionSigner(buyer, signer);
-      const bySigner = channels.filter((c) => c.signer === signer).reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
+      const bySigner = channels
+        .filter((c) => c.signer === signer)
+        .reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
       const needed = record.spent + bySigner + thisChannel + reserved;
       if (needed > record.spendLimit) {
         throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
@@ -339,10 +392,14 @@ export class PaymentLedger {
     }
     const available = await this.#p.reader.availableBalance(buyer);
     if (available < unredeemed + reserved) {
-      throw new PaymentError("insufficient_balance", "The buyer's escrow balance does not cover this request.", {
-        details: `available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved})`,
-        hint: "Deposit into the PaymentEscrow, or cancel a pending withdrawal.",
-      });
+      throw new PaymentError(
+        "insufficient_balance",
+        "The buyer's escrow balance does not cover this request.",
+        {
+          details: `available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved})`,
+          hint: "Deposit into the PaymentEscrow, or cancel a pending withdrawal.",
+        },
+      );
     }
   }
 
@@ -357,7 +414,7 @@ export class PaymentLedger {
     this.#open.delete(open.requestId);
     const stored = this.#p.store.get(open.channelId);
     if (stored === undefined) return;
-    const replayed = open.replayed < open.measured.inputTokens ? open.replayed : open.measured.inputTokens;
+    const replayed = smaller(open.replayed, open.measured.inputTokens);
     const declared: TokenCounts = {
       inputTokens: open.measured.inputTokens - replayed,
       outputTokens: open.measured.outputTokens + replayed,
@@ -375,7 +432,7 @@ export class PaymentLedger {
     if (stored === undefined) return 0n;
     const measured = costOfCounts(stored.measured, prices);
     const declared = costOfCounts(stored.declared, prices);
-    return measured < declared ? measured : declared;
+    return smaller(measured, declared);
   }
 
   /** When the voucher must be redeemed by: the signer's validity, or the end of the buyer's thaw. */
@@ -402,4 +459,14 @@ export class PaymentLedger {
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
   }
+}
+
+function smaller(a: bigint, b: bigint): bigint {
+  if (a < b) return a;
+  return b;
+}
+
+function larger(a: bigint, b: bigint): bigint {
+  if (a > b) return a;
+  return b;
 }

@@ -56,7 +56,12 @@ export class PaymentSession {
     this.route = [...parameters.route];
     this.prices = parameters.prices;
     this.sessionId = parameters.sessionId ?? randomBytes32();
-    this.channelId = channelId({ buyer: this.buyer, modelId: this.modelId, sessionId: this.sessionId, route: this.route });
+    this.channelId = channelId({
+      buyer: this.buyer,
+      modelId: this.modelId,
+      sessionId: this.sessionId,
+      route: this.route,
+    });
   }
 
   /** Cumulative counts of the completed requests. */
@@ -75,7 +80,12 @@ export class PaymentSession {
     maxOutputTokens: number;
     replayedOutputTokens?: number;
   }): Promise<PaymentTicket> {
-    return this.#ticket("request", request.requestId, request.maxOutputTokens, request.replayedOutputTokens ?? 0);
+    return this.#ticket(
+      "request",
+      request.requestId,
+      request.maxOutputTokens,
+      request.replayedOutputTokens ?? 0,
+    );
   }
 
   /** Adds a completed request's usage and returns the settle ticket whose voucher covers it. */
@@ -111,7 +121,13 @@ export class PaymentSession {
 
   /** The channel's current voucher (unsigned). */
   voucher(): Voucher {
-    return { buyer: this.buyer, modelId: this.modelId, sessionId: this.sessionId, route: this.route, amount: this.amount };
+    return {
+      buyer: this.buyer,
+      modelId: this.modelId,
+      sessionId: this.sessionId,
+      route: this.route,
+      amount: this.amount,
+    };
   }
 
   async #sign(voucher: Voucher): Promise<Hex> {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createPaymentMarket, type PaymentMarket } from "../../../../scripts/lib/paymentMarket.js";
 import { type LocalChain, startLocalChain } from "../../../../scripts/lib/localChain.js";
+import { createPaymentMarket, type PaymentMarket } from "../../../../scripts/lib/paymentMarket.js";
 import { getEarnings } from "../contracts/paymentEscrow/getEarnings.js";
 import { getEscrowAccount } from "../contracts/paymentEscrow/getEscrowAccount.js";
 import { getEscrowTreasuryBalance } from "../contracts/paymentEscrow/getEscrowTreasuryBalance.js";
@@ -74,7 +74,12 @@ let counter = 0;
 const nextRequestId = (): Hex => requestIdOf(toHex(++counter, { size: 16 }));
 
 /** Serves a request on every runner of the route: the gateway sends each the same tickets. */
-async function serve(sides: ReturnType<typeof runnerSide>[], s: PaymentSession, prompt: number, generated: number) {
+async function serve(
+  sides: ReturnType<typeof runnerSide>[],
+  s: PaymentSession,
+  prompt: number,
+  generated: number,
+) {
   const requestId = nextRequestId();
   const opening = await s.requestTicket({ requestId, maxOutputTokens: generated });
   for (const { ledger } of sides) {
@@ -82,7 +87,10 @@ async function serve(sides: ReturnType<typeof runnerSide>[], s: PaymentSession, 
     ledger.recordFrame(requestId, { kind: "prefill", positionCount: prompt });
     for (let i = 1; i < generated; i++) ledger.recordFrame(requestId, { kind: "decode", positionCount: 1 });
   }
-  const settle = await s.complete(requestId, { inputTokens: BigInt(prompt), outputTokens: BigInt(generated) });
+  const settle = await s.complete(requestId, {
+    inputTokens: BigInt(prompt),
+    outputTokens: BigInt(generated),
+  });
   for (const { ledger } of sides) await ledger.settle(settle);
 }
 
@@ -105,11 +113,17 @@ describe("Settler on a local chain", () => {
     await serve(sides, s1, 33, 7);
     await serve(sides, s2, 8, 64);
     const expected =
-      costOfCounts({ inputTokens: 53n, outputTokens: 12n }, prices()) + costOfCounts({ inputTokens: 8n, outputTokens: 64n }, prices());
+      costOfCounts({ inputTokens: 53n, outputTokens: 12n }, prices()) +
+      costOfCounts({ inputTokens: 8n, outputTokens: 64n }, prices());
 
-    const before = await getEscrowAccount(market.publicClient, { contracts, buyer: market.buyer.account.address });
+    const before = await getEscrowAccount(market.publicClient, {
+      contracts,
+      buyer: market.buyer.account.address,
+    });
     const earningsBefore = await Promise.all(
-      market.contributors.map((c) => getEarnings(market.publicClient, { contracts, contributor: c.account.address })),
+      market.contributors.map((c) =>
+        getEarnings(market.publicClient, { contracts, contributor: c.account.address }),
+      ),
     );
     const treasuryBefore = await getEscrowTreasuryBalance(market.publicClient, { contracts });
 
@@ -126,11 +140,16 @@ describe("Settler on a local chain", () => {
       expect(report.skipped).toEqual(expect.arrayContaining([s1.channelId, s2.channelId]));
     }
 
-    const after = await getEscrowAccount(market.publicClient, { contracts, buyer: market.buyer.account.address });
+    const after = await getEscrowAccount(market.publicClient, {
+      contracts,
+      buyer: market.buyer.account.address,
+    });
     expect(before.balance - after.balance).toBe(expected);
     let credited = 0n;
     for (const [i, c] of market.contributors.entries()) {
-      const earned = (await getEarnings(market.publicClient, { contracts, contributor: c.account.address })) - earningsBefore[i]!;
+      const earned =
+        (await getEarnings(market.publicClient, { contracts, contributor: c.account.address })) -
+        earningsBefore[i]!;
       const share = BigInt(market.model.shards[i]!.shareBps);
       // Each channel is split on its own increase, rounding down.
       const s1Paid = costOfCounts({ inputTokens: 53n, outputTokens: 12n }, prices());
@@ -162,7 +181,11 @@ describe("Settler on a local chain", () => {
       deadline: 0,
       now: Date.now(),
     });
-    const settler = new Settler({ client: market.wallet(local.accounts(13)), contracts: market.deployment, store });
+    const settler = new Settler({
+      client: market.wallet(local.accounts(13)),
+      contracts: market.deployment,
+      store,
+    });
     const report = await settler.settle({ force: true });
     expect(report.redeemed).toEqual([good.channelId]);
     expect(report.failed).toEqual([forged.channelId]);
@@ -184,9 +207,9 @@ describe("Settler on a local chain", () => {
     expect(result).toBe("ok");
     expect(delays).toHaveLength(2);
     expect(delays[1]!).toBeGreaterThanOrEqual(100);
-    await expect(withRetry(async () => Promise.reject(new Error("down")), { attempts: 2, sleep: async () => undefined })).rejects.toThrow(
-      "down",
-    );
+    await expect(
+      withRetry(async () => Promise.reject(new Error("down")), { attempts: 2, sleep: async () => undefined }),
+    ).rejects.toThrow("down");
   });
 
   test("settles what is due: past the threshold, idle, or near the signer's or thaw's end", () => {
@@ -195,7 +218,14 @@ describe("Settler on a local chain", () => {
     const add = (name: string, amount: bigint, updatedAt: number, deadline: number) => {
       const voucher = { ...session().voucher(), sessionId: keccak256(toHex(name)), amount };
       const channelId = keccak256(toHex(`channel ${name}`));
-      store.saveVoucher({ channelId, voucher, signature: "0x", signer: market.apiKey.signer.address, deadline, now: updatedAt });
+      store.saveVoucher({
+        channelId,
+        voucher,
+        signature: "0x",
+        signer: market.apiKey.signer.address,
+        deadline,
+        now: updatedAt,
+      });
       return channelId;
     };
     const fresh = add("fresh", 10n, now, now / 1000 + 86_400);
@@ -208,7 +238,12 @@ describe("Settler on a local chain", () => {
       thresholdAmount: 1000n,
       now: () => now,
     });
-    expect(settler.due().map((c) => c.channelId).sort()).toEqual([idle, expiring].sort());
+    expect(
+      settler
+        .due()
+        .map((c) => c.channelId)
+        .sort(),
+    ).toEqual([idle, expiring].sort());
     add("big", 1000n, now, now / 1000 + 86_400);
     expect(settler.due()).toHaveLength(4);
     expect(settler.due(true).map((c) => c.channelId)).toContain(fresh);
@@ -242,11 +277,18 @@ describe("Settler on a local chain", () => {
     expect(await refusal(ledger.admit(await ticket(), { promptTokens: 16 }))).toBe("accepted");
     ledger.abandon((await ticket()).requestId);
 
-    const account = await getEscrowAccount(other.publicClient, { contracts: other.deployment, buyer: other.buyer.account.address });
-    await other.send(requestWithdrawal(other.buyer, { contracts: other.deployment, amount: account.balance }));
+    const account = await getEscrowAccount(other.publicClient, {
+      contracts: other.deployment,
+      buyer: other.buyer.account.address,
+    });
+    await other.send(
+      requestWithdrawal(other.buyer, { contracts: other.deployment, amount: account.balance }),
+    );
     expect(await refusal(ledger.admit(await ticket(), { promptTokens: 16 }))).toBe("insufficient_balance");
 
-    await other.send(revokeSigner(other.buyer, { contracts: other.deployment, signer: other.apiKey.signer.address }));
+    await other.send(
+      revokeSigner(other.buyer, { contracts: other.deployment, signer: other.apiKey.signer.address }),
+    );
     expect(await refusal(ledger.admit(await ticket(), { promptTokens: 16 }))).toBe("signer_revoked");
     expect(contracts.paymentEscrow).not.toBe(other.deployment.paymentEscrow);
     store.close();

@@ -138,8 +138,17 @@ export class Settler {
         return waitForTransactionReceipt(this.#p.client, { hash });
       }, this.#retryOptions());
       if (receipt.status !== "success") throw new Error(`redeemBatch ${receipt.transactionHash} reverted`);
-      report.transactions.push({ hash: receipt.transactionHash, gasUsed: receipt.gasUsed, vouchers: batch.length });
-      this.#p.log?.({ type: "redeemed", hash: receipt.transactionHash, vouchers: batch.length, gasUsed: receipt.gasUsed });
+      report.transactions.push({
+        hash: receipt.transactionHash,
+        gasUsed: receipt.gasUsed,
+        vouchers: batch.length,
+      });
+      this.#p.log?.({
+        type: "redeemed",
+        hash: receipt.transactionHash,
+        vouchers: batch.length,
+        gasUsed: receipt.gasUsed,
+      });
       for (const channel of batch) {
         this.#p.store.markPaid(channel.channelId, await this.#channelPaid(channel.channelId));
         report.redeemed.push(channel.channelId);
@@ -159,7 +168,10 @@ export class Settler {
   }
 
   #channelPaid(channelId: Hex): Promise<bigint> {
-    return withRetry(() => getChannelPaid(this.#p.client, { contracts: this.#p.contracts, channelId }), this.#retryOptions());
+    return withRetry(
+      () => getChannelPaid(this.#p.client, { contracts: this.#p.contracts, channelId }),
+      this.#retryOptions(),
+    );
   }
 
   #retryOptions(): RetryOptions {

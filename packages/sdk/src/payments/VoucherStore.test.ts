@@ -29,11 +29,22 @@ describe("VoucherStore", () => {
   test("keeps the best voucher per channel, its usage and what it paid, across a reopen", () => {
     const file = path.join(dir, "v.sqlite");
     const store = VoucherStore.open(file);
-    expect(store.saveVoucher({ channelId: id, voucher: voucher(10n), signature, signer, deadline: 99, now: 1 })).toBe(true);
-    expect(store.saveVoucher({ channelId: id, voucher: voucher(2n ** 200n), signature, signer, deadline: 99, now: 2 })).toBe(
-      true,
-    );
-    expect(store.saveVoucher({ channelId: id, voucher: voucher(5n), signature, signer, deadline: 99, now: 3 })).toBe(false);
+    expect(
+      store.saveVoucher({ channelId: id, voucher: voucher(10n), signature, signer, deadline: 99, now: 1 }),
+    ).toBe(true);
+    expect(
+      store.saveVoucher({
+        channelId: id,
+        voucher: voucher(2n ** 200n),
+        signature,
+        signer,
+        deadline: 99,
+        now: 2,
+      }),
+    ).toBe(true);
+    expect(
+      store.saveVoucher({ channelId: id, voucher: voucher(5n), signature, signer, deadline: 99, now: 3 }),
+    ).toBe(false);
     store.saveCompleted(id, { inputTokens: 3n, outputTokens: 4n }, { inputTokens: 1n, outputTokens: 6n }, 4);
     store.markPaid(id, 7n);
     store.close();

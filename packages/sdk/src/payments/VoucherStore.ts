@@ -174,7 +174,9 @@ export class VoucherStore {
 
   /** Records why redeeming the stored voucher reverted, so the settler stops retrying it. */
   markFailed(channelId: Hex, reason: string): void {
-    this.#db.prepare("UPDATE channels SET failure = ? WHERE channel_id = ?").run(reason, channelId.toLowerCase());
+    this.#db
+      .prepare("UPDATE channels SET failure = ? WHERE channel_id = ?")
+      .run(reason, channelId.toLowerCase());
   }
 
   /** Channels whose best voucher is above what they paid, optionally of one buyer. */
@@ -182,7 +184,9 @@ export class VoucherStore {
     const rows =
       buyer === undefined
         ? this.#db.prepare("SELECT * FROM channels WHERE unredeemed = 1").all()
-        : this.#db.prepare("SELECT * FROM channels WHERE unredeemed = 1 AND buyer = ?").all(getAddress(buyer));
+        : this.#db
+            .prepare("SELECT * FROM channels WHERE unredeemed = 1 AND buyer = ?")
+            .all(getAddress(buyer));
     return (rows as Row[]).map(fromRow);
   }
 

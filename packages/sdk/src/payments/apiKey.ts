@@ -26,7 +26,8 @@ const apiKeyPattern = /^tt_([0-9a-fA-F]{40})_([0-9a-fA-F]{64})$/;
  * formatApiKey({ buyer: "0xf39F…2266", sessionPrivateKey: "0xac09…ff80" }) // "tt_f39f…2266_ac09…ff80"
  */
 export function formatApiKey({ buyer, sessionPrivateKey }: FormatApiKeyParameters): string {
-  if (!isAddress(buyer, { strict: false })) throw new PaymentError("invalid_api_key", "The buyer is not an address.");
+  if (!isAddress(buyer, { strict: false }))
+    throw new PaymentError("invalid_api_key", "The buyer is not an address.");
   if (!/^0x[0-9a-fA-F]{64}$/.test(sessionPrivateKey)) {
     throw new PaymentError("invalid_api_key", "The session key must be 0x followed by 64 hex digits.");
   }
@@ -48,6 +49,8 @@ export function parseApiKey(key: string): ApiKey {
   try {
     return { buyer: getAddress(`0x${match[1]}`), signer: privateKeyToAccount(`0x${match[2]}`) };
   } catch (cause) {
-    throw new PaymentError("invalid_api_key", "The API key's session key is not a valid secp256k1 key.", { cause });
+    throw new PaymentError("invalid_api_key", "The API key's session key is not a valid secp256k1 key.", {
+      cause,
+    });
   }
 }

@@ -6,8 +6,13 @@ export {
   type PaymentChainReader,
 } from "./PaymentChainReader.js";
 export { type Admission, PaymentLedger, type PaymentLedgerParameters } from "./PaymentLedger.js";
-export { type PaymentSessionParameters, PaymentSession, type RequestUsage } from "./PaymentSession.js";
-export { decodePaymentTicket, encodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
+export { PaymentSession, type PaymentSessionParameters, type RequestUsage } from "./PaymentSession.js";
+export {
+  decodePaymentTicket,
+  encodePaymentTicket,
+  type PaymentTicket,
+  requestIdOf,
+} from "./paymentTicket.js";
 export { type SettleReport, Settler, type SettlerEvent, type SettlerParameters } from "./Settler.js";
 export {
   addCounts,

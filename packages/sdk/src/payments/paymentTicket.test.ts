@@ -2,10 +2,19 @@ import fc from "fast-check";
 import { getAddress, type Hex } from "viem";
 import { formatApiKey, parseApiKey } from "./apiKey.js";
 import { isPaymentError } from "./errors.js";
-import { decodePaymentTicket, encodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
+import {
+  decodePaymentTicket,
+  encodePaymentTicket,
+  type PaymentTicket,
+  requestIdOf,
+} from "./paymentTicket.js";
 
-const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(`0x${Buffer.from(b).toString("hex")}`));
-const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
+const address = fc
+  .uint8Array({ minLength: 20, maxLength: 20 })
+  .map((b) => getAddress(`0x${Buffer.from(b).toString("hex")}`));
+const bytes32 = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
 
 const ticket: fc.Arbitrary<PaymentTicket> = fc.record({
   kind: fc.constantFrom("request" as const, "settle" as const),
@@ -18,7 +27,9 @@ const ticket: fc.Arbitrary<PaymentTicket> = fc.record({
     route: fc.array(address, { minLength: 1, maxLength: 16 }),
     amount: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
   }),
-  signature: fc.uint8Array({ minLength: 65, maxLength: 65 }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex),
+  signature: fc
+    .uint8Array({ minLength: 65, maxLength: 65 })
+    .map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex),
   signer: address,
   requestId: bytes32,
   maxOutputTokens: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
@@ -62,16 +73,19 @@ describe("API keys", () => {
     expect(parsed.signer.address).toBe(buyer);
   });
 
-  test.each(["", "tt_", "sk-abc", `tt_${"g".repeat(40)}_${"1".repeat(64)}`, `tt_${"1".repeat(40)}_${"0".repeat(64)}`])(
-    "refuses %j",
-    (key) => {
-      let failure: unknown;
-      try {
-        parseApiKey(key);
-      } catch (error) {
-        failure = error;
-      }
-      expect(isPaymentError(failure) && failure.code).toBe("invalid_api_key");
-    },
-  );
+  test.each([
+    "",
+    "tt_",
+    "sk-abc",
+    `tt_${"g".repeat(40)}_${"1".repeat(64)}`,
+    `tt_${"1".repeat(40)}_${"0".repeat(64)}`,
+  ])("refuses %j", (key) => {
+    let failure: unknown;
+    try {
+      parseApiKey(key);
+    } catch (error) {
+      failure = error;
+    }
+    expect(isPaymentError(failure) && failure.code).toBe("invalid_api_key");
+  });
 });

@@ -92,10 +92,14 @@ export function decodePaymentTicket(bytes: Uint8Array | Hex): PaymentTicket {
   } catch (cause) {
     throw new PaymentError("invalid_ticket", "The payment ticket cannot be decoded.", { cause });
   }
-  const [version, kindCode, chainId, paymentEscrow, voucher, signature, signer, requestId, maxOut, replayed] = fields;
+  const [version, kindCode, chainId, paymentEscrow, voucher, signature, signer, requestId, maxOut, replayed] =
+    fields;
   const kind = kinds[kindCode];
   if (version !== TICKET_VERSION || kind === undefined) {
-    throw new PaymentError("invalid_ticket", `Unsupported payment ticket (version ${version}, kind ${kindCode}).`);
+    throw new PaymentError(
+      "invalid_ticket",
+      `Unsupported payment ticket (version ${version}, kind ${kindCode}).`,
+    );
   }
   return {
     kind,

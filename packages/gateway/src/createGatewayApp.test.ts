@@ -1,0 +1,294 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { makeTestModel, Tokenizer } from "@teetee/inference";
+import { PaymentError, RunnerRefusedError } from "@teetee/sdk";
+import type { Hex } from "viem";
+import type { Caller } from "./Authenticator.js";
+import type { ModelListing } from "./ChainDirectory.js";
+import { createGatewayApp } from "./createGatewayApp.js";
+import { AuthenticationError, InsufficientFundsError, NoCapacityError } from "./errors.js";
+import type { GenerateParameters, GenerateResult } from "./Generator.js";
+import { createGatewayMetrics } from "./metrics.js";
+import type { RunnerState } from "./RunnerPool.js";
+import type { ServedModel } from "./ServedModel.js";
+
+const modelId = `0x${"ab".repeat(32)}` as Hex;
+const dir = mkdtempSync(path.join(tmpdir(), "gateway-app-"));
+makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
+const tokenizer = Tokenizer.fromDir(dir);
+const served = { name: "tiny", modelId, tokenizer, manifest: { config: { maxPositions: 256 } } } as unknown as ServedModel;
+const reply = "Hello, world: tokens in order.";
+const replyTokens = tokenizer.encode(reply, { addSpecialTokens: false });
+
+const runner: RunnerState = {
+  runner: "0x1111111111111111111111111111111111111111",
+  endpoint: "http://127.0.0.1:1",
+  publicKey: "0x02",
+  modelId,
+  shardIndex: 0,
+  contributor: "0x2222222222222222222222222222222222222222",
+  attestation: { status: "verified", quoteHash: `0x${"cd".repeat(32)}`, verifiedAt: 1, validUntil: 2 },
+  latencyMs: 1,
+  inflight: 0,
+  downUntil: 0,
+};
+const listing = {
+  modelId,
+  model: { active: true, shardCount: 1, inputPricePerMTok: 1000n, outputPricePerMTok: 3000n, curator: runner.contributor },
+  shards: [],
+  runners: [[]],
+} as unknown as ModelListing;
+
+/** Isolates the HTTP surface: generation and authentication are scripted per test. */
+let generate: (p: GenerateParameters) => Promise<GenerateResult>;
+let authenticate: () => Promise<Caller>;
+let routable = true;
+const seen: GenerateParameters[] = [];
+
+function scripted(tokens: readonly number[]) {
+  return async (p: GenerateParameters): Promise<GenerateResult> => {
+    seen.push(p);
+    p.onRoute?.([runner]);
+    const out: number[] = [];
+    let finishReason: "stop" | "length" = "length";
+    for (const token of tokens.slice(0, p.maxTokens)) {
+      out.push(token);
+      if (p.onToken?.(token) === true) {
+        finishReason = "stop";
+        break;
+      }
+    }
+    return {
+      tokens: out,
+      finishReason,
+      promptTokens: p.promptIds.length,
+      cost: 42n,
+      payment: { channelId: modelId, sessionId: modelId, voucherAmount: 42n, free: false },
+      attempts: [{ route: [runner] }],
+    };
+  };
+}
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  const app = createGatewayApp({
+    models: [served],
+    listings: () => new Map([[modelId, listing]]),
+    generator: { generate: (p) => generate(p) },
+    authenticator: { authenticate: () => authenticate() },
+    metrics: createGatewayMetrics(),
+    defaultMaxTokens: 64,
+    pool: { hasRoute: () => routable, runners: () => [runner] },
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  generate = scripted(replyTokens);
+  authenticate = async () => ({ apiKey: {} as Caller["apiKey"], free: false });
+  routable = true;
+  seen.length = 0;
+});
+
+async function post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${base}${pathname}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer tt_x", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** The `data:` payloads of an SSE body. */
+function events(text: string): string[] {
+  return text
+    .split("\n\n")
+    .filter((block) => block.startsWith("data: "))
+    .map((block) => block.slice(6));
+}
+
+const chat = { model: "tiny", messages: [{ role: "user", content: "Say hello" }] };
+
+describe("POST /v1/chat/completions", () => {
+  test("answers an OpenAI chat.completion with usage, route headers and the teetee field", async () => {
+    const response = await post("/v1/chat/completions", { ...chat, max_tokens: 50, temperature: 0, seed: 3 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-teetee-route")).toBe(runner.runner);
+    expect(response.headers.get("x-teetee-attestation")).toBe("verified");
+    expect(response.headers.get("x-teetee-cost")).toBe("42");
+    const body = await response.json();
+    expect(body).toMatchObject({
+      object: "chat.completion",
+      model: "tiny",
+      choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "length", logprobs: null }],
+      usage: { prompt_tokens: seen[0]!.promptIds.length, completion_tokens: replyTokens.length },
+      teetee: { model_id: modelId, cost: "42", route: [{ runner: runner.runner, attestation: { status: "verified" } }] },
+    });
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
+    expect(seen[0]!.sampling).toEqual({ temperature: 0, topK: 0, topP: 1, seed: 3 });
+    expect(seen[0]!.promptIds).toEqual(tokenizer.encodeChat([{ role: "user", content: "Say hello" }]));
+  });
+
+  test("streams OpenAI chunks: the role first, content deltas, the finish reason, a usage chunk, then [DONE]", async () => {
+    const response = await post("/v1/chat/completions", { ...chat, stream: true, stream_options: { include_usage: true } });
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const data = events(await response.text());
+    expect(data.at(-1)).toBe("[DONE]");
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.every((c) => c.object === "chat.completion.chunk")).toBe(true);
+    expect(chunks[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
+    const usageChunk = chunks.at(-1);
+    expect(usageChunk.choices).toEqual([]);
+    expect(usageChunk.usage).toEqual({
+      prompt_tokens: seen[0]!.promptIds.length,
+      completion_tokens: replyTokens.length,
+      total_tokens: seen[0]!.promptIds.length + replyTokens.length,
+    });
+    expect(usageChunk.teetee.cost).toBe("42");
+    const finish = chunks.at(-2);
+    expect(finish.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "length" });
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
+    const text = chunks.flatMap((c) => c.choices.map((choice: { delta: { content?: string } }) => choice.delta.content ?? ""));
+    expect(text.join("")).toBe(reply);
+  });
+
+  test("without include_usage no usage key appears and the teetee field rides the finish chunk", async () => {
+    const data = events(await (await post("/v1/chat/completions", { ...chat, stream: true })).text());
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    expect(chunks.some((c) => "usage" in c)).toBe(false);
+    expect(chunks.at(-1).choices[0].finish_reason).toBe("length");
+    expect(chunks.at(-1).teetee.route[0].runner).toBe(runner.runner);
+  });
+
+  test("a stop string ends generation there and is not returned", async () => {
+    const body = await (await post("/v1/chat/completions", { ...chat, stop: [": tokens"] })).json();
+    expect(body.choices[0]).toMatchObject({ message: { content: "Hello, world" }, finish_reason: "stop" });
+    expect(body.usage.completion_tokens).toBeLessThan(replyTokens.length);
+  });
+
+  test.each([
+    [{ ...chat, n: 2 }, "n", /n=1/],
+    [{ ...chat, tools: [] }, "tools", /Unsupported parameter: 'tools'/],
+    [{ ...chat, temperature: 3 }, "temperature", /temperature/],
+    [{ ...chat, max_tokens: 0 }, "max_tokens", /max_tokens/],
+    [{ ...chat, logprobs: true }, "logprobs", /logprobs are not supported/],
+    [{ ...chat, messages: [] }, "messages", /messages/],
+    [{ ...chat, messages: [{ role: "tool", content: "x" }] }, "messages.0.role", /Roles/],
+    [{ ...chat, max_tokens: 10_000 }, "max_tokens", /context/],
+  ])("refuses %j with a 400 naming the parameter", async (body, param, message) => {
+    const response = await post("/v1/chat/completions", body);
+    expect(response.status).toBe(400);
+    const error = (await response.json()).error;
+    expect(error).toMatchObject({ type: "invalid_request_error", param });
+    expect(error.message).toMatch(message);
+  });
+
+  test("refuses malformed JSON in OpenAI's error shape", async () => {
+    const response = await post("/v1/chat/completions", "{nope");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { message: "The request body is not valid JSON.", type: "invalid_request_error", param: null, code: "invalid_json" },
+    });
+  });
+
+  test("404 for an unknown model", async () => {
+    const response = await post("/v1/chat/completions", { ...chat, model: "gpt-4o" });
+    expect(response.status).toBe(404);
+    expect((await response.json()).error).toMatchObject({ type: "not_found_error", param: "model", code: "model_not_found" });
+  });
+
+  test.each([
+    [() => new AuthenticationError("This API key has expired."), 401, "authentication_error"],
+    [() => new InsufficientFundsError("Balance too low."), 402, "insufficient_quota"],
+    [() => new PaymentError("signer_revoked", "revoked"), 401, "authentication_error"],
+    [() => new NoCapacityError("No route."), 503, "server_error"],
+    [() => new RunnerRefusedError("voucher refused", { status: 402 }), 402, "insufficient_quota"],
+    [() => new RunnerRefusedError("full", { status: 503 }), 503, "server_error"],
+    [() => new Error("secret internals"), 500, "server_error"],
+  ])("maps a failure to its status and type (%#)", async (make, status, type) => {
+    generate = async () => {
+      throw make();
+    };
+    const response = await post("/v1/chat/completions", chat);
+    expect(response.status).toBe(status);
+    const { error } = await response.json();
+    expect(error.type).toBe(type);
+    expect(error.message).not.toMatch(/secret internals/);
+  });
+
+  test("a failure after the stream began arrives as an SSE error event", async () => {
+    generate = async (p) => {
+      p.onRoute?.([runner]);
+      p.onToken?.(replyTokens[0]!);
+      p.onToken?.(replyTokens[1]!);
+      throw new NoCapacityError("All routes failed.");
+    };
+    const data = events(await (await post("/v1/chat/completions", { ...chat, stream: true })).text());
+    expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { type: "server_error", code: "no_capacity" } });
+  });
+});
+
+describe("POST /v1/completions", () => {
+  test("answers a text_completion from a string or token-id prompt, 16 tokens by default", async () => {
+    const long = tokenizer.encode("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen", {
+      addSpecialTokens: false,
+    });
+    generate = scripted(long);
+    const body = await (await post("/v1/completions", { model: "tiny", prompt: "Count:" })).json();
+    expect(body).toMatchObject({ object: "text_completion", choices: [{ index: 0, finish_reason: "length", logprobs: null }] });
+    expect(body.usage.completion_tokens).toBe(16);
+    expect(body.choices[0].text).toBe(tokenizer.decode(long.slice(0, 16)));
+    await post("/v1/completions", { model: modelId, prompt: [1, 2, 3], max_tokens: 2 });
+    expect(seen.at(-1)!.promptIds).toEqual([1, 2, 3]);
+  });
+
+  test("streams text_completion chunks", async () => {
+    const data = events(
+      await (await post("/v1/completions", { model: "tiny", prompt: "Hi", max_tokens: 40, stream: true, stream_options: { include_usage: true } })).text(),
+    );
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    expect(chunks.every((c) => c.object === "text_completion")).toBe(true);
+    expect(chunks.flatMap((c) => c.choices.map((x: { text: string }) => x.text)).join("")).toBe(reply);
+    expect(chunks.at(-1).usage.completion_tokens).toBe(replyTokens.length);
+  });
+
+  test.each([
+    [{ model: "tiny", prompt: "x", echo: true }, "echo"],
+    [{ model: "tiny", prompt: ["a", "b"] }, "prompt"],
+    [{ model: "tiny", prompt: "x", best_of: 2 }, "best_of"],
+    [{ model: "tiny", prompt: "x", suffix: "y" }, "suffix"],
+  ])("refuses unsupported %j", async (body, param) => {
+    const response = await post("/v1/completions", body);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.param).toBe(param);
+  });
+});
+
+describe("GET /v1/models", () => {
+  test("lists models with a complete attested route, and hides them otherwise", async () => {
+    const body = await (await fetch(`${base}/v1/models`)).json();
+    expect(body).toMatchObject({
+      object: "list",
+      data: [{ id: "tiny", object: "model", teetee: { model_id: modelId, shards: 1, runners: [[runner.runner]] } }],
+    });
+    routable = false;
+    expect((await (await fetch(`${base}/v1/models`)).json()).data).toEqual([]);
+  });
+
+  test("unknown endpoints answer in OpenAI's error shape", async () => {
+    const response = await fetch(`${base}/v1/embeddings`, { method: "POST" });
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe("unknown_url");
+  });
+});
