@@ -108,6 +108,11 @@ async function post(pathname: string, body: unknown, headers: Record<string, str
   });
 }
 
+/** A response's JSON body, loosely typed for assertions. */
+async function json(response: Response) {
+  return JSON.parse(await response.text());
+}
+
 /** The `data:` payloads of an SSE body. */
 function events(text: string): string[] {
   return text
@@ -125,7 +130,7 @@ describe("POST /v1/chat/completions", () => {
     expect(response.headers.get("x-teetee-route")).toBe(runner.runner);
     expect(response.headers.get("x-teetee-attestation")).toBe("verified");
     expect(response.headers.get("x-teetee-cost")).toBe("42");
-    const body = await response.json();
+    const body = await json(response);
     expect(body).toMatchObject({
       object: "chat.completion",
       model: "tiny",
@@ -172,7 +177,7 @@ describe("POST /v1/chat/completions", () => {
   });
 
   test("a stop string ends generation there and is not returned", async () => {
-    const body = await (await post("/v1/chat/completions", { ...chat, stop: [": tokens"] })).json();
+    const body = await json(await post("/v1/chat/completions", { ...chat, stop: [": tokens"] }));
     expect(body.choices[0]).toMatchObject({ message: { content: "Hello, world" }, finish_reason: "stop" });
     expect(body.usage.completion_tokens).toBeLessThan(replyTokens.length);
   });
@@ -189,7 +194,7 @@ describe("POST /v1/chat/completions", () => {
   ])("refuses %j with a 400 naming the parameter", async (body, param, message) => {
     const response = await post("/v1/chat/completions", body);
     expect(response.status).toBe(400);
-    const error = (await response.json()).error;
+    const error = (await json(response)).error;
     expect(error).toMatchObject({ type: "invalid_request_error", param });
     expect(error.message).toMatch(message);
   });
@@ -197,7 +202,7 @@ describe("POST /v1/chat/completions", () => {
   test("refuses malformed JSON in OpenAI's error shape", async () => {
     const response = await post("/v1/chat/completions", "{nope");
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
+    expect(await json(response)).toEqual({
       error: { message: "The request body is not valid JSON.", type: "invalid_request_error", param: null, code: "invalid_json" },
     });
   });
@@ -205,7 +210,7 @@ describe("POST /v1/chat/completions", () => {
   test("404 for an unknown model", async () => {
     const response = await post("/v1/chat/completions", { ...chat, model: "gpt-4o" });
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toMatchObject({ type: "not_found_error", param: "model", code: "model_not_found" });
+    expect((await json(response)).error).toMatchObject({ type: "not_found_error", param: "model", code: "model_not_found" });
   });
 
   test.each([
@@ -222,7 +227,7 @@ describe("POST /v1/chat/completions", () => {
     };
     const response = await post("/v1/chat/completions", chat);
     expect(response.status).toBe(status);
-    const { error } = await response.json();
+    const { error } = await json(response);
     expect(error.type).toBe(type);
     expect(error.message).not.toMatch(/secret internals/);
   });
@@ -245,7 +250,7 @@ describe("POST /v1/completions", () => {
       addSpecialTokens: false,
     });
     generate = scripted(long);
-    const body = await (await post("/v1/completions", { model: "tiny", prompt: "Count:" })).json();
+    const body = await json(await post("/v1/completions", { model: "tiny", prompt: "Count:" }));
     expect(body).toMatchObject({ object: "text_completion", choices: [{ index: 0, finish_reason: "length", logprobs: null }] });
     expect(body.usage.completion_tokens).toBe(16);
     expect(body.choices[0].text).toBe(tokenizer.decode(long.slice(0, 16)));
@@ -271,24 +276,24 @@ describe("POST /v1/completions", () => {
   ])("refuses unsupported %j", async (body, param) => {
     const response = await post("/v1/completions", body);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.param).toBe(param);
+    expect((await json(response)).error.param).toBe(param);
   });
 });
 
 describe("GET /v1/models", () => {
   test("lists models with a complete attested route, and hides them otherwise", async () => {
-    const body = await (await fetch(`${base}/v1/models`)).json();
+    const body = await json(await fetch(`${base}/v1/models`));
     expect(body).toMatchObject({
       object: "list",
       data: [{ id: "tiny", object: "model", teetee: { model_id: modelId, shards: 1, runners: [[runner.runner]] } }],
     });
     routable = false;
-    expect((await (await fetch(`${base}/v1/models`)).json()).data).toEqual([]);
+    expect((await json(await fetch(`${base}/v1/models`))).data).toEqual([]);
   });
 
   test("unknown endpoints answer in OpenAI's error shape", async () => {
     const response = await fetch(`${base}/v1/embeddings`, { method: "POST" });
     expect(response.status).toBe(404);
-    expect((await response.json()).error.code).toBe("unknown_url");
+    expect((await json(response)).error.code).toBe("unknown_url");
   });
 });
