@@ -7,7 +7,10 @@ export default {
   testPathIgnorePatterns: ["/node_modules/", "/packages/web/"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: {
-    "^.+\\.ts$": ["ts-jest", { useESM: true, isolatedModules: true, tsconfig: "tsconfig.base.json", diagnostics: false }],
+    "^.+\\.ts$": [
+      "ts-jest",
+      { useESM: true, isolatedModules: true, tsconfig: "tsconfig.base.json", diagnostics: false },
+    ],
   },
   testTimeout: 120000,
 };
