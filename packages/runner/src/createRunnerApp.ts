@@ -9,12 +9,14 @@ import {
   HEALTH_PATH,
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
+  REGISTRATION_PATH,
   type ReplayGuard,
   type RunnerAttestationDocument,
   type WireReceiver,
 } from "@teetee/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import type { RegistrationOutcome } from "./ensureRegistration.js";
 import { messageOf, RunnerError, statusOf } from "./errors.js";
 import type { FrameHandler } from "./FrameHandler.js";
 import type { RunnerMetrics } from "./metrics.js";
@@ -30,6 +32,11 @@ export type RunnerAppParameters = {
   attestation: RunnerAttestationDocument;
   maxBodyBytes: number;
   log: Logger;
+  /**
+   * Signs, with the runner key, the call that registers this runner for its configured contributor (or refreshes
+   * its attestation), so the contributor can submit it from a wallet that never enters the TEE.
+   */
+  registration: () => Promise<RegistrationOutcome>;
 };
 
 type Opened = { frame: DecodedFrame; encrypted: boolean; seal: (reply: Frame) => Uint8Array };
@@ -58,6 +65,10 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
 
   app.get(ATTESTATION_PATH, (_req, res) => {
     res.json(attestation);
+  });
+
+  app.get(REGISTRATION_PATH, async (_req, res) => {
+    res.json(await params.registration());
   });
 
   app.get(METRICS_PATH, async (_req, res) => {

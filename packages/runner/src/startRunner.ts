@@ -153,10 +153,10 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     manifest,
   });
   const endpoint = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  const register = () =>
+  const register = (contributorWallet = chain.contributorWallet) =>
     ensureRegistration({
       publicClient: chain.publicClient,
-      contributorWallet: chain.contributorWallet,
+      contributorWallet,
       contributor: config.contributor,
       runnerAccount: account,
       contracts: chain.contracts,
@@ -220,6 +220,7 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     attestation,
     maxBodyBytes: config.maxBodyBytes,
     log,
+    registration: () => register(undefined),
   });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -14,12 +14,18 @@ import {
   getRunner,
   PLAIN_FRAME_CONTENT_TYPE,
   postFrame,
+  REGISTRATION_PATH,
   type RouteRunner,
   RunnerRefusedError,
+  type RunnerRegistration,
+  registerRunner,
 } from "@teetee/sdk";
+import { createWalletClient, type Hex, http } from "viem";
+import { freePort } from "../../../scripts/lib/localChain.js";
 import {
   prepareShardedModel,
   type SpawnedRunner,
+  spawnRunnerProcess,
   startTestNetwork,
   type TestNetwork,
 } from "./localNetwork.js";
@@ -284,5 +290,69 @@ describe("restart", () => {
       maxTokens: 8,
     });
     expect(tokens).toEqual(expected.slice(0, 8));
+  }, 120_000);
+});
+
+describe("registration consent", () => {
+  test("a runner without the contributor's key serves a signed registration the contributor submits", async () => {
+    const contributor = network.chain.accounts(1);
+    const port = await freePort();
+    const replica = await spawnRunnerProcess({
+      args: [
+        "--model-dir",
+        network.shardDir,
+        "--shard",
+        "0",
+        "--port",
+        String(port),
+        "--rpc-url",
+        network.chain.rpcUrl,
+        "--runner-registry",
+        network.contracts.runnerRegistry,
+        "--model-registry",
+        network.contracts.modelRegistry,
+        "--data-dir",
+        mkdtempSync(join(tmpdir(), "teetee-consent-")),
+        "--dstack-endpoint",
+        network.devTees[0]!.url,
+        "--contributor",
+        contributor.address,
+      ],
+      url: `http://127.0.0.1:${port}`,
+    });
+    try {
+      const outcome = (await (await fetch(`${replica.url}${REGISTRATION_PATH}`)).json()) as {
+        action: string;
+        call: { functionName: string; args: { registration: Record<string, unknown>; consent: Hex } };
+      };
+      expect(outcome.action).toBe("printed");
+      expect(outcome.call.functionName).toBe("registerRunner");
+      const printed = outcome.call.args.registration;
+      const registration = {
+        ...printed,
+        deadline: BigInt(printed["deadline"] as string),
+      } as RunnerRegistration;
+      expect(registration.runner).toBe(replica.runner);
+      const wallet = createWalletClient({
+        account: contributor,
+        chain: network.publicClient.chain,
+        transport: http(network.chain.rpcUrl),
+      });
+      const hash = await registerRunner(wallet, {
+        contracts: network.contracts,
+        registration,
+        consent: outcome.call.args.consent,
+      });
+      expect((await network.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+      const record = await getRunner(network.publicClient, {
+        contracts: network.contracts,
+        runner: replica.runner,
+      });
+      expect(record.active).toBe(true);
+      expect(record.contributor).toBe(contributor.address);
+      expect(record.shardIndex).toBe(0);
+    } finally {
+      await replica.stop();
+    }
   }, 120_000);
 });

@@ -28,6 +28,7 @@ export {
   HEALTH_PATH,
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
+  REGISTRATION_PATH,
   runnerUrl,
 } from "./protocol.js";
 export {

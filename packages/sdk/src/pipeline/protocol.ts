@@ -2,6 +2,8 @@
 export const FRAMES_PATH = "/v1/frames";
 /** Where a runner publishes its attestation document: `GET {endpoint}/v1/attestation`. */
 export const ATTESTATION_PATH = "/v1/attestation";
+/** The runner key's signed consent to be registered (or refreshed) by its configured contributor. */
+export const REGISTRATION_PATH = "/v1/registration";
 export const HEALTH_PATH = "/healthz";
 export const METRICS_PATH = "/metrics";
 
