@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress } from "viem";
+import { getAddress, keccak256, pad, parseEventLogs, toHex, zeroAddress } from "viem";
 import {
   modelRegistryAbi,
   paymentEscrowAbi,
@@ -249,15 +249,16 @@ describe("attacks from the original prototype", () => {
   it("attack: 10 spam models do not make redemption or registration cost more", async () => {
     const m = await networkHelpers.loadFixture(fixtures.market1);
     const c = { contracts: m.contracts };
-    const gasOf = async (session: string) => {
-      const v = await signedVoucher(m, 1000n, keccak256(toHex(session)));
+    // Session ids with the same number of zero bytes, so calldata costs the same and only storage could differ.
+    const gasOf = async (session: number) => {
+      const v = await signedVoucher(m, 1000n, pad(toHex(session)));
       return (await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...v }))).gasUsed;
     };
-    await gasOf("warm");
-    const before = await gasOf("before");
+    await gasOf(1);
+    const before = await gasOf(2);
     for (let i = 0; i < 30; i++)
       await send(m.publicClient, registerModel(m.admin, { ...c, model: modelParams(1, `spam ${i}`) }));
-    assert.equal(await gasOf("after"), before);
+    assert.equal(await gasOf(3), before);
   });
 
   it("attack: 11 every state change emits an event", async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paymentEscrowAbi } from "@teetee/contracts";
-import { generate, ShardSession, Tokenizer } from "@teetee/inference";
+import { Tokenizer } from "@teetee/inference";
 import {
   approveToken,
   authorizeSigner,
@@ -29,6 +29,7 @@ import { type StartedGateway, startGateway } from "../src/startGateway.js";
 
 const SHAPE = { seed: 11, hiddenSize: 64, intermediateSize: 128, numLayers: 6, numHeads: 4, numKvHeads: 2, maxPositions: 256 };
 const PAID_RUNNER = join(repoRoot, "packages/gateway/test/paidRunner.ts");
+const REFERENCE = join(repoRoot, "packages/gateway/test/referenceGenerate.ts");
 const workDir = mkdtempSync(join(tmpdir(), "teetee-gateway-e2e-"));
 
 type Runner = { process: ChildProcess; url: string; address: Hex; shardIndex: number; output: () => string };
@@ -36,7 +37,6 @@ type Runner = { process: ChildProcess; url: string; address: Hex; shardIndex: nu
 let network: TestNetwork;
 let gateway: StartedGateway;
 let tokenizer: Tokenizer;
-let unsharded: ShardSession;
 let client: OpenAI;
 let apiKey: string;
 const runners: Runner[] = [];
@@ -107,9 +107,29 @@ async function send(hash: Promise<Hash>): Promise<void> {
   if (receipt.status !== "success") throw new Error("transaction reverted");
 }
 
-/** What the unsharded model generates greedily, in-process. */
+/** The prompts of the suite and what the unsharded model generates greedily for them (computed once). */
+const CHAT_1 = [{ role: "user" as const, content: "Tell me about shards." }];
+const CHAT_2 = [{ role: "user" as const, content: "Stream, please." }];
+const IDS_1 = [5, 17, 42, 99, 7, 63, 12, 30];
+const IDS_2 = [3, 1, 4, 1, 5, 9, 2, 6];
+const references = new Map<string, number[]>();
+
+async function computeReferences(dir: string, jobs: [number[], number][]): Promise<void> {
+  const child = spawn("pnpm", ["exec", "tsx", REFERENCE, dir, JSON.stringify(jobs)], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? -1)));
+  if (code !== 0) throw new Error(`reference generation failed\n${err}`);
+  const results = JSON.parse(out.trim().split("\n").at(-1)!) as number[][];
+  jobs.forEach(([ids, max], i) => references.set(`${ids.join(",")}/${max}`, results[i]!));
+}
+
 async function reference(promptIds: number[], maxTokens: number): Promise<number[]> {
-  return (await generate({ shards: [unsharded], promptIds, maxTokens, stopTokens: tokenizer.stopTokenIds })).tokens;
+  const tokens = references.get(`${promptIds.join(",")}/${maxTokens}`);
+  if (tokens === undefined) throw new Error("no reference computed for this prompt");
+  return tokens;
 }
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -123,8 +143,13 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Pro
 beforeAll(async () => {
   const sharded = await prepareShardedModel({ dir: workDir, shardCount: 3, shape: SHAPE });
   const whole = await prepareShardedModel({ dir: workDir, shardCount: 1, shape: SHAPE });
-  unsharded = await ShardSession.create({ dir: whole.shardDir, shardIndex: 0 });
   tokenizer = Tokenizer.fromDir(sharded.shardDir);
+  await computeReferences(whole.shardDir, [
+    [tokenizer.encodeChat(CHAT_1), 24],
+    [tokenizer.encodeChat(CHAT_2), 30],
+    [IDS_1, 20],
+    [IDS_2, 200],
+  ]);
   network = await startTestNetwork({ shardDir: sharded.shardDir });
   startBlock = await network.publicClient.getBlockNumber();
   await Promise.all([0, 1, 2].map((i) => spawnPaidRunner(i, `runner-${i}`)));
@@ -162,7 +187,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   for (const runner of runners) kill(runner);
-  await unsharded?.release();
   await network?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -180,7 +204,7 @@ describe("the official openai client against the paid gateway", () => {
   });
 
   test("non-streaming chat: greedy text equals the unsharded model's, usage and cost are right", async () => {
-    const messages = [{ role: "user" as const, content: "Tell me about shards." }];
+    const messages = CHAT_1;
     const promptIds = tokenizer.encodeChat(messages);
     const expected = await reference(promptIds, 24);
     const completion = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24, temperature: 0 });
@@ -197,7 +221,7 @@ describe("the official openai client against the paid gateway", () => {
   });
 
   test("streaming chat with include_usage: the same text, chunk by chunk", async () => {
-    const messages = [{ role: "user" as const, content: "Stream, please." }];
+    const messages = CHAT_2;
     const promptIds = tokenizer.encodeChat(messages);
     const expected = await reference(promptIds, 30);
     const stream = await client.chat.completions.create({
@@ -224,7 +248,7 @@ describe("the official openai client against the paid gateway", () => {
   });
 
   test("completions: a token-id prompt, greedy", async () => {
-    const promptIds = [5, 17, 42, 99, 7, 63, 12, 30];
+    const promptIds = IDS_1;
     const expected = await reference(promptIds, 20);
     const completion = await client.completions.create({ model: "tiny", prompt: promptIds, max_tokens: 20, temperature: 0 });
     expect(completion.choices[0]!.text).toBe(tokenizer.decode(expected));
@@ -233,7 +257,7 @@ describe("the official openai client against the paid gateway", () => {
   });
 
   test("a runner killed mid-stream: a replica takes over, the text is the uninterrupted greedy run, charged once", async () => {
-    const promptIds = [3, 1, 4, 1, 5, 9, 2, 6];
+    const promptIds = IDS_2;
     const maxTokens = 200;
     const expected = await reference(promptIds, maxTokens);
     expect(expected.length).toBeGreaterThan(40);
@@ -271,6 +295,7 @@ describe("the official openai client against the paid gateway", () => {
     const contracts = network.contracts;
     const finals = new Map<Hex, bigint>();
     for (const c of charged) finals.set(c.channel, c.amount > (finals.get(c.channel) ?? 0n) ? c.amount : finals.get(c.channel)!);
+    expect(charged.length).toBe(4);
     const total = charged.reduce((sum, c) => sum + c.cost, 0n);
     expect([...finals.values()].reduce((a, b) => a + b, 0n)).toBe(total);
     await until(async () => {

@@ -1,0 +1,26 @@
+/**
+ * Greedy generation by the unsharded model in-process, as an independent reference for the end-to-end test. A
+ * separate process because onnxruntime refuses typed arrays made in jest's VM realm.
+ *
+ *   tsx packages/gateway/test/referenceGenerate.ts <shard dir of the 1-shard model> '<[[promptIds, maxTokens], …]>'
+ * prints a JSON array of token arrays.
+ */
+import { generate, ShardSession, Tokenizer } from "@teetee/inference";
+
+async function main(): Promise<void> {
+  const [dir, jobs] = process.argv.slice(2);
+  if (dir === undefined || jobs === undefined) throw new Error("usage: referenceGenerate.ts DIR JOBS_JSON");
+  const shard = await ShardSession.create({ dir, shardIndex: 0 });
+  const stopTokens = Tokenizer.fromDir(dir).stopTokenIds;
+  const results: number[][] = [];
+  for (const [promptIds, maxTokens] of JSON.parse(jobs) as [number[], number][]) {
+    results.push((await generate({ shards: [shard], promptIds, maxTokens, stopTokens })).tokens);
+  }
+  await shard.release();
+  console.log(JSON.stringify(results));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

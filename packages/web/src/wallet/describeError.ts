@@ -1,0 +1,74 @@
+import { BaseError } from "viem";
+import { decodeContractError } from "../chain/sdk.js";
+
+/** A failure in words, with the contract error's name when there was one. */
+export type DescribedError = { title: string; message: string; code?: string };
+
+type Walkable = { code?: unknown; name?: unknown; cause?: unknown; message?: unknown };
+
+function chainOfCauses(error: unknown): Walkable[] {
+  const found: Walkable[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 16 && typeof current === "object" && current !== null; depth++) {
+    found.push(current as Walkable);
+    current = (current as Walkable).cause;
+  }
+  return found;
+}
+
+function has(error: unknown, test: (link: Walkable) => boolean): boolean {
+  return chainOfCauses(error).some(test);
+}
+
+/** Raised by the app itself when the wallet is on another chain; carries both ids. */
+export class WrongChainError extends Error {
+  override name = "WrongChainError";
+  constructor(
+    readonly walletChainId: number,
+    readonly expectedChainId: number,
+    readonly expectedName: string,
+  ) {
+    super(`Your wallet is on chain ${walletChainId}; TeeTee here runs on ${expectedName} (chain ${expectedChainId}).`);
+  }
+}
+
+/** Raised before the wallet opens when an amount exceeds what the account holds. */
+export class InsufficientBalanceError extends Error {
+  override name = "InsufficientBalanceError";
+}
+
+/**
+ * Turns whatever a wallet, the RPC node or a contract threw into a sentence a person understands: a rejected
+ * request, a wrong chain, a too-small balance, or the contract's custom error decoded into words.
+ */
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof WrongChainError) {
+    return { title: "Wrong network", message: `${error.message} Switch networks, then try again.` };
+  }
+  if (error instanceof InsufficientBalanceError) return { title: "Insufficient balance", message: error.message };
+  if (has(error, (e) => e.code === 4001 || e.name === "UserRejectedRequestError")) {
+    return {
+      title: "Request rejected in your wallet",
+      message: "You declined the request in your wallet. Nothing was signed or sent, and no funds moved.",
+    };
+  }
+  if (has(error, (e) => e.name === "ChainMismatchError")) {
+    return {
+      title: "Wrong network",
+      message: "Your wallet switched to another network. Switch back to the TeeTee network, then try again.",
+    };
+  }
+  const decoded = decodeContractError(error);
+  if (decoded.data !== undefined) {
+    return { title: "The contract refused this", message: decoded.message, code: decoded.name };
+  }
+  if (has(error, (e) => typeof e.message === "string" && /insufficient funds for gas/i.test(e.message))) {
+    return {
+      title: "Not enough ETH for gas",
+      message: "Your wallet has too little ETH to pay the network fee for this transaction.",
+    };
+  }
+  const message =
+    error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  return { title: "Something went wrong", message };
+}
