@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, pad, parseEventLogs, toHex, zeroAddress } from "viem";
+import { getAddress, pad, parseEventLogs, toHex, zeroAddress } from "viem";
 import {
   modelRegistryAbi,
   paymentEscrowAbi,
