@@ -1,6 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { makeTestModel, Tokenizer } from "@teetee/inference";
@@ -19,7 +19,12 @@ const modelId = `0x${"ab".repeat(32)}` as Hex;
 const dir = mkdtempSync(path.join(tmpdir(), "gateway-app-"));
 makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
 const tokenizer = Tokenizer.fromDir(dir);
-const served = { name: "tiny", modelId, tokenizer, manifest: { config: { maxPositions: 256 } } } as unknown as ServedModel;
+const served = {
+  name: "tiny",
+  modelId,
+  tokenizer,
+  manifest: { config: { maxPositions: 256 } },
+} as unknown as ServedModel;
 const reply = "Hello, world: tokens in order.";
 const replyTokens = tokenizer.encode(reply, { addSpecialTokens: false });
 
@@ -37,7 +42,13 @@ const runner: RunnerState = {
 };
 const listing = {
   modelId,
-  model: { active: true, shardCount: 1, inputPricePerMTok: 1000n, outputPricePerMTok: 3000n, curator: runner.contributor },
+  model: {
+    active: true,
+    shardCount: 1,
+    inputPricePerMTok: 1000n,
+    outputPricePerMTok: 3000n,
+    curator: runner.contributor,
+  },
   shards: [],
   runners: [[]],
 } as unknown as ModelListing;
@@ -134,9 +145,15 @@ describe("POST /v1/chat/completions", () => {
     expect(body).toMatchObject({
       object: "chat.completion",
       model: "tiny",
-      choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "length", logprobs: null }],
+      choices: [
+        { index: 0, message: { role: "assistant", content: reply }, finish_reason: "length", logprobs: null },
+      ],
       usage: { prompt_tokens: seen[0]!.promptIds.length, completion_tokens: replyTokens.length },
-      teetee: { model_id: modelId, cost: "42", route: [{ runner: runner.runner, attestation: { status: "verified" } }] },
+      teetee: {
+        model_id: modelId,
+        cost: "42",
+        route: [{ runner: runner.runner, attestation: { status: "verified" } }],
+      },
     });
     expect(body.id).toMatch(/^chatcmpl-/);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
@@ -145,7 +162,11 @@ describe("POST /v1/chat/completions", () => {
   });
 
   test("streams OpenAI chunks: the role first, content deltas, the finish reason, a usage chunk, then [DONE]", async () => {
-    const response = await post("/v1/chat/completions", { ...chat, stream: true, stream_options: { include_usage: true } });
+    const response = await post("/v1/chat/completions", {
+      ...chat,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const data = events(await response.text());
     expect(data.at(-1)).toBe("[DONE]");
@@ -164,7 +185,9 @@ describe("POST /v1/chat/completions", () => {
     const finish = chunks.at(-2);
     expect(finish.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "length" });
     for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
-    const text = chunks.flatMap((c) => c.choices.map((choice: { delta: { content?: string } }) => choice.delta.content ?? ""));
+    const text = chunks.flatMap((c) =>
+      c.choices.map((choice: { delta: { content?: string } }) => choice.delta.content ?? ""),
+    );
     expect(text.join("")).toBe(reply);
   });
 
@@ -203,14 +226,23 @@ describe("POST /v1/chat/completions", () => {
     const response = await post("/v1/chat/completions", "{nope");
     expect(response.status).toBe(400);
     expect(await json(response)).toEqual({
-      error: { message: "The request body is not valid JSON.", type: "invalid_request_error", param: null, code: "invalid_json" },
+      error: {
+        message: "The request body is not valid JSON.",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_json",
+      },
     });
   });
 
   test("404 for an unknown model", async () => {
     const response = await post("/v1/chat/completions", { ...chat, model: "gpt-4o" });
     expect(response.status).toBe(404);
-    expect((await json(response)).error).toMatchObject({ type: "not_found_error", param: "model", code: "model_not_found" });
+    expect((await json(response)).error).toMatchObject({
+      type: "not_found_error",
+      param: "model",
+      code: "model_not_found",
+    });
   });
 
   test.each([
@@ -246,12 +278,18 @@ describe("POST /v1/chat/completions", () => {
 
 describe("POST /v1/completions", () => {
   test("answers a text_completion from a string or token-id prompt, 16 tokens by default", async () => {
-    const long = tokenizer.encode("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen", {
-      addSpecialTokens: false,
-    });
+    const long = tokenizer.encode(
+      "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
+      {
+        addSpecialTokens: false,
+      },
+    );
     generate = scripted(long);
     const body = await json(await post("/v1/completions", { model: "tiny", prompt: "Count:" }));
-    expect(body).toMatchObject({ object: "text_completion", choices: [{ index: 0, finish_reason: "length", logprobs: null }] });
+    expect(body).toMatchObject({
+      object: "text_completion",
+      choices: [{ index: 0, finish_reason: "length", logprobs: null }],
+    });
     expect(body.usage.completion_tokens).toBe(16);
     expect(body.choices[0].text).toBe(tokenizer.decode(long.slice(0, 16)));
     await post("/v1/completions", { model: modelId, prompt: [1, 2, 3], max_tokens: 2 });
@@ -260,7 +298,15 @@ describe("POST /v1/completions", () => {
 
   test("streams text_completion chunks", async () => {
     const data = events(
-      await (await post("/v1/completions", { model: "tiny", prompt: "Hi", max_tokens: 40, stream: true, stream_options: { include_usage: true } })).text(),
+      await (
+        await post("/v1/completions", {
+          model: "tiny",
+          prompt: "Hi",
+          max_tokens: 40,
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+      ).text(),
     );
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
     expect(chunks.every((c) => c.object === "text_completion")).toBe(true);
@@ -285,7 +331,9 @@ describe("GET /v1/models", () => {
     const body = await json(await fetch(`${base}/v1/models`));
     expect(body).toMatchObject({
       object: "list",
-      data: [{ id: "tiny", object: "model", teetee: { model_id: modelId, shards: 1, runners: [[runner.runner]] } }],
+      data: [
+        { id: "tiny", object: "model", teetee: { model_id: modelId, shards: 1, runners: [[runner.runner]] } },
+      ],
     });
     routable = false;
     expect((await json(await fetch(`${base}/v1/models`))).data).toEqual([]);

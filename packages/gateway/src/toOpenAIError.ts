@@ -79,7 +79,15 @@ export function toOpenAIError(error: unknown): { status: number; body: OpenAIErr
   }
   if (error instanceof Error && error.name === "TokenizerError") {
     const message = (error as { shortMessage?: string }).shortMessage ?? error.message;
-    return { status: 400, body: body(`The messages cannot be formatted for this model: ${message}`, "invalid_request_error", "messages", "invalid_messages") };
+    return {
+      status: 400,
+      body: body(
+        `The messages cannot be formatted for this model: ${message}`,
+        "invalid_request_error",
+        "messages",
+        "invalid_messages",
+      ),
+    };
   }
   if (isBodyParserError(error)) {
     return {

@@ -3,108 +3,59 @@
  * replica of shard 1) on a real local chain, with dev-TEE attestations, vouchers checked by every runner and
  * redeemed by their settlers.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paymentEscrowAbi } from "@teetee/contracts";
 import { Tokenizer } from "@teetee/inference";
-import {
-  approveToken,
-  authorizeSigner,
-  computeCost,
-  deposit,
-  formatApiKey,
-  getChannelPaid,
-  getEscrowAccount,
-  mintTestToken,
-} from "@teetee/sdk";
+import { computeCost, formatApiKey, getChannelPaid, getEscrowAccount } from "@teetee/sdk";
 import OpenAI from "openai";
-import { bytesToHex, createWalletClient, type Hash, type Hex, http } from "viem";
+import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import { prepareShardedModel, repoRoot, startTestNetwork, type TestNetwork } from "../../runner/test/localNetwork.js";
+import {
+  prepareShardedModel,
+  repoRoot,
+  startTestNetwork,
+  type TestNetwork,
+} from "../../runner/test/localNetwork.js";
 import { parseGatewayConfig } from "../src/config.js";
 import { type StartedGateway, startGateway } from "../src/startGateway.js";
+import { fundBuyer, type PaidRunner, spawnPaidRunner, stopPaidRunner } from "./paidNetwork.js";
 
-const SHAPE = { seed: 11, hiddenSize: 64, intermediateSize: 128, numLayers: 6, numHeads: 4, numKvHeads: 2, maxPositions: 256 };
-const PAID_RUNNER = join(repoRoot, "packages/gateway/test/paidRunner.ts");
+const SHAPE = {
+  seed: 11,
+  hiddenSize: 64,
+  intermediateSize: 128,
+  numLayers: 6,
+  numHeads: 4,
+  numKvHeads: 2,
+  maxPositions: 256,
+};
 const REFERENCE = join(repoRoot, "packages/gateway/test/referenceGenerate.ts");
+/** Set by the curator before the gateway starts, so that every share of a request's cost is non-zero. */
+const INPUT_PRICE = 2_000_000_000n;
+const OUTPUT_PRICE = 6_000_000_000n;
+const DEPOSIT = 10n ** 9n;
 const workDir = mkdtempSync(join(tmpdir(), "teetee-gateway-e2e-"));
-
-type Runner = { process: ChildProcess; url: string; address: Hex; shardIndex: number; output: () => string };
 
 let network: TestNetwork;
 let gateway: StartedGateway;
 let tokenizer: Tokenizer;
 let client: OpenAI;
 let apiKey: string;
-const runners: Runner[] = [];
+const runners: PaidRunner[] = [];
 let buyerAddress: Hex;
 let startBlock: bigint;
 
-async function spawnPaidRunner(shardIndex: number, name: string): Promise<Runner> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const contributorKey = bytesToHex(network.chain.accounts(shardIndex + 1).getHdKey().privateKey!);
-  const child = spawn(
-    "pnpm",
-    [
-      "exec",
-      "tsx",
-      PAID_RUNNER,
-      ...["--model-dir", network.shardDir, "--shard", String(shardIndex), "--port", String(port)],
-      ...["--rpc-url", network.chain.rpcUrl, "--runner-registry", network.contracts.runnerRegistry],
-      ...["--model-registry", network.contracts.modelRegistry, "--data-dir", join(workDir, name)],
-      ...["--dstack-endpoint", network.devTees[shardIndex]!.url, "--threads", "1"],
-    ],
-    {
-      cwd: repoRoot,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        TEETEE_LOG_LEVEL: "warn",
-        TEETEE_CONTRIBUTOR_KEY: contributorKey,
-        TEETEE_PAYMENT_ESCROW: network.contracts.paymentEscrow,
-        TEETEE_SETTLE_POLL_MS: "500",
-        TEETEE_SETTLE_IDLE_MS: "1000",
-        TEETEE_SETTLE_THRESHOLD: String(10n ** 30n),
-      },
-    },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`runner exited\n${output}`);
-    const document = await fetch(`${url}/v1/attestation`).then(
-      (r) => (r.ok ? (r.json() as Promise<{ runner: Hex }>) : undefined),
-      () => undefined,
-    );
-    if (document !== undefined) {
-      const runner = { process: child, url, address: document.runner, shardIndex, output: () => output };
-      runners.push(runner);
-      return runner;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`runner did not start\n${output}`);
-}
-
-function kill(runner: Runner, signal: NodeJS.Signals = "SIGTERM"): void {
-  if (runner.process.exitCode !== null || runner.process.signalCode !== null) return;
-  try {
-    process.kill(-runner.process.pid!, signal);
-  } catch {
-    runner.process.kill(signal);
-  }
-}
-
-async function send(hash: Promise<Hash>): Promise<void> {
-  const receipt = await network.publicClient.waitForTransactionReceipt({ hash: await hash });
-  if (receipt.status !== "success") throw new Error("transaction reverted");
+async function spawnRunner(shardIndex: number, name: string): Promise<PaidRunner> {
+  const runner = await spawnPaidRunner(network, shardIndex, join(workDir, name), {
+    pollMs: 500,
+    idleMs: 1000,
+    threshold: 10n ** 30n,
+  });
+  runners.push(runner);
+  return runner;
 }
 
 /** The prompts of the suite and what the unsharded model generates greedily for them (computed once). */
@@ -115,7 +66,10 @@ const IDS_2 = [3, 1, 4, 1, 5, 9, 2, 6];
 const references = new Map<string, number[]>();
 
 async function computeReferences(dir: string, jobs: [number[], number][]): Promise<void> {
-  const child = spawn("pnpm", ["exec", "tsx", REFERENCE, dir, JSON.stringify(jobs)], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("pnpm", ["exec", "tsx", REFERENCE, dir, JSON.stringify(jobs)], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -123,7 +77,7 @@ async function computeReferences(dir: string, jobs: [number[], number][]): Promi
   const code = await new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? -1)));
   if (code !== 0) throw new Error(`reference generation failed\n${err}`);
   const results = JSON.parse(out.trim().split("\n").at(-1)!) as number[][];
-  jobs.forEach(([ids, max], i) => references.set(`${ids.join(",")}/${max}`, results[i]!));
+  for (const [i, [ids, max]] of jobs.entries()) references.set(`${ids.join(",")}/${max}`, results[i]!);
 }
 
 async function reference(promptIds: number[], maxTokens: number): Promise<number[]> {
@@ -152,31 +106,40 @@ beforeAll(async () => {
   ]);
   network = await startTestNetwork({ shardDir: sharded.shardDir });
   startBlock = await network.publicClient.getBlockNumber();
-  await Promise.all([0, 1, 2].map((i) => spawnPaidRunner(i, `runner-${i}`)));
-  await spawnPaidRunner(1, "replica-1");
-
-  const buyer = privateKeyToAccount(generatePrivateKey());
+  await Promise.all([0, 1, 2].map((i) => spawnRunner(i, `runner-${i}`)));
+  await spawnRunner(1, "replica-1");
+  const buyer = await fundBuyer(network, {
+    inputPrice: INPUT_PRICE,
+    outputPrice: OUTPUT_PRICE,
+    deposit: DEPOSIT,
+    spendLimit: DEPOSIT,
+  });
   buyerAddress = buyer.address;
-  const admin = createWalletClient({ account: network.chain.accounts(0), chain: network.publicClient.chain, transport: http(network.chain.rpcUrl) });
-  await send(admin.sendTransaction({ to: buyer.address, value: 10n ** 18n, chain: network.publicClient.chain ?? null }));
-  const wallet = createWalletClient({ account: buyer, chain: network.publicClient.chain, transport: http(network.chain.rpcUrl) });
+  apiKey = buyer.apiKey;
   const contracts = network.contracts;
-  await send(mintTestToken(wallet, { contracts, to: buyer.address, amount: 10n ** 12n }));
-  await send(approveToken(wallet, { contracts, spender: contracts.paymentEscrow, amount: 10n ** 12n }));
-  await send(deposit(wallet, { contracts, amount: 10n ** 9n }));
-  const sessionPrivateKey = generatePrivateKey();
-  const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
-  await send(
-    authorizeSigner(wallet, { contracts, signer: privateKeyToAccount(sessionPrivateKey).address, spendLimit: 10n ** 8n, expiry }),
-  );
-  apiKey = formatApiKey({ buyer: buyer.address, sessionPrivateKey });
 
   const deploymentFile = join(workDir, "deployment.json");
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(deploymentFile, JSON.stringify({ ...contracts, chainId: network.chain.chainId, treasury: network.chain.accounts(0).address, startBlock: 0 }));
+  writeFileSync(
+    deploymentFile,
+    JSON.stringify({
+      ...contracts,
+      chainId: network.chain.chainId,
+      treasury: network.chain.accounts(0).address,
+      startBlock: 0,
+    }),
+  );
   gateway = await startGateway({
     config: parseGatewayConfig(
-      ["--model", `tiny=${sharded.shardDir}`, "--rpc-url", network.chain.rpcUrl, "--deployment", deploymentFile, "--port", "0"],
+      [
+        "--model",
+        `tiny=${sharded.shardDir}`,
+        "--rpc-url",
+        network.chain.rpcUrl,
+        "--deployment",
+        deploymentFile,
+        "--port",
+        "0",
+      ],
       { TEETEE_LOG_LEVEL: "silent", TEETEE_TIMEOUT_MS: "5000", TEETEE_HEALTH_INTERVAL_MS: "1000" },
     ),
   });
@@ -186,7 +149,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.close();
-  for (const runner of runners) kill(runner);
+  for (const runner of runners) stopPaidRunner(runner);
   await network?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -194,7 +157,11 @@ afterAll(async () => {
 /** Every paid response of the suite, for the settlement check. */
 const charged: { channel: Hex; cost: bigint; amount: bigint }[] = [];
 function remember(teetee: { cost: string; payment: { channel_id: Hex; voucher_amount: string } }) {
-  charged.push({ channel: teetee.payment.channel_id, cost: BigInt(teetee.cost), amount: BigInt(teetee.payment.voucher_amount) });
+  charged.push({
+    channel: teetee.payment.channel_id,
+    cost: BigInt(teetee.cost),
+    amount: BigInt(teetee.payment.voucher_amount),
+  });
 }
 
 describe("the official openai client against the paid gateway", () => {
@@ -207,15 +174,29 @@ describe("the official openai client against the paid gateway", () => {
     const messages = CHAT_1;
     const promptIds = tokenizer.encodeChat(messages);
     const expected = await reference(promptIds, 24);
-    const completion = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24, temperature: 0 });
+    const completion = await client.chat.completions.create({
+      model: "tiny",
+      messages,
+      max_tokens: 24,
+      temperature: 0,
+    });
     expect(completion.choices[0]!.message.content).toBe(tokenizer.decode(expected));
     expect(completion.usage).toEqual(
       expect.objectContaining({ prompt_tokens: promptIds.length, completion_tokens: expected.length }),
     );
-    const teetee = (completion as unknown as { teetee: Parameters<typeof remember>[0] & { route: { attestation: { status: string } }[] } }).teetee;
+    const teetee = (
+      completion as unknown as {
+        teetee: Parameters<typeof remember>[0] & { route: { attestation: { status: string } }[] };
+      }
+    ).teetee;
     expect(teetee.route.map((r) => r.attestation.status)).toEqual(["verified", "verified", "verified"]);
     expect(BigInt(teetee.cost)).toBe(
-      computeCost({ inputTokens: BigInt(promptIds.length), outputTokens: BigInt(expected.length), inputPricePerMTok: 1000n, outputPricePerMTok: 3000n }),
+      computeCost({
+        inputTokens: BigInt(promptIds.length),
+        outputTokens: BigInt(expected.length),
+        inputPricePerMTok: INPUT_PRICE,
+        outputPricePerMTok: OUTPUT_PRICE,
+      }),
     );
     remember(teetee);
   });
@@ -243,14 +224,21 @@ describe("the official openai client against the paid gateway", () => {
       }
     }
     expect(text).toBe(tokenizer.decode(expected));
-    expect(usage).toEqual(expect.objectContaining({ prompt_tokens: promptIds.length, completion_tokens: expected.length }));
+    expect(usage).toEqual(
+      expect.objectContaining({ prompt_tokens: promptIds.length, completion_tokens: expected.length }),
+    );
     remember(teetee!);
   });
 
   test("completions: a token-id prompt, greedy", async () => {
     const promptIds = IDS_1;
     const expected = await reference(promptIds, 20);
-    const completion = await client.completions.create({ model: "tiny", prompt: promptIds, max_tokens: 20, temperature: 0 });
+    const completion = await client.completions.create({
+      model: "tiny",
+      prompt: promptIds,
+      max_tokens: 20,
+      temperature: 0,
+    });
     expect(completion.choices[0]!.text).toBe(tokenizer.decode(expected));
     expect(completion.usage?.completion_tokens).toBe(expected.length);
     remember((completion as unknown as { teetee: Parameters<typeof remember>[0] }).teetee);
@@ -262,19 +250,30 @@ describe("the official openai client against the paid gateway", () => {
     const expected = await reference(promptIds, maxTokens);
     expect(expected.length).toBeGreaterThan(40);
     const { data: stream, response } = await client.completions
-      .create({ model: "tiny", prompt: promptIds, max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } })
+      .create({
+        model: "tiny",
+        prompt: promptIds,
+        max_tokens: maxTokens,
+        temperature: 0,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
       .withResponse();
     const route = (response.headers.get("x-teetee-route") ?? "").split(",");
-    const victim = runners.find((r) => r.shardIndex === 1 && r.address.toLowerCase() === route[1]?.toLowerCase());
+    const victim = runners.find(
+      (r) => r.shardIndex === 1 && r.address.toLowerCase() === route[1]?.toLowerCase(),
+    );
     expect(victim).toBeDefined();
     let text = "";
     let chunks = 0;
-    let teetee: (Parameters<typeof remember>[0] & { failovers: unknown[]; route: { runner: string }[] }) | undefined;
+    let teetee:
+      | (Parameters<typeof remember>[0] & { failovers: unknown[]; route: { runner: string }[] })
+      | undefined;
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.text ?? "";
       chunks += 1;
-      if (chunks === 3) kill(victim!, "SIGKILL");
+      if (chunks === 3) stopPaidRunner(victim!, "SIGKILL");
       if (chunk.usage) {
         usage = chunk.usage;
         teetee = (chunk as unknown as { teetee: typeof teetee }).teetee;
@@ -285,16 +284,23 @@ describe("the official openai client against the paid gateway", () => {
     expect(teetee!.failovers).toHaveLength(1);
     expect(teetee!.route[1]!.runner.toLowerCase()).not.toBe(victim!.address.toLowerCase());
     // Charged once, on the route that completed it, as if it had never been interrupted.
-    expect(BigInt(teetee!.cost)).toBeLessThanOrEqual(
-      computeCost({ inputTokens: BigInt(promptIds.length), outputTokens: BigInt(expected.length), inputPricePerMTok: 1000n, outputPricePerMTok: 3000n }) + 1n,
-    );
+    const uninterrupted = computeCost({
+      inputTokens: BigInt(promptIds.length),
+      outputTokens: BigInt(expected.length),
+      inputPricePerMTok: INPUT_PRICE,
+      outputPricePerMTok: OUTPUT_PRICE,
+    });
+    // Exactly the uninterrupted cost, up to the one unit a cumulative channel's rounding can move.
+    expect(BigInt(teetee!.cost) - uninterrupted).toBeGreaterThanOrEqual(-1n);
+    expect(BigInt(teetee!.cost) - uninterrupted).toBeLessThanOrEqual(1n);
     remember(teetee!);
   });
 
   test("after settlement the buyer paid exactly what was charged; contributors and treasury got their shares", async () => {
     const contracts = network.contracts;
     const finals = new Map<Hex, bigint>();
-    for (const c of charged) finals.set(c.channel, c.amount > (finals.get(c.channel) ?? 0n) ? c.amount : finals.get(c.channel)!);
+    for (const c of charged)
+      finals.set(c.channel, c.amount > (finals.get(c.channel) ?? 0n) ? c.amount : finals.get(c.channel)!);
     expect(charged.length).toBe(4);
     const total = charged.reduce((sum, c) => sum + c.cost, 0n);
     expect([...finals.values()].reduce((a, b) => a + b, 0n)).toBe(total);
@@ -305,46 +311,76 @@ describe("the official openai client against the paid gateway", () => {
       return true;
     }, 60_000);
     const account = await getEscrowAccount(network.publicClient, { contracts, buyer: buyerAddress });
-    expect(10n ** 9n - account.balance).toBe(total);
-    const logs = await network.publicClient.getContractEvents({ address: contracts.paymentEscrow, abi: paymentEscrowAbi, fromBlock: startBlock, strict: true });
+    expect(DEPOSIT - account.balance).toBe(total);
+    const logs = await network.publicClient.getContractEvents({
+      address: contracts.paymentEscrow,
+      abi: paymentEscrowAbi,
+      fromBlock: startBlock,
+      strict: true,
+    });
     const redeemed = logs.filter((l) => l.eventName === "VoucherRedeemed");
     const credited = logs.filter((l) => l.eventName === "EarningsCredited");
     const fees = logs.filter((l) => l.eventName === "FeeCredited");
     const shareBps = [9500 - 3166 * 2, 3166, 3166];
     for (const log of redeemed) {
       const { channelId, paid } = log.args as { channelId: Hex; paid: bigint };
-      const credits = credited.filter((l) => l.transactionHash === log.transactionHash && (l.args as { channelId: Hex }).channelId === channelId);
+      const credits = credited.filter(
+        (l) =>
+          l.transactionHash === log.transactionHash && (l.args as { channelId: Hex }).channelId === channelId,
+      );
       const amounts = credits.map((l) => (l.args as { amount: bigint }).amount);
       expect(amounts).toEqual(shareBps.map((bps) => (paid * BigInt(bps)) / 10_000n));
-      const fee = fees.find((l) => l.transactionHash === log.transactionHash && (l.args as { channelId: Hex }).channelId === channelId);
-      expect((fee?.args as { amount: bigint } | undefined)?.amount ?? 0n).toBe(paid - amounts.reduce((a, b) => a + b, 0n));
+      const fee = fees.find(
+        (l) =>
+          l.transactionHash === log.transactionHash && (l.args as { channelId: Hex }).channelId === channelId,
+      );
+      expect((fee?.args as { amount: bigint } | undefined)?.amount ?? 0n).toBe(
+        paid - amounts.reduce((a, b) => a + b, 0n),
+      );
     }
     expect(redeemed.reduce((sum, l) => sum + (l.args as { paid: bigint }).paid, 0n)).toBe(total);
   }, 90_000);
 
   test("refuses a malformed key (401) and a buyer without funds (402)", async () => {
     const bad = new OpenAI({ apiKey: "sk-not-teetee", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    await expect(bad.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    await expect(
+      bad.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({
       status: 401,
     });
-    const poor = formatApiKey({ buyer: privateKeyToAccount(generatePrivateKey()).address, sessionPrivateKey: generatePrivateKey() });
+    const poor = formatApiKey({
+      buyer: privateKeyToAccount(generatePrivateKey()).address,
+      sessionPrivateKey: generatePrivateKey(),
+    });
     const unauthorised = new OpenAI({ apiKey: poor, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    await expect(unauthorised.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    await expect(
+      unauthorised.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({
       status: 401,
     });
     const brokeKey = generatePrivateKey();
     const own = formatApiKey({ buyer: privateKeyToAccount(brokeKey).address, sessionPrivateKey: brokeKey });
     const penniless = new OpenAI({ apiKey: own, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    await expect(penniless.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    await expect(
+      penniless.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({
       status: 402,
     });
   });
 
   test("an active contributor of the model uses it free with its own key", async () => {
     const contributor = network.chain.accounts(1);
-    const key = formatApiKey({ buyer: contributor.address, sessionPrivateKey: bytesToHex(contributor.getHdKey().privateKey!) });
+    const key = formatApiKey({
+      buyer: contributor.address,
+      sessionPrivateKey: bytesToHex(contributor.getHdKey().privateKey!),
+    });
     const free = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const completion = await free.completions.create({ model: "tiny", prompt: [1, 2, 3], max_tokens: 5, temperature: 0 });
+    const completion = await free.completions.create({
+      model: "tiny",
+      prompt: [1, 2, 3],
+      max_tokens: 5,
+      temperature: 0,
+    });
     const teetee = (completion as unknown as { teetee: { cost: string; payment: { free: boolean } } }).teetee;
     expect(teetee).toMatchObject({ cost: "0", payment: { free: true } });
   });

@@ -9,15 +9,17 @@
  */
 import { join } from "node:path";
 import { loadManifest, modelIdOf } from "@teetee/inference";
-import { parseRunnerConfig, PaymentRequiredError, startRunner } from "@teetee/runner";
+import { PaymentRequiredError, parseRunnerConfig, startRunner } from "@teetee/runner";
+import { createPaymentChainReader, isPaymentError, PaymentLedger, Settler, VoucherStore } from "@teetee/sdk";
 import {
-  createPaymentChainReader,
-  isPaymentError,
-  PaymentLedger,
-  Settler,
-  VoucherStore,
-} from "@teetee/sdk";
-import { createPublicClient, createWalletClient, defineChain, getAddress, type Hex, http, type PublicClient } from "viem";
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  type Hex,
+  http,
+  type PublicClient,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 async function main(): Promise<void> {
@@ -29,7 +31,8 @@ async function main(): Promise<void> {
     config,
     payment: {
       authorize: async (context) => {
-        if (ledger === undefined) throw new PaymentRequiredError("The runner's payment ledger is not ready yet.");
+        if (ledger === undefined)
+          throw new PaymentRequiredError("The runner's payment ledger is not ready yet.");
         try {
           await ledger.authorizeFrame(context);
         } catch (error) {
@@ -65,14 +68,19 @@ async function main(): Promise<void> {
     store,
   });
   const settler = new Settler({
-    client: createWalletClient({ account: privateKeyToAccount(contributorKey), chain, transport: http(config.rpcUrl) }),
+    client: createWalletClient({
+      account: privateKeyToAccount(contributorKey),
+      chain,
+      transport: http(config.rpcUrl),
+    }),
     contracts,
     store,
     pollMs: Number(process.env["TEETEE_SETTLE_POLL_MS"] ?? 15_000),
     idleMs: Number(process.env["TEETEE_SETTLE_IDLE_MS"] ?? 600_000),
     thresholdAmount: BigInt(process.env["TEETEE_SETTLE_THRESHOLD"] ?? 1_000_000),
     log: (event) => {
-      if (event.type !== "skipped") console.log(JSON.stringify(event, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      if (event.type !== "skipped")
+        console.log(JSON.stringify(event, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
     },
   });
   settler.start();

@@ -5,7 +5,7 @@ import type { PaymentChainReader } from "./PaymentChainReader.js";
 import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
 import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "./tokenCounts.js";
 import type { VoucherStore } from "./VoucherStore.js";
-import { verifyTicketSignature } from "./verifyTicketSignature.js";
+import { VoucherSignatureVerifier, verifyTicketSignature } from "./verifyTicketSignature.js";
 
 export type PaymentLedgerParameters = {
   /** This runner's address, model and shard: the route must name it there. */
@@ -70,7 +70,7 @@ export class PaymentLedger {
   readonly #seen = new Set<Hex>();
   readonly #uncovered = new Map<Hex, { buyer: Address; owed: bigint }>();
   readonly #abandoned = new Map<Address, number>();
-  readonly #signatures = new Map<string, Address>();
+  readonly #signatures = new VoucherSignatureVerifier();
 
   constructor(parameters: PaymentLedgerParameters) {
     this.#p = {
@@ -276,7 +276,7 @@ export class PaymentLedger {
       ticket,
       chainId: this.#p.chainId,
       paymentEscrow: this.#p.paymentEscrow,
-      cache: this.#signatures,
+      verifier: this.#signatures,
     });
     const { voucher } = ticket;
     if (voucher.modelId.toLowerCase() !== this.#p.modelId.toLowerCase()) {

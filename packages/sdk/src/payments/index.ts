@@ -23,5 +23,10 @@ export {
   zeroCounts,
 } from "./tokenCounts.js";
 export { type StoredChannel, VoucherStore } from "./VoucherStore.js";
-export { type VerifyTicketSignatureParameters, verifyTicketSignature } from "./verifyTicketSignature.js";
+export {
+  type VerifyTicketSignatureParameters,
+  VoucherSignatureVerifier,
+  verifyTicketSignature,
+} from "./verifyTicketSignature.js";
+export { voucherDigest } from "./voucherDigest.js";
 export { type RetryOptions, withRetry } from "./withRetry.js";

@@ -1,0 +1,171 @@
+import type { Hex } from "viem";
+import { formatBps, formatDuration, formatPrice, formatToken, shortAddress, shortHex } from "../../chain/format.js";
+import { probeHealth, type Health } from "../../chain/runnerHttp.js";
+import { getModel, getModelIds, getRevenueSplit, getRunners, getShard, type Model, type RunnerView, type Shard } from "../../chain/sdk.js";
+import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
+import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
+import { useWallet } from "../../wallet/WalletContext.js";
+import { AttestationAge, HealthCell } from "../contributor/RunnersCard.js";
+import { Playground } from "./Playground.js";
+
+type ShardRow = Shard & { index: number; runners: (RunnerView & { health: Health })[] };
+type ModelRow = { id: Hex; model: Model; feeBps: number; shards: ShardRow[] };
+
+function useModels() {
+  const { publicClient, config } = useWallet();
+  const contracts = config.contracts;
+  return useChainRead(async (): Promise<ModelRow[]> => {
+    const { ids } = await getModelIds(publicClient, { contracts, limit: 50n });
+    return Promise.all(
+      ids.map(async (id) => {
+        const [model, split] = await Promise.all([
+          getModel(publicClient, { contracts, modelId: id }),
+          getRevenueSplit(publicClient, { contracts, modelId: id }),
+        ]);
+        const shards = await Promise.all(
+          Array.from({ length: model.shardCount }, async (_, index) => {
+            const [shard, { runners }] = await Promise.all([
+              getShard(publicClient, { contracts, modelId: id, shardIndex: BigInt(index) }),
+              getRunners(publicClient, { contracts, modelId: id, shardIndex: index, limit: 20n }),
+            ]);
+            const withHealth = await Promise.all(
+              runners.map(async (r) => ({
+                ...r,
+                health: r.info.active ? await probeHealth(config, r.info.endpoint) : ({ ok: false, error: "inactive" } as const),
+              })),
+            );
+            return { ...shard, index, runners: withHealth };
+          }),
+        );
+        return { id, model, feeBps: split.feeBps, shards };
+      }),
+    );
+  }, [publicClient], 15_000);
+}
+
+function ShardTable({ row, now }: { row: ModelRow; now: number }) {
+  const ttl = Number(row.model.attestationTtl);
+  return (
+    <div className="shards">
+      {row.shards.map((shard) => (
+        <div className="shard" key={shard.index} data-testid={`shard-${shard.index}`}>
+          <div className="shard-head">
+            <strong>Shard {shard.index}</strong>
+            <span className="muted">
+              layers {shard.firstLayer}–{shard.endLayer - 1} · {formatBps(shard.shareBps)} of revenue
+            </span>
+            <Pill tone={shard.runners.some((r) => r.info.active) ? "ok" : "warn"}>
+              {shard.runners.filter((r) => r.info.active).length} active runner
+              {shard.runners.filter((r) => r.info.active).length === 1 ? "" : "s"}
+            </Pill>
+          </div>
+          {shard.runners.length === 0 ? (
+            <p className="muted small">No runner serves this shard yet.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="table table-compact">
+                <thead>
+                  <tr>
+                    <th>Runner</th>
+                    <th>Contributor</th>
+                    <th>Attestation</th>
+                    <th>Health</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shard.runners.map((r) => (
+                    <tr key={r.runner}>
+                      <td className="mono" title={r.runner}>
+                        {shortAddress(r.runner)}
+                      </td>
+                      <td className="mono" title={r.info.contributor}>
+                        {shortAddress(r.info.contributor)}
+                      </td>
+                      <td>
+                        {r.info.active ? (
+                          <AttestationAge attestedAt={Number(r.info.attestedAt)} ttl={ttl} now={now} />
+                        ) : (
+                          <Pill tone="neutral">Left</Pill>
+                        )}
+                      </td>
+                      <td>
+                        <HealthCell health={r.health} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function ModelCard({ row, now }: { row: ModelRow; now: number }) {
+  const { token } = useWallet();
+  const { model } = row;
+  return (
+    <Card
+      title={`Model ${shortHex(row.id, 10, 6)}`}
+      subtitle={
+        <>
+          {model.numLayers} layers in {model.shardCount} shards · curated by{" "}
+          <span className="mono">{shortAddress(model.curator)}</span>
+        </>
+      }
+      actions={<Pill tone={model.active ? "ok" : "neutral"}>{model.active ? "Active" : "Inactive"}</Pill>}
+      testId="model"
+    >
+      <dl className="facts facts-grid">
+        <div>
+          <dt>Input price</dt>
+          <dd data-testid="input-price">{formatPrice(model.inputPricePerMTok, token)}</dd>
+        </div>
+        <div>
+          <dt>Output price</dt>
+          <dd>{formatPrice(model.outputPricePerMTok, token)}</dd>
+        </div>
+        <div>
+          <dt>Stake per runner</dt>
+          <dd>{formatToken(model.minStake, token)}</dd>
+        </div>
+        <div>
+          <dt>Attestation valid for</dt>
+          <dd>{formatDuration(Number(model.attestationTtl))}</dd>
+        </div>
+        <div>
+          <dt>Protocol fee</dt>
+          <dd>{formatBps(row.feeBps)}</dd>
+        </div>
+        <div>
+          <dt>Model id (manifest hash)</dt>
+          <dd className="mono break small">{row.id}</dd>
+        </div>
+      </dl>
+      <ShardTable row={row} now={now} />
+    </Card>
+  );
+}
+
+/** Anyone: the models, their shards, prices and shares, each shard's runners; and the playground. */
+export function ExplorerScreen() {
+  const models = useModels();
+  const now = useChainNow();
+  return (
+    <div className="screen">
+      <div className="screen-head">
+        <h1>Network</h1>
+        <p className="muted">
+          Every model, its shards and the attested runners serving them, read live from the chain. No wallet needed.
+        </p>
+      </div>
+      <ErrorNote message={models.error} />
+      {models.loading && <p className="muted">Reading the chain…</p>}
+      {models.data?.length === 0 && <Empty>No models are registered on this network yet.</Empty>}
+      {models.data?.map((row) => <ModelCard key={row.id} row={row} now={now} />)}
+      <Playground />
+    </div>
+  );
+}
