@@ -1,10 +1,12 @@
 /**
- * Prints the dstack app-compose.json for the runner and its compose hash (what a curator allowlists):
+ * Prints the dstack app-compose.json for the runner and its compose hash (what a curator allowlists), for a
+ * compose file used as is; `teetee deploy compose --image …` fills in a pinned image and writes the files:
  *   pnpm exec tsx deploy/composeHash.ts [--compose deploy/docker-compose.yml] [--name teetee-runner] [--json]
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CVM_ALLOWED_ENVS } from "../packages/cli/src/commands/deployCompose.js";
 import { runnerAppCompose, runnerComposeHash } from "../packages/runner/src/composeHash.js";
 
 const { values } = parseArgs({
@@ -17,6 +19,7 @@ const { values } = parseArgs({
 const appCompose = runnerAppCompose({
   dockerCompose: readFileSync(values.compose, "utf8"),
   name: values.name,
+  allowedEnvs: CVM_ALLOWED_ENVS,
 });
 const composeHash = runnerComposeHash(appCompose);
 console.log(values.json ? JSON.stringify({ composeHash, appCompose }, null, 2) : composeHash);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerDeployContractsCommand } from "./commands/deploy.js";
+import { registerDeployComposeCommand } from "./commands/deployCompose.js";
 import { registerDevTeeCommand } from "./commands/devTee.js";
 import { registerEscrowCommands } from "./commands/escrow.js";
 import { registerKeystoreCommands } from "./commands/keystore.js";
@@ -56,6 +57,7 @@ export function createProgram(io: CliIo): Command {
     .command("deploy")
     .description("Deploy contracts, or write a runner's dstack compose files");
   registerDeployContractsCommand(deploy, io);
+  registerDeployComposeCommand(deploy, io);
   registerDevTeeCommand(program, io);
   registerKeystoreCommands(program, io);
   return program;

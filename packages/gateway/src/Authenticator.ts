@@ -44,12 +44,16 @@ export class Authenticator {
     const apiKey = this.#parse(parameters.authorization);
     const buyer = getAddress(apiKey.buyer);
     const signer = getAddress(apiKey.signer.address);
+    const own = signer === buyer;
+    // Every read at once: they are independent, and this is on each request's path.
+    const [record, revoked, free, available] = await Promise.all([
+      own ? undefined : this.#reader.sessionSigner(buyer, signer),
+      own ? false : this.#reader.isSignerRevoked(buyer, signer),
+      this.#reader.isActiveContributor(parameters.modelId, buyer),
+      this.#reader.availableBalance(buyer),
+    ]);
     let remaining: bigint | undefined;
-    if (signer !== buyer) {
-      const [record, revoked] = await Promise.all([
-        this.#reader.sessionSigner(buyer, signer),
-        this.#reader.isSignerRevoked(buyer, signer),
-      ]);
+    if (record !== undefined) {
       if (record.validUntil === 0n)
         throw new AuthenticationError("This API key is not authorised on-chain by its buyer.");
       if (revoked) throw new AuthenticationError("This API key was revoked.");
@@ -57,7 +61,7 @@ export class Authenticator {
         throw new AuthenticationError("This API key has expired.");
       remaining = record.spendLimit > record.spent ? record.spendLimit - record.spent : 0n;
     }
-    if (await this.#reader.isActiveContributor(parameters.modelId, buyer)) return { apiKey, free: true };
+    if (free) return { apiKey, free: true };
     const maxCost = costOfCounts(
       { inputTokens: BigInt(parameters.maxInputTokens), outputTokens: BigInt(parameters.maxOutputTokens) },
       parameters.prices,
@@ -65,18 +69,13 @@ export class Authenticator {
     if (remaining !== undefined && remaining < maxCost) {
       throw new InsufficientFundsError(
         `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
-        {
-          hint: "Raise the key's limit, or lower max_tokens.",
-        },
+        { hint: "Raise the key's limit, or lower max_tokens." },
       );
     }
-    const available = await this.#reader.availableBalance(buyer);
     if (available < maxCost) {
       throw new InsufficientFundsError(
         `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
-        {
-          hint: "Deposit into the PaymentEscrow, or lower max_tokens.",
-        },
+        { hint: "Deposit into the PaymentEscrow, or lower max_tokens." },
       );
     }
     return { apiKey, free: false };

@@ -1,4 +1,4 @@
-import { HEALTH_PATH, type RouteRunner, type RouteVerifier, runnerUrl } from "@teetee/sdk";
+import { HEALTH_PATH, type RouteRunner, runnerUrl, type VerifiedRunner } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import { NoCapacityError } from "./errors.js";
@@ -29,7 +29,11 @@ export type RunnerState = RouteRunner & {
 };
 
 export type RunnerPoolParameters = {
-  verifier: RouteVerifier;
+  /**
+   * Verifies a runner's registration and attestation afresh (no cached verdict), e.g. with a new `RouteVerifier`;
+   * its `validUntil` bounds how long the verdict is trusted.
+   */
+  verify: (runner: RouteRunner, expected: { modelId: Hex; shardIndex: number }) => Promise<VerifiedRunner>;
   /** Health check interval, ms. Default 5000. */
   healthIntervalMs?: number;
   /** Health check timeout, ms. Default 2000. */
@@ -45,12 +49,12 @@ const smoothing = 0.3;
 
 /**
  * The runners of every model, with their health, measured latency, load and attestation verdict. A runner is
- * used only once its attestation has been verified through the SDK (`RouteVerifier`): again when its registered
+ * used only once its attestation has been verified through the SDK (`RouteVerifier`), and again when its registered
  * quote changes, when its verdict's TTL passes, and every `recheckSeconds`. Routes take, per shard, the healthy
  * attested runner with the lowest latency weighted by load.
  */
 export class RunnerPool {
-  readonly #p: Required<Omit<RunnerPoolParameters, "verifier">> & Pick<RunnerPoolParameters, "verifier">;
+  readonly #p: Required<RunnerPoolParameters>;
   readonly #runners = new Map<Address, RunnerState>();
   readonly #verifying = new Map<Address, Promise<boolean>>();
   #timer: NodeJS.Timeout | undefined;
@@ -163,7 +167,7 @@ export class RunnerPool {
       return Promise.resolve(true);
     const pending = this.#verifying.get(runner);
     if (pending !== undefined) return pending;
-    const run = this.#p.verifier
+    const run = this.#p
       .verify(state, { modelId: state.modelId, shardIndex: state.shardIndex })
       .then(
         (verified) => {
@@ -177,6 +181,8 @@ export class RunnerPool {
           return true;
         },
         (error: unknown) => {
+          // Tried again after the cooldown: a runner that could not be reached is not a runner that lied.
+          this.markDown(runner);
           state.attestation = {
             status: "failed",
             quoteHash: attestation.quoteHash,

@@ -1,16 +1,22 @@
 import type { Tokenizer } from "@teetee/inference";
 
 /**
- * Turns sampled tokens into text deltas for streaming: the whole output is decoded again at each token (so
- * multi-byte characters split across tokens come out whole), text that could still become a stop string is held
- * back, and generation is reported stopped as soon as a stop string appears (the stop string itself is dropped,
- * as OpenAI does).
+ * Turns sampled tokens into text deltas for streaming. Decoding is incremental, as in Hugging Face's
+ * text-generation-inference: only the tokens since the last emitted boundary are decoded again, with a few tokens of
+ * context before them, so each token costs the same however long the output is; text ending in an incomplete
+ * UTF-8 sequence waits for the next token. Text that could still become a stop string is held back, and the output
+ * ends as soon as a stop string appears (the stop string itself is dropped, as OpenAI does).
  */
 export class TextStream {
   readonly #tokenizer: Tokenizer;
   readonly #stops: readonly string[];
   readonly #holdBack: number;
   readonly #tokens: number[] = [];
+  /** Tokens before `#prefixOffset` are settled text; `#prefixOffset..#readOffset` is decoding context. */
+  #prefixOffset = 0;
+  #readOffset = 0;
+  /** Everything decoded so far. */
+  #decoded = "";
   #emitted = "";
   #stopped = false;
 
@@ -33,34 +39,52 @@ export class TextStream {
   push(tokenId: number): { delta: string; stopped: boolean } {
     if (this.#stopped) return { delta: "", stopped: true };
     this.#tokens.push(tokenId);
-    const decoded = this.#tokenizer.decode(this.#tokens);
-    const stopAt = this.#firstStop(decoded);
+    this.#decodeNew();
+    const stopAt = this.#firstStop();
     if (stopAt !== undefined) {
       this.#stopped = true;
-      return { delta: this.#advance(decoded.slice(0, stopAt)), stopped: true };
+      return { delta: this.#emitUpTo(stopAt), stopped: true };
     }
-    let safe = decoded.endsWith("\uFFFD") ? decoded.replace(/\uFFFD+$/, "") : decoded;
-    safe = safe.slice(0, Math.max(0, safe.length - this.#holdBack));
-    return { delta: this.#advance(safe), stopped: false };
+    return {
+      delta: this.#emitUpTo(Math.max(this.#emitted.length, this.#decoded.length - this.#holdBack)),
+      stopped: false,
+    };
   }
 
   /** Ends the output (length or EOS): whatever was held back is emitted. */
   finish(): string {
     if (this.#stopped) return "";
-    return this.#advance(this.#tokenizer.decode(this.#tokens));
+    const rest = this.#decode(this.#prefixOffset, this.#tokens.length);
+    const prefix = this.#decode(this.#prefixOffset, this.#readOffset);
+    if (rest.length > prefix.length) this.#decoded += rest.slice(prefix.length);
+    return this.#emitUpTo(this.#decoded.length);
   }
 
-  #advance(text: string): string {
-    if (text.length <= this.#emitted.length || !text.startsWith(this.#emitted)) return "";
-    const delta = text.slice(this.#emitted.length);
-    this.#emitted = text;
+  #decodeNew(): void {
+    const prefix = this.#decode(this.#prefixOffset, this.#readOffset);
+    const text = this.#decode(this.#prefixOffset, this.#tokens.length);
+    if (text.length > prefix.length && !text.endsWith("\uFFFD")) {
+      this.#decoded += text.slice(prefix.length);
+      this.#prefixOffset = this.#readOffset;
+      this.#readOffset = this.#tokens.length;
+    }
+  }
+
+  #decode(start: number, end: number): string {
+    return end > start ? this.#tokenizer.decode(this.#tokens.slice(start, end)) : "";
+  }
+
+  #emitUpTo(end: number): string {
+    if (end <= this.#emitted.length) return "";
+    const delta = this.#decoded.slice(this.#emitted.length, end);
+    this.#emitted += delta;
     return delta;
   }
 
-  #firstStop(text: string): number | undefined {
+  #firstStop(): number | undefined {
     let first: number | undefined;
     for (const stop of this.#stops) {
-      const at = text.indexOf(stop, Math.max(0, this.#emitted.length - stop.length));
+      const at = this.#decoded.indexOf(stop, Math.max(0, this.#emitted.length - stop.length));
       if (at >= 0 && (first === undefined || at < first)) first = at;
     }
     return first;

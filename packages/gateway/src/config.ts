@@ -35,8 +35,10 @@ export const gatewayConfigSchema = z.object({
   discoveryPollMs: integer(100).default(2000),
   healthIntervalMs: integer(100).default(5000),
   defaultMaxTokens: integer(1).default(256),
+  /** Verify each runner's attestation again at least this often, seconds (also on a new quote and at its TTL). */
+  attestationRecheckSeconds: integer(1).default(300),
   /** Reuse chain reads for API-key checks this long, ms. */
-  chainCacheMs: integer(0).default(1000),
+  chainCacheMs: integer(0).default(2000),
   /** Write `{ url }` here once listening. */
   readyFile: z.string().optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -126,6 +128,18 @@ export const gatewayOptions: readonly Option[] = [
     env: "TEETEE_DEFAULT_MAX_TOKENS",
     key: "defaultMaxTokens",
     help: "chat max_tokens when unset (default 256)",
+  },
+  {
+    flag: "attestation-recheck-seconds",
+    env: "TEETEE_ATTESTATION_RECHECK_SECONDS",
+    key: "attestationRecheckSeconds",
+    help: "re-verify attestations at least this often (default 300)",
+  },
+  {
+    flag: "chain-cache-ms",
+    env: "TEETEE_CHAIN_CACHE_MS",
+    key: "chainCacheMs",
+    help: "reuse API-key chain reads (default 2000)",
   },
   { flag: "ready-file", env: "TEETEE_READY_FILE", key: "readyFile", help: "write {url} here once listening" },
   { flag: "log-level", env: "TEETEE_LOG_LEVEL", key: "logLevel", help: "pino level (default info)" },

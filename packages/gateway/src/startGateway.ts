@@ -53,15 +53,20 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
   };
   const models = await Promise.all(config.models.map((m) => loadServedModel(m.dir, m.name)));
   const metrics = createGatewayMetrics();
-  const verifier = new RouteVerifier({
+  const verifierParameters = {
     client: chainClient,
     contracts,
     chainId,
-    // The pool decides when to verify again (quote change, TTL, recheck); the verifier must not answer from cache.
-    recheckSeconds: 0,
+    recheckSeconds: config.attestationRecheckSeconds,
     policy: { allowDevQuotes: (config.allowDevQuotes ?? true) && isLocalChainId(chainId) },
+  };
+  const pool = new RunnerPool({
+    // A fresh verifier each time: the pool decides when to verify again (quote change, TTL, recheck), and a
+    // verifier's own cache would not notice a new quote.
+    verify: (runner, expected) => new RouteVerifier(verifierParameters).verify(runner, expected),
+    healthIntervalMs: config.healthIntervalMs,
+    recheckSeconds: config.attestationRecheckSeconds,
   });
-  const pool = new RunnerPool({ verifier, healthIntervalMs: config.healthIntervalMs });
   const directory = new ChainDirectory({
     client: chainClient,
     contracts,

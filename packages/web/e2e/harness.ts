@@ -6,7 +6,6 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import type { LocalAccount } from "viem";
 import { type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
 import { createPaymentMarket, type PaymentMarket, type PaymentMarketOptions } from "../../../scripts/lib/paymentMarket.js";
-import { buildWeb } from "../src/server/buildWeb.js";
 import { type ServedWeb, serveWeb } from "../src/server/serveWeb.js";
 import { TestWallet } from "./wallet.js";
 
@@ -23,7 +22,7 @@ export type Harness = {
 
 /** A local chain with a funded market, the built app served against it, and headless Debian Chromium. */
 export async function startHarness(options: PaymentMarketOptions & { gatewayUrl?: string } = {}): Promise<Harness> {
-  const [chain] = await Promise.all([startLocalChain(), buildWeb({ quiet: true })]);
+  const chain = await startLocalChain();
   const market = await createPaymentMarket(chain, options);
   const web = await serveWeb({
     rpcUrl: chain.rpcUrl,

@@ -5,6 +5,7 @@ import { optionsOf, outputOf } from "../lib/command.js";
 import { CliError, configError, ExitCode } from "../lib/errors.js";
 import type { CliIo } from "../lib/io.js";
 import { runPackage } from "../lib/spawnPackage.js";
+import { registerRunnerRegisterCommand } from "./registerRunner.js";
 import { registerVerifyCommand } from "./verify.js";
 
 function passThrough(command: Command): string[] {
@@ -33,6 +34,8 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
     .allowExcessArguments()
     .helpOption(false)
     .action(async (_options: object, command: Command) => delegate(io, "runner", command));
+
+  registerRunnerRegisterCommand(runner, io);
 
   runner
     .command("attestation")

@@ -1,13 +1,21 @@
 import {
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+  testTokenAbi,
+} from "@teetee/contracts";
+import {
   getEarnings,
   getEscrowAccount,
+  getEscrowTreasuryBalance,
   getModel,
   getSessionSigner,
   getStake,
   getTokenBalance,
   type TeeTeeContracts,
 } from "@teetee/sdk";
-import type { Address, Hex, PublicClient } from "viem";
+import { type Abi, type Address, decodeFunctionData, type Hex, type PublicClient } from "viem";
 import type { Actor } from "./actors.js";
 
 /** What `pnpm start` reports, every figure read back from the chain after the demo. */
@@ -35,14 +43,55 @@ export interface DevnetSummary {
     spent: bigint;
     validUntil: bigint;
   };
-  gas: { total: bigint; byActor: Record<string, bigint> };
-  /** Parts of the demo not run, with why (e.g. a package that is not built yet). */
-  skipped: { step: string; reason: string }[];
+  treasury: { address: Address; balance: bigint };
+  /** Gas of every transaction on the chain, by sender (curator, contributors, buyer) and by contract call. */
+  gas: { total: bigint; byActor: Record<string, bigint>; byCall: Record<string, bigint> };
+}
+
+const abis: readonly Abi[] = [
+  modelRegistryAbi,
+  stakingAbi,
+  runnerRegistryAbi,
+  paymentEscrowAbi,
+  testTokenAbi,
+];
+
+function callName(input: Hex, to: Address | null): string {
+  if (to === null) return "deploy";
+  for (const abi of abis) {
+    try {
+      return decodeFunctionData({ abi, data: input }).functionName;
+    } catch {
+      // not this contract's function
+    }
+  }
+  return input === "0x" ? "transfer" : "other";
+}
+
+/** Reads every transaction's receipt since block 0 (a local chain is small) and sums its gas by sender and call. */
+export async function readGas(client: PublicClient, actors: readonly Actor[]) {
+  const names = new Map(actors.map((a) => [a.account.address.toLowerCase(), a.name]));
+  const byActor: Record<string, bigint> = Object.fromEntries(actors.map((a) => [a.name, 0n]));
+  const byCall: Record<string, bigint> = {};
+  let total = 0n;
+  const latest = await client.getBlockNumber();
+  for (let number = 0n; number <= latest; number++) {
+    const block = await client.getBlock({ blockNumber: number, includeTransactions: true });
+    for (const tx of block.transactions) {
+      const { gasUsed } = await client.getTransactionReceipt({ hash: tx.hash });
+      const name = names.get(tx.from.toLowerCase()) ?? "others";
+      byActor[name] = (byActor[name] ?? 0n) + gasUsed;
+      const call = callName(tx.input, tx.to);
+      byCall[call] = (byCall[call] ?? 0n) + gasUsed;
+      total += gasUsed;
+    }
+  }
+  return { total, byActor, byCall };
 }
 
 export async function readSummary(
   client: PublicClient,
-  contracts: TeeTeeContracts,
+  contracts: TeeTeeContracts & { treasury: Address },
   facts: {
     modelId: Hex;
     contributors: Actor[];
@@ -65,12 +114,11 @@ export async function readSummary(
     }),
   );
   const buyerAddress = facts.buyer.account.address;
-  const [account, signer] = await Promise.all([
+  const [account, signer, treasuryBalance] = await Promise.all([
     getEscrowAccount(client, { ...target, buyer: buyerAddress }),
     getSessionSigner(client, { ...target, buyer: buyerAddress, signer: facts.signer }),
+    getEscrowTreasuryBalance(client, target),
   ]);
-  const byActor: Record<string, bigint> = {};
-  for (const actor of facts.actors) byActor[actor.name] = (byActor[actor.name] ?? 0n) + actor.gasUsed;
   return {
     prices: {
       inputPricePerMTok: model.inputPricePerMTok,
@@ -86,6 +134,7 @@ export async function readSummary(
       spent: signer.spent,
       validUntil: signer.validUntil,
     },
-    gas: { total: Object.values(byActor).reduce((a, b) => a + b, 0n), byActor },
+    treasury: { address: contracts.treasury, balance: treasuryBalance },
+    gas: await readGas(client, facts.actors),
   };
 }

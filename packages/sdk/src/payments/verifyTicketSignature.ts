@@ -11,7 +11,8 @@ type Point = InstanceType<typeof secp256k1.ProjectivePoint>;
 const { n } = secp256k1.CURVE;
 const halfN = n >> 1n;
 const G = secp256k1.ProjectivePoint.BASE;
-const maxCachedSigners = 1024;
+/** Each cached key holds ~4k precomputed points (window 8): about 0.5 MB. */
+const maxCachedSigners = 128;
 
 /**
  * Verifies voucher signatures. The first voucher of a signer is checked by public-key recovery; its key is then

@@ -1,0 +1,113 @@
+import type { RouteRunner, VerifiedRunner } from "@teetee/sdk";
+import type { Address, Hex } from "viem";
+import type { ModelListing } from "./ChainDirectory.js";
+import { RunnerPool } from "./RunnerPool.js";
+
+const modelId = `0x${"aa".repeat(32)}` as Hex;
+const address = (i: number) => `0x${i.toString(16).padStart(40, "0")}` as Address;
+const quote = (i: number) => `0x${i.toString(16).padStart(64, "0")}` as Hex;
+
+function listing(runners: { runner: Address; shard: number; quoteHash: Hex }[]): Map<Hex, ModelListing> {
+  const byShard = [0, 1].map((shard) =>
+    runners
+      .filter((r) => r.shard === shard)
+      .map((r) => ({
+        runner: r.runner,
+        info: {
+          contributor: address(999),
+          shardIndex: shard,
+          active: true,
+          attestedAt: 0n,
+          modelId,
+          quoteHash: r.quoteHash,
+          composeHash: quote(0),
+          lockedStake: 0n,
+          registeredAt: 0n,
+          endpoint: `http://127.0.0.1:1/${r.runner}`,
+          publicKey: "0x02" as Hex,
+        },
+      })),
+  );
+  return new Map([[modelId, { modelId, model: {} as ModelListing["model"], shards: [], runners: byShard }]]);
+}
+
+let now = 1_000_000;
+const verified: string[] = [];
+const refused = new Set<Address>();
+function pool() {
+  return new RunnerPool({
+    now: () => now,
+    recheckSeconds: 100,
+    verify: async (runner: RouteRunner, expected): Promise<VerifiedRunner> => {
+      verified.push(runner.runner);
+      if (refused.has(runner.runner))
+        throw Object.assign(new Error("bad quote"), { shortMessage: "failed attestation" });
+      return { ...runner, ...expected, quoteHash: quote(1), validUntil: now / 1000 + 1000 };
+    },
+  });
+}
+
+beforeEach(() => {
+  verified.length = 0;
+  refused.clear();
+  now = 1_000_000;
+});
+
+describe("RunnerPool", () => {
+  test("routes over verified runners by latency weighted by load", async () => {
+    const p = pool();
+    p.sync(
+      listing([
+        { runner: address(1), shard: 0, quoteHash: quote(1) },
+        { runner: address(2), shard: 0, quoteHash: quote(1) },
+        { runner: address(3), shard: 1, quoteHash: quote(1) },
+      ]),
+    );
+    p.observeLatency(address(1), 500);
+    expect((await p.chooseRoute(modelId, 2)).map((r) => r.runner)).toEqual([address(2), address(3)]);
+    const release = p.acquire(p.runners(modelId, 0).filter((r) => r.runner === address(2)));
+    p.observeLatency(address(2), 400);
+    expect((await p.chooseRoute(modelId, 2))[0]!.runner).toBe(address(1));
+    release();
+    p.markDown(address(1));
+    expect((await p.chooseRoute(modelId, 2))[0]!.runner).toBe(address(2));
+    expect(p.hasRoute(modelId, 2)).toBe(true);
+  });
+
+  test("never routes over a runner whose attestation fails, and says so", async () => {
+    refused.add(address(3));
+    const p = pool();
+    p.sync(
+      listing([
+        { runner: address(1), shard: 0, quoteHash: quote(1) },
+        { runner: address(3), shard: 1, quoteHash: quote(1) },
+      ]),
+    );
+    await expect(p.chooseRoute(modelId, 2)).rejects.toMatchObject({ status: 503 });
+    expect(p.get(address(3))?.attestation).toMatchObject({ status: "failed", error: "failed attestation" });
+    expect(p.hasRoute(modelId, 2)).toBe(false);
+  });
+
+  test("verifies again when the quote changes, when the verdict is due, not otherwise", async () => {
+    const p = pool();
+    const runners = [
+      { runner: address(1), shard: 0, quoteHash: quote(1) },
+      { runner: address(3), shard: 1, quoteHash: quote(1) },
+    ];
+    p.sync(listing(runners));
+    await p.chooseRoute(modelId, 2);
+    const initial = verified.length;
+    await p.chooseRoute(modelId, 2);
+    p.sync(listing(runners));
+    expect(verified.length).toBe(initial);
+    p.sync(listing([{ ...runners[0]!, quoteHash: quote(2) }, runners[1]!]));
+    expect(p.get(address(1))?.attestation.status).toBe("pending");
+    await p.chooseRoute(modelId, 2);
+    expect(verified.slice(initial)).toEqual([address(1)]);
+    now += 101_000;
+    await p.chooseRoute(modelId, 2);
+    expect(verified.length).toBe(initial + 3);
+    p.sync(listing([runners[1]!]));
+    expect(p.get(address(1))).toBeUndefined();
+  });
+});
