@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CVM_ALLOWED_ENVS } from "../packages/cli/src/commands/deployCompose.js";
-import { runnerAppCompose, runnerComposeHash } from "../packages/runner/src/composeHash.js";
+import { runnerAppCompose, runnerComposeHash } from "@teetee/runner/composeHash";
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +18,6 @@ const { values } = parseArgs({
 const appCompose = runnerAppCompose({
   dockerCompose: readFileSync(values.compose, "utf8"),
   name: values.name,
-  allowedEnvs: CVM_ALLOWED_ENVS,
 });
 const composeHash = runnerComposeHash(appCompose);
 console.log(values.json ? JSON.stringify({ composeHash, appCompose }, null, 2) : composeHash);

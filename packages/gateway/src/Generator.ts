@@ -178,6 +178,15 @@ export class Generator {
       };
     } catch (error) {
       voucher = undefined;
+      if (parameters.signal?.aborted && !free && tokens.length > replayed) {
+        // The caller went away between tokens: what was generated was served, and is paid for.
+        const usage = {
+          inputTokens: BigInt(promptIds.length),
+          outputTokens: BigInt(tokens.length),
+          replayedOutputTokens: BigInt(replayed),
+        };
+        voucher = encodePaymentTicket(await session.complete(requestId, usage));
+      }
       void pipeline.close();
       if (parameters.signal?.aborted || !isRetryable(error)) throw error;
       const failed = await this.#failedRunners(route, error);

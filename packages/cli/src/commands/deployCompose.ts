@@ -1,15 +1,12 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type Deployment, parseDeployment } from "@teetee/contracts";
+import { runnerAppCompose, runnerComposeHash } from "@teetee/runner/composeHash";
 import type { Command } from "commander";
-import { RUNNER_ALLOWED_ENVS, runnerAppCompose, runnerComposeHash } from "../../../runner/src/composeHash.js";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../lib/command.js";
 import { configError, usageError } from "../lib/errors.js";
 import type { CliIo } from "../lib/io.js";
 import { repoRoot } from "../lib/spawnPackage.js";
-
-/** The runner's environment inside the CVM: the runner's own variables plus the contributor it signs consent for. */
-export const CVM_ALLOWED_ENVS: readonly string[] = [...RUNNER_ALLOWED_ENVS, "TEETEE_CONTRIBUTOR"];
 
 const imageVariable = /\$\{TEETEE_RUNNER_IMAGE:-[^}]*\}/;
 const pinnedImage = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
@@ -34,7 +31,7 @@ export function runnerCompose(params: RunnerComposeParameters) {
     throw configError("The compose template has no image variable (TEETEE_RUNNER_IMAGE) to fill in.");
   }
   const dockerCompose = params.template.replace(imageVariable, params.image);
-  const appCompose = runnerAppCompose({ dockerCompose, name: params.name, allowedEnvs: CVM_ALLOWED_ENVS });
+  const appCompose = runnerAppCompose({ dockerCompose, name: params.name });
   return { dockerCompose, appCompose, composeHash: runnerComposeHash(appCompose) };
 }
 
