@@ -21,7 +21,7 @@ const modelSpec = z.string().transform((spec) => {
 
 /** Everything a gateway is told at start; validated here, trusted inside. */
 export const gatewayConfigSchema = z.object({
-  models: z.array(modelSpec).min(1, "name at least one --model"),
+  models: z.array(modelSpec, { error: "name at least one --model" }).min(1, "name at least one --model"),
   rpcUrl: z.url().default("http://127.0.0.1:8545"),
   /** A deployment file (`packages/contracts/deployments/<chainId>.json`); default: the chain's known deployment. */
   deployment: z.string().optional(),

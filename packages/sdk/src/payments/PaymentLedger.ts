@@ -217,21 +217,24 @@ export class PaymentLedger {
       return { channelId, amount: 0n, owed: 0n };
     }
     const signer = await this.#checkSigner(ticket);
-    if (open !== undefined) this.#complete(open);
+    const deadline = await this.#deadline(ticket.voucher.buyer, signer);
     this.#abandoned.delete(getAddress(ticket.voucher.buyer));
     const stored = this.#p.store.get(channelId);
     if (stored === undefined) {
       throw new PaymentError("unknown_request", "No request of this channel was served here.");
     }
-    const deadline = await this.#deadline(ticket.voucher.buyer, signer);
     const now = this.#p.now();
-    this.#p.store.saveVoucher({
-      channelId,
-      voucher: ticket.voucher,
-      signature: ticket.signature,
-      signer,
-      deadline,
-      now,
+    // The request's usage and the voucher covering it reach the disk together.
+    this.#p.store.transaction(() => {
+      if (open !== undefined) this.#complete(open);
+      this.#p.store.saveVoucher({
+        channelId,
+        voucher: ticket.voucher,
+        signature: ticket.signature,
+        signer,
+        deadline,
+        now,
+      });
     });
     const owed = this.#owed(channelId, await this.#modelPrices());
     const amount = larger(ticket.voucher.amount, stored.voucher.amount);

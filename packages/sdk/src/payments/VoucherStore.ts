@@ -190,6 +190,20 @@ export class VoucherStore {
     return (rows as Row[]).map(fromRow);
   }
 
+  /** Runs `write` in one transaction: one fsync for several changes, all or none of them on disk. */
+  transaction<T>(write: () => T): T {
+    if (this.#db.isTransaction) return write();
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = write();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }

@@ -13,6 +13,7 @@ const halfN = n >> 1n;
 const G = secp256k1.ProjectivePoint.BASE;
 /** Each cached key holds ~4k precomputed points (window 8): about 0.5 MB. */
 const maxCachedSigners = 128;
+const maxRememberedSignatures = 4096;
 
 /**
  * Verifies voucher signatures. The first voucher of a signer is checked by public-key recovery; its key is then
@@ -21,6 +22,8 @@ const maxCachedSigners = 128;
  */
 export class VoucherSignatureVerifier {
   readonly #keys = new Map<Address, Point>();
+  /** Signatures already verified: a channel's voucher comes back with the next request. */
+  readonly #verified = new Set<string>();
   readonly #windowSize: number;
 
   /** @param windowSize bits per precomputed window of each signer's key: more is faster and takes more memory. */
@@ -30,10 +33,16 @@ export class VoucherSignatureVerifier {
 
   /** Whether `signature` over `digest` is `signer`'s, exactly as the escrow's `ECDSA.tryRecover` would find. */
   async verify(digest: Hex, signature: Hex, signer: Address): Promise<boolean> {
+    const seen = `${digest}${signature.slice(2)}${signer.slice(2)}`.toLowerCase();
+    if (this.#verified.has(seen)) return true;
     const parts = splitSignature(signature);
     if (parts === undefined) return false;
     const key = this.#keys.get(getAddress(signer));
-    if (key !== undefined) return verifyWithKey(BigInt(digest), parts, key);
+    if (key !== undefined) {
+      if (!verifyWithKey(BigInt(digest), parts, key)) return false;
+      this.#remember(seen);
+      return true;
+    }
     const publicKey = await recoverPublicKey({ hash: digest, signature }).catch(() => undefined);
     if (publicKey === undefined || !isAddressEqual(publicKeyToAddress(publicKey), signer)) return false;
     if (this.#keys.size >= maxCachedSigners) this.#keys.clear();
@@ -41,7 +50,13 @@ export class VoucherSignatureVerifier {
       getAddress(signer),
       secp256k1.utils.precompute(this.#windowSize, secp256k1.ProjectivePoint.fromHex(publicKey.slice(2))),
     );
+    this.#remember(seen);
     return true;
+  }
+
+  #remember(seen: string): void {
+    if (this.#verified.size >= maxRememberedSignatures) this.#verified.clear();
+    this.#verified.add(seen);
   }
 }
 
