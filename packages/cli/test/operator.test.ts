@@ -85,7 +85,7 @@ beforeAll(async () => {
       ...["--model-dir", join(net.dir, "shards"), "--shard", "0", "--port", String(port)],
       ...["--rpc-url", net.chain.rpcUrl, "--runner-registry", contracts.runnerRegistry],
       ...["--model-registry", contracts.modelRegistry, "--data-dir", join(net.dir, "runner-data")],
-      ...["--dstack-endpoint", tee.url, "--threads", "1"],
+      ...["--payment-escrow", contracts.paymentEscrow, "--dstack-endpoint", tee.url, "--threads", "1"],
       ...["--contributor", net.chain.accounts(CONTRIBUTOR).address],
     ],
     env: { TEETEE_LOG_LEVEL: "warn" },

@@ -10,7 +10,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort } from "../../../scripts/lib/localChain.js";
 import { repoRoot, type TestNetwork } from "../../runner/test/localNetwork.js";
 
-const PAID_RUNNER = join(repoRoot, "packages/gateway/test/paidRunner.ts");
+const PAID_RUNNER = join(repoRoot, "packages/runner/src/main.ts");
 
 export type PaidRunner = {
   process: ChildProcess;
@@ -20,7 +20,7 @@ export type PaidRunner = {
   output: () => string;
 };
 
-/** Starts `paidRunner.ts` for a shard (its contributor is account shardIndex + 1) and waits for its attestation. */
+/** Starts a runner (`packages/runner/src/main.ts`, payments on) for a shard (its contributor is account shardIndex + 1) and waits for its attestation. */
 export async function spawnPaidRunner(
   network: TestNetwork,
   shardIndex: number,

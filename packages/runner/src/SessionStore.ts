@@ -41,9 +41,13 @@ export class SessionStore {
   readonly #kv: KvCacheSource;
   readonly limits: SessionLimits;
 
-  constructor(kv: KvCacheSource, limits: SessionLimits) {
+  readonly #onEvict: ((key: string) => void) | undefined;
+
+  /** `onEvict` hears of each session dropped for idleness (e.g. so its open payment is abandoned). */
+  constructor(kv: KvCacheSource, limits: SessionLimits, onEvict?: (key: string) => void) {
     this.#kv = kv;
     this.limits = limits;
+    this.#onEvict = onEvict;
   }
 
   get size(): number {
@@ -124,6 +128,7 @@ export class SessionStore {
     for (const session of [...this.#sessions.values()]) {
       if (!session.busy && now - session.lastUsed > this.limits.idleTimeoutMs) {
         this.drop(session.key);
+        this.#onEvict?.(session.key);
         evicted += 1;
       }
     }

@@ -38,6 +38,18 @@ export const runnerConfigSchema = z.object({
   contributorKey: privateKey.optional(),
   /** Without a contributor key: the contributor the printed registration's consent is signed for. */
   contributor: address.optional(),
+  /** The escrow whose vouchers pay this runner; default: the chain's deployment file. */
+  paymentEscrow: address.optional(),
+  /** Serve without payment checks (local benchmarks only); refused off a local chain. */
+  free: flag.default(false),
+  /** Pays the gas of settlement when there is no contributor key (any account may redeem); environment only. */
+  settlerKey: privateKey.optional(),
+  /** How often the settler looks for vouchers due, ms. */
+  settlePollMs: integer(100).default(15_000),
+  /** Redeem a channel idle this long, ms. */
+  settleIdleMs: integer(0).default(600_000),
+  /** Redeem everything once this much (payment-token base units) is unredeemed. */
+  settleThreshold: z.coerce.bigint().default(1_000_000n),
   /** Accept development quotes from next runners; only ever honoured on a local chain. Default: on a local chain. */
   allowDevQuotes: flag.optional(),
   /** Accept unencrypted frames (benchmarks only); refused off a local chain. */
@@ -106,6 +118,37 @@ export const runnerOptions: readonly Option[] = [
     help: "contributor address for printed consent",
   },
   {
+    flag: "payment-escrow",
+    env: "TEETEE_PAYMENT_ESCROW",
+    key: "paymentEscrow",
+    help: "PaymentEscrow address (default: deployment file)",
+  },
+  {
+    flag: "free",
+    env: "TEETEE_FREE",
+    key: "free",
+    help: "serve without payment checks (local chains only)",
+    boolean: true,
+  },
+  {
+    flag: "settle-poll-ms",
+    env: "TEETEE_SETTLE_POLL_MS",
+    key: "settlePollMs",
+    help: "settler poll interval (default 15000)",
+  },
+  {
+    flag: "settle-idle-ms",
+    env: "TEETEE_SETTLE_IDLE_MS",
+    key: "settleIdleMs",
+    help: "redeem a channel idle this long (default 600000)",
+  },
+  {
+    flag: "settle-threshold",
+    env: "TEETEE_SETTLE_THRESHOLD",
+    key: "settleThreshold",
+    help: "redeem once this much is unredeemed (default 1000000)",
+  },
+  {
     flag: "allow-dev-quotes",
     env: "TEETEE_ALLOW_DEV_QUOTES",
     key: "allowDevQuotes",
@@ -156,7 +199,8 @@ export const runnerOptions: readonly Option[] = [
 export const runnerUsage = `Usage: pnpm exec tsx packages/runner/src/main.ts --model-dir DIR --shard N [options]
 
 Serves one shard of a TeeTee model inside a dstack TEE. Every flag can also be set by its environment
-variable (or in .env). TEETEE_CONTRIBUTOR_KEY (environment or .env only) registers the runner on-chain.
+variable (or in .env). TEETEE_CONTRIBUTOR_KEY (environment or .env only) registers the runner on-chain and
+pays the gas of settling vouchers; TEETEE_SETTLER_KEY pays it instead when the contributor key stays outside.
 
 ${runnerOptions.map((o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(30)} ${o.help}`).join("\n")}
   --help`;
@@ -176,6 +220,7 @@ export function parseRunnerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     if (value !== undefined && value !== "") input[option.key] = value;
   }
   if (env["TEETEE_CONTRIBUTOR_KEY"]) input["contributorKey"] = env["TEETEE_CONTRIBUTOR_KEY"];
+  if (env["TEETEE_SETTLER_KEY"]) input["settlerKey"] = env["TEETEE_SETTLER_KEY"];
   const parsed = runnerConfigSchema.safeParse(input);
   if (!parsed.success) {
     // The issues name fields, never values, so a malformed contributor key is not echoed.

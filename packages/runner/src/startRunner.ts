@@ -36,6 +36,7 @@ import { RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
 import { createRunnerMetrics } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
+import { type RunnerPayments, startRunnerPayments } from "./runnerPayments.js";
 import { SessionStore } from "./SessionStore.js";
 import { loadOrCreateRunnerKey } from "./sealedRunnerKey.js";
 
@@ -70,23 +71,34 @@ async function checkShard(config: RunnerConfig): Promise<{ manifest: Manifest; w
   }
 }
 
-function resolveContracts(
-  config: RunnerConfig,
-  chainId: number,
-): Pick<TeeTeeContracts, "runnerRegistry" | "modelRegistry"> {
-  if (config.runnerRegistry !== undefined && config.modelRegistry !== undefined) {
-    return { runnerRegistry: config.runnerRegistry, modelRegistry: config.modelRegistry };
+type RunnerContracts = Pick<TeeTeeContracts, "runnerRegistry" | "modelRegistry"> & {
+  /** Unknown only for a runner serving free on a local chain. */
+  paymentEscrow: Address | undefined;
+};
+
+function resolveContracts(config: RunnerConfig, chainId: number): RunnerContracts {
+  const needsDeployment =
+    config.runnerRegistry === undefined ||
+    config.modelRegistry === undefined ||
+    (config.paymentEscrow === undefined && !config.free);
+  if (!needsDeployment) {
+    return {
+      runnerRegistry: config.runnerRegistry!,
+      modelRegistry: config.modelRegistry!,
+      paymentEscrow: config.paymentEscrow,
+    };
   }
   try {
     const deployment = getDeployment(chainId);
     return {
       runnerRegistry: config.runnerRegistry ?? deployment.runnerRegistry,
       modelRegistry: config.modelRegistry ?? deployment.modelRegistry,
+      paymentEscrow: config.paymentEscrow ?? deployment.paymentEscrow,
     };
   } catch (cause) {
     throw new RunnerStartupError(`No TeeTee deployment known for chain ${chainId}`, {
       cause,
-      hint: "Pass --runner-registry and --model-registry.",
+      hint: "Pass --runner-registry, --model-registry and --payment-escrow.",
     });
   }
 }
@@ -110,7 +122,22 @@ async function connectChain(config: RunnerConfig) {
           chain,
           transport: http(config.rpcUrl),
         });
-  return { publicClient, chainId, contributorWallet, contracts: resolveContracts(config, chainId) };
+  const settlerKey = config.contributorKey ?? config.settlerKey;
+  const settlerWallet =
+    settlerKey === undefined
+      ? undefined
+      : createWalletClient({
+          account: privateKeyToAccount(settlerKey),
+          chain,
+          transport: http(config.rpcUrl),
+        });
+  return {
+    publicClient,
+    chainId,
+    contributorWallet,
+    settlerWallet,
+    contracts: resolveContracts(config, chainId),
+  };
 }
 
 /**
@@ -136,6 +163,11 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
   if (config.allowPlaintextFrames && !isLocalChainId(chain.chainId)) {
     throw new RunnerStartupError(`Plaintext frames are refused on chain ${chain.chainId}`, {
       hint: "They exist for local benchmarks only.",
+    });
+  }
+  if (config.free && !isLocalChainId(chain.chainId)) {
+    throw new RunnerStartupError(`Serving without payment checks is refused on chain ${chain.chainId}`, {
+      hint: "--free exists for local benchmarks only.",
     });
   }
   const publicKey = `0x${account.publicKey.slice(4)}` as Hex;
@@ -186,16 +218,27 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     verify: false,
     ...(config.intraOpThreads === undefined ? {} : { intraOpNumThreads: config.intraOpThreads }),
   });
-  const metrics = createRunnerMetrics();
-  const store = new SessionStore(shard, {
-    maxSessions: config.maxSessions,
-    maxKvBytes: config.maxKvBytes,
-    maxSequenceLength: Math.min(
-      config.maxSequenceLength ?? manifest.config.maxPositions,
-      manifest.config.maxPositions,
-    ),
-    idleTimeoutMs: config.idleTimeoutMs,
+  const payments = paymentsFor(params, {
+    runner: account.address,
+    modelId,
+    shardCount: manifest.shards.length,
+    chain,
+    log,
   });
+  const metrics = createRunnerMetrics();
+  const store = new SessionStore(
+    shard,
+    {
+      maxSessions: config.maxSessions,
+      maxKvBytes: config.maxKvBytes,
+      maxSequenceLength: Math.min(
+        config.maxSequenceLength ?? manifest.config.maxPositions,
+        manifest.config.maxPositions,
+      ),
+      idleTimeoutMs: config.idleTimeoutMs,
+    },
+    payments.abandon,
+  );
   const verifier = new RouteVerifier({
     client: chain.publicClient,
     contracts: chain.contracts,
@@ -208,7 +251,7 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     runner: account.address,
     modelId,
     verifier,
-    payment: params.payment ?? allowAllPayments,
+    payment: payments.hook,
     metrics,
   });
   const app = createRunnerApp({
@@ -267,7 +310,40 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await payments.close();
       await shard.release();
     },
   };
+}
+
+type ConnectedChain = Awaited<ReturnType<typeof connectChain>>;
+
+/** The payment hook a caller gave, no checks for a `--free` local runner, or vouchers checked and settled. */
+function paymentsFor(
+  params: StartRunnerParameters,
+  runner: { runner: Address; modelId: Hex; shardCount: number; chain: ConnectedChain; log: Logger },
+): RunnerPayments {
+  const unchecked = (hook: PaymentHook): RunnerPayments => ({
+    hook,
+    abandon: () => undefined,
+    close: async () => undefined,
+  });
+  if (params.payment !== undefined) return unchecked(params.payment);
+  const { chain, log } = runner;
+  const { paymentEscrow } = chain.contracts;
+  if (params.config.free || paymentEscrow === undefined) {
+    log.warn("serving without payment checks (--free, local chain)");
+    return unchecked(allowAllPayments);
+  }
+  return startRunnerPayments({
+    config: params.config,
+    runner: runner.runner,
+    modelId: runner.modelId,
+    shardCount: runner.shardCount,
+    chainId: chain.chainId,
+    publicClient: chain.publicClient,
+    contracts: { ...chain.contracts, paymentEscrow },
+    settlerWallet: chain.settlerWallet,
+    log,
+  });
 }

@@ -175,6 +175,8 @@ export async function startTestNetwork(params: {
         dataDir,
         "--dstack-endpoint",
         devTees[shardIndex]!.url,
+        // These runners test the pipeline; paid runners are tested with the gateway (packages/gateway/test).
+        "--free",
         ...(params.runnerArgs ?? []),
         ...(options.extraArgs ?? []),
       ],

@@ -315,6 +315,7 @@ describe("registration consent", () => {
         mkdtempSync(join(tmpdir(), "teetee-consent-")),
         "--dstack-endpoint",
         network.devTees[0]!.url,
+        "--free",
         "--contributor",
         contributor.address,
       ],

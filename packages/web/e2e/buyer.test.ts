@@ -29,7 +29,9 @@ let apiKey: string;
 beforeAll(async () => {
   h = await startHarness();
   const { market } = h;
-  await market.send(mintTestToken(market.admin, { contracts: market.deployment, to: buyer.address, amount: tUsd(100) }));
+  await market.send(
+    mintTestToken(market.admin, { contracts: market.deployment, to: buyer.address, amount: tUsd(100) }),
+  );
   ({ page } = await h.open(buyer));
   await page.goto(`${h.web.url}#/buy`);
 });
@@ -48,7 +50,8 @@ async function approveInDialog(button: RegExp) {
 
 test("connects and shows the wallet's token balance", async () => {
   await page.locator(".connect-prompt").getByRole("button", { name: "Connect wallet" }).click();
-  await expect(page.getByTestId("wallet-balance").textContent()).resolves.toBe("100.00 tUSD");
+  await page.getByTestId("wallet-balance").getByText("100.00 tUSD").waitFor();
+  await screenshots(page, "buyer-empty");
 });
 
 test("deposits with one permit signature and one transaction", async () => {
@@ -59,7 +62,10 @@ test("deposits with one permit signature and one transaction", async () => {
   await screenshots(page, "buyer-deposit-review");
   await approveInDialog(/Open wallet \(2 prompts\)/);
   await dialog.getByRole("button", { name: "Close" }).click();
-  const account = await getEscrowAccount(h.market.publicClient, { contracts: contracts(), buyer: buyer.address });
+  const account = await getEscrowAccount(h.market.publicClient, {
+    contracts: contracts(),
+    buyer: buyer.address,
+  });
   expect(account.balance).toBe(tUsd(25));
   await page.getByTestId("escrow-balance").getByText("25.00 tUSD").waitFor();
 });
@@ -97,7 +103,10 @@ test("the key pays for requests: a voucher it signs is redeemed and shows in the
   };
   const signature = await signVoucher(market.admin, { contracts: contracts(), voucher, account: key.signer });
   await market.send(redeemVoucher(market.admin, { contracts: contracts(), voucher, signature }));
-  const paid = await getChannelPaid(market.publicClient, { contracts: contracts(), channelId: channelId(voucher) });
+  const paid = await getChannelPaid(market.publicClient, {
+    contracts: contracts(),
+    channelId: channelId(voucher),
+  });
   expect(paid).toBe(tUsd(1.5));
   await page.reload();
   await page.getByTestId("history").getByText("Paid for requests").waitFor();
@@ -110,17 +119,29 @@ test("withdraws after the thaw, with the countdown in between", async () => {
   await page.getByRole("button", { name: "Start withdrawal" }).click();
   await approveInDialog(/Open wallet/);
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
-  await page.getByTestId("thaw-status").getByText(/ready in/).waitFor();
-  const thawing = await getEscrowAccount(h.market.publicClient, { contracts: contracts(), buyer: buyer.address });
+  await page
+    .getByTestId("thaw-status")
+    .getByText(/ready in/)
+    .waitFor();
+  const thawing = await getEscrowAccount(h.market.publicClient, {
+    contracts: contracts(),
+    buyer: buyer.address,
+  });
   expect(thawing.thawing).toBe(tUsd(10));
   await screenshots(page, "buyer");
   await advanceTime(h.chain.rpcUrl, 3601);
   await page.reload();
   await page.getByRole("button", { name: "Withdraw now" }).click();
   await approveInDialog(/Open wallet/);
-  const balance = await getTokenBalance(h.market.publicClient, { contracts: contracts(), owner: buyer.address });
+  const balance = await getTokenBalance(h.market.publicClient, {
+    contracts: contracts(),
+    owner: buyer.address,
+  });
   expect(balance).toBe(tUsd(100 - 25 + 10));
-  const after = await getEscrowAccount(h.market.publicClient, { contracts: contracts(), buyer: buyer.address });
+  const after = await getEscrowAccount(h.market.publicClient, {
+    contracts: contracts(),
+    buyer: buyer.address,
+  });
   expect(after.balance).toBe(tUsd(13.5));
   expect(after.thawing).toBe(0n);
 });

@@ -35,11 +35,17 @@ async function approveInDialog(button: RegExp) {
 }
 
 test("stakes with an approval and a stake transaction", async () => {
-  const before = await getStake(h.market.publicClient, { contracts: contracts(), staker: contributor.address });
+  const before = await getStake(h.market.publicClient, {
+    contracts: contracts(),
+    staker: contributor.address,
+  });
   await page.getByLabel("Add stake").fill("150");
   await page.getByRole("button", { name: "Stake", exact: true }).click();
   await approveInDialog(/Open wallet \(2 prompts\)/);
-  const after = await getStake(h.market.publicClient, { contracts: contracts(), staker: contributor.address });
+  const after = await getStake(h.market.publicClient, {
+    contracts: contracts(),
+    staker: contributor.address,
+  });
   expect(after.staked - before.staked).toBe(tUsd(150));
   expect(after.locked).toBe(h.market.model.minStake);
   await page.getByTestId("staked").getByText("151.00 tUSD").waitFor();
@@ -54,9 +60,16 @@ test("sees earnings after a paid request is settled, and withdraws them", async 
     route: market.route,
     amount: tUsd(4),
   };
-  const signature = await signVoucher(market.admin, { contracts: contracts(), voucher, account: market.apiKey.signer });
+  const signature = await signVoucher(market.admin, {
+    contracts: contracts(),
+    voucher,
+    account: market.apiKey.signer,
+  });
   await market.send(redeemVoucher(market.admin, { contracts: contracts(), voucher, signature }));
-  const earned = await getEarnings(market.publicClient, { contracts: contracts(), contributor: contributor.address });
+  const earned = await getEarnings(market.publicClient, {
+    contracts: contracts(),
+    contributor: contributor.address,
+  });
   const share = BigInt(market.model.shards[0]!.shareBps);
   expect(earned).toBe((tUsd(4) * share) / 10_000n);
   await page.reload();
@@ -66,7 +79,9 @@ test("sees earnings after a paid request is settled, and withdraws them", async 
   await screenshots(page, "contributor");
   await page.getByRole("button", { name: "Withdraw earnings" }).click();
   await approveInDialog(/Open wallet/);
-  expect(await getEarnings(market.publicClient, { contracts: contracts(), contributor: contributor.address })).toBe(0n);
+  expect(
+    await getEarnings(market.publicClient, { contracts: contracts(), contributor: contributor.address }),
+  ).toBe(0n);
   await page.getByTestId("earnings-unwithdrawn").getByText("0.00 tUSD").waitFor();
 });
 
@@ -75,7 +90,10 @@ test("the explorer lists the model, its shards, prices, shares and runners", asy
   await page.getByTestId("model").waitFor();
   await expect(page.getByTestId("input-price").textContent()).resolves.toBe("2.00 tUSD / 1M tokens");
   for (const [i, runner] of h.market.route.entries()) {
-    await page.getByTestId(`shard-${i}`).getByText(`${runner.slice(0, 6)}…${runner.slice(-4)}`).waitFor();
+    await page
+      .getByTestId(`shard-${i}`)
+      .getByText(`${runner.slice(0, 6)}…${runner.slice(-4)}`)
+      .waitFor();
   }
   await screenshots(page, "explorer");
 });

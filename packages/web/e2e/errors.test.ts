@@ -15,7 +15,11 @@ let wallet: TestWallet;
 beforeAll(async () => {
   h = await startHarness();
   await h.market.send(
-    mintTestToken(h.market.admin, { contracts: h.market.deployment, to: person.address, amount: 20_000_000n }),
+    mintTestToken(h.market.admin, {
+      contracts: h.market.deployment,
+      to: person.address,
+      amount: 20_000_000n,
+    }),
   );
   ({ page, wallet } = await h.open(person, { chainId: 1 }));
   await page.goto(`${h.web.url}#/buy`);
@@ -31,7 +35,9 @@ const dialog = () => page.getByRole("dialog");
 async function tryDeposit(amount: string) {
   await page.getByLabel("Add to deposit").fill(amount);
   await page.getByRole("button", { name: "Deposit", exact: true }).click();
-  await dialog().getByRole("button", { name: /Open wallet/ }).click();
+  await dialog()
+    .getByRole("button", { name: /Open wallet/ })
+    .click();
 }
 
 test("a wallet on the wrong chain is told so, can switch, and sends nothing meanwhile", async () => {
@@ -55,7 +61,10 @@ test("a rejected signature says nothing was signed or sent", async () => {
   await expect(dialog().getByRole("alert").textContent()).resolves.toContain("Nothing was signed or sent");
   await screenshots(page, "error-rejected-signature");
   await dialog().getByRole("button", { name: "Close" }).click();
-  const account = await getEscrowAccount(h.market.publicClient, { contracts: h.market.deployment, buyer: person.address });
+  const account = await getEscrowAccount(h.market.publicClient, {
+    contracts: h.market.deployment,
+    buyer: person.address,
+  });
   expect(account.balance).toBe(0n);
 });
 
@@ -72,7 +81,9 @@ test("a contract's custom error is decoded into words", async () => {
   await page.goto(`${h.web.url}#/host`);
   await page.getByLabel("Unbond free stake").fill("1000");
   await page.getByRole("button", { name: "Start unbonding" }).click();
-  await dialog().getByRole("button", { name: /Open wallet/ }).click();
+  await dialog()
+    .getByRole("button", { name: /Open wallet/ })
+    .click();
   await dialog().getByText("The contract refused this").waitFor({ timeout: 60_000 });
   await expect(dialog().getByRole("alert").textContent()).resolves.toContain("StakingInsufficientFreeStake");
   await screenshots(page, "error-contract");

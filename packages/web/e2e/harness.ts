@@ -1,11 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { LocalAccount } from "viem";
 import { type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
-import { createPaymentMarket, type PaymentMarket, type PaymentMarketOptions } from "../../../scripts/lib/paymentMarket.js";
+import {
+  createPaymentMarket,
+  type PaymentMarket,
+  type PaymentMarketOptions,
+} from "../../../scripts/lib/paymentMarket.js";
 import { type ServedWeb, serveWeb } from "../src/server/serveWeb.js";
 import { TestWallet } from "./wallet.js";
 
@@ -16,34 +19,33 @@ export type Harness = {
   market: PaymentMarket;
   web: ServedWeb;
   browser: Browser;
-  open: (account: LocalAccount, options?: { chainId?: number; width?: number }) => Promise<{ page: Page; wallet: TestWallet }>;
+  open: (
+    account: LocalAccount,
+    options?: { chainId?: number; width?: number },
+  ) => Promise<{ page: Page; wallet: TestWallet }>;
   stop: () => Promise<void>;
 };
 
 /** A local chain with a funded market, the built app served against it, and headless Debian Chromium. */
-export async function startHarness(options: PaymentMarketOptions & { gatewayUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: PaymentMarketOptions & { gatewayUrl?: string } = {},
+): Promise<Harness> {
   const chain = await startLocalChain();
-  const market = await createPaymentMarket(chain, options);
-  const web = await serveWeb({
-    rpcUrl: chain.rpcUrl,
-    deployment: market.deployment,
-    ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
-  });
-  const profile = mkdtempSync(join(tmpdir(), "teetee-web-chromium-"));
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-    ],
-  });
+  let market: PaymentMarket;
+  let web: ServedWeb;
+  let browser: Browser;
+  try {
+    market = await createPaymentMarket(chain, options);
+    web = await serveWeb({
+      rpcUrl: chain.rpcUrl,
+      deployment: market.deployment,
+      ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+    });
+    browser = await launchChromium();
+  } catch (error) {
+    await chain.stop();
+    throw error;
+  }
   const open: Harness["open"] = async (account, o = {}) => {
     const context = await browser.newContext({ viewport: { width: o.width ?? 1280, height: 900 } });
     const page = await context.newPage();
@@ -63,9 +65,28 @@ export async function startHarness(options: PaymentMarketOptions & { gatewayUrl?
       await browser.close();
       await web.close();
       await chain.stop();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Debian's Chromium, headless, with the flags that keep it off the network. Playwright gives every launch a
+ * fresh temporary profile (it refuses an explicit --user-data-dir on `launch`).
+ */
+async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }
 
 /** Saves the page at 1280 and 390 px wide (full height) as `<name>-1280.png` and `<name>-390.png`. */
@@ -75,7 +96,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: join(screenshotDir, `${name}-${width}.png`), fullPage: true });
+    // A modal covers the viewport only: capture what the person sees, not the page scrolled behind it.
+    const modal = (await page.getByRole("dialog").count()) > 0;
+    await page.screenshot({ path: join(screenshotDir, `${name}-${width}.png`), fullPage: !modal });
   }
   await page.setViewportSize(original);
 }

@@ -19,6 +19,8 @@ type Outcome = { result: unknown } | { error: RpcError };
  */
 export class TestWallet {
   chainId: number;
+  /** Whether the page was granted the account (as after a real wallet's connection prompt). */
+  connected = false;
   private readonly rejections = new Set<string>();
   private page: Page | undefined;
 
@@ -87,7 +89,8 @@ export class TestWallet {
   }
 
   private async handle(method: string, params: unknown[]): Promise<Outcome> {
-    if (this.rejections.delete(method)) return { error: { code: 4001, message: "User rejected the request." } };
+    if (this.rejections.delete(method))
+      return { error: { code: 4001, message: "User rejected the request." } };
     try {
       return { result: await this.answer(method, params) };
     } catch (error) {
@@ -99,8 +102,10 @@ export class TestWallet {
   private async answer(method: string, params: unknown[]): Promise<unknown> {
     switch (method) {
       case "eth_requestAccounts":
-      case "eth_accounts":
+        this.connected = true;
         return [this.account.address];
+      case "eth_accounts":
+        return this.connected ? [this.account.address] : [];
       case "eth_chainId":
         return `0x${this.chainId.toString(16)}`;
       case "wallet_switchEthereumChain": {
@@ -120,8 +125,13 @@ export class TestWallet {
   }
 
   private async sendTransaction(tx: Record<string, Hex | undefined>): Promise<Hex> {
-    if (this.chainId !== this.chain.id) throw Object.assign(new Error("Wallet is on another chain"), { code: 4901 });
-    const client = createWalletClient({ account: this.account, chain: this.chain, transport: http(this.rpcUrl) });
+    if (this.chainId !== this.chain.id)
+      throw Object.assign(new Error("Wallet is on another chain"), { code: 4901 });
+    const client = createWalletClient({
+      account: this.account,
+      chain: this.chain,
+      transport: http(this.rpcUrl),
+    });
     return client.sendTransaction({
       to: tx["to"],
       data: tx["data"],

@@ -49,9 +49,7 @@ export function App() {
       <main className="main">
         <Screen />
       </main>
-      <footer className="footer">
-        Models split across attested TEEs, paid per token, settled on-chain.
-      </footer>
+      <footer className="footer">Models split across attested TEEs, paid per token, settled on-chain.</footer>
     </ActionHost>
   );
 }

@@ -35,7 +35,9 @@ async function boot(root: HTMLElement): Promise<void> {
       <div className="boot-error" role="alert">
         <h1>TeeTee cannot reach its network</h1>
         <p>{error instanceof Error ? error.message : String(error)}</p>
-        <p className="muted">Check that the chain is running and that config.json names its RPC URL and contracts.</p>
+        <p className="muted">
+          Check that the chain is running and that config.json names its RPC URL and contracts.
+        </p>
       </div>,
     );
   }

@@ -2,12 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../lib/spawnPackage.js";
 
-/**
- * The runner process the local network starts. Until the runner's own `main.ts` wires in payments, this is the
- * paid runner the gateway's end-to-end test runs: `packages/runner/src/main.ts`'s flags, plus a payment ledger
- * that checks every frame and a settler that redeems vouchers with the contributor's key.
- */
-export const RUNNER_ENTRY = join(repoRoot, "packages/gateway/test/paidRunner.ts");
+/** The runner process the local network starts: it checks every frame's voucher and settles with its contributor key. */
+export const RUNNER_ENTRY = join(repoRoot, "packages/runner/src/main.ts");
 export const GATEWAY_ENTRY = join(repoRoot, "packages/gateway/src/main.ts");
 
 /** A child process of the local network, in its own process group so stopping it stops its children too. */

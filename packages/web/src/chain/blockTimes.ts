@@ -3,7 +3,10 @@ import type { PublicClient } from "viem";
 const cache = new Map<bigint, number>();
 
 /** Unix timestamps of the given blocks, fetched once each. */
-export async function blockTimes(publicClient: PublicClient, blocks: readonly bigint[]): Promise<Map<bigint, number>> {
+export async function blockTimes(
+  publicClient: PublicClient,
+  blocks: readonly bigint[],
+): Promise<Map<bigint, number>> {
   const missing = [...new Set(blocks)].filter((b) => !cache.has(b));
   await Promise.all(
     missing.map(async (blockNumber) => {

@@ -16,7 +16,9 @@ export type Health = { ok: true; latencyMs: number } | { ok: false; error: strin
 export async function probeHealth(config: AppConfig, endpoint: string, timeoutMs = 4000): Promise<Health> {
   const started = performance.now();
   try {
-    const response = await fetch(runnerUrl(config, endpoint, "/healthz"), { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(runnerUrl(config, endpoint, "/healthz"), {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!response.ok) return { ok: false, error: `HTTP ${response.status}` };
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch {

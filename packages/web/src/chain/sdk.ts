@@ -2,9 +2,10 @@
  * The browser-safe parts of `@teetee/sdk`, imported by folder: its root index also pulls the wire codec,
  * which needs node:crypto.
  */
-export * from "../../../sdk/src/contracts/index.js";
-export { verifyRunnerAttestation } from "../../../sdk/src/attestation/verifyRunnerAttestation.js";
+
 export type { AttestationCheck } from "../../../sdk/src/attestation/attestationResult.js";
+export { verifyRunnerAttestation } from "../../../sdk/src/attestation/verifyRunnerAttestation.js";
+export * from "../../../sdk/src/contracts/index.js";
 export { formatApiKey } from "../../../sdk/src/payments/apiKey.js";
 export {
   parseRunnerAttestationDocument,

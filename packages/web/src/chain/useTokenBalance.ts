@@ -1,7 +1,7 @@
 import type { Address } from "viem";
+import { useWallet } from "../wallet/WalletContext.js";
 import { getTokenBalance } from "./sdk.js";
 import { useChainRead } from "./useChainRead.js";
-import { useWallet } from "../wallet/WalletContext.js";
 
 /** The payment-token balance of an address in its wallet (not deposited, not staked). */
 export function useTokenBalance(owner: Address | undefined) {

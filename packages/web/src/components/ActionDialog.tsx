@@ -147,7 +147,10 @@ function Dialog({ plan, onClose }: { plan: ActionPlan; onClose: () => void }) {
 /** Hosts the one explain-then-approve dialog every wallet action goes through. */
 export function ActionHost({ children }: { children: ReactNode }) {
   const [open, setOpen] = useState<{ plan: ActionPlan; id: number }>();
-  const run = useCallback((plan: ActionPlan) => setOpen((current) => ({ plan, id: (current?.id ?? 0) + 1 })), []);
+  const run = useCallback(
+    (plan: ActionPlan) => setOpen((current) => ({ plan, id: (current?.id ?? 0) + 1 })),
+    [],
+  );
   return (
     <ActionContext.Provider value={run}>
       {children}

@@ -17,7 +17,17 @@ function timeLabel(t: number, span: number): string {
 }
 
 /** A step chart of a cumulative amount over time, drawn as SVG (no chart library needed for one line). */
-export function LineChart({ points, decimals, unit, now }: { points: Point[]; decimals: number; unit: string; now: number }) {
+export function LineChart({
+  points,
+  decimals,
+  unit,
+  now,
+}: {
+  points: Point[];
+  decimals: number;
+  unit: string;
+  now: number;
+}) {
   if (points.length === 0) return null;
   const first = points[0]!.time;
   const t0 = Math.min(first, now - 3600);
@@ -25,7 +35,8 @@ export function LineChart({ points, decimals, unit, now }: { points: Point[]; de
   const max = points.reduce((m, p) => (p.value > m ? p.value : m), 0n);
   const top = max === 0n ? 1n : max;
   const x = (t: number) => PAD.left + ((t - t0) / span) * (W - PAD.left - PAD.right);
-  const y = (v: bigint) => H - PAD.bottom - (Number((v * 10_000n) / top) / 10_000) * (H - PAD.top - PAD.bottom);
+  const y = (v: bigint) =>
+    H - PAD.bottom - (Number((v * 10_000n) / top) / 10_000) * (H - PAD.top - PAD.bottom);
   let path = `M ${x(t0)} ${y(0n)}`;
   let last = 0n;
   for (const p of points) {

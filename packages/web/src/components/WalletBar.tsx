@@ -68,8 +68,8 @@ export function ConnectPrompt({ what }: { what: string }) {
       <div className="connect-prompt">
         <h2>Connect a wallet</h2>
         <p>
-          To {what}, open this page in a browser with an Ethereum wallet (any EIP-1193 wallet, such as a browser
-          extension).
+          To {what}, open this page in a browser with an Ethereum wallet (any EIP-1193 wallet, such as a
+          browser extension).
         </p>
       </div>
     );

@@ -38,7 +38,8 @@ export function parseAppConfig(value: unknown): AppConfig {
   if (typeof value !== "object" || value === null) throw new ConfigError("config.json is not an object");
   const record = value as Record<string, unknown>;
   const deployment = record["deployment"];
-  if (typeof deployment !== "object" || deployment === null) throw new ConfigError("config.json: no deployment");
+  if (typeof deployment !== "object" || deployment === null)
+    throw new ConfigError("config.json: no deployment");
   const d = deployment as Record<string, unknown>;
   const chainId = d["chainId"];
   if (typeof chainId !== "number" || !Number.isSafeInteger(chainId) || chainId <= 0) {
@@ -48,7 +49,8 @@ export function parseAppConfig(value: unknown): AppConfig {
   if (rpcUrl === null) throw new ConfigError("config.json: rpcUrl is missing");
   return {
     chainId,
-    chainName: optionalString(record["chainName"]) ?? (chainId === 31337 ? "Local Hardhat" : `Chain ${chainId}`),
+    chainName:
+      optionalString(record["chainName"]) ?? (chainId === 31337 ? "Local Hardhat" : `Chain ${chainId}`),
     rpcUrl,
     contracts: {
       token: address(d, "token"),

@@ -77,7 +77,8 @@ function runnerTarget(url: URL): string | undefined {
 async function serveStatic(dir: string, pathname: string, res: ServerResponse): Promise<void> {
   const relative = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, "");
   let file = join(dir, relative);
-  if (!file.startsWith(dir) || !existsSync(file) || relative === "/" || relative === "") file = join(dir, "index.html");
+  if (!file.startsWith(dir) || !existsSync(file) || relative === "/" || relative === "")
+    file = join(dir, "index.html");
   try {
     const content = await readFile(file);
     res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });

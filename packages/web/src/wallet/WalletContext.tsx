@@ -100,7 +100,8 @@ export function WalletProvider({
       setAccount(firstAccount(await provider.request({ method: "eth_requestAccounts" })));
       setWalletChainId(toChainId(await provider.request({ method: "eth_chainId" })));
     } catch (error) {
-      const rejected = typeof error === "object" && error !== null && (error as { code?: unknown }).code === 4001;
+      const rejected =
+        typeof error === "object" && error !== null && (error as { code?: unknown }).code === 4001;
       setConnectError(
         rejected
           ? "You declined the connection request in your wallet."
@@ -122,7 +123,14 @@ export function WalletProvider({
       }
       await provider.request({
         method: "wallet_addEthereumChain",
-        params: [{ chainId, chainName: config.chainName, rpcUrls: [config.rpcUrl], nativeCurrency: chain.nativeCurrency }],
+        params: [
+          {
+            chainId,
+            chainName: config.chainName,
+            rpcUrls: [config.rpcUrl],
+            nativeCurrency: chain.nativeCurrency,
+          },
+        ],
       });
     }
     setWalletChainId(toChainId(await provider.request({ method: "eth_chainId" })));

@@ -28,7 +28,9 @@ export class WrongChainError extends Error {
     readonly expectedChainId: number,
     readonly expectedName: string,
   ) {
-    super(`Your wallet is on chain ${walletChainId}; TeeTee here runs on ${expectedName} (chain ${expectedChainId}).`);
+    super(
+      `Your wallet is on chain ${walletChainId}; TeeTee here runs on ${expectedName} (chain ${expectedChainId}).`,
+    );
   }
 }
 
@@ -45,7 +47,8 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof WrongChainError) {
     return { title: "Wrong network", message: `${error.message} Switch networks, then try again.` };
   }
-  if (error instanceof InsufficientBalanceError) return { title: "Insufficient balance", message: error.message };
+  if (error instanceof InsufficientBalanceError)
+    return { title: "Insufficient balance", message: error.message };
   if (has(error, (e) => e.code === 4001 || e.name === "UserRejectedRequestError")) {
     return {
       title: "Request rejected in your wallet",

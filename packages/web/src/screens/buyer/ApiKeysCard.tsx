@@ -1,10 +1,22 @@
 import { useState } from "react";
-import { type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import { confirm } from "../../chain/confirm.js";
-import { formatDate, formatDuration, formatToken, parseTokenInput, shortAddress } from "../../chain/format.js";
-import { authorizeSigner, formatApiKey, getSessionSigner, revokeSigner, type SessionSigner } from "../../chain/sdk.js";
+import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
+import {
+  formatDate,
+  formatDuration,
+  formatToken,
+  parseTokenInput,
+  shortAddress,
+} from "../../chain/format.js";
+import {
+  authorizeSigner,
+  formatApiKey,
+  getSessionSigner,
+  revokeSigner,
+  type SessionSigner,
+} from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
@@ -40,7 +52,8 @@ function useKeys(buyer: Address) {
     const revokedAt = new Map(revocations.map((e) => [e.args.signer, e.blockNumber]));
     const firstSeen = new Map<Address, bigint>();
     for (const event of events) {
-      if (event.args.signer && !firstSeen.has(event.args.signer)) firstSeen.set(event.args.signer, event.blockNumber);
+      if (event.args.signer && !firstSeen.has(event.args.signer))
+        firstSeen.set(event.args.signer, event.blockNumber);
     }
     const rows = await Promise.all(
       [...firstSeen].map(async ([signer, createdAt]) => ({
@@ -54,7 +67,10 @@ function useKeys(buyer: Address) {
   }, [buyer, publicClient]);
 }
 
-function lastAuthorized(events: readonly { args: { signer?: Address }; blockNumber: bigint }[], signer: Address) {
+function lastAuthorized(
+  events: readonly { args: { signer?: Address }; blockNumber: bigint }[],
+  signer: Address,
+) {
   return events.filter((e) => e.args.signer === signer).at(-1)?.blockNumber;
 }
 
@@ -136,9 +152,19 @@ export function ApiKeysCard({ buyer }: { buyer: Address }) {
   };
 
   return (
-    <Card title="API keys" subtitle="Use them with any OpenAI client; each has its own limit and expiry" testId="api-keys">
+    <Card
+      title="API keys"
+      subtitle="Use them with any OpenAI client; each has its own limit and expiry"
+      testId="api-keys"
+    >
       <div className="form-row">
-        <AmountField id="key-limit" label="Spend limit" value={limitText} onChange={setLimitText} symbol={token.symbol} />
+        <AmountField
+          id="key-limit"
+          label="Spend limit"
+          value={limitText}
+          onChange={setLimitText}
+          symbol={token.symbol}
+        />
         <div className="field">
           <label htmlFor="key-expiry">Expires after</label>
           <select id="key-expiry" value={days} onChange={(e) => setDays(Number(e.target.value))}>
@@ -149,7 +175,12 @@ export function ApiKeysCard({ buyer }: { buyer: Address }) {
             ))}
           </select>
         </div>
-        <button type="button" className="btn btn-primary" disabled={limit === undefined || !walletClient} onClick={create}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={limit === undefined || !walletClient}
+          onClick={create}
+        >
           Create API key
         </button>
       </div>
@@ -173,18 +204,22 @@ export function ApiKeysCard({ buyer }: { buyer: Address }) {
                 const live = Number(row.state.validUntil) > now;
                 return (
                   <tr key={row.signer}>
-                    <td className="mono" title={row.signer}>
+                    <td data-label="Key" className="mono nowrap" title={row.signer}>
                       {shortAddress(row.signer)}
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <KeyStatus row={row} now={now} />
                     </td>
-                    <td className="num">{formatToken(row.state.spent, token)}</td>
-                    <td className="num">{formatToken(row.state.spendLimit, token)}</td>
-                    <td>{formatDate(Number(row.state.validUntil))}</td>
+                    <td data-label="Spent" className="num nowrap">{formatToken(row.state.spent, token)}</td>
+                    <td data-label="Limit" className="num nowrap">{formatToken(row.state.spendLimit, token)}</td>
+                    <td data-label="Valid until">{formatDate(Number(row.state.validUntil))}</td>
                     <td className="num">
                       {live && !row.revoked && (
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => revoke(row.signer)}>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-ghost"
+                          onClick={() => revoke(row.signer)}
+                        >
                           Revoke
                         </button>
                       )}

@@ -12,7 +12,8 @@ export function BuyerScreen() {
   const { account, publicClient, config } = useWallet();
   const balance = useTokenBalance(account);
   const escrow = useChainRead(
-    async () => (account ? getEscrowAccount(publicClient, { contracts: config.contracts, buyer: account }) : undefined),
+    async () =>
+      account ? getEscrowAccount(publicClient, { contracts: config.contracts, buyer: account }) : undefined,
     [account, publicClient],
   );
   if (account === undefined) return <ConnectPrompt what="deposit funds and create API keys" />;
@@ -21,8 +22,8 @@ export function BuyerScreen() {
       <div className="screen-head">
         <h1>Use models</h1>
         <p className="muted">
-          Deposit once, then call any TeeTee model from an OpenAI client with an API key. You pay per token, only for
-          what you use.
+          Deposit once, then call any TeeTee model from an OpenAI client with an API key. You pay per token,
+          only for what you use.
         </p>
       </div>
       <div className="grid-2">

@@ -39,7 +39,8 @@ function useDepositPlan() {
       {
         kind: "transaction",
         title: "Send the deposit",
-        detail: "One transaction that uses the permit and credits your deposit. You pay the network fee in ETH.",
+        detail:
+          "One transaction that uses the permit and credits your deposit. You pay the network fee in ETH.",
       },
     ],
     execute: async (advance) => {
@@ -58,7 +59,12 @@ function useDepositPlan() {
       advance(1);
       await confirm(
         publicClient,
-        depositWithPermit(client, { contracts: config.contracts, buyer: client.account.address, amount, permit }),
+        depositWithPermit(client, {
+          contracts: config.contracts,
+          buyer: client.account.address,
+          amount,
+          permit,
+        }),
       );
     },
     success: `${formatToken(amount, token)} is now in your deposit.`,
@@ -177,7 +183,10 @@ export function FundsCard({ account, walletBalance }: Props) {
           value={available === undefined ? "…" : formatToken(available, token)}
           testId="escrow-available"
         />
-        <Stat label="In your wallet" value={walletBalance === undefined ? "…" : formatToken(walletBalance, token)} />
+        <Stat
+          label="In your wallet"
+          value={walletBalance === undefined ? "…" : formatToken(walletBalance, token)}
+        />
       </div>
       {account && <ThawStatus account={account} />}
       <div className="form-row">

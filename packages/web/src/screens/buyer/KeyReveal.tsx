@@ -32,7 +32,8 @@ export function KeyReveal({ apiKey }: { apiKey: string }) {
   return (
     <div className="key-reveal">
       <p className="warn-text">
-        Store this key somewhere safe. It will not be shown again; anyone who has it can spend up to its limit.
+        Store this key somewhere safe. It will not be shown again; anyone who has it can spend up to its
+        limit.
       </p>
       <div className="secret">
         <code data-testid="new-api-key">{apiKey}</code>

@@ -18,13 +18,20 @@ type Entry = {
 function useHistory(buyer: Address) {
   const { publicClient, config } = useWallet();
   return useChainRead(async (): Promise<Entry[]> => {
-    const common = { address: config.contracts.paymentEscrow, abi: paymentEscrowAbi, fromBlock: config.startBlock };
+    const common = {
+      address: config.contracts.paymentEscrow,
+      abi: paymentEscrowAbi,
+      fromBlock: config.startBlock,
+    };
     const [redeemed, deposited, withdrawn] = await Promise.all([
       publicClient.getContractEvents({ ...common, eventName: "VoucherRedeemed", args: { buyer } }),
       publicClient.getContractEvents({ ...common, eventName: "Deposited", args: { buyer } }),
       publicClient.getContractEvents({ ...common, eventName: "Withdrawn", args: { buyer } }),
     ]);
-    const times = await blockTimes(publicClient, [...redeemed, ...deposited, ...withdrawn].map((e) => e.blockNumber));
+    const times = await blockTimes(
+      publicClient,
+      [...redeemed, ...deposited, ...withdrawn].map((e) => e.blockNumber),
+    );
     const at = (block: bigint) => times.get(block) ?? 0;
     const entries: Entry[] = [
       ...redeemed.map((e) => ({
@@ -60,15 +67,21 @@ function useHistory(buyer: Address) {
 export function SpendingHistory({ buyer }: { buyer: Address }) {
   const { token } = useWallet();
   const history = useHistory(buyer);
-  const spent = (history.data ?? []).filter((e) => e.kind === "Paid for requests").reduce((s, e) => s + e.amount, 0n);
+  const spent = (history.data ?? [])
+    .filter((e) => e.kind === "Paid for requests")
+    .reduce((s, e) => s + e.amount, 0n);
   return (
     <Card
       title="Activity"
-      subtitle={history.data ? `Spent on requests so far: ${formatToken(spent, token)}` : "Read from the chain"}
+      subtitle={
+        history.data ? `Spent on requests so far: ${formatToken(spent, token)}` : "Read from the chain"
+      }
       testId="history"
     >
       <ErrorNote message={history.error} />
-      {history.data?.length === 0 && <Empty>No activity yet. Deposits and paid requests will appear here.</Empty>}
+      {history.data?.length === 0 && (
+        <Empty>No activity yet. Deposits and paid requests will appear here.</Empty>
+      )}
       {history.data && history.data.length > 0 && (
         <div className="table-wrap">
           <table className="table">
@@ -82,12 +95,12 @@ export function SpendingHistory({ buyer }: { buyer: Address }) {
             <tbody>
               {history.data.slice(0, 50).map((e) => (
                 <tr key={e.key}>
-                  <td className="nowrap">{formatDate(e.time)}</td>
+                  <td data-label="When" className="nowrap">{formatDate(e.time)}</td>
                   <td>
                     <strong>{e.kind}</strong>
                     <div className="muted small mono-soft">{e.detail}</div>
                   </td>
-                  <td className={`num nowrap ${e.sign > 0 ? "pos" : ""}`}>
+                  <td data-label="Amount" className={`num nowrap ${e.sign > 0 ? "pos" : ""}`}>
                     {e.sign > 0 ? "+" : "−"}
                     {formatToken(e.amount, token)}
                   </td>

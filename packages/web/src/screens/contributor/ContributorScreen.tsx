@@ -12,7 +12,8 @@ export function ContributorScreen() {
   const { account, publicClient, config } = useWallet();
   const balance = useTokenBalance(account);
   const info = useChainRead(
-    async () => (account ? getStake(publicClient, { contracts: config.contracts, staker: account }) : undefined),
+    async () =>
+      account ? getStake(publicClient, { contracts: config.contracts, staker: account }) : undefined,
     [account, publicClient],
   );
   if (account === undefined) return <ConnectPrompt what="stake, run shards and earn" />;

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import { blockTimes } from "../../chain/blockTimes.js";
-import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import { confirm } from "../../chain/confirm.js";
+import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import { formatToken } from "../../chain/format.js";
 import { getEarnings, withdrawEarnings } from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
@@ -13,13 +13,20 @@ import { useWallet } from "../../wallet/WalletContext.js";
 function useEarnings(contributor: Address) {
   const { publicClient, config } = useWallet();
   return useChainRead(async () => {
-    const common = { address: config.contracts.paymentEscrow, abi: paymentEscrowAbi, fromBlock: config.startBlock };
+    const common = {
+      address: config.contracts.paymentEscrow,
+      abi: paymentEscrowAbi,
+      fromBlock: config.startBlock,
+    };
     const [credited, withdrawn, unwithdrawn] = await Promise.all([
       publicClient.getContractEvents({ ...common, eventName: "EarningsCredited", args: { contributor } }),
       publicClient.getContractEvents({ ...common, eventName: "EarningsWithdrawn", args: { contributor } }),
       getEarnings(publicClient, { contracts: config.contracts, contributor }),
     ]);
-    const times = await blockTimes(publicClient, credited.map((e) => e.blockNumber));
+    const times = await blockTimes(
+      publicClient,
+      credited.map((e) => e.blockNumber),
+    );
     let total = 0n;
     const points: Point[] = credited.map((e) => {
       total += e.args.amount ?? 0n;
@@ -43,7 +50,13 @@ export function EarningsCard({ contributor }: { contributor: Address }) {
       title: `Withdraw ${formatToken(data.unwithdrawn, token)} of earnings`,
       summary: "Sends everything your runners have earned so far to your wallet.",
       facts: [{ label: "Amount", value: formatToken(data.unwithdrawn, token) }],
-      steps: [{ kind: "transaction", title: "Withdraw earnings", detail: "One transaction; you pay the network fee in ETH." }],
+      steps: [
+        {
+          kind: "transaction",
+          title: "Withdraw earnings",
+          detail: "One transaction; you pay the network fee in ETH.",
+        },
+      ],
       execute: async (advance) => {
         advance(0);
         await confirm(publicClient, withdrawEarnings(walletClient, { contracts: config.contracts }));
@@ -74,15 +87,26 @@ export function EarningsCard({ contributor }: { contributor: Address }) {
           testId="earnings-unwithdrawn"
           tone="accent"
         />
-        <Stat label="Earned in total" value={data ? formatToken(data.total, token) : "…"} testId="earnings-total" />
+        <Stat
+          label="Earned in total"
+          value={data ? formatToken(data.total, token) : "…"}
+          testId="earnings-total"
+        />
         <Stat label="Withdrawn" value={data ? formatToken(data.paidOut, token) : "…"} />
       </div>
       <ErrorNote message={earnings.error} />
       {data && data.points.length === 0 && (
-        <Empty>No earnings yet. They appear when a runner redeems a buyer's voucher for requests it served.</Empty>
+        <Empty>
+          No earnings yet. They appear when a runner redeems a buyer's voucher for requests it served.
+        </Empty>
       )}
       {data && data.points.length > 0 && (
-        <LineChart points={data.points} decimals={token.decimals} unit={`${token.symbol}, cumulative`} now={now} />
+        <LineChart
+          points={data.points}
+          decimals={token.decimals}
+          unit={`${token.symbol}, cumulative`}
+          now={now}
+        />
       )}
     </Card>
   );

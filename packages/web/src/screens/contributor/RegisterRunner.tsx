@@ -60,7 +60,16 @@ export function RegisterRunner({
       else signed = await fetchConsent(config, url, contributor).then(parseRunnerConsent, () => undefined);
       setConsent(signed);
       setReport(
-        await checkRunner({ config, publicClient, token, contributor, freeStake: freeStake ?? 0n, document, consent: signed, now }),
+        await checkRunner({
+          config,
+          publicClient,
+          token,
+          contributor,
+          freeStake: freeStake ?? 0n,
+          document,
+          consent: signed,
+          now,
+        }),
       );
     } catch (cause) {
       setError(describeError(cause).message);
@@ -87,7 +96,8 @@ export function RegisterRunner({
         {
           kind: "transaction",
           title: "Register the runner",
-          detail: "Calls RunnerRegistry.registerRunner with the runner's consent; you pay the network fee in ETH.",
+          detail:
+            "Calls RunnerRegistry.registerRunner with the runner's consent; you pay the network fee in ETH.",
         },
       ],
       execute: async (advance) => {
@@ -117,9 +127,16 @@ export function RegisterRunner({
             value={endpoint}
             onChange={(e) => setEndpoint(e.target.value)}
           />
-          <span className="field-hint">The app fetches its attestation and asks it to sign consent for your address.</span>
+          <span className="field-hint">
+            The app fetches its attestation and asks it to sign consent for your address.
+          </span>
         </div>
-        <button type="button" className="btn btn-primary" disabled={busy || endpoint.trim() === ""} onClick={check}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={busy || endpoint.trim() === ""}
+          onClick={check}
+        >
           {busy ? "Checking…" : "Check runner"}
         </button>
       </div>
@@ -141,7 +158,12 @@ export function RegisterRunner({
       {report && <CheckList checks={report.checks} />}
       {report && (
         <div className="dialog-actions">
-          <button type="button" className="btn btn-primary" disabled={!report.ok || !walletClient} onClick={submit}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={!report.ok || !walletClient}
+            onClick={submit}
+          >
             {report.ok ? "Register runner" : "Fix the failed checks to register"}
           </button>
         </div>

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { Address } from "viem";
 import { formatDuration, formatToken, shortAddress, shortHex } from "../../chain/format.js";
-import { probeHealth, type Health } from "../../chain/runnerHttp.js";
+import { type Health, probeHealth } from "../../chain/runnerHttp.js";
 import { getContributorRunners, getModel, type RunnerView } from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
@@ -12,23 +12,35 @@ type Row = RunnerView & { ttl: number; health: Health };
 
 function useRunners(contributor: Address) {
   const { publicClient, config } = useWallet();
-  return useChainRead(async (): Promise<Row[]> => {
-    const { runners } = await getContributorRunners(publicClient, { contracts: config.contracts, contributor });
-    const ttls = new Map<string, number>();
-    for (const r of runners) {
-      if (!ttls.has(r.info.modelId)) {
-        const model = await getModel(publicClient, { contracts: config.contracts, modelId: r.info.modelId });
-        ttls.set(r.info.modelId, Number(model.attestationTtl));
+  return useChainRead(
+    async (): Promise<Row[]> => {
+      const { runners } = await getContributorRunners(publicClient, {
+        contracts: config.contracts,
+        contributor,
+      });
+      const ttls = new Map<string, number>();
+      for (const r of runners) {
+        if (!ttls.has(r.info.modelId)) {
+          const model = await getModel(publicClient, {
+            contracts: config.contracts,
+            modelId: r.info.modelId,
+          });
+          ttls.set(r.info.modelId, Number(model.attestationTtl));
+        }
       }
-    }
-    return Promise.all(
-      runners.map(async (r) => ({
-        ...r,
-        ttl: ttls.get(r.info.modelId) ?? 0,
-        health: r.info.active ? await probeHealth(config, r.info.endpoint) : { ok: false as const, error: "inactive" },
-      })),
-    );
-  }, [contributor, publicClient], 15_000);
+      return Promise.all(
+        runners.map(async (r) => ({
+          ...r,
+          ttl: ttls.get(r.info.modelId) ?? 0,
+          health: r.info.active
+            ? await probeHealth(config, r.info.endpoint)
+            : { ok: false as const, error: "inactive" },
+        })),
+      );
+    },
+    [contributor, publicClient],
+    15_000,
+  );
 }
 
 export function AttestationAge({ attestedAt, ttl, now }: { attestedAt: number; ttl: number; now: number }) {
@@ -51,12 +63,20 @@ export function HealthCell({ health }: { health: Health }) {
       <span className="muted small">{health.latencyMs} ms</span>
     </span>
   ) : (
-    <Pill tone={health.error === "inactive" ? "neutral" : "bad"}>{health.error === "inactive" ? "Inactive" : "Offline"}</Pill>
+    <Pill tone={health.error === "inactive" ? "neutral" : "bad"}>
+      {health.error === "inactive" ? "Inactive" : "Offline"}
+    </Pill>
   );
 }
 
 /** The contributor's runners with health and attestation age, and registering a new one. */
-export function RunnersCard({ contributor, freeStake }: { contributor: Address; freeStake: bigint | undefined }) {
+export function RunnersCard({
+  contributor,
+  freeStake,
+}: {
+  contributor: Address;
+  freeStake: bigint | undefined;
+}) {
   const { token } = useWallet();
   const now = useChainNow();
   const runners = useRunners(contributor);
@@ -72,7 +92,9 @@ export function RunnersCard({ contributor, freeStake }: { contributor: Address; 
         </button>
       }
     >
-      {adding && <RegisterRunner contributor={contributor} freeStake={freeStake} onDone={() => setAdding(false)} />}
+      {adding && (
+        <RegisterRunner contributor={contributor} freeStake={freeStake} onDone={() => setAdding(false)} />
+      )}
       <ErrorNote message={runners.error} />
       {runners.data?.length === 0 && (
         <Empty>No runners yet. Start a runner in a TEE, then register it here with its URL.</Empty>
@@ -98,19 +120,19 @@ export function RunnersCard({ contributor, freeStake }: { contributor: Address; 
                     </span>
                     <div className="muted small break">{r.info.endpoint}</div>
                   </td>
-                  <td>
+                  <td data-label="Model · shard">
                     <span className="mono" title={r.info.modelId}>
                       {shortHex(r.info.modelId, 8, 4)}
                     </span>{" "}
                     · {r.info.shardIndex}
                   </td>
-                  <td>
+                  <td data-label="Health">
                     <HealthCell health={r.health} />
                   </td>
-                  <td>
+                  <td data-label="Attestation">
                     <AttestationAge attestedAt={Number(r.info.attestedAt)} ttl={r.ttl} now={now} />
                   </td>
-                  <td className="num nowrap">{formatToken(r.info.lockedStake, token)}</td>
+                  <td data-label="Locked stake" className="num nowrap">{formatToken(r.info.lockedStake, token)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,14 @@
 import { useState } from "react";
 import { confirm } from "../../chain/confirm.js";
 import { formatDate, formatToken, parseTokenInput } from "../../chain/format.js";
-import { approveToken, getTokenAllowance, requestUnstake, type StakeInfo, stake, withdrawStake } from "../../chain/sdk.js";
+import {
+  approveToken,
+  getTokenAllowance,
+  requestUnstake,
+  type StakeInfo,
+  stake,
+  withdrawStake,
+} from "../../chain/sdk.js";
 import { useChainNow } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Countdown, Stat } from "../../components/ui.js";
@@ -20,7 +27,13 @@ function Unbonding({ info }: { info: StakeInfo }) {
       title: `Withdraw ${formatToken(info.unbonding, token)} of stake`,
       summary: "The unbonding period has passed: this sends the unbonded stake back to your wallet.",
       facts: [{ label: "Amount", value: formatToken(info.unbonding, token) }],
-      steps: [{ kind: "transaction", title: "Withdraw stake", detail: "One transaction; you pay the network fee in ETH." }],
+      steps: [
+        {
+          kind: "transaction",
+          title: "Withdraw stake",
+          detail: "One transaction; you pay the network fee in ETH.",
+        },
+      ],
       execute: async (advance) => {
         advance(0);
         await confirm(publicClient, withdrawStake(walletClient, { contracts: config.contracts }));
@@ -31,7 +44,9 @@ function Unbonding({ info }: { info: StakeInfo }) {
     <div className="thaw" data-testid="unbonding-status">
       <div>
         <strong>{formatToken(info.unbonding, token)} unbonding</strong> · <Countdown end={end} now={now} />
-        <p className="muted">Ends {formatDate(end)}. Unbonding stake can still be slashed for misbehaviour until then.</p>
+        <p className="muted">
+          Ends {formatDate(end)}. Unbonding stake can still be slashed for misbehaviour until then.
+        </p>
       </div>
       <button type="button" className="btn btn-primary" disabled={!ready} onClick={withdraw}>
         Withdraw stake
@@ -41,7 +56,13 @@ function Unbonding({ info }: { info: StakeInfo }) {
 }
 
 /** Staking: what is staked, locked behind runners, free and unbonding; stake more and unbond. */
-export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined; walletBalance: bigint | undefined }) {
+export function StakeCard({
+  info,
+  walletBalance,
+}: {
+  info: StakeInfo | undefined;
+  walletBalance: bigint | undefined;
+}) {
   const { token, config, publicClient, walletClient, account } = useWallet();
   const run = useAction();
   const [stakeText, setStakeText] = useState("");
@@ -51,7 +72,8 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
   const free = info === undefined ? undefined : info.staked - info.locked;
 
   const addStake = () => {
-    if (walletClient === undefined || stakeAmount === undefined || walletBalance === undefined || !account) return;
+    if (walletClient === undefined || stakeAmount === undefined || walletBalance === undefined || !account)
+      return;
     run({
       title: `Stake ${formatToken(stakeAmount, token)}`,
       summary:
@@ -68,7 +90,11 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
           title: `Allow the staking contract to take ${formatToken(stakeAmount, token)}`,
           detail: "An ERC-20 approval for exactly this amount (skipped if already approved).",
         },
-        { kind: "transaction", title: "Stake", detail: "Moves the tokens into your stake; you pay the network fee in ETH." },
+        {
+          kind: "transaction",
+          title: "Stake",
+          detail: "Moves the tokens into your stake; you pay the network fee in ETH.",
+        },
       ],
       execute: async (advance) => {
         if (stakeAmount > walletBalance) {
@@ -85,11 +111,18 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
         if (allowance < stakeAmount) {
           await confirm(
             publicClient,
-            approveToken(walletClient, { contracts: config.contracts, spender: config.contracts.staking, amount: stakeAmount }),
+            approveToken(walletClient, {
+              contracts: config.contracts,
+              spender: config.contracts.staking,
+              amount: stakeAmount,
+            }),
           );
         }
         advance(1);
-        await confirm(publicClient, stake(walletClient, { contracts: config.contracts, amount: stakeAmount }));
+        await confirm(
+          publicClient,
+          stake(walletClient, { contracts: config.contracts, amount: stakeAmount }),
+        );
       },
       success: `${formatToken(stakeAmount, token)} is staked.`,
     });
@@ -106,10 +139,19 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
         { label: "Amount", value: formatToken(unbondAmount, token) },
         { label: "Free stake", value: free === undefined ? "…" : formatToken(free, token) },
       ],
-      steps: [{ kind: "transaction", title: "Request unbonding", detail: "One transaction; you pay the network fee in ETH." }],
+      steps: [
+        {
+          kind: "transaction",
+          title: "Request unbonding",
+          detail: "One transaction; you pay the network fee in ETH.",
+        },
+      ],
       execute: async (advance) => {
         advance(0);
-        await confirm(publicClient, requestUnstake(walletClient, { contracts: config.contracts, amount: unbondAmount }));
+        await confirm(
+          publicClient,
+          requestUnstake(walletClient, { contracts: config.contracts, amount: unbondAmount }),
+        );
       },
       success: "Unbonding has started.",
     });
@@ -118,14 +160,34 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
   return (
     <Card title="Stake" subtitle="Backs your runners; locked while they serve" testId="stake">
       <div className="stats">
-        <Stat label="Staked" value={info ? formatToken(info.staked, token) : "…"} testId="staked" tone="accent" />
-        <Stat label="Locked by runners" value={info ? formatToken(info.locked, token) : "…"} testId="locked" />
+        <Stat
+          label="Staked"
+          value={info ? formatToken(info.staked, token) : "…"}
+          testId="staked"
+          tone="accent"
+        />
+        <Stat
+          label="Locked by runners"
+          value={info ? formatToken(info.locked, token) : "…"}
+          testId="locked"
+        />
         <Stat label="Free" value={free === undefined ? "…" : formatToken(free, token)} />
       </div>
       {info && <Unbonding info={info} />}
       <div className="form-row">
-        <AmountField id="stake-amount" label="Add stake" value={stakeText} onChange={setStakeText} symbol={token.symbol} />
-        <button type="button" className="btn btn-primary" disabled={stakeAmount === undefined || !walletClient} onClick={addStake}>
+        <AmountField
+          id="stake-amount"
+          label="Add stake"
+          value={stakeText}
+          onChange={setStakeText}
+          symbol={token.symbol}
+        />
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={stakeAmount === undefined || !walletClient}
+          onClick={addStake}
+        >
           Stake
         </button>
       </div>
@@ -137,7 +199,12 @@ export function StakeCard({ info, walletBalance }: { info: StakeInfo | undefined
           onChange={setUnbondText}
           symbol={token.symbol}
         />
-        <button type="button" className="btn" disabled={unbondAmount === undefined || !walletClient} onClick={unbond}>
+        <button
+          type="button"
+          className="btn"
+          disabled={unbondAmount === undefined || !walletClient}
+          onClick={unbond}
+        >
           Start unbonding
         </button>
       </div>

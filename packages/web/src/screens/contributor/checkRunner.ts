@@ -1,5 +1,4 @@
 import { type Address, isAddressEqual, type PublicClient, recoverAddress } from "viem";
-import type { AppConfig } from "../../config/appConfig.js";
 import { formatToken, type TokenInfo } from "../../chain/format.js";
 import { runnerUrl } from "../../chain/runnerHttp.js";
 import {
@@ -12,6 +11,7 @@ import {
   type RunnerAttestationDocument,
   verifyRunnerAttestation,
 } from "../../chain/sdk.js";
+import type { AppConfig } from "../../config/appConfig.js";
 import type { RunnerConsent } from "./runnerConsent.js";
 
 export type Check = { title: string; status: "pass" | "fail" | "skip"; detail: string };
@@ -25,21 +25,31 @@ export type RunnerReport = {
 const pass = (title: string, detail: string): Check => ({ title, status: "pass", detail });
 const fail = (title: string, detail: string): Check => ({ title, status: "fail", detail });
 
-export async function fetchAttestation(config: AppConfig, endpoint: string): Promise<RunnerAttestationDocument> {
-  const response = await fetch(runnerUrl(config, endpoint, "/v1/attestation"), { signal: AbortSignal.timeout(10_000) });
+export async function fetchAttestation(
+  config: AppConfig,
+  endpoint: string,
+): Promise<RunnerAttestationDocument> {
+  const response = await fetch(runnerUrl(config, endpoint, "/v1/attestation"), {
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`The runner answered HTTP ${response.status} for its attestation.`);
   return parseRunnerAttestationDocument(await response.json());
 }
 
 /** Asks the runner to sign its consent to be registered by `contributor`. */
-export async function fetchConsent(config: AppConfig, endpoint: string, contributor: Address): Promise<unknown> {
+export async function fetchConsent(
+  config: AppConfig,
+  endpoint: string,
+  contributor: Address,
+): Promise<unknown> {
   const response = await fetch(runnerUrl(config, endpoint, "/v1/registration-consent"), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ contributor, endpoint }),
     signal: AbortSignal.timeout(10_000),
   });
-  if (!response.ok) throw new Error(`The runner answered HTTP ${response.status} when asked for its consent.`);
+  if (!response.ok)
+    throw new Error(`The runner answered HTTP ${response.status} when asked for its consent.`);
   return response.json();
 }
 
@@ -61,9 +71,15 @@ async function chainChecks(input: Inputs): Promise<Check[]> {
   const model = await getModel(publicClient, { contracts, modelId: doc.modelId }).catch(() => undefined);
   if (model === undefined) return [fail("Model is registered", `No model ${doc.modelId} on this chain.`)];
   checks.push(
-    model.active ? pass("Model is registered and active", doc.modelId) : fail("Model is active", "The model is deactivated."),
+    model.active
+      ? pass("Model is registered and active", doc.modelId)
+      : fail("Model is active", "The model is deactivated."),
   );
-  const shard = await getShard(publicClient, { contracts, modelId: doc.modelId, shardIndex: BigInt(doc.shardIndex) });
+  const shard = await getShard(publicClient, {
+    contracts,
+    modelId: doc.modelId,
+    shardIndex: BigInt(doc.shardIndex),
+  });
   checks.push(
     shard.weightsHash.toLowerCase() === doc.weightsHash.toLowerCase()
       ? pass(`Weights match shard ${doc.shardIndex}`, `layers ${shard.firstLayer}–${shard.endLayer - 1}`)
@@ -128,14 +144,18 @@ async function consentChecks(input: Inputs): Promise<Check[]> {
       ? pass(title, `signed by runner ${doc.runner}`)
       : fail(title, "The signature is not the runner key's consent for your address (or was used already)."),
   );
-  if (Number(r.deadline) <= input.now) checks.push(fail("Consent is still valid", "The consent has expired; ask again."));
+  if (Number(r.deadline) <= input.now)
+    checks.push(fail("Consent is still valid", "The consent has expired; ask again."));
   return checks;
 }
 
 /** Every check a contributor sees before registering a runner: chain facts, the attestation, the consent. */
 export async function checkRunner(input: Inputs): Promise<RunnerReport> {
   const checks = [
-    pass("Runner published its attestation", `runner ${input.document.runner}, shard ${input.document.shardIndex}`),
+    pass(
+      "Runner published its attestation",
+      `runner ${input.document.runner}, shard ${input.document.shardIndex}`,
+    ),
     ...(await chainChecks(input)),
     ...(await consentChecks(input)),
   ];

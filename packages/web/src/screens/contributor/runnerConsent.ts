@@ -2,7 +2,11 @@ import { type Address, getAddress, type Hex, isAddress, isHex } from "viem";
 import type { RunnerRegistration } from "../../chain/sdk.js";
 
 /** A runner's signed consent to be registered by a contributor, as its endpoint (or its startup log) prints it. */
-export type RunnerConsent = { registration: RunnerRegistration; consent: Hex; contributor: Address | undefined };
+export type RunnerConsent = {
+  registration: RunnerRegistration;
+  consent: Hex;
+  contributor: Address | undefined;
+};
 
 function hexField(record: Record<string, unknown>, key: string): Hex {
   const value = record[key];
@@ -24,7 +28,8 @@ export function parseRunnerConsent(value: unknown): RunnerConsent {
   const r = record["registration"] as Record<string, unknown> | undefined;
   if (typeof r !== "object" || r === null) throw new Error("consent: no registration");
   const runner = r["runner"];
-  if (typeof runner !== "string" || !isAddress(runner, { strict: false })) throw new Error("consent: bad runner");
+  if (typeof runner !== "string" || !isAddress(runner, { strict: false }))
+    throw new Error("consent: bad runner");
   const contributor = record["contributor"];
   return {
     registration: {
@@ -39,6 +44,8 @@ export function parseRunnerConsent(value: unknown): RunnerConsent {
     },
     consent: hexField(record, "consent"),
     contributor:
-      typeof contributor === "string" && isAddress(contributor, { strict: false }) ? getAddress(contributor) : undefined,
+      typeof contributor === "string" && isAddress(contributor, { strict: false })
+        ? getAddress(contributor)
+        : undefined,
   };
 }

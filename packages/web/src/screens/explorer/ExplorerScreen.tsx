@@ -1,7 +1,23 @@
 import type { Hex } from "viem";
-import { formatBps, formatDuration, formatPrice, formatToken, shortAddress, shortHex } from "../../chain/format.js";
-import { probeHealth, type Health } from "../../chain/runnerHttp.js";
-import { getModel, getModelIds, getRevenueSplit, getRunners, getShard, type Model, type RunnerView, type Shard } from "../../chain/sdk.js";
+import {
+  formatBps,
+  formatDuration,
+  formatPrice,
+  formatToken,
+  shortAddress,
+  shortHex,
+} from "../../chain/format.js";
+import { type Health, probeHealth } from "../../chain/runnerHttp.js";
+import {
+  getModel,
+  getModelIds,
+  getRevenueSplit,
+  getRunners,
+  getShard,
+  type Model,
+  type RunnerView,
+  type Shard,
+} from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
 import { useWallet } from "../../wallet/WalletContext.js";
@@ -14,33 +30,39 @@ type ModelRow = { id: Hex; model: Model; feeBps: number; shards: ShardRow[] };
 function useModels() {
   const { publicClient, config } = useWallet();
   const contracts = config.contracts;
-  return useChainRead(async (): Promise<ModelRow[]> => {
-    const { ids } = await getModelIds(publicClient, { contracts, limit: 50n });
-    return Promise.all(
-      ids.map(async (id) => {
-        const [model, split] = await Promise.all([
-          getModel(publicClient, { contracts, modelId: id }),
-          getRevenueSplit(publicClient, { contracts, modelId: id }),
-        ]);
-        const shards = await Promise.all(
-          Array.from({ length: model.shardCount }, async (_, index) => {
-            const [shard, { runners }] = await Promise.all([
-              getShard(publicClient, { contracts, modelId: id, shardIndex: BigInt(index) }),
-              getRunners(publicClient, { contracts, modelId: id, shardIndex: index, limit: 20n }),
-            ]);
-            const withHealth = await Promise.all(
-              runners.map(async (r) => ({
-                ...r,
-                health: r.info.active ? await probeHealth(config, r.info.endpoint) : ({ ok: false, error: "inactive" } as const),
-              })),
-            );
-            return { ...shard, index, runners: withHealth };
-          }),
-        );
-        return { id, model, feeBps: split.feeBps, shards };
-      }),
-    );
-  }, [publicClient], 15_000);
+  return useChainRead(
+    async (): Promise<ModelRow[]> => {
+      const { ids } = await getModelIds(publicClient, { contracts, limit: 50n });
+      return Promise.all(
+        ids.map(async (id) => {
+          const [model, split] = await Promise.all([
+            getModel(publicClient, { contracts, modelId: id }),
+            getRevenueSplit(publicClient, { contracts, modelId: id }),
+          ]);
+          const shards = await Promise.all(
+            Array.from({ length: model.shardCount }, async (_, index) => {
+              const [shard, { runners }] = await Promise.all([
+                getShard(publicClient, { contracts, modelId: id, shardIndex: BigInt(index) }),
+                getRunners(publicClient, { contracts, modelId: id, shardIndex: index, limit: 20n }),
+              ]);
+              const withHealth = await Promise.all(
+                runners.map(async (r) => ({
+                  ...r,
+                  health: r.info.active
+                    ? await probeHealth(config, r.info.endpoint)
+                    : ({ ok: false, error: "inactive" } as const),
+                })),
+              );
+              return { ...shard, index, runners: withHealth };
+            }),
+          );
+          return { id, model, feeBps: split.feeBps, shards };
+        }),
+      );
+    },
+    [publicClient],
+    15_000,
+  );
 }
 
 function ShardTable({ row, now }: { row: ModelRow; now: number }) {
@@ -75,20 +97,20 @@ function ShardTable({ row, now }: { row: ModelRow; now: number }) {
                 <tbody>
                   {shard.runners.map((r) => (
                     <tr key={r.runner}>
-                      <td className="mono" title={r.runner}>
+                      <td data-label="Runner" className="mono" title={r.runner}>
                         {shortAddress(r.runner)}
                       </td>
-                      <td className="mono" title={r.info.contributor}>
+                      <td data-label="Contributor" className="mono" title={r.info.contributor}>
                         {shortAddress(r.info.contributor)}
                       </td>
-                      <td>
+                      <td data-label="Attestation">
                         {r.info.active ? (
                           <AttestationAge attestedAt={Number(r.info.attestedAt)} ttl={ttl} now={now} />
                         ) : (
                           <Pill tone="neutral">Left</Pill>
                         )}
                       </td>
-                      <td>
+                      <td data-label="Health">
                         <HealthCell health={r.health} />
                       </td>
                     </tr>
@@ -158,13 +180,16 @@ export function ExplorerScreen() {
       <div className="screen-head">
         <h1>Network</h1>
         <p className="muted">
-          Every model, its shards and the attested runners serving them, read live from the chain. No wallet needed.
+          Every model, its shards and the attested runners serving them, read live from the chain. No wallet
+          needed.
         </p>
       </div>
       <ErrorNote message={models.error} />
       {models.loading && <p className="muted">Reading the chain…</p>}
       {models.data?.length === 0 && <Empty>No models are registered on this network yet.</Empty>}
-      {models.data?.map((row) => <ModelCard key={row.id} row={row} now={now} />)}
+      {models.data?.map((row) => (
+        <ModelCard key={row.id} row={row} now={now} />
+      ))}
       <Playground />
     </div>
   );

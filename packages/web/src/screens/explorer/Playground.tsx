@@ -25,7 +25,11 @@ async function ask(gatewayUrl: string, apiKey: string, prompt: string, maxTokens
   const response = await fetch(`${gatewayUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${apiKey.trim()}` },
-    body: JSON.stringify({ model: "teetee", messages: [{ role: "user", content: prompt }], max_tokens: maxTokens }),
+    body: JSON.stringify({
+      model: "teetee",
+      messages: [{ role: "user", content: prompt }],
+      max_tokens: maxTokens,
+    }),
   });
   const body = (await response.json().catch(() => ({}))) as CompletionBody;
   if (!response.ok) throw new Error(body.error?.message ?? `The gateway answered HTTP ${response.status}.`);
@@ -62,7 +66,11 @@ export function Playground() {
     }
   };
   return (
-    <Card title="Playground" subtitle="Try a model through the gateway with one of your API keys" testId="playground">
+    <Card
+      title="Playground"
+      subtitle="Try a model through the gateway with one of your API keys"
+      testId="playground"
+    >
       {gatewayUrl === null ? (
         <p className="muted">No gateway is configured for this network.</p>
       ) : (
@@ -83,7 +91,12 @@ export function Playground() {
             <textarea id="pg-prompt" rows={3} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
           </div>
           <div className="dialog-actions">
-            <button type="button" className="btn btn-primary" disabled={busy || !apiKey.trim() || !prompt.trim()} onClick={send}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy || !apiKey.trim() || !prompt.trim()}
+              onClick={send}
+            >
               {busy ? "Generating…" : "Send"}
             </button>
           </div>
@@ -111,7 +124,9 @@ export function Playground() {
                   <li key={`${hop.shard}-${hop.runner}`}>
                     <span className="muted small">Shard {hop.shard}</span>
                     <span className="mono">{shortAddress(hop.runner as `0x${string}`)}</span>
-                    <Pill tone={hop.attestation.status === "verified" ? "ok" : "warn"}>{hop.attestation.status}</Pill>
+                    <Pill tone={hop.attestation.status === "verified" ? "ok" : "warn"}>
+                      {hop.attestation.status}
+                    </Pill>
                   </li>
                 ))}
               </ol>

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import {
+  createPaymentChainReader,
+  isPaymentError,
+  PaymentLedger,
+  requestIdOf,
+  Settler,
+  type SettlerEvent,
+  type TeeTeeContracts,
+  VoucherStore,
+} from "@teetee/sdk";
+import type { Logger } from "pino";
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import type { RunnerConfig } from "./config.js";
+import { PaymentRequiredError } from "./errors.js";
+import type { PaymentHook } from "./PaymentHook.js";
+
+export type RunnerPaymentsParameters = {
+  config: RunnerConfig;
+  runner: Address;
+  modelId: Hex;
+  shardCount: number;
+  chainId: number;
+  publicClient: PublicClient;
+  contracts: Pick<TeeTeeContracts, "paymentEscrow" | "runnerRegistry" | "modelRegistry">;
+  /** Pays the gas of redemptions; without one, vouchers are kept but nobody settles them. */
+  settlerWallet: WalletClient<Transport, Chain | undefined, Account> | undefined;
+  log: Logger;
+};
+
+export type RunnerPayments = {
+  hook: PaymentHook;
+  /** A session evicted for idleness never sent its settle ticket: its request is abandoned. */
+  abandon: (sessionKey: string) => void;
+  /** Redeems every stored voucher, then stops the settler and closes the store. */
+  close: () => Promise<void>;
+};
+
+/**
+ * The runner's side of payments: every frame's ticket is checked by a {@link PaymentLedger} before it is served,
+ * the best voucher per channel is kept durably in `<data dir>/vouchers.sqlite` before the runner answers, and a
+ * {@link Settler} redeems them on-chain past a threshold, when a channel idles, before a deadline and at shutdown.
+ */
+export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPayments {
+  const { config, log } = params;
+  const store = VoucherStore.open(join(config.dataDir, "vouchers.sqlite"));
+  const ledger = new PaymentLedger({
+    runner: params.runner,
+    modelId: params.modelId,
+    shardIndex: config.shardIndex,
+    shardCount: params.shardCount,
+    chainId: params.chainId,
+    paymentEscrow: params.contracts.paymentEscrow,
+    reader: createPaymentChainReader(params.publicClient, { contracts: params.contracts, cacheMs: 500 }),
+    store,
+  });
+  const settler =
+    params.settlerWallet === undefined
+      ? undefined
+      : new Settler({
+          client: params.settlerWallet,
+          contracts: params.contracts,
+          store,
+          pollMs: config.settlePollMs,
+          idleMs: config.settleIdleMs,
+          thresholdAmount: config.settleThreshold,
+          log: (event) => logSettlerEvent(log, event),
+        });
+  if (settler === undefined) {
+    log.warn("no contributor or settler key: vouchers are stored but this runner does not redeem them");
+  }
+  settler?.start();
+  return {
+    hook: {
+      authorize: async (context) => {
+        try {
+          await ledger.authorizeFrame(context);
+        } catch (error) {
+          if (!isPaymentError(error)) throw error;
+          throw new PaymentRequiredError(`${error.code}: ${error.shortMessage}`, { cause: error });
+        }
+      },
+    },
+    abandon: (sessionKey) => ledger.abandon(requestIdOf(`0x${sessionKey}`)),
+    close: async () => {
+      try {
+        await settler?.settle({ force: true });
+      } catch (error) {
+        log.error(
+          { err: { message: (error as Error).message } },
+          "final settlement failed; vouchers are kept",
+        );
+      }
+      await settler?.stop();
+      store.close();
+    },
+  };
+}
+
+function logSettlerEvent(log: Logger, event: SettlerEvent): void {
+  switch (event.type) {
+    case "redeemed":
+      log.info(
+        { hash: event.hash, vouchers: event.vouchers, gasUsed: String(event.gasUsed) },
+        "vouchers redeemed",
+      );
+      return;
+    case "failed":
+      log.warn({ channelId: event.channelId, reason: event.reason }, "voucher could not be redeemed");
+      return;
+    case "error":
+      log.warn({ err: { message: (event.error as Error)?.message } }, "settlement attempt failed");
+      return;
+    case "skipped":
+      return;
+  }
+}
