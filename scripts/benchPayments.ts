@@ -43,6 +43,7 @@ import {
   parseApiKey,
   requestIdOf,
   Settler,
+  type VoucherSignatureBackend,
   VoucherSignatureVerifier,
   VoucherStore,
   verifyTicketSignature,
@@ -191,7 +192,11 @@ function fixedReader(): PaymentChainReader {
   };
 }
 
-async function benchVerification(): Promise<{ verifiedPerSecond: number; requestsCheckedPerSecond: number }> {
+async function benchVerification(): Promise<{
+  backend: VoucherSignatureBackend;
+  verifiedPerSecond: number;
+  requestsCheckedPerSecond: number;
+}> {
   const paymentEscrow = privateKeyToAccount(generatePrivateKey()).address;
   const route = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()).address);
   const modelId = `0x${"42".repeat(32)}` as const;
@@ -243,7 +248,11 @@ async function benchVerification(): Promise<{ verifiedPerSecond: number; request
     await signer.complete(requestIdOf(new Uint8Array(16)), { inputTokens: 20n, outputTokens: 1n });
   const signing = performance.now() - t1;
   store.close();
-  return { verifiedPerSecond, requestsCheckedPerSecond: (count / Math.max(1, t1 - t0 - signing)) * 1000 };
+  return {
+    backend: verifier.backend,
+    verifiedPerSecond,
+    requestsCheckedPerSecond: (count / Math.max(1, t1 - t0 - signing)) * 1000,
+  };
 }
 
 const SHAPE = {
@@ -447,7 +456,11 @@ async function main(): Promise<void> {
         target: 1500,
         actual: gas.find((r) => r.requests === 100 && r.mode === "one cumulative voucher")?.gasPerRequest,
       },
-      vouchersVerifiedPerSecond: { target: 2000, actual: verification.verifiedPerSecond },
+      vouchersVerifiedPerSecond: {
+        target: 2000,
+        actual: verification.verifiedPerSecond,
+        backend: verification.backend,
+      },
       gatewayOverheadMsPerToken: {
         target: 0.3,
         actual: overhead.inProcessMsPerToken,
@@ -466,7 +479,7 @@ async function main(): Promise<void> {
       "gas/request": Math.round(r.gasPerRequest),
     })),
   );
-  console.log("Voucher checks (one core)");
+  console.log(`Voucher checks (one core, signatures on ${verification.backend})`);
   console.table({
     "signatures verified/s": Math.round(verification.verifiedPerSecond),
     "runner checks (admit+settle, fsync'd)/s": Math.round(verification.requestsCheckedPerSecond),

@@ -1,20 +1,31 @@
 /**
  * Decode throughput of the bench model (Llama-shaped, ~67M parameters, random weights: the same model as
- * packages/inference/scripts/bench.ts) unsharded in one process vs 2 and 4 runner processes on loopback,
- * registered on a local chain with dev TEEs, for both topologies, with encryption on and off. Also per-hop
- * added latency and bytes per token per hop, beside what the same activations take as JSON float lists.
- *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--runs 2]
+ * packages/inference/scripts/bench.ts) through 2 and 4 runner processes on loopback, registered on a local chain
+ * with dev TEEs, for both topologies, with encryption on and off, as a ratio to the unsharded model in this process.
+ * Also per-hop overhead and bytes per token per hop, beside what the same activations take as JSON float lists.
+ *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick]
  * Results: bench-results/pipeline.json and a table.
  *
- * Per-hop overhead: each decode step's latency through the runners minus the median step latency of the same
- * shards chained in this process (the compute), divided by the hops a token takes (2N gateway, N+1 forward).
+ * Method. Every process runs onnxruntime with the same intra-op thread count (`--threads`). The configurations
+ * run interleaved in rounds (unsharded baseline, then each runner count, topology and encryption setting, then the
+ * next round), each round's baseline being the mean of the baseline runs that bracket it, so a ratio compares runs
+ * made seconds apart under the same load. Each configuration reports the median and range over rounds.
+ * Per-hop overhead is measured, not inferred: after every decode step the runners' /metrics give the shard
+ * compute time they spent on it, and (client-observed step time - runner compute) / hops is that step's
+ * overhead per hop (2N hops a token through the gateway topology, N+1 forwarded). Scrapes happen between steps,
+ * outside the timed step.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generate, loadManifest, type makeTestModel, ShardSession } from "../packages/inference/src/index.js";
-import { prepareShardedModel, repoRoot, startTestNetwork } from "../packages/runner/test/localNetwork.js";
+import {
+  prepareShardedModel,
+  repoRoot,
+  startTestNetwork,
+  type TestNetwork,
+} from "../packages/runner/test/localNetwork.js";
 import { createPipelineSession, type PipelineTopology, type RouteRunner } from "../packages/sdk/src/index.js";
 
 const BENCH_SHAPE = {
@@ -31,7 +42,41 @@ const BENCH_SHAPE = {
 } as const satisfies Omit<Parameters<typeof makeTestModel>[0], "dir">;
 const PROMPT = Array.from({ length: 16 }, (_, i) => 10 + i * 7);
 const RUNNER_COUNTS = [2, 4] as const;
+const TOPOLOGIES = ["forward", "gateway"] as const satisfies readonly PipelineTopology[];
+const TARGETS = {
+  ratio: { 2: 0.9, 4: 0.8 },
+  perHopP50Ms: 1,
+  bytesPerTokenPerHop: BENCH_SHAPE.hiddenSize * 2 + 256,
+} as const;
 const modelsDir = join(repoRoot, "packages/inference/.models");
+
+const { values } = parseArgs({
+  options: {
+    tokens: { type: "string" },
+    rounds: { type: "string" },
+    threads: { type: "string", default: "1" },
+    quick: { type: "boolean", default: false },
+  },
+});
+/** `--quick` checks the harness in a couple of minutes; its figures are not for comparison. */
+const NEW_TOKENS = Number(values.tokens ?? (values.quick ? 16 : 64));
+const ROUNDS = Number(values.rounds ?? (values.quick ? 2 : 5));
+const THREADS = Number(values.threads);
+const WARMUP_TOKENS = 8;
+
+type RunnerCount = (typeof RUNNER_COUNTS)[number];
+type Config = { runners: RunnerCount; topology: PipelineTopology; encrypted: boolean };
+/** One generation: tokens per second over the decode steps, per-hop overhead of each step, tokens produced. */
+type Run = { tps: number; perHopMs: number[]; bytesPerTokenPerHop: number; tokens: number[] };
+type Spread = { median: number; min: number; max: number };
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** The inference bench's shards when it already wrote them (same shape and seed), else made here. */
 async function benchShards(count: number) {
@@ -39,195 +84,207 @@ async function benchShards(count: number) {
   if (existsSync(join(existing, "manifest.json")))
     return { shardDir: existing, manifest: await loadManifest(existing) };
   return prepareShardedModel({
-    dir: join(modelsDir, "bench-pipeline"),
+    dir: join(modelsDir, `bench-pipeline-${count}`),
     shardCount: count,
     shape: BENCH_SHAPE,
   });
 }
 
-const { values } = parseArgs({
-  options: { tokens: { type: "string", default: "64" }, runs: { type: "string", default: "2" } },
-});
-const NEW_TOKENS = Number(values.tokens);
-const RUNS = Number(values.runs);
-
-type Row = {
-  runners: number;
-  topology: PipelineTopology;
-  encrypted: boolean;
-  tokensPerSecond: number;
-  ratioToUnsharded: number;
-  hops: number;
-  perHopOverheadMs: { p50: number; p99: number };
-  bytesPerTokenPerHop: number;
-  tokensMatchUnsharded: boolean;
-};
-
-const median = (xs: number[]) => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-/** Decode step latencies (ms) and tokens of an in-process chain. */
-async function inProcess(
-  dir: string,
-  count: number,
-): Promise<{ stepsMs: number[]; tokens: number[]; tps: number }> {
-  const shards = await Promise.all(
-    Array.from({ length: count }, (_, shardIndex) => ShardSession.create({ dir, shardIndex, verify: false })),
-  );
-  await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
-  const stepsMs: number[] = [];
-  const rates: number[] = [];
-  let tokens: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+/** The unsharded model in this process, as one reusable generation. */
+async function startBaseline(): Promise<{
+  run: (tokens: number) => Promise<Run>;
+  release: () => Promise<void>;
+}> {
+  const { shardDir } = await benchShards(1);
+  const shard = await ShardSession.create({
+    dir: shardDir,
+    shardIndex: 0,
+    verify: false,
+    intraOpNumThreads: THREADS,
+  });
+  const run = async (maxTokens: number): Promise<Run> => {
     const times: number[] = [];
-    tokens = (
-      await generate({
-        shards,
-        promptIds: PROMPT,
-        maxTokens: NEW_TOKENS,
-        onToken: () => times.push(performance.now()),
-      })
-    ).tokens;
-    for (let i = 1; i < times.length; i++) stepsMs.push(times[i]! - times[i - 1]!);
-    rates.push(((times.length - 1) * 1000) / (times.at(-1)! - times[0]!));
-  }
-  await Promise.all(shards.map((shard) => shard.release()));
-  return { stepsMs, tokens, tps: median(rates) };
+    const { tokens } = await generate({
+      shards: [shard],
+      promptIds: PROMPT,
+      maxTokens,
+      onToken: () => times.push(performance.now()),
+    });
+    const stepsMs = times.slice(1).map((t, i) => t - times[i]!);
+    return { tps: (stepsMs.length * 1000) / sum(stepsMs), perHopMs: [], bytesPerTokenPerHop: 0, tokens };
+  };
+  return { run, release: () => shard.release() };
 }
 
-async function metricTotal(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(" ")[1]);
-}
-
-/** One generation through the runners: decode step latencies, tokens, and bytes each runner received while decoding. */
-async function throughRoute(route: RouteRunner[], topology: PipelineTopology, encrypt: boolean) {
-  const session = createPipelineSession({ route, topology, encrypt, activationDtype: "fp16" });
-  const tokens: number[] = [];
-  const stepsMs: number[] = [];
-  let token = await session.prefill(PROMPT);
-  tokens.push(token.tokenId);
-  const before = await Promise.all(
-    route.map((r) => metricTotal(r.endpoint, "teetee_runner_received_bytes_total")),
-  );
-  const sentBefore = [...session.traffic.bytesSent];
-  let last = performance.now();
-  const start = last;
-  while (tokens.length < NEW_TOKENS) {
-    token = await session.decode(token.tokenId);
-    const now = performance.now();
-    stepsMs.push(now - last);
-    last = now;
-    tokens.push(token.tokenId);
-  }
-  const elapsed = last - start;
-  const after = await Promise.all(
-    route.map((r) => metricTotal(r.endpoint, "teetee_runner_received_bytes_total")),
-  );
-  await session.close();
-  const steps = NEW_TOKENS - 1;
-  // Bytes of activations between runners per decode step: what runners 1..N-1 received (forward), or what the
-  // client sent to them (gateway); frames into runner 0 carry a token id, not activations.
-  const activationHops = route.length - 1;
-  const activationBytes =
-    topology === "forward"
-      ? after.slice(1).reduce((n, b, i) => n + b - before[i + 1]!, 0)
-      : session.traffic.bytesSent.slice(1).reduce((n, b, i) => n + b - sentBefore[i + 1]!, 0);
+/** A local chain with one runner process per shard, all on the same thread count. */
+async function startRoute(count: RunnerCount): Promise<{ network: TestNetwork; route: RouteRunner[] }> {
+  const { shardDir, manifest } = await benchShards(count);
+  const network = await startTestNetwork({
+    shardDir,
+    runnerArgs: ["--allow-plaintext-frames", "--threads", String(THREADS)],
+  });
+  const runners = await Promise.all(manifest.shards.map((_, index) => network.spawnRunner(index)));
   return {
-    tokens,
-    stepsMs,
-    tps: (steps * 1000) / elapsed,
-    bytesPerTokenPerHop: activationBytes / steps / activationHops,
+    network,
+    route: runners.map(({ runner, endpoint, publicKey }) => ({ runner, endpoint, publicKey })),
   };
 }
+
+/** What a runner has reported so far: decode compute seconds and frame bytes received. */
+async function scrape(endpoint: string): Promise<{ computeS: number; receivedBytes: number }> {
+  const lines = (await fetch(`${endpoint}/metrics`).then((r) => r.text())).split("\n");
+  const value = (prefix: string) => {
+    const line = lines.find((l) => l.startsWith(`${prefix} `));
+    return line === undefined ? 0 : Number(line.slice(prefix.length + 1));
+  };
+  return {
+    computeS: value('teetee_runner_compute_seconds_sum{kind="decode"}'),
+    receivedBytes: value("teetee_runner_received_bytes_total"),
+  };
+}
+const scrapeAll = (route: RouteRunner[]) => Promise.all(route.map((r) => scrape(r.endpoint)));
+
+/** One generation through the runners, with each decode step's runner compute taken from their metrics. */
+async function throughRoute(route: RouteRunner[], config: Config, maxTokens: number): Promise<Run> {
+  const { topology, encrypted } = config;
+  const session = createPipelineSession({ route, topology, encrypt: encrypted, activationDtype: "fp16" });
+  const hops = topology === "gateway" ? 2 * route.length : route.length + 1;
+  let token = await session.prefill(PROMPT);
+  const tokens = [token.tokenId];
+  const first = await scrapeAll(route);
+  const sentBefore = [...session.traffic.bytesSent];
+  const stepsMs: number[] = [];
+  const perHopMs: number[] = [];
+  let previous = first;
+  while (tokens.length < maxTokens) {
+    const started = performance.now();
+    token = await session.decode(token.tokenId);
+    const stepMs = performance.now() - started;
+    tokens.push(token.tokenId);
+    const now = await scrapeAll(route);
+    const computeMs = sum(now.map((m, i) => m.computeS - previous[i]!.computeS)) * 1000;
+    stepsMs.push(stepMs);
+    perHopMs.push((stepMs - computeMs) / hops);
+    previous = now;
+  }
+  await session.close();
+  // Activation bytes between runners per decode step: what runners 1..N-1 received (forward), or what the client
+  // sent them (gateway); frames into runner 0 carry a token id, not activations.
+  const activationBytes =
+    topology === "forward"
+      ? sum(previous.slice(1).map((m, i) => m.receivedBytes - first[i + 1]!.receivedBytes))
+      : sum(session.traffic.bytesSent.slice(1).map((b, i) => b - sentBefore[i + 1]!));
+  return {
+    tps: (stepsMs.length * 1000) / sum(stepsMs),
+    perHopMs,
+    bytesPerTokenPerHop: activationBytes / stepsMs.length / (route.length - 1),
+    tokens,
+  };
+}
+
+const CONFIGS: Config[] = RUNNER_COUNTS.flatMap((runners) =>
+  TOPOLOGIES.flatMap((topology) => [true, false].map((encrypted) => ({ runners, topology, encrypted }))),
+);
+const label = (c: Config) => `${c.runners} runners ${c.topology} ${c.encrypted ? "sealed" : "plain"}`;
+
+/** Baseline, every configuration, ..., baseline: `baselines` has one more entry than each configuration's runs. */
+async function measure(
+  baseline: Awaited<ReturnType<typeof startBaseline>>,
+  routes: Map<RunnerCount, RouteRunner[]>,
+): Promise<{ baselines: Run[]; runs: Map<Config, Run[]> }> {
+  const run = (config: Config, tokens: number) => throughRoute(routes.get(config.runners)!, config, tokens);
+  await baseline.run(WARMUP_TOKENS);
+  for (const config of CONFIGS) await run(config, WARMUP_TOKENS);
+  const baselines = [await baseline.run(NEW_TOKENS)];
+  const runs = new Map(CONFIGS.map((c) => [c, [] as Run[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const config of CONFIGS) runs.get(config)!.push(await run(config, NEW_TOKENS));
+    baselines.push(await baseline.run(NEW_TOKENS));
+    console.log(
+      `round ${round + 1}/${ROUNDS}: unsharded ${baselines.at(-1)!.tps.toFixed(1)} tok/s; ${CONFIGS.map(
+        (c) => `${label(c)} ${runs.get(c)!.at(-1)!.tps.toFixed(1)}`,
+      ).join(", ")}`,
+    );
+  }
+  return { baselines, runs };
+}
+
+function summarize(config: Config, runs: Run[], baselines: Run[]) {
+  const ratios = runs.map((r, round) => r.tps / ((baselines[round]!.tps + baselines[round + 1]!.tps) / 2));
+  const perHop = runs.flatMap((r) => r.perHopMs);
+  return {
+    ...config,
+    hops: config.topology === "gateway" ? 2 * config.runners : config.runners + 1,
+    tokensPerSecond: spread(runs.map((r) => r.tps)),
+    ratioToUnsharded: spread(ratios),
+    ratioTarget: TARGETS.ratio[config.runners],
+    perHopOverheadMs: { p50: quantile(perHop, 0.5), p99: quantile(perHop, 0.99) },
+    bytesPerTokenPerHop: median(runs.map((r) => r.bytesPerTokenPerHop)),
+    tokensMatchUnsharded: runs.every((r) => r.tokens.join() === baselines[0]!.tokens.join()),
+  };
+}
+
+function jsonFloatBytesPerToken(): number {
+  const activation = Float32Array.from(
+    { length: BENCH_SHAPE.hiddenSize },
+    (_, i) => Math.sin(i * 1.7) * 1.3 + Math.cos(i) * 0.01,
+  );
+  return Buffer.byteLength(JSON.stringify(Array.from(activation)));
+}
+
+const range = (s: Spread, digits: number) =>
+  `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
 
 async function main(): Promise<void> {
   mkdirSync(modelsDir, { recursive: true });
-  const whole = await benchShards(1);
-  console.log("unsharded, in process ...");
-  const baseline = await inProcess(whole.shardDir, 1);
-  const hidden = BENCH_SHAPE.hiddenSize;
-  const activation = Float32Array.from(
-    { length: hidden },
-    (_, i) => Math.sin(i * 1.7) * 1.3 + Math.cos(i) * 0.01,
-  );
-  const jsonBytesPerToken = Buffer.byteLength(JSON.stringify(Array.from(activation)));
-  const rows: Row[] = [];
-  for (const count of RUNNER_COUNTS) {
-    const sharded = await benchShards(count);
-    console.log(`${count} shards chained in process ...`);
-    const compute = await inProcess(sharded.shardDir, count);
-    const computeMs = median(compute.stepsMs);
-    console.log(`${count} runner processes ...`);
-    const network = await startTestNetwork({
-      shardDir: sharded.shardDir,
-      runnerArgs: ["--allow-plaintext-frames"],
-    });
-    try {
-      const runners = await Promise.all(
-        sharded.manifest.shards.map((_, index) => network.spawnRunner(index)),
-      );
-      const route = runners.map(({ runner, endpoint, publicKey }) => ({ runner, endpoint, publicKey }));
-      for (const topology of ["forward", "gateway"] as const) {
-        for (const encrypted of [true, false]) {
-          await throughRoute(route, topology, encrypted);
-          const results = [];
-          for (let run = 0; run < RUNS; run++) results.push(await throughRoute(route, topology, encrypted));
-          const hops = topology === "gateway" ? 2 * count : count + 1;
-          const perHop = results.flatMap((r) => r.stepsMs).map((ms) => (ms - computeMs) / hops);
-          const tps = median(results.map((r) => r.tps));
-          rows.push({
-            runners: count,
-            topology,
-            encrypted,
-            tokensPerSecond: tps,
-            ratioToUnsharded: tps / baseline.tps,
-            hops,
-            perHopOverheadMs: { p50: quantile(perHop, 0.5), p99: quantile(perHop, 0.99) },
-            bytesPerTokenPerHop: median(results.map((r) => r.bytesPerTokenPerHop)),
-            tokensMatchUnsharded: results.every((r) => r.tokens.join() === baseline.tokens.join()),
-          });
-          console.log(`  ${topology} ${encrypted ? "sealed" : "plain"}: ${tps.toFixed(1)} tok/s`);
-        }
-      }
-    } finally {
-      await network.stop();
-    }
+  const loadBefore = os.loadavg();
+  console.log(`${ROUNDS} rounds of ${NEW_TOKENS} tokens, onnxruntime on ${THREADS} thread(s) everywhere`);
+  const baseline = await startBaseline();
+  const started = await Promise.all(RUNNER_COUNTS.map(async (n) => [n, await startRoute(n)] as const));
+  try {
+    const routes = new Map(started.map(([n, { route }]) => [n, route]));
+    const { baselines, runs } = await measure(baseline, routes);
+    const rows = CONFIGS.map((c) => summarize(c, runs.get(c)!, baselines));
+    const jsonBytes = jsonFloatBytesPerToken();
+    const unsharded = spread(baselines.map((b) => b.tps));
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
+      method: { rounds: ROUNDS, newTokens: NEW_TOKENS, threads: THREADS, quick: values.quick },
+      model: BENCH_SHAPE,
+      promptTokens: PROMPT.length,
+      unsharded: { tokensPerSecond: unsharded },
+      targets: TARGETS,
+      jsonFloatBytesPerTokenPerHop: jsonBytes,
+      rows,
+    };
+    mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
+    writeFileSync(join(repoRoot, "bench-results/pipeline.json"), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(
+      `\nunsharded in process: ${range(unsharded, 1)} tok/s (median [min–max] of ${baselines.length} runs); ` +
+        `JSON floats would take ${jsonBytes} B/token/hop; load average ${loadBefore[0]!.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}`,
+    );
+    console.table(
+      rows.map((r) => ({
+        runners: r.runners,
+        topology: r.topology,
+        sealed: r.encrypted,
+        "tok/s": range(r.tokensPerSecond, 1),
+        "vs unsharded": range(r.ratioToUnsharded, 3),
+        target: `≥${r.ratioTarget.toFixed(2)}`,
+        "hop p50 ms": r.perHopOverheadMs.p50.toFixed(3),
+        "hop p99 ms": r.perHopOverheadMs.p99.toFixed(3),
+        "hop target": `p50 ≤${TARGETS.perHopP50Ms}`,
+        "B/token/hop": r.bytesPerTokenPerHop.toFixed(0),
+        "B target": `≤${TARGETS.bytesPerTokenPerHop}`,
+        "JSON B": jsonBytes,
+        "same tokens": r.tokensMatchUnsharded,
+      })),
+    );
+  } finally {
+    await baseline.release();
+    await Promise.all(started.map(([, { network }]) => network.stop()));
   }
-  const result = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, node: process.version },
-    model: BENCH_SHAPE,
-    promptTokens: PROMPT.length,
-    newTokens: NEW_TOKENS,
-    runs: RUNS,
-    unsharded: { tokensPerSecond: baseline.tps, stepMsP50: median(baseline.stepsMs) },
-    targets: { ratio2: 0.9, ratio4: 0.8, perHopP50Ms: 1, bytesPerTokenPerHop: hidden * 2 + 256 },
-    jsonFloatBytesPerTokenPerHop: jsonBytesPerToken,
-    rows,
-  };
-  mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
-  writeFileSync(join(repoRoot, "bench-results/pipeline.json"), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(
-    `\nunsharded in process: ${baseline.tps.toFixed(1)} tok/s; JSON floats would take ${jsonBytesPerToken} B/token/hop`,
-  );
-  console.table(
-    rows.map((r) => ({
-      runners: r.runners,
-      topology: r.topology,
-      sealed: r.encrypted,
-      "tok/s": r.tokensPerSecond.toFixed(1),
-      "vs unsharded": r.ratioToUnsharded.toFixed(3),
-      "hop p50 ms": r.perHopOverheadMs.p50.toFixed(3),
-      "hop p99 ms": r.perHopOverheadMs.p99.toFixed(3),
-      "B/token/hop": r.bytesPerTokenPerHop.toFixed(0),
-      "same tokens": r.tokensMatchUnsharded,
-    })),
-  );
 }
 
 await main();

@@ -63,9 +63,15 @@ const CHAT_1 = [{ role: "user" as const, content: "Tell me about shards." }];
 const CHAT_2 = [{ role: "user" as const, content: "Stream, please." }];
 const IDS_1 = [5, 17, 42, 99, 7, 63, 12, 30];
 const IDS_2 = [3, 1, 4, 1, 5, 9, 2, 6];
+/** What the gateway's runners sample with for `temperature: 0.8, seed: 1234` (no top-p, no top-k). */
+const SEEDED = { temperature: 0.8, topK: 0, topP: 1, seed: 1234 };
 const references = new Map<string, number[]>();
 
-async function computeReferences(dir: string, jobs: [number[], number][]): Promise<void> {
+type ReferenceJob = [promptIds: number[], maxTokens: number, sampling?: typeof SEEDED];
+const referenceKey = ([ids, max, sampling]: ReferenceJob) =>
+  `${ids.join(",")}/${max}/${JSON.stringify(sampling)}`;
+
+async function computeReferences(dir: string, jobs: ReferenceJob[]): Promise<void> {
   const child = spawn("pnpm", ["exec", "tsx", REFERENCE, dir, JSON.stringify(jobs)], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
@@ -77,11 +83,15 @@ async function computeReferences(dir: string, jobs: [number[], number][]): Promi
   const code = await new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? -1)));
   if (code !== 0) throw new Error(`reference generation failed\n${err}`);
   const results = JSON.parse(out.trim().split("\n").at(-1)!) as number[][];
-  for (const [i, [ids, max]] of jobs.entries()) references.set(`${ids.join(",")}/${max}`, results[i]!);
+  for (const [i, job] of jobs.entries()) references.set(referenceKey(job), results[i]!);
 }
 
-async function reference(promptIds: number[], maxTokens: number): Promise<number[]> {
-  const tokens = references.get(`${promptIds.join(",")}/${maxTokens}`);
+async function reference(
+  promptIds: number[],
+  maxTokens: number,
+  sampling?: typeof SEEDED,
+): Promise<number[]> {
+  const tokens = references.get(referenceKey([promptIds, maxTokens, sampling]));
   if (tokens === undefined) throw new Error("no reference computed for this prompt");
   return tokens;
 }
@@ -103,11 +113,14 @@ beforeAll(async () => {
     [tokenizer.encodeChat(CHAT_2), 30],
     [IDS_1, 20],
     [IDS_2, 200],
+    [IDS_2, 200, SEEDED],
   ]);
   network = await startTestNetwork({ shardDir: sharded.shardDir });
   startBlock = await network.publicClient.getBlockNumber();
   await Promise.all([0, 1, 2].map((i) => spawnRunner(i, `runner-${i}`)));
+  // Two replicas of shard 1: each mid-stream kill below takes one out.
   await spawnRunner(1, "replica-1");
+  await spawnRunner(1, "replica-1b");
   const buyer = await fundBuyer(network, {
     inputPrice: INPUT_PRICE,
     outputPrice: OUTPUT_PRICE,
@@ -244,17 +257,25 @@ describe("the official openai client against the paid gateway", () => {
     remember((completion as unknown as { teetee: Parameters<typeof remember>[0] }).teetee);
   });
 
-  test("a runner killed mid-stream: a replica takes over, the text is the uninterrupted greedy run, charged once", async () => {
-    const promptIds = IDS_2;
-    const maxTokens = 200;
-    const expected = await reference(promptIds, maxTokens);
-    expect(expected.length).toBeGreaterThan(40);
+  type Interrupted = {
+    text: string;
+    usage: OpenAI.CompletionUsage | undefined;
+    teetee: Parameters<typeof remember>[0] & { failovers: unknown[]; route: { runner: string }[] };
+    victim: PaidRunner;
+  };
+
+  /** Streams a completion and SIGKILLs the route's shard-1 runner after the third chunk. */
+  async function streamKillingShard1(
+    promptIds: number[],
+    maxTokens: number,
+    sampling: { temperature: number; seed?: number },
+  ): Promise<Interrupted> {
     const { data: stream, response } = await client.completions
       .create({
         model: "tiny",
         prompt: promptIds,
         max_tokens: maxTokens,
-        temperature: 0,
+        ...sampling,
         stream: true,
         stream_options: { include_usage: true },
       })
@@ -266,9 +287,7 @@ describe("the official openai client against the paid gateway", () => {
     expect(victim).toBeDefined();
     let text = "";
     let chunks = 0;
-    let teetee:
-      | (Parameters<typeof remember>[0] & { failovers: unknown[]; route: { runner: string }[] })
-      | undefined;
+    let teetee: Interrupted["teetee"] | undefined;
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.text ?? "";
@@ -279,21 +298,43 @@ describe("the official openai client against the paid gateway", () => {
         teetee = (chunk as unknown as { teetee: typeof teetee }).teetee;
       }
     }
-    expect(text).toBe(tokenizer.decode(expected));
-    expect(usage?.completion_tokens).toBe(expected.length);
-    expect(teetee!.failovers).toHaveLength(1);
-    expect(teetee!.route[1]!.runner.toLowerCase()).not.toBe(victim!.address.toLowerCase());
-    // Charged once, on the route that completed it, as if it had never been interrupted.
+    return { text, usage, teetee: teetee!, victim: victim! };
+  }
+
+  /** A failover happened, to another shard-1 runner, and the buyer was charged once, as if uninterrupted. */
+  function expectFailedOverOnce({ teetee, victim }: Interrupted, promptIds: number[], outputTokens: number) {
+    expect(teetee.failovers).toHaveLength(1);
+    expect(teetee.route[1]!.runner.toLowerCase()).not.toBe(victim.address.toLowerCase());
     const uninterrupted = computeCost({
       inputTokens: BigInt(promptIds.length),
-      outputTokens: BigInt(expected.length),
+      outputTokens: BigInt(outputTokens),
       inputPricePerMTok: INPUT_PRICE,
       outputPricePerMTok: OUTPUT_PRICE,
     });
     // Exactly the uninterrupted cost, up to the one unit a cumulative channel's rounding can move.
-    expect(BigInt(teetee!.cost) - uninterrupted).toBeGreaterThanOrEqual(-1n);
-    expect(BigInt(teetee!.cost) - uninterrupted).toBeLessThanOrEqual(1n);
-    remember(teetee!);
+    expect(BigInt(teetee.cost) - uninterrupted).toBeGreaterThanOrEqual(-1n);
+    expect(BigInt(teetee.cost) - uninterrupted).toBeLessThanOrEqual(1n);
+    remember(teetee);
+  }
+
+  test("a runner killed mid-stream: a replica takes over, the text is the uninterrupted greedy run, charged once", async () => {
+    const expected = await reference(IDS_2, 200);
+    expect(expected.length).toBeGreaterThan(40);
+    const run = await streamKillingShard1(IDS_2, 200, { temperature: 0 });
+    expect(run.text).toBe(tokenizer.decode(expected));
+    expect(run.usage?.completion_tokens).toBe(expected.length);
+    expectFailedOverOnce(run, IDS_2, expected.length);
+  });
+
+  test("a runner killed mid-stream with seeded sampling: the text is the uninterrupted run's with that seed, charged once", async () => {
+    // The unsharded model's run with the same seed: the answer depends on neither the shard count nor the route.
+    const expected = await reference(IDS_2, 200, SEEDED);
+    expect(expected.length).toBeGreaterThan(40);
+    expect(expected).not.toEqual(await reference(IDS_2, 200));
+    const run = await streamKillingShard1(IDS_2, 200, { temperature: SEEDED.temperature, seed: SEEDED.seed });
+    expect(run.text).toBe(tokenizer.decode(expected));
+    expect(run.usage?.completion_tokens).toBe(expected.length);
+    expectFailedOverOnce(run, IDS_2, expected.length);
   });
 
   test("after settlement the buyer paid exactly what was charged; contributors and treasury got their shares", async () => {
@@ -301,7 +342,7 @@ describe("the official openai client against the paid gateway", () => {
     const finals = new Map<Hex, bigint>();
     for (const c of charged)
       finals.set(c.channel, c.amount > (finals.get(c.channel) ?? 0n) ? c.amount : finals.get(c.channel)!);
-    expect(charged.length).toBe(4);
+    expect(charged.length).toBe(5);
     const total = charged.reduce((sum, c) => sum + c.cost, 0n);
     expect([...finals.values()].reduce((a, b) => a + b, 0n)).toBe(total);
     await until(async () => {

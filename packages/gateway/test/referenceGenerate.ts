@@ -1,11 +1,12 @@
 /**
- * Greedy generation by the unsharded model in-process, as an independent reference for the end-to-end test. A
- * separate process because onnxruntime refuses typed arrays made in jest's VM realm.
+ * Generation by the unsharded model in-process (greedy unless a job gives sampling parameters), as an independent
+ * reference for the end-to-end test. A separate process because onnxruntime refuses typed arrays made in jest's VM
+ * realm.
  *
- *   tsx packages/gateway/test/referenceGenerate.ts <shard dir of the 1-shard model> '<[[promptIds, maxTokens], …]>'
+ *   tsx packages/gateway/test/referenceGenerate.ts <shard dir of the 1-shard model> '<[[promptIds, maxTokens, sampling?], …]>'
  * prints a JSON array of token arrays.
  */
-import { generate, ShardSession, Tokenizer } from "@teetee/inference";
+import { generate, type SamplingParams, ShardSession, Tokenizer } from "@teetee/inference";
 
 async function main(): Promise<void> {
   const [dir, jobs] = process.argv.slice(2);
@@ -13,8 +14,8 @@ async function main(): Promise<void> {
   const shard = await ShardSession.create({ dir, shardIndex: 0 });
   const stopTokens = Tokenizer.fromDir(dir).stopTokenIds;
   const results: number[][] = [];
-  for (const [promptIds, maxTokens] of JSON.parse(jobs) as [number[], number][]) {
-    results.push((await generate({ shards: [shard], promptIds, maxTokens, stopTokens })).tokens);
+  for (const [promptIds, maxTokens, sampling] of JSON.parse(jobs) as [number[], number, SamplingParams?][]) {
+    results.push((await generate({ shards: [shard], promptIds, maxTokens, stopTokens, sampling })).tokens);
   }
   await shard.release();
   console.log(JSON.stringify(results));

@@ -45,7 +45,9 @@ export type GenerateReturnType = { tokens: number[]; finishReason: "stop" | "len
 
 /**
  * Prompt to tokens through a chain of in-process shard sessions: (chunked) prefill, then one decode step per
- * token, sampling on the last shard's logits. Uses a fresh sequence id and drops its caches when done.
+ * token, sampling on the last shard's logits. Uses a fresh sequence id and drops its caches when done. Draws are
+ * keyed by position, so generating from the prompt plus the first k tokens continues exactly as an uninterrupted
+ * run would (this is how a failover resumes).
  */
 export async function generate(params: GenerateParams): Promise<GenerateReturnType> {
   checkChain(params);
@@ -63,7 +65,7 @@ export async function generate(params: GenerateParams): Promise<GenerateReturnTy
       });
     }
     while (tokens.length < params.maxTokens) {
-      const token = sampler.sample(logits!);
+      const token = sampler.sample(logits!, params.promptIds.length + tokens.length);
       tokens.push(token);
       params.onToken?.(token);
       if (stop.has(token)) return { tokens, finishReason: "stop" };

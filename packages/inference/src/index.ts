@@ -51,7 +51,7 @@ export {
   SUPPORTED_ARCHITECTURES,
 } from "./modelConfig.js";
 export { WeightStore } from "./openWeights.js";
-export { createPrng, type Prng } from "./prng.js";
+export { createPrng, type Prng, uniformAt } from "./prng.js";
 export { ReferenceModel } from "./referenceModel.js";
 export {
   type ForwardParams,

@@ -1,9 +1,25 @@
+const GOLDEN_GAMMA = 0x9e3779b97f4a7c15n;
+
+/**
+ * The uniform variate in [0, 1) at `counter` of the stream named by `seed`: the (counter + 1)-th output of
+ * SplitMix64 seeded with `seed` (as a 64-bit two's-complement integer), top 53 bits. Counter-based, so a draw is
+ * a pure function of its two arguments: whoever asks for (seed, counter), in whatever order, after whatever
+ * else, gets the same number. Not for cryptography.
+ */
+export function uniformAt(seed: number, counter: number): number {
+  let z = BigInt.asUintN(64, BigInt(seed) + BigInt(counter + 1) * GOLDEN_GAMMA);
+  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+  return Number((z ^ (z >> 31n)) >> 11n) / 2 ** 53;
+}
+
 /** A seeded pseudo-random source: `next()` returns a float in [0, 1). */
 export type Prng = { next(): number };
 
 /**
  * xoshiro128** seeded through splitmix32: small, fast, with a 2^128 − 1 period, and specified well enough
- * that any runtime can reproduce a sampled sequence from the same seed. Not for cryptography.
+ * that any runtime can reproduce a sequence from the same seed (test weights are drawn from it). Sequential, so
+ * not for token sampling, whose draws must survive a replay: see {@link uniformAt}. Not for cryptography.
  */
 export function createPrng(seed: number): Prng {
   let s = seed >>> 0;

@@ -9,6 +9,7 @@ const paramsArb = fc.record({
   topP: fc.double({ min: 0.01, max: 1, noNaN: true }),
   seed: fc.integer(),
 });
+const positionArb = fc.nat({ max: 1 << 20 });
 
 /** Token ids ranked by logit, ties to the lower id, as the sampler defines. */
 const ranked = (logits: number[]) => logits.map((_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
@@ -16,8 +17,8 @@ const ranked = (logits: number[]) => logits.map((_, i) => i).sort((a, b) => logi
 describe("Sampler", () => {
   test("temperature 0 is greedy: the first index of the maximum", () => {
     fc.assert(
-      fc.property(logitsArb, (logits) => {
-        const token = new Sampler({ temperature: 0 }).sample(logits);
+      fc.property(logitsArb, positionArb, (logits, position) => {
+        const token = new Sampler({ temperature: 0 }).sample(logits, position);
         expect(token).toBe(logits.indexOf(Math.max(...logits)));
         expect(argmax(logits)).toBe(token);
       }),
@@ -26,8 +27,8 @@ describe("Sampler", () => {
 
   test("a sampled token is within the top k", () => {
     fc.assert(
-      fc.property(logitsArb, paramsArb, (logits, params) => {
-        const token = new Sampler({ ...params, topP: 1 }).sample(logits);
+      fc.property(logitsArb, paramsArb, positionArb, (logits, params, position) => {
+        const token = new Sampler({ ...params, topP: 1 }).sample(logits, position);
         const allowed = params.topK === 0 ? logits.length : params.topK;
         expect(ranked(logits).indexOf(token)).toBeLessThan(allowed);
       }),
@@ -36,8 +37,8 @@ describe("Sampler", () => {
 
   test("a sampled token is within the nucleus: the mass ranked strictly above it is below top p", () => {
     fc.assert(
-      fc.property(logitsArb, paramsArb, (logits, params) => {
-        const token = new Sampler({ ...params, topK: 0 }).sample(logits);
+      fc.property(logitsArb, paramsArb, positionArb, (logits, params, position) => {
+        const token = new Sampler({ ...params, topK: 0 }).sample(logits, position);
         const order = ranked(logits);
         const max = Math.max(...logits);
         const weights = order.map((id) => Math.exp((logits[id]! - max) / params.temperature));
@@ -48,22 +49,38 @@ describe("Sampler", () => {
     );
   });
 
-  test("the same seed gives the same tokens; the sequence depends on the seed", () => {
+  test("the same seed gives the same 64 tokens; another seed gives others", () => {
     const logits = Array.from({ length: 50 }, (_, i) => Math.sin(i));
     const draw = (seed: number) => {
       const sampler = new Sampler({ temperature: 1, seed });
-      return Array.from({ length: 40 }, () => sampler.sample(logits));
+      return Array.from({ length: 64 }, (_, i) => sampler.sample(logits, 10 + i));
     };
     expect(draw(42)).toEqual(draw(42));
-    expect(draw(42)).not.toEqual(draw(43));
+    for (const other of [0, 43, -42, 2 ** 32 + 42]) expect(draw(other)).not.toEqual(draw(42));
   });
 
-  test("frequencies follow the softmax at temperature 1", () => {
+  test("a draw depends only on (seed, position): not on what was sampled before, nor by which sampler", () => {
+    const callArb = fc.tuple(logitsArb, positionArb);
+    fc.assert(
+      fc.property(
+        paramsArb,
+        fc.array(callArb, { maxLength: 20 }),
+        callArb,
+        (params, history, [logits, position]) => {
+          const used = new Sampler(params);
+          for (const [before, at] of history) used.sample(before, at);
+          expect(used.sample(logits, position)).toBe(new Sampler(params).sample(logits, position));
+        },
+      ),
+    );
+  });
+
+  test("frequencies follow the softmax at temperature 1, over positions", () => {
     const logits = [2, 1, 0, -1];
     const sampler = new Sampler({ temperature: 1, seed: 7 });
     const counts = [0, 0, 0, 0];
     const draws = 20000;
-    for (let i = 0; i < draws; i++) counts[sampler.sample(logits)]! += 1;
+    for (let i = 0; i < draws; i++) counts[sampler.sample(logits, i)]! += 1;
     const z = logits.reduce((s, l) => s + Math.exp(l), 0);
     logits.forEach((l, i) => {
       expect(Math.abs(counts[i]! / draws - Math.exp(l) / z)).toBeLessThan(0.015);
@@ -80,5 +97,10 @@ describe("Sampler", () => {
     { seed: 0.5 },
   ])("invalid parameters %j are a SamplingError", (params) => {
     expect(() => new Sampler(params)).toThrow(SamplingError);
+  });
+
+  test.each([-1, 1.5, Number.NaN, 2 ** 53])("position %p is a SamplingError, greedy or not", (position) => {
+    expect(() => new Sampler().sample([0, 1], position)).toThrow(SamplingError);
+    expect(() => new Sampler({ temperature: 1 }).sample([0, 1], position)).toThrow(SamplingError);
   });
 });

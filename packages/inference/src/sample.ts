@@ -1,5 +1,5 @@
 import { SamplingError } from "./errors.js";
-import { createPrng, type Prng } from "./prng.js";
+import { uniformAt } from "./prng.js";
 
 export type SamplingParams = {
   /** 0 (the default) is greedy decoding; otherwise logits are divided by it before the softmax. */
@@ -8,26 +8,35 @@ export type SamplingParams = {
   topK?: number;
   /** Keep the smallest set of most likely tokens whose probability reaches p, in (0, 1]; absent or 1 keeps all. */
   topP?: number;
-  /** Seed of the PRNG (xoshiro128**): the same seed, logits and parameters give the same tokens. */
+  /**
+   * Seed of the draws: the token at position p uses `uniformAt(seed, p)`, so the same seed, logits and
+   * parameters give the same tokens however the context reached p (any shard count, a replayed context).
+   */
   seed?: number;
 };
 
 /**
  * Picks next tokens from logits, in Transformers' order: temperature, then top-k, then top-p. Ties in the
- * ranking go to the lower token id, so results never depend on sort stability.
+ * ranking go to the lower token id, so results never depend on sort stability. Stateless: each draw is a pure
+ * function of the seed and the position sampled, so a replica that replays the context after a failover samples
+ * what the failed runner would have.
  */
 export class Sampler {
-  private readonly prng: Prng;
   readonly params: Required<SamplingParams>;
 
   constructor(params: SamplingParams = {}) {
     this.params = validate(params);
-    this.prng = createPrng(this.params.seed);
   }
 
-  /** The next token id for one position's logits. */
-  sample(logits: Float32Array | number[]): number {
-    const { temperature, topK, topP } = this.params;
+  /**
+   * The token id at absolute `position` (0-based, so the context's length: the prompt's plus the tokens
+   * generated so far) from the logits that predict it.
+   */
+  sample(logits: Float32Array | number[], position: number): number {
+    if (!Number.isSafeInteger(position) || position < 0) {
+      throw new SamplingError(`position ${position} must be a non-negative integer`);
+    }
+    const { temperature, topK, topP, seed } = this.params;
     if (temperature === 0) return argmax(logits);
     const ranked = rankCandidates(logits, topK, topP < 1);
     const max = logits[ranked[0]!]!;
@@ -35,7 +44,7 @@ export class Sampler {
     const kept = topP < 1 ? nucleusSize(weights, topP) : weights.length;
     let total = 0;
     for (let i = 0; i < kept; i++) total += weights[i]!;
-    let target = this.prng.next() * total;
+    let target = uniformAt(seed, position) * total;
     for (let i = 0; i < kept; i++) {
       target -= weights[i]!;
       if (target < 0) return ranked[i]!;

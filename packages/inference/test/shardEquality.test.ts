@@ -128,6 +128,7 @@ describe("generation is identical across shard counts", () => {
   const modelDir = join(tmp.path, "generation");
   const prompt = [1, 40, 41, 42, 43, 44, 45];
   const runs = new Map<number, { greedy: number[]; sampled: number[] }>();
+  const SAMPLING = { temperature: 0.9, topK: 50, topP: 0.95, seed: 1234 };
 
   beforeAll(async () => {
     makeTestModel({ dir: modelDir, architecture: "LlamaForCausalLM", seed: 9, numLayers: 4 });
@@ -143,7 +144,7 @@ describe("generation is identical across shard counts", () => {
         promptIds: prompt,
         maxTokens: 64,
         prefillChunk: 3,
-        sampling: { temperature: 0.9, topK: 50, topP: 0.95, seed: 1234 },
+        sampling: SAMPLING,
       });
       runs.set(boundaries.length + 1, { greedy: greedy.tokens, sampled: sampled.tokens });
       await releaseAll(shards);
@@ -166,6 +167,47 @@ describe("generation is identical across shard counts", () => {
     expect(sampled).toHaveLength(64);
     for (const count of [2, 3, 4]) expect(runs.get(count)!.sampled).toEqual(sampled);
     expect(sampled).not.toEqual(runs.get(1)!.greedy);
+  });
+
+  test("seeded sampling survives a failover: interrupted at token k, a fresh chain replaying prompt + k tokens continues identically", async () => {
+    const sampled = runs.get(1)!.sampled;
+    const resumed: number[][] = [];
+    for (const [boundaries, k] of [
+      [[2], 1],
+      [[1, 3], 17],
+      [[], 40],
+      [[1, 2, 3], 63],
+    ] as const) {
+      // A fresh folder and fresh sessions: nothing of the interrupted chain survives but the tokens it sent.
+      const shards = await openChain(modelDir, join(tmp.path, `resume-${k}`), [...boundaries]);
+      try {
+        const rest = await generate({
+          shards,
+          promptIds: [...prompt, ...sampled.slice(0, k)],
+          maxTokens: 64 - k,
+          sampling: SAMPLING,
+        });
+        resumed.push([...sampled.slice(0, k), ...rest.tokens]);
+      } finally {
+        await releaseAll(shards);
+      }
+    }
+    for (const tokens of resumed) expect(tokens).toEqual(sampled);
+  });
+
+  test("seeded sampling: another seed gives other tokens", async () => {
+    const shards = await openChain(modelDir, join(tmp.path, "other-seed"), [2]);
+    try {
+      const other = await generate({
+        shards,
+        promptIds: prompt,
+        maxTokens: 64,
+        sampling: { ...SAMPLING, seed: 1235 },
+      });
+      expect(other.tokens).not.toEqual(runs.get(1)!.sampled);
+    } finally {
+      await releaseAll(shards);
+    }
   });
 });
 

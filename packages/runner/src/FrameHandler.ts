@@ -150,7 +150,8 @@ export class FrameHandler {
 
   #sample(frame: DecodedFrame, session: RunnerSession, logits: Float32Array): Frame {
     if (frame.skipSample === true) return result(frame, { type: "empty" }, 0);
-    const tokenId = session.sampler!.sample(logits);
+    // The position is the session's, so a replayed context samples what the original route would have.
+    const tokenId = session.sampler!.sample(logits, session.position);
     this.#p.metrics.tokens.inc();
     return result(frame, { type: "sample", tokenId, logprob: logProbability(logits, tokenId) }, 0);
   }

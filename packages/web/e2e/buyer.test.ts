@@ -2,7 +2,6 @@
  * A buyer in the browser: deposits with a permit, creates an API key, sees it spent by a voucher signed with that
  * key, withdraws after the thaw. Every step is read back from the chain.
  */
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import {
   channelId,
   getChannelPaid,

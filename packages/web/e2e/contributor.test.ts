@@ -2,10 +2,9 @@
  * A contributor in the browser: stakes, sees its runner and the earnings a redeemed voucher credited to it, and
  * withdraws them; then the network explorer. Every step is read back from the chain.
  */
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { getEarnings, getStake, redeemVoucher, signVoucher } from "@teetee/sdk";
 import type { Page } from "playwright-core";
-import { type Account, keccak256, toHex } from "viem";
+import { type Account, formatUnits, keccak256, toHex } from "viem";
 import { type Harness, screenshots, startHarness } from "./harness.js";
 
 let h: Harness;
@@ -73,7 +72,10 @@ test("sees earnings after a paid request is settled, and withdraws them", async 
   const share = BigInt(market.model.shards[0]!.shareBps);
   expect(earned).toBe((tUsd(4) * share) / 10_000n);
   await page.reload();
-  await page.getByTestId("earnings-unwithdrawn").getByText("1.26 tUSD").waitFor();
+  await page
+    .getByTestId("earnings-unwithdrawn")
+    .getByText(`${formatUnits(earned, 6)} tUSD`)
+    .waitFor();
   await page.locator("svg.chart").waitFor();
   await page.getByTestId("runners").getByText("Offline").waitFor();
   await screenshots(page, "contributor");

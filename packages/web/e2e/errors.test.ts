@@ -1,5 +1,4 @@
 /** Failures in words: a wrong chain, a rejected signature, an insufficient balance, a contract's custom error. */
-import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { getEscrowAccount, mintTestToken } from "@teetee/sdk";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
@@ -45,9 +44,9 @@ test("a wallet on the wrong chain is told so, can switch, and sends nothing mean
   await expect(page.getByTestId("wrong-chain").textContent()).resolves.toContain(
     "Your wallet is on chain 1; TeeTee here runs on Local Hardhat (chain 31337)",
   );
+  await screenshots(page, "error-wrong-chain");
   await tryDeposit("5");
   await dialog().getByRole("alert").getByText("Wrong network").waitFor();
-  await screenshots(page, "error-wrong-chain");
   await dialog().getByRole("button", { name: "Close" }).click();
   await page.getByRole("button", { name: "Switch to Local Hardhat" }).click();
   await page.getByTestId("wrong-chain").waitFor({ state: "detached" });
@@ -85,6 +84,8 @@ test("a contract's custom error is decoded into words", async () => {
     .getByRole("button", { name: /Open wallet/ })
     .click();
   await dialog().getByText("The contract refused this").waitFor({ timeout: 60_000 });
-  await expect(dialog().getByRole("alert").textContent()).resolves.toContain("StakingInsufficientFreeStake");
+  const alert = await dialog().getByRole("alert").textContent();
+  expect(alert).toContain("This needs 1,000.00 tUSD of free stake, but you have 0.00 tUSD free");
+  expect(alert).toContain("StakingInsufficientFreeStake");
   await screenshots(page, "error-contract");
 });

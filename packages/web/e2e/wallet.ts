@@ -94,8 +94,11 @@ export class TestWallet {
     try {
       return { result: await this.answer(method, params) };
     } catch (error) {
-      const e = error as { code?: number; message?: string; data?: unknown };
-      return { error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data } };
+      const data = revertData(error);
+      // Wallets answer a reverting transaction as the node does: code 3 with the revert data.
+      if (data !== undefined) return { error: { code: 3, message: "execution reverted", data } };
+      const e = error as { code?: number; message?: string };
+      return { error: { code: e.code ?? -32603, message: e.message ?? String(error) } };
     }
   }
 
@@ -152,6 +155,17 @@ export class TestWallet {
   }
 }
 
+/** Revert data anywhere along a viem error's cause chain. */
+function revertData(error: unknown): Hex | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 16 && typeof current === "object" && current !== null; depth++) {
+    const { data, cause } = current as { data?: unknown; cause?: unknown };
+    if (typeof data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(data)) return data as Hex;
+    current = cause;
+  }
+  return undefined;
+}
+
 type TypedField = { name: string; type: string };
 
 /** JSON typed data carries integers as strings; viem's signer wants bigints for them. */
@@ -177,5 +191,5 @@ function normalizeTypedData(data: {
     types,
     primaryType: data.primaryType,
     message: convert(data.primaryType, data.message) as Record<string, unknown>,
-  } as TypedDataDefinition;
+  } as unknown as TypedDataDefinition;
 }

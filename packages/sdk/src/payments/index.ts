@@ -25,7 +25,9 @@ export {
 export { type StoredChannel, VoucherStore } from "./VoucherStore.js";
 export {
   type VerifyTicketSignatureParameters,
+  type VoucherSignatureBackend,
   VoucherSignatureVerifier,
+  type VoucherSignatureVerifierOptions,
   verifyTicketSignature,
 } from "./verifyTicketSignature.js";
 export { voucherDigest } from "./voucherDigest.js";

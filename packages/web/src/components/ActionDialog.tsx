@@ -74,7 +74,7 @@ function Dialog({ plan, onClose }: { plan: ActionPlan; onClose: () => void }) {
       setPhase({ name: "done" });
       wallet.refresh();
     } catch (error) {
-      setPhase({ name: "failed", error: describeError(error) });
+      setPhase({ name: "failed", error: describeError(error, wallet.token) });
       wallet.refresh();
     }
   };
@@ -85,6 +85,13 @@ function Dialog({ plan, onClose }: { plan: ActionPlan; onClose: () => void }) {
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title">
         <h2 id="dialog-title">{plan.title}</h2>
         <p>{plan.summary}</p>
+        {phase.name === "failed" && (
+          <div className="alert alert-error" role="alert">
+            <strong>{phase.error.title}</strong>
+            <p>{phase.error.message}</p>
+            {phase.error.code && <p className="muted mono">Contract error: {phase.error.code}</p>}
+          </div>
+        )}
         <dl className="facts">
           {plan.facts.map((fact) => (
             <div key={fact.label}>
@@ -94,13 +101,6 @@ function Dialog({ plan, onClose }: { plan: ActionPlan; onClose: () => void }) {
           ))}
         </dl>
         <StepList plan={plan} phase={phase} />
-        {phase.name === "failed" && (
-          <div className="alert alert-error" role="alert">
-            <strong>{phase.error.title}</strong>
-            <p>{phase.error.message}</p>
-            {phase.error.code && <p className="muted mono">Contract error: {phase.error.code}</p>}
-          </div>
-        )}
         {phase.name === "done" && (
           <div className="alert alert-ok" role="status">
             <strong>Done.</strong> {plan.success}

@@ -64,7 +64,7 @@ export function LineChart({
       <text x={W - PAD.right} y={H - 8} textAnchor="end" className="chart-label">
         now
       </text>
-      <text x={PAD.left + 4} y={PAD.top + 10} className="chart-label">
+      <text x={PAD.left + 8} y={PAD.top + 24} className="chart-label">
         {unit}
       </text>
     </svg>

@@ -1,4 +1,5 @@
 import { BaseError } from "viem";
+import { formatToken, type TokenInfo } from "../chain/format.js";
 import { decodeContractError } from "../chain/sdk.js";
 
 /** A failure in words, with the contract error's name when there was one. */
@@ -43,7 +44,19 @@ export class InsufficientBalanceError extends Error {
  * Turns whatever a wallet, the RPC node or a contract threw into a sentence a person understands: a rejected
  * request, a wrong chain, a too-small balance, or the contract's custom error decoded into words.
  */
-export function describeError(error: unknown): DescribedError {
+/** Contract errors about amounts, restated in token units (the SDK's sentences give base units). */
+function amountMessage(name: string, args: readonly unknown[], token: TokenInfo): string | undefined {
+  const [, needed, available] = args;
+  if (typeof needed !== "bigint" || typeof available !== "bigint") return undefined;
+  const n = formatToken(needed, token);
+  const a = formatToken(available, token);
+  if (name === "StakingInsufficientFreeStake")
+    return `This needs ${n} of free stake, but you have ${a} free (stake locked behind runners or unbonding does not count).`;
+  if (name === "EscrowInsufficientBalance") return `Your deposit has ${a} available; this needs ${n}.`;
+  return undefined;
+}
+
+export function describeError(error: unknown, token?: TokenInfo): DescribedError {
   if (error instanceof WrongChainError) {
     return { title: "Wrong network", message: `${error.message} Switch networks, then try again.` };
   }
@@ -63,7 +76,8 @@ export function describeError(error: unknown): DescribedError {
   }
   const decoded = decodeContractError(error);
   if (decoded.data !== undefined) {
-    return { title: "The contract refused this", message: decoded.message, code: decoded.name };
+    const message = (token && amountMessage(decoded.name, decoded.args, token)) ?? decoded.message;
+    return { title: "The contract refused this", message, code: decoded.name };
   }
   if (has(error, (e) => typeof e.message === "string" && /insufficient funds for gas/i.test(e.message))) {
     return {

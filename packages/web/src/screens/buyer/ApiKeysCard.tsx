@@ -210,8 +210,12 @@ export function ApiKeysCard({ buyer }: { buyer: Address }) {
                     <td data-label="Status">
                       <KeyStatus row={row} now={now} />
                     </td>
-                    <td data-label="Spent" className="num nowrap">{formatToken(row.state.spent, token)}</td>
-                    <td data-label="Limit" className="num nowrap">{formatToken(row.state.spendLimit, token)}</td>
+                    <td data-label="Spent" className="num nowrap">
+                      {formatToken(row.state.spent, token)}
+                    </td>
+                    <td data-label="Limit" className="num nowrap">
+                      {formatToken(row.state.spendLimit, token)}
+                    </td>
                     <td data-label="Valid until">{formatDate(Number(row.state.validUntil))}</td>
                     <td className="num">
                       {live && !row.revoked && (

@@ -95,8 +95,10 @@ export function SpendingHistory({ buyer }: { buyer: Address }) {
             <tbody>
               {history.data.slice(0, 50).map((e) => (
                 <tr key={e.key}>
-                  <td data-label="When" className="nowrap">{formatDate(e.time)}</td>
-                  <td>
+                  <td data-label="When" className="nowrap">
+                    {formatDate(e.time)}
+                  </td>
+                  <td data-label="What">
                     <strong>{e.kind}</strong>
                     <div className="muted small mono-soft">{e.detail}</div>
                   </td>

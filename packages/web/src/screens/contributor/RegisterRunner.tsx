@@ -14,7 +14,7 @@ function CheckList({ checks }: { checks: Check[] }) {
     <ul className="checks" data-testid="runner-checks">
       {checks.map((c) => (
         <li key={c.title} className={`check check-${c.status}`}>
-          <span className="check-mark" aria-label={c.status}>
+          <span className="check-mark" role="img" aria-label={c.status}>
             {c.status === "pass" ? "✓" : c.status === "fail" ? "✕" : "–"}
           </span>
           <div>

@@ -132,7 +132,9 @@ export function RunnersCard({
                   <td data-label="Attestation">
                     <AttestationAge attestedAt={Number(r.info.attestedAt)} ttl={r.ttl} now={now} />
                   </td>
-                  <td data-label="Locked stake" className="num nowrap">{formatToken(r.info.lockedStake, token)}</td>
+                  <td data-label="Locked stake" className="num nowrap">
+                    {formatToken(r.info.lockedStake, token)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -50,7 +50,7 @@ export function Playground() {
   const [prompt, setPrompt] = useState("Write one sentence about trusted execution.");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const [answers, setAnswers] = useState<(Answer & { prompt: string })[]>([]);
+  const [answers, setAnswers] = useState<(Answer & { prompt: string; id: number })[]>([]);
   const gatewayUrl = config.gatewayUrl;
   const send = async () => {
     if (gatewayUrl === null) return;
@@ -58,7 +58,7 @@ export function Playground() {
     setError(undefined);
     try {
       const answer = await ask(gatewayUrl, apiKey, prompt, 24);
-      setAnswers((a) => [{ ...answer, prompt }, ...a]);
+      setAnswers((a) => [{ ...answer, prompt, id: a.length + 1 }, ...a]);
     } catch (cause) {
       setError(cause instanceof Error ? cause.message : String(cause));
     } finally {
@@ -101,8 +101,8 @@ export function Playground() {
             </button>
           </div>
           <ErrorNote message={error} />
-          {answers.map((a, i) => (
-            <div className="answer" key={`${answers.length - i}`} data-testid="answer">
+          {answers.map((a) => (
+            <div className="answer" key={a.id} data-testid="answer">
               <p className="muted small">You: {a.prompt}</p>
               <p className="answer-text">{a.text || <em>(empty answer)</em>}</p>
               <div className="answer-meta">
