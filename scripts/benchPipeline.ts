@@ -70,7 +70,11 @@ type Config = { runners: RunnerCount; topology: PipelineTopology; encrypted: boo
 type Run = { tps: number; perHopMs: number[]; bytesPerTokenPerHop: number; tokens: number[] };
 type Spread = { median: number; min: number; max: number };
 
-const median = (xs: number[]) => quantile(xs, 0.5);
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 function quantile(xs: number[], q: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -218,7 +222,7 @@ function summarize(config: Config, runs: Run[], baselines: Run[]) {
     tokensPerSecond: spread(runs.map((r) => r.tps)),
     ratioToUnsharded: spread(ratios),
     ratioTarget: TARGETS.ratio[config.runners],
-    perHopOverheadMs: { p50: quantile(perHop, 0.5), p99: quantile(perHop, 0.99) },
+    perHopOverheadMs: { p50: median(perHop), p99: quantile(perHop, 0.99) },
     bytesPerTokenPerHop: median(runs.map((r) => r.bytesPerTokenPerHop)),
     tokensMatchUnsharded: runs.every((r) => r.tokens.join() === baselines[0]!.tokens.join()),
   };

@@ -11,6 +11,7 @@
  *   pnpm start --port N          the chain's JSON-RPC port (default: a free one)
  *   pnpm start --rpc-url URL     use a running local chain instead of starting one
  *   pnpm start --gateway-port N  the gateway's port (default: a free one)
+ *   pnpm start --web-port N      the web app's port (default: a free one)
  *   pnpm start --out DIR         where the deployment, model, shards and devnet.env go (default .teetee/devnet)
  */
 
@@ -50,6 +51,8 @@ import {
   stake,
   type TeeTeeContracts,
 } from "../packages/sdk/src/index.js";
+import { buildWeb } from "../packages/web/src/server/buildWeb.js";
+import { serveWeb } from "../packages/web/src/server/serveWeb.js";
 import { deployTeeTee } from "./deploy.js";
 import { type DemoReport, printReport, printUsage, type Usage } from "./lib/report.js";
 import { step } from "./lib/step.js";
@@ -64,6 +67,7 @@ type StartOptions = {
   model?: string;
   port?: number;
   gatewayPort?: number;
+  webPort?: number;
   rpcUrl?: string;
 };
 
@@ -74,6 +78,7 @@ function parseOptions(): StartOptions {
       json: { type: "boolean" },
       port: { type: "string" },
       "gateway-port": { type: "string" },
+      "web-port": { type: "string" },
       "rpc-url": { type: "string" },
       model: { type: "string" },
       shards: { type: "string" },
@@ -91,6 +96,7 @@ function parseOptions(): StartOptions {
     ...(values.model === undefined ? {} : { model: resolve(values.model) }),
     ...(values.port === undefined ? {} : { port: Number(values.port) }),
     ...(values["gateway-port"] === undefined ? {} : { gatewayPort: Number(values["gateway-port"]) }),
+    ...(values["web-port"] === undefined ? {} : { webPort: Number(values["web-port"]) }),
     ...(values["rpc-url"] === undefined ? {} : { rpcUrl: values["rpc-url"] }),
   };
 }
@@ -314,6 +320,19 @@ async function runDemo(
       actors: [curator, ...contributors, buyer],
     }),
   );
+  const web = await step("Build and serve the web app", async () => {
+    await buildWeb({ quiet: true });
+    const served = await serveWeb({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      gatewayUrl: gateway.url,
+      ...(options.webPort === undefined ? {} : { port: options.webPort }),
+    });
+    processes.add("web app", served.close);
+    const page = await fetch(served.url);
+    if (!page.ok) throw new Error(`the web app answered HTTP ${page.status}`);
+    return served;
+  });
   const envFile = join(options.out, "devnet.env");
   await writeFile(
     envFile,
@@ -354,7 +373,14 @@ async function runDemo(
   };
   return {
     report,
-    usage: { gatewayUrl: gateway.url, apiKey, envFile, rpcUrl: chain.rpcUrl, model: MODEL_NAME },
+    usage: {
+      gatewayUrl: gateway.url,
+      webUrl: web.url,
+      apiKey,
+      envFile,
+      rpcUrl: chain.rpcUrl,
+      model: MODEL_NAME,
+    },
   };
 }
 

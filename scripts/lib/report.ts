@@ -21,7 +21,14 @@ export type DemoReport = Omit<DevnetSummary, "rpcUrl"> & {
   totals: { promptTokens: number; completionTokens: number; cost: bigint; paid: bigint };
 };
 
-export type Usage = { gatewayUrl: string; apiKey: string; envFile: string; rpcUrl: string; model: string };
+export type Usage = {
+  gatewayUrl: string;
+  webUrl: string;
+  apiKey: string;
+  envFile: string;
+  rpcUrl: string;
+  model: string;
+};
 
 const tUsd = (value: bigint) => `${formatUnits(value, 6)} tUSD`;
 const short = (value: Hex | string) => `${value.slice(0, 10)}…`;
@@ -91,6 +98,7 @@ export function printUsage(usage: Usage): void {
   const lines = [
     "",
     "Use it",
+    `  web app        ${usage.webUrl} (connect a wallet on chain 31337 at ${usage.rpcUrl})`,
     `  gateway        ${usage.gatewayUrl}/v1 (OpenAI-compatible)`,
     `  API key        ${usage.apiKey}`,
     `  chain RPC      ${usage.rpcUrl}`,

@@ -1,7 +1,7 @@
 import type { AppConfig } from "../config/appConfig.js";
 
 /** Paths of a runner's HTTP surface the app reads. */
-export type RunnerPath = "/v1/attestation" | "/healthz" | "/v1/registration-consent";
+export type RunnerPath = "/v1/attestation" | "/healthz" | "/v1/registration";
 
 /** The URL the browser uses for a runner path: through the app server's proxy when it has one (runners send no CORS headers). */
 export function runnerUrl(config: AppConfig, endpoint: string, path: RunnerPath): string {

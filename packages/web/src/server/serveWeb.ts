@@ -33,7 +33,7 @@ const types: Record<string, string> = {
 };
 
 /** The runner paths the app may read through the proxy; nothing else is forwarded. */
-const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration-consent"]);
+const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration"]);
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -57,7 +57,7 @@ export function RegisterRunner({
       const document = await fetchAttestation(config, url);
       let signed: RunnerConsent | undefined;
       if (pasted.trim()) signed = parseRunnerConsent(JSON.parse(pasted));
-      else signed = await fetchConsent(config, url, contributor).then(parseRunnerConsent, () => undefined);
+      else signed = await fetchConsent(config, url).then(parseRunnerConsent, () => undefined);
       setConsent(signed);
       setReport(
         await checkRunner({

@@ -36,16 +36,12 @@ export async function fetchAttestation(
   return parseRunnerAttestationDocument(await response.json());
 }
 
-/** Asks the runner to sign its consent to be registered by `contributor`. */
-export async function fetchConsent(
-  config: AppConfig,
-  endpoint: string,
-  contributor: Address,
-): Promise<unknown> {
-  const response = await fetch(runnerUrl(config, endpoint, "/v1/registration-consent"), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ contributor, endpoint }),
+/**
+ * Fetches the registration the runner key signed for the contributor its operator configured (`--contributor`);
+ * the consent checks below then make sure it names the connected account.
+ */
+export async function fetchConsent(config: AppConfig, endpoint: string): Promise<unknown> {
+  const response = await fetch(runnerUrl(config, endpoint, "/v1/registration"), {
     signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok)
