@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { WireSampling } from "@teetee/sdk";
 import type { Request, Response } from "express";
 import type { Hex } from "viem";
@@ -63,12 +64,17 @@ export function resolveModel(
   return { served, listing };
 }
 
+/**
+ * A request without a seed gets a random one, chosen once here so that a failover replaying the context on
+ * another route still draws the same tokens (the last shard's draws are keyed by seed and position).
+ */
 export function samplingOf(body: {
   temperature?: number | null;
   top_p?: number | null;
   seed?: number | null;
 }): WireSampling {
-  return { temperature: body.temperature ?? 1, topK: 0, topP: body.top_p ?? 1, seed: body.seed ?? 0 };
+  const seed = body.seed ?? randomInt(0, 2 ** 32);
+  return { temperature: body.temperature ?? 1, topK: 0, topP: body.top_p ?? 1, seed };
 }
 
 /** Authenticates, runs the generation and answers, streaming or not. */

@@ -23,7 +23,6 @@ export type SamplingParams = {
  */
 export class Sampler {
   readonly params: Required<SamplingParams>;
-  draws = 0;
 
   constructor(params: SamplingParams = {}) {
     this.params = validate(params);
@@ -45,7 +44,7 @@ export class Sampler {
     const kept = topP < 1 ? nucleusSize(weights, topP) : weights.length;
     let total = 0;
     for (let i = 0; i < kept; i++) total += weights[i]!;
-    let target = uniformAt(seed, this.draws++) * total;
+    let target = uniformAt(seed, position) * total;
     for (let i = 0; i < kept; i++) {
       target -= weights[i]!;
       if (target < 0) return ranked[i]!;
