@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, toHex, zeroAddress } from "viem";
+import { getAddress, hashDomain, keccak256, toHex, zeroAddress } from "viem";
+import { paymentEscrowAbi } from "../packages/contracts/src/index.js";
 import {
   authorizeSigner,
   cancelWithdrawal,
@@ -28,6 +29,7 @@ import {
   revokeSigner,
   setModelActive,
   signPermit,
+  signVoucher,
   verifyVoucher,
   withdraw,
   withdrawEarnings,
@@ -44,6 +46,7 @@ import {
   send,
   signedVoucher,
   THAW_PERIOD,
+  viem,
   voucherFor,
 } from "./helpers/fixture.js";
 
@@ -277,5 +280,97 @@ describe("PaymentEscrow", () => {
     );
     // an open channel still settles after deactivation
     await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 200n)) }));
+  });
+
+  it("test_constructor_rejectsZeroAddresses", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const { token, modelRegistry, runnerRegistry } = f.contracts;
+    const admin = f.admin.account.address;
+    const treasury = f.treasury.account.address;
+    const args = [token, modelRegistry, runnerRegistry, admin, treasury, THAW_PERIOD] as const;
+    for (const i of [0, 1, 2, 4]) {
+      const withZero = args.map((arg, j) => (j === i ? zeroAddress : arg)) as unknown as typeof args;
+      await expectRevert(viem.deployContract("PaymentEscrow", [...withZero]), "EscrowZeroAddress");
+    }
+    const ok = await viem.deployContract("PaymentEscrow", [...args]);
+    assert.equal(
+      await f.publicClient.readContract({
+        address: ok.address,
+        abi: paymentEscrowAbi,
+        functionName: "token",
+      }),
+      getAddress(token),
+    );
+    assert.equal(
+      await getEscrowTreasury(f.publicClient, { contracts: { ...f.contracts, paymentEscrow: ok.address } }),
+      getAddress(treasury),
+    );
+  });
+
+  it("test_redeem_erc1271ContractWalletBuyer", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: m.contracts };
+    // buyer2's key owns the wallet; the wallet itself holds the escrow balance
+    const owner = m.buyer2;
+    const wallet = await viem.deployContract("MockContractWallet", [owner.account.address]);
+    await send(m.publicClient, depositFor(owner, { ...c, buyer: wallet.address, amount: 1000n }));
+    const voucher = { ...voucherFor(m, 300n), buyer: wallet.address };
+    const signature = await signVoucher(owner, { ...c, voucher });
+    const contributor = m.contributors[0]!.account.address;
+    const earningsBefore = await getEarnings(m.publicClient, { ...c, contributor });
+    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, voucher, signature }));
+    assert.equal(await getChannelPaid(m.publicClient, { ...c, channelId: channelId(voucher) }), 300n);
+    assert.equal(await getAvailableBalance(m.publicClient, { ...c, buyer: wallet.address }), 700n);
+    const fee = (300n * BigInt(PROTOCOL_FEE_BPS)) / 10_000n;
+    assert.equal((await getEarnings(m.publicClient, { ...c, contributor })) - earningsBefore, 300n - fee);
+    // a higher voucher signed by the owner settles only the increase
+    const next = { ...voucher, amount: 500n };
+    await send(
+      m.publicClient,
+      redeemVoucher(m.stranger, {
+        ...c,
+        voucher: next,
+        signature: await signVoucher(owner, { ...c, voucher: next }),
+      }),
+    );
+    assert.equal(await getAvailableBalance(m.publicClient, { ...c, buyer: wallet.address }), 500n);
+    // a key that does not own the wallet is refused
+    const forged = { ...voucher, amount: 900n };
+    await expectRevert(
+      redeemVoucher(m.stranger, {
+        ...c,
+        voucher: forged,
+        signature: await signVoucher(m.buyer, { ...c, voucher: forged }),
+      }),
+      "EscrowSignerNotAuthorized",
+      [wallet.address, m.buyer.account.address],
+    );
+  });
+
+  it("test_domainSeparator_matchesEip712Domain", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    assert.equal(
+      await f.publicClient.readContract({
+        address: f.contracts.paymentEscrow,
+        abi: paymentEscrowAbi,
+        functionName: "DOMAIN_SEPARATOR",
+      }),
+      hashDomain({
+        domain: {
+          name: "TeeTee PaymentEscrow",
+          version: "1",
+          chainId: BigInt(f.deployment.chainId),
+          verifyingContract: f.contracts.paymentEscrow,
+        },
+        types: {
+          EIP712Domain: [
+            { name: "name", type: "string" },
+            { name: "version", type: "string" },
+            { name: "chainId", type: "uint256" },
+            { name: "verifyingContract", type: "address" },
+          ],
+        },
+      }),
+    );
   });
 });

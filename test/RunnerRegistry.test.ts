@@ -1,8 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, toHex, zeroAddress } from "viem";
+import {
+  concat,
+  getAddress,
+  type Hex,
+  hashDomain,
+  keccak256,
+  parseAbi,
+  toFunctionSelector,
+  toHex,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { runnerRegistryAbi } from "../packages/contracts/src/index.js";
 import {
   deactivateRunner,
+  decodeContractError,
   getContributorRunners,
   getFreeStake,
   getQuoteVerifier,
@@ -29,13 +42,76 @@ import {
   expectRevert,
   FAR_FUTURE,
   fixtures,
+  type Market,
   MIN_STAKE,
   networkHelpers,
   newRunnerKey,
-  registerTestRunner,
   registration,
   send,
+  stakeFor,
+  viem,
 } from "./helpers/fixture.js";
+
+const mockQuoteVerifierAbi = parseAbi([
+  "function setResult(bytes reportData, bytes32 composeHash)",
+  "function setRejecting(bool rejecting)",
+  "function verifications() view returns (uint256)",
+]);
+
+/** A one-shard market whose runner registry verifies quotes with a `MockQuoteVerifier`. */
+async function verifierFixture() {
+  const m = await fixtures.market1();
+  const { address } = await viem.deployContract("MockQuoteVerifier");
+  await send(m.publicClient, setQuoteVerifier(m.admin, { contracts: m.contracts, verifier: address }));
+  const write = (
+    functionName: "setResult" | "setRejecting",
+    args: readonly [Hex, Hex] | readonly [boolean],
+  ) =>
+    send(
+      m.publicClient,
+      m.admin.writeContract({ address, abi: mockQuoteVerifierAbi, functionName, args } as Parameters<
+        typeof m.admin.writeContract
+      >[0]),
+    );
+  const verifier = {
+    address,
+    setResult: (reportData: Hex, composeHash: Hex) => write("setResult", [reportData, composeHash]),
+    setRejecting: (rejecting: boolean) => write("setRejecting", [rejecting]),
+    verifications: () =>
+      m.publicClient.readContract({ address, abi: mockQuoteVerifierAbi, functionName: "verifications" }),
+  };
+  return { ...m, verifier };
+}
+
+/** Expects the `MockQuoteVerifier`'s own rejection to bubble up through the registry. */
+async function expectVerifierRejection(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => assert.fail("expected the quote verifier to reject"),
+    (e: unknown) => e,
+  );
+  const decoded = decodeContractError(error);
+  assert.equal(decoded.name, "Unknown");
+  assert.equal(decoded.data?.slice(0, 10), toFunctionSelector("MockQuoteVerifierRejected(bytes32)"));
+}
+
+/** 64 bytes of report data starting with `head`, as a TDX quote carries. */
+function reportData(head: Hex): Hex {
+  return concat([head, keccak256(toHex("report data tail"))]);
+}
+
+/** A fresh runner's registration whose quote hash is the hash of a real (mock) quote. */
+async function quotedRegistration(f: Market, shardIndex: number) {
+  const runner = newRunnerKey(f);
+  const quote = toHex(`quote of ${runner.address}`);
+  const reg = { ...registration(runner, f.model.modelId, shardIndex), quoteHash: keccak256(quote) };
+  const commitment = await getReportDataCommitment(f.publicClient, {
+    contracts: f.contracts,
+    modelId: reg.modelId,
+    shardIndex,
+    runner: runner.address,
+  });
+  return { runner, reg, quote, commitment };
+}
 
 describe("RunnerRegistry", () => {
   it("test_registerRunner_storesRunnerLocksStakeAndMatchesSdkDigests", async () => {
@@ -327,16 +403,10 @@ describe("RunnerRegistry", () => {
     });
 
     it("test_quoteVerifier_checksQuoteHash", async () => {
-      const f = await networkHelpers.loadFixture(fixtures.market1);
+      const f = await networkHelpers.loadFixture(verifierFixture);
       const c = { contracts: f.contracts };
-      await send(f.publicClient, setQuoteVerifier(f.admin, { ...c, verifier: f.stranger.account.address }));
       const bob = f.contributors[1]!;
-      await registerTestRunner(f, bob, f.model.modelId, 0).then(
-        () => assert.fail("registration with a mismatching quote should fail"),
-        (error: unknown) => {
-          assert.ok(error);
-        },
-      );
+      await stakeFor(f, bob);
       const fresh = newRunnerKey(f);
       const reg = registration(fresh, f.model.modelId, 0);
       const consent = await signRunnerConsent(fresh.client, {
@@ -344,11 +414,172 @@ describe("RunnerRegistry", () => {
         registration: reg,
         contributor: bob.account.address,
       });
+      // the SDK's default empty quote does not hash to the signed quote hash
+      await expectRevert(
+        registerRunner(bob, { ...c, registration: reg, consent }),
+        "RunnerQuoteHashMismatch",
+        [reg.quoteHash, keccak256("0x")],
+      );
       await expectRevert(
         registerRunner(bob, { ...c, registration: reg, quote: "0x1234", consent }),
         "RunnerQuoteHashMismatch",
         [reg.quoteHash, keccak256("0x1234")],
       );
+      assert.equal(await f.verifier.verifications(), 0n);
     });
+
+    it("test_quoteVerifier_registerRunner_reverts", async () => {
+      const f = await networkHelpers.loadFixture(verifierFixture);
+      const c = { contracts: f.contracts };
+      const bob = f.contributors[1]!;
+      await stakeFor(f, bob);
+      const { runner, reg, quote, commitment } = await quotedRegistration(f, 0);
+      const consent = await signRunnerConsent(runner.client, {
+        ...c,
+        registration: reg,
+        contributor: bob.account.address,
+      });
+      const attempt = () => registerRunner(bob, { ...c, registration: reg, quote, consent });
+      // the quote verifies but carries another runner's commitment
+      const other = keccak256(toHex("someone else's commitment"));
+      await f.verifier.setResult(reportData(other), COMPOSE_HASH);
+      await expectRevert(attempt(), "RunnerReportDataMismatch", [commitment, other]);
+      // report data shorter than the 32-byte commitment reads as zero
+      await f.verifier.setResult(commitment.slice(0, 42) as Hex, COMPOSE_HASH);
+      await expectRevert(attempt(), "RunnerReportDataMismatch", [commitment, zeroHash]);
+      // the quote measured another compose hash than the one submitted
+      const measured = keccak256(toHex("compose: something else"));
+      await f.verifier.setResult(reportData(commitment), measured);
+      await expectRevert(attempt(), "RunnerComposeHashMismatch", [COMPOSE_HASH, measured]);
+      // the verifier rejects the quote: its revert bubbles up
+      await f.verifier.setRejecting(true);
+      await expectVerifierRejection(attempt());
+      assert.equal(await f.verifier.verifications(), 0n);
+      assert.equal(await getRunnerNonce(f.publicClient, { ...c, runner: runner.address }), 0n);
+    });
+
+    it("test_quoteVerifier_refreshAttestation_reverts", async () => {
+      const f = await networkHelpers.loadFixture(verifierFixture);
+      const c = { contracts: f.contracts };
+      const runner = f.runners[0]!;
+      const commitment = await getReportDataCommitment(f.publicClient, {
+        ...c,
+        modelId: f.model.modelId,
+        shardIndex: 0,
+        runner: runner.address,
+      });
+      const quote = toHex(`refreshed quote of ${runner.address}`);
+      const quoteHash = keccak256(quote);
+      const consent = await signAttestationRefresh(runner.client, {
+        ...c,
+        quoteHash,
+        composeHash: COMPOSE_HASH,
+        deadline: FAR_FUTURE,
+      });
+      const attempt = (q: Hex = quote) =>
+        refreshAttestation(f.stranger, {
+          ...c,
+          runner: runner.address,
+          quoteHash,
+          composeHash: COMPOSE_HASH,
+          deadline: FAR_FUTURE,
+          quote: q,
+          consent,
+        });
+      await expectRevert(attempt("0xbeef"), "RunnerQuoteHashMismatch", [quoteHash, keccak256("0xbeef")]);
+      const other = keccak256(toHex("another commitment"));
+      await f.verifier.setResult(reportData(other), COMPOSE_HASH);
+      await expectRevert(attempt(), "RunnerReportDataMismatch", [commitment, other]);
+      const measured = keccak256(toHex("compose: something else"));
+      await f.verifier.setResult(reportData(commitment), measured);
+      await expectRevert(attempt(), "RunnerComposeHashMismatch", [COMPOSE_HASH, measured]);
+      await f.verifier.setRejecting(true);
+      await expectVerifierRejection(attempt());
+      // nothing was recorded and the consent is still unused
+      const info = await getRunner(f.publicClient, { ...c, runner: runner.address });
+      assert.notEqual(info.quoteHash, quoteHash);
+      assert.equal(await getRunnerNonce(f.publicClient, { ...c, runner: runner.address }), 1n);
+    });
+  });
+
+  describe("with an on-chain quote verifier", () => {
+    it("test_quoteVerifier_registerAndRefresh_succeed", async () => {
+      const f = await networkHelpers.loadFixture(verifierFixture);
+      const c = { contracts: f.contracts };
+      assert.equal(await getQuoteVerifier(f.publicClient, c), getAddress(f.verifier.address));
+      const bob = f.contributors[1]!;
+      await stakeFor(f, bob);
+      const { runner, reg, quote, commitment } = await quotedRegistration(f, 0);
+      // report data is 64 bytes: the commitment, then anything
+      await f.verifier.setResult(reportData(commitment), COMPOSE_HASH);
+      const consent = await signRunnerConsent(runner.client, {
+        ...c,
+        registration: reg,
+        contributor: bob.account.address,
+      });
+      await send(f.publicClient, registerRunner(bob, { ...c, registration: reg, quote, consent }));
+      assert.equal(await f.verifier.verifications(), 1n);
+      let info = await getRunner(f.publicClient, { ...c, runner: runner.address });
+      assert.equal(info.active, true);
+      assert.equal(info.contributor, getAddress(bob.account.address));
+      assert.equal(info.quoteHash, keccak256(quote));
+      assert.equal(info.composeHash, COMPOSE_HASH);
+      assert.equal(info.lockedStake, MIN_STAKE);
+
+      await networkHelpers.time.increase(600);
+      const fresh = toHex(`second quote of ${runner.address}`);
+      const quoteHash = keccak256(fresh);
+      const refresh = await signAttestationRefresh(runner.client, {
+        ...c,
+        quoteHash,
+        composeHash: COMPOSE_HASH,
+        deadline: FAR_FUTURE,
+      });
+      await send(
+        f.publicClient,
+        refreshAttestation(f.stranger, {
+          ...c,
+          runner: runner.address,
+          quoteHash,
+          composeHash: COMPOSE_HASH,
+          deadline: FAR_FUTURE,
+          quote: fresh,
+          consent: refresh,
+        }),
+      );
+      assert.equal(await f.verifier.verifications(), 2n);
+      const before = info.attestedAt;
+      info = await getRunner(f.publicClient, { ...c, runner: runner.address });
+      assert.equal(info.quoteHash, quoteHash);
+      assert.ok(info.attestedAt > before);
+      assert.equal(await getRunnerNonce(f.publicClient, { ...c, runner: runner.address }), 2n);
+    });
+  });
+
+  it("test_domainSeparator_matchesEip712Domain", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    assert.equal(
+      await f.publicClient.readContract({
+        address: f.contracts.runnerRegistry,
+        abi: runnerRegistryAbi,
+        functionName: "DOMAIN_SEPARATOR",
+      }),
+      hashDomain({
+        domain: {
+          name: "TeeTee RunnerRegistry",
+          version: "1",
+          chainId: BigInt(f.deployment.chainId),
+          verifyingContract: f.contracts.runnerRegistry,
+        },
+        types: {
+          EIP712Domain: [
+            { name: "name", type: "string" },
+            { name: "version", type: "string" },
+            { name: "chainId", type: "uint256" },
+            { name: "verifyingContract", type: "address" },
+          ],
+        },
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, toHex } from "viem";
+import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
+import { stakingAbi } from "../packages/contracts/src/index.js";
 import {
   getFreeStake,
   getStake,
@@ -9,8 +10,11 @@ import {
   getTokenBalance,
   getTotalStaked,
   getUnbondingPeriod,
+  grantRole,
+  hasRole,
   lockStake,
   requestUnstake,
+  revokeRole,
   slash,
   stake,
   teeTeeRoles,
@@ -25,6 +29,7 @@ import {
   networkHelpers,
   send,
   UNBONDING_PERIOD,
+  viem,
 } from "./helpers/fixture.js";
 
 const evidence = keccak256(toHex("evidence"));
@@ -120,6 +125,78 @@ describe("Staking", () => {
       slash(f.slasher, { ...c, staker, amount: MIN_STAKE + 1n, evidenceHash: evidence }),
       "StakingSlashExceedsStake",
       [staker, MIN_STAKE + 1n, MIN_STAKE],
+    );
+  });
+
+  it("test_constructor_rejectsZeroTokenOrTreasury", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const admin = f.admin.account.address;
+    const treasury = f.treasury.account.address;
+    await expectRevert(
+      viem.deployContract("Staking", [zeroAddress, admin, treasury, UNBONDING_PERIOD]),
+      "StakingZeroAddress",
+    );
+    await expectRevert(
+      viem.deployContract("Staking", [f.contracts.token, admin, zeroAddress, UNBONDING_PERIOD]),
+      "StakingZeroAddress",
+    );
+    const ok = await viem.deployContract("Staking", [f.contracts.token, admin, treasury, UNBONDING_PERIOD]);
+    assert.equal(
+      await f.publicClient.readContract({ address: ok.address, abi: stakingAbi, functionName: "token" }),
+      getAddress(f.contracts.token),
+    );
+    assert.equal(
+      await getStakingTreasury(f.publicClient, { contracts: { ...f.contracts, staking: ok.address } }),
+      getAddress(treasury),
+    );
+  });
+
+  it("test_roles_grantRevokeRenounce", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: f.contracts };
+    const read = { address: f.contracts.staking, abi: stakingAbi } as const;
+    const member = f.stranger.account.address;
+    const alice = f.contributors[0]!.account.address;
+    assert.equal(
+      await f.publicClient.readContract({
+        ...read,
+        functionName: "getRoleAdmin",
+        args: [teeTeeRoles.LOCKER_ROLE],
+      }),
+      zeroHash,
+    );
+    assert.equal(
+      await f.publicClient.readContract({ ...read, functionName: "supportsInterface", args: ["0x7965db0b"] }),
+      true,
+    ); // IAccessControl
+    await send(
+      f.publicClient,
+      grantRole(f.admin, { address: f.contracts.staking, role: teeTeeRoles.LOCKER_ROLE, member }),
+    );
+    assert.equal(
+      await hasRole(f.publicClient, { address: f.contracts.staking, role: teeTeeRoles.LOCKER_ROLE, member }),
+      true,
+    );
+    await send(f.publicClient, unlockStake(f.stranger, { ...c, staker: alice, amount: 1n }));
+    await send(
+      f.publicClient,
+      revokeRole(f.admin, { address: f.contracts.staking, role: teeTeeRoles.LOCKER_ROLE, member }),
+    );
+    await expectRevert(
+      unlockStake(f.stranger, { ...c, staker: alice, amount: 1n }),
+      "AccessControlUnauthorizedAccount",
+    );
+    await send(
+      f.publicClient,
+      f.slasher.writeContract({
+        ...read,
+        functionName: "renounceRole",
+        args: [teeTeeRoles.SLASHER_ROLE, f.slasher.account.address],
+      }),
+    );
+    await expectRevert(
+      slash(f.slasher, { ...c, staker: alice, amount: 1n, evidenceHash: evidence }),
+      "AccessControlUnauthorizedAccount",
     );
   });
 });

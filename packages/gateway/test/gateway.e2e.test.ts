@@ -48,14 +48,20 @@ const runners: PaidRunner[] = [];
 let buyerAddress: Hex;
 let startBlock: bigint;
 
-async function spawnRunner(shardIndex: number, name: string): Promise<PaidRunner> {
-  const runner = await spawnPaidRunner(network, shardIndex, join(workDir, name), {
-    pollMs: 500,
-    idleMs: 1000,
-    threshold: 10n ** 30n,
-  });
+/** The suite's runners settle a channel once it has idled for a second (the threshold is out of reach). */
+const SETTLE = { pollMs: 500, idleMs: 1000, threshold: 10n ** 30n };
+
+async function spawnRunner(shardIndex: number, name: string, settle = SETTLE): Promise<PaidRunner> {
+  const runner = await spawnPaidRunner(network, shardIndex, join(workDir, name), settle);
   runners.push(runner);
   return runner;
+}
+
+/** Resolves once a runner's process has exited (at once if it already has). */
+function exited(runner: PaidRunner): Promise<void> {
+  const child = runner.process;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 /** The prompts of the suite and what the unsharded model generates greedily for them (computed once). */
@@ -425,4 +431,76 @@ describe("the official openai client against the paid gateway", () => {
     const teetee = (completion as unknown as { teetee: { cost: string; payment: { free: boolean } } }).teetee;
     expect(teetee).toMatchObject({ cost: "0", payment: { free: true } });
   });
+
+  // Last, because it replaces every runner: its request is charged to a buyer of its own, not counted above.
+  test("a runner restarted after accepting vouchers redeems them afterwards (nothing lost)", async () => {
+    const contracts = network.contracts;
+    // Every runner of the route must hold the voucher without settling it, so the suite's runners (which settle
+    // after a second of idleness) leave and three whose settlers never fire on their own replace them.
+    const quiet = { pollMs: 500, idleMs: 2_000_000_000, threshold: 10n ** 30n };
+    const leaving = [...runners];
+    for (const runner of leaving) stopPaidRunner(runner);
+    await Promise.all(leaving.map(exited));
+    const fresh = await Promise.all([0, 1, 2].map((i) => spawnRunner(i, `quiet-${i}`, quiet)));
+    const freshAddresses = fresh.map((r) => r.address.toLowerCase());
+    // The gateway has seen the new runners and marked the stopped ones down: only the quiet ones are routable.
+    await until(
+      async () =>
+        [0, 1, 2].every((shard) => {
+          const usable = gateway.pool
+            .runners(network.modelId, shard)
+            .filter((r) => r.downUntil <= Date.now() && r.attestation.status !== "failed");
+          return usable.length === 1 && usable[0]!.runner.toLowerCase() === freshAddresses[shard];
+        }),
+      60_000,
+    );
+
+    const buyer = await fundBuyer(network, {
+      inputPrice: INPUT_PRICE,
+      outputPrice: OUTPUT_PRICE,
+      deposit: DEPOSIT,
+      spendLimit: DEPOSIT,
+    });
+    const own = new OpenAI({ apiKey: buyer.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const { data: completion, response } = await own.completions
+      .create({ model: "tiny", prompt: IDS_1, max_tokens: 20, temperature: 0 })
+      .withResponse();
+    expect((response.headers.get("x-teetee-route") ?? "").toLowerCase().split(",")).toEqual(freshAddresses);
+    const { teetee } = completion as unknown as { teetee: Parameters<typeof remember>[0] };
+    const channelId = teetee.payment.channel_id;
+    const amount = BigInt(teetee.payment.voucher_amount);
+    expect(amount).toBe(BigInt(teetee.cost));
+    expect(amount).toBeGreaterThan(0n);
+
+    // SIGKILL: no shutdown settlement. A few settler polls later, nothing of the channel is paid on-chain.
+    const victim = fresh[1]!;
+    stopPaidRunner(victim, "SIGKILL");
+    await exited(victim);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await getChannelPaid(network.publicClient, { contracts, channelId })).toBe(0n);
+
+    // The same data dir, now settling at once: the voucher it stored before answering is redeemed.
+    const restarted = await spawnRunner(1, "quiet-1", { pollMs: 200, idleMs: 0, threshold: 10n ** 30n });
+    expect(restarted.address.toLowerCase()).toBe(victim.address.toLowerCase());
+    await until(
+      async () => (await getChannelPaid(network.publicClient, { contracts, channelId })) >= amount,
+      60_000,
+    );
+    expect(await getChannelPaid(network.publicClient, { contracts, channelId })).toBe(amount);
+    const account = await getEscrowAccount(network.publicClient, { contracts, buyer: buyer.address });
+    expect(DEPOSIT - account.balance).toBe(amount);
+    // Redeemed by shard 1's contributor, i.e. by the restarted runner: the other two never settle on their own.
+    const redeemed = (
+      await network.publicClient.getContractEvents({
+        address: contracts.paymentEscrow,
+        abi: paymentEscrowAbi,
+        eventName: "VoucherRedeemed",
+        fromBlock: startBlock,
+        strict: true,
+      })
+    ).filter((l) => (l.args as { channelId: Hex }).channelId.toLowerCase() === channelId.toLowerCase());
+    expect(redeemed).toHaveLength(1);
+    const transaction = await network.publicClient.getTransaction({ hash: redeemed[0]!.transactionHash });
+    expect(transaction.from.toLowerCase()).toBe(network.chain.accounts(2).address.toLowerCase());
+  }, 300_000);
 });

@@ -1,42 +1,46 @@
 /**
- * A buyer in the browser: deposits with a permit, creates an API key, sees it spent by a voucher signed with that
- * key, withdraws after the thaw. Every step is read back from the chain.
+ * A buyer in the browser: deposits with a permit, creates an API key, pays for real requests with it (the official
+ * `openai` client and the Playground, through the gateway over paid runner processes), withdraws after the thaw.
+ * Every step is read back from the chain.
  */
 import {
-  channelId,
-  getChannelPaid,
+  computeCost,
   getEscrowAccount,
   getSessionSigner,
   getTokenBalance,
   mintTestToken,
   parseApiKey,
-  redeemVoucher,
-  signVoucher,
 } from "@teetee/sdk";
+import OpenAI from "openai";
 import type { Page } from "playwright-core";
-import { keccak256, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { LOCAL_MNEMONIC } from "../../../scripts/lib/localChain.js";
-import { advanceTime, type Harness, screenshots, startHarness } from "./harness.js";
+import type { TeeTeeMetadata } from "../../gateway/src/teeteeMetadata.js";
+import { formatToken } from "../src/chain/format.js";
+import { advanceTime, screenshots } from "./harness.js";
+import { GATEWAY_MODEL, type PaidHarness, startPaidHarness, until } from "./paidNetwork.js";
 
 const buyer = mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: 10 });
 const tUsd = (whole: number) => BigInt(Math.round(whole * 1e6));
-let h: Harness;
+const shown = (value: bigint) => formatToken(value, { symbol: "tUSD", decimals: 6 });
+let h: PaidHarness;
 let page: Page;
 let apiKey: string;
+/** What the key's requests cost, summed from the gateway's `teetee.cost`. */
+let charged = 0n;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startPaidHarness();
   const { market } = h;
   await market.send(
     mintTestToken(market.admin, { contracts: market.deployment, to: buyer.address, amount: tUsd(100) }),
   );
   ({ page } = await h.open(buyer));
   await page.goto(`${h.web.url}#/buy`);
-});
+}, 240_000);
 
 afterAll(async () => {
-  await h?.stop();
+  await h?.stopAll();
 });
 
 const contracts = () => h.market.deployment;
@@ -90,27 +94,98 @@ test("creates an API key, authorised on-chain with its limit, shown once with a 
   await page.getByTestId("key-list").getByText("Active").waitFor();
 });
 
-test("the key pays for requests: a voucher it signs is redeemed and shows in the history", async () => {
-  const { market } = h;
+/** The key's `spent` and the buyer's escrow balance, from the chain. */
+async function keyState() {
   const key = parseApiKey(apiKey);
-  const voucher = {
-    buyer: buyer.address,
-    modelId: market.model.modelId,
-    sessionId: keccak256(toHex("web e2e session")),
-    route: market.route,
-    amount: tUsd(1.5),
-  };
-  const signature = await signVoucher(market.admin, { contracts: contracts(), voucher, account: key.signer });
-  await market.send(redeemVoucher(market.admin, { contracts: contracts(), voucher, signature }));
-  const paid = await getChannelPaid(market.publicClient, {
-    contracts: contracts(),
-    channelId: channelId(voucher),
+  const [signer, account] = await Promise.all([
+    getSessionSigner(h.market.publicClient, {
+      contracts: contracts(),
+      buyer: buyer.address,
+      signer: key.signer.address,
+    }),
+    getEscrowAccount(h.market.publicClient, { contracts: contracts(), buyer: buyer.address }),
+  ]);
+  return { spent: signer.spent, balance: account.balance };
+}
+
+/** Waits for the runners to redeem the key's vouchers up to `total`. */
+async function settled(total: bigint) {
+  await until(async () => (await keyState()).spent === total, 60_000);
+  return keyState();
+}
+
+test("the key works with the official openai client; the runners settle exactly its cost", async () => {
+  const before = await keyState();
+  expect(before).toEqual({ spent: 0n, balance: tUsd(25) });
+  const client = new OpenAI({ apiKey, baseURL: `${h.gatewayUrl}/v1`, maxRetries: 0 });
+  expect((await client.models.list()).data.map((m) => m.id)).toEqual([GATEWAY_MODEL]);
+  const completion = await client.chat.completions.create({
+    model: GATEWAY_MODEL,
+    messages: [{ role: "user", content: "Say something about shards." }],
+    max_tokens: 12,
+    temperature: 0,
   });
-  expect(paid).toBe(tUsd(1.5));
+  expect(typeof completion.choices[0]!.message.content).toBe("string");
+  const usage = completion.usage!;
+  expect(usage.prompt_tokens).toBeGreaterThan(0);
+  expect(usage.completion_tokens).toBeGreaterThan(0);
+  const teetee = (completion as unknown as { teetee: TeeTeeMetadata }).teetee;
+  expect(teetee.payment.free).toBe(false);
+  expect(teetee.usage).toEqual({ input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens });
+  expect(teetee.route.map((hop) => hop.runner)).toEqual(h.runners.map((r) => r.runner));
+  const cost = BigInt(teetee.cost);
+  expect(cost).toBe(
+    computeCost({
+      inputTokens: BigInt(usage.prompt_tokens),
+      outputTokens: BigInt(usage.completion_tokens),
+      inputPricePerMTok: h.market.model.inputPricePerMTok,
+      outputPricePerMTok: h.market.model.outputPricePerMTok,
+    }),
+  );
+  expect(cost).toBeGreaterThan(0n);
+  const after = await settled(cost);
+  expect(after.spent - before.spent).toBe(cost);
+  expect(before.balance - after.balance).toBe(cost);
+  charged += cost;
   await page.reload();
   await page.getByTestId("history").getByText("Paid for requests").waitFor();
-  await page.getByTestId("escrow-balance").getByText("23.50 tUSD").waitFor();
-  await page.getByTestId("key-list").getByText("1.50 tUSD").waitFor();
+  await page
+    .getByTestId("escrow-balance")
+    .getByText(shown(tUsd(25) - cost))
+    .waitFor();
+  await page.getByTestId("key-list").getByText(shown(cost)).waitFor();
+});
+
+test("the Playground answers with that key and shows the cost and the route", async () => {
+  await page.goto(`${h.web.url}#/network`);
+  const playground = page.getByTestId("playground");
+  await playground.getByLabel("API key").fill(apiKey);
+  const responded = page.waitForResponse((r) => r.url().includes("/gateway/v1/chat/completions"), {
+    timeout: 60_000,
+  });
+  await playground.getByRole("button", { name: "Send" }).click();
+  const body = (await (await responded).json()) as { teetee: TeeTeeMetadata };
+  const cost = BigInt(body.teetee.cost);
+  expect(cost).toBeGreaterThan(0n);
+  const answer = playground.getByTestId("answer");
+  await answer.waitFor({ timeout: 60_000 });
+  await expect(answer.getByTestId("answer-cost").textContent()).resolves.toBe(shown(cost));
+  await expect(answer.locator("ol.route li").count()).resolves.toBe(h.runners.length);
+  for (const runner of h.runners) {
+    await answer.getByText(`${runner.runner.slice(0, 6)}…${runner.runner.slice(-4)}`).waitFor();
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshots(page, "playground");
+  const before = await keyState();
+  const after = await settled(charged + cost);
+  expect(before.balance - after.balance).toBe(after.spent - before.spent);
+  expect(after.balance).toBe(tUsd(25) - charged - cost);
+  charged += cost;
+  await page.goto(`${h.web.url}#/buy`);
+  await page
+    .getByTestId("escrow-balance")
+    .getByText(shown(tUsd(25) - charged))
+    .waitFor();
 });
 
 test("withdraws after the thaw, with the countdown in between", async () => {
@@ -141,6 +216,6 @@ test("withdraws after the thaw, with the countdown in between", async () => {
     contracts: contracts(),
     buyer: buyer.address,
   });
-  expect(after.balance).toBe(tUsd(13.5));
+  expect(after.balance).toBe(tUsd(15) - charged);
   expect(after.thawing).toBe(0n);
 });

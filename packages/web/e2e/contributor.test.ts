@@ -1,27 +1,32 @@
 /**
- * A contributor in the browser: stakes, sees its runner and the earnings a redeemed voucher credited to it, and
- * withdraws them; then the network explorer. Every step is read back from the chain.
+ * A contributor in the browser: stakes, sees its runner (a real paid runner process) and the earnings a paid request
+ * through the gateway over that runner credited to it, and withdraws them; then the network explorer. Every step is
+ * read back from the chain.
  */
-import { getEarnings, getStake, redeemVoucher, signVoucher } from "@teetee/sdk";
+import { getEarnings, getStake } from "@teetee/sdk";
+import OpenAI from "openai";
 import type { Page } from "playwright-core";
-import { type Account, formatUnits, keccak256, toHex } from "viem";
-import { type Harness, screenshots, startHarness } from "./harness.js";
+import type { Account } from "viem";
+import type { TeeTeeMetadata } from "../../gateway/src/teeteeMetadata.js";
+import { formatToken } from "../src/chain/format.js";
+import { type Harness, screenshots } from "./harness.js";
+import { GATEWAY_MODEL, type PaidHarness, startPaidHarness, until } from "./paidNetwork.js";
 
-let h: Harness;
+let h: PaidHarness;
 let page: Page;
 let contributor: Account;
 const tUsd = (whole: number) => BigInt(Math.round(whole * 1e6));
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startPaidHarness();
   contributor = h.market.contributors[0]!.account;
   ({ page } = await h.open(contributor as Parameters<Harness["open"]>[0]));
   await page.goto(`${h.web.url}#/host`);
   await page.locator(".connect-prompt").getByRole("button", { name: "Connect wallet" }).click();
-});
+}, 240_000);
 
 afterAll(async () => {
-  await h?.stop();
+  await h?.stopAll();
 });
 
 const contracts = () => h.market.deployment;
@@ -50,34 +55,45 @@ test("stakes with an approval and a stake transaction", async () => {
   await page.getByTestId("staked").getByText("151.00 tUSD").waitFor();
 });
 
-test("sees earnings after a paid request is settled, and withdraws them", async () => {
+test("sees earnings after a paid request through its runner is settled, and withdraws them", async () => {
   const { market } = h;
-  const voucher = {
-    buyer: market.buyer.account.address,
-    modelId: market.model.modelId,
-    sessionId: keccak256(toHex("contributor e2e")),
-    route: market.route,
-    amount: tUsd(4),
-  };
-  const signature = await signVoucher(market.admin, {
-    contracts: contracts(),
-    voucher,
-    account: market.apiKey.signer,
-  });
-  await market.send(redeemVoucher(market.admin, { contracts: contracts(), voucher, signature }));
-  const earned = await getEarnings(market.publicClient, {
+  const runner = h.runners.find((r) => r.contributor === contributor.address)!;
+  expect(runner).toBeDefined();
+  const before = await getEarnings(market.publicClient, {
     contracts: contracts(),
     contributor: contributor.address,
   });
-  const share = BigInt(market.model.shards[0]!.shareBps);
-  expect(earned).toBe((tUsd(4) * share) / 10_000n);
+  expect(before).toBe(0n);
+  const client = new OpenAI({ apiKey: market.apiKeyString, baseURL: `${h.gatewayUrl}/v1`, maxRetries: 0 });
+  const completion = await client.chat.completions.create({
+    model: GATEWAY_MODEL,
+    messages: [{ role: "user", content: "Pay my contributor." }],
+    max_tokens: 12,
+    temperature: 0,
+  });
+  const teetee = (completion as unknown as { teetee: TeeTeeMetadata }).teetee;
+  const hop = teetee.route.find((r) => r.runner.toLowerCase() === runner.runner.toLowerCase())!;
+  expect(hop).toBeDefined();
+  expect(hop.contributor.toLowerCase()).toBe(contributor.address.toLowerCase());
+  const cost = BigInt(teetee.cost);
+  expect(cost).toBeGreaterThan(0n);
+  let earned = 0n;
+  await until(async () => {
+    earned = await getEarnings(market.publicClient, {
+      contracts: contracts(),
+      contributor: contributor.address,
+    });
+    return earned > 0n;
+  }, 60_000);
+  const share = BigInt(market.model.shards[runner.shardIndex]!.shareBps);
+  expect(earned).toBe((cost * share) / 10_000n);
   await page.reload();
   await page
     .getByTestId("earnings-unwithdrawn")
-    .getByText(`${formatUnits(earned, 6)} tUSD`)
+    .getByText(formatToken(earned, { symbol: "tUSD", decimals: 6 }))
     .waitFor();
   await page.locator("svg.chart").waitFor();
-  await page.getByTestId("runners").getByText("Offline").waitFor();
+  await page.getByTestId("runners").getByText("Online").waitFor();
   await screenshots(page, "contributor");
   await page.getByRole("button", { name: "Withdraw earnings" }).click();
   await approveInDialog(/Open wallet/);
@@ -91,7 +107,7 @@ test("the explorer lists the model, its shards, prices, shares and runners", asy
   await page.goto(`${h.web.url}#/network`);
   await page.getByTestId("model").waitFor();
   await expect(page.getByTestId("input-price").textContent()).resolves.toBe("2.00 tUSD / 1M tokens");
-  for (const [i, runner] of h.market.route.entries()) {
+  for (const [i, runner] of h.runners.map((r) => r.runner).entries()) {
     await page
       .getByTestId(`shard-${i}`)
       .getByText(`${runner.slice(0, 6)}…${runner.slice(-4)}`)
