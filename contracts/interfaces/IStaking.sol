@@ -30,7 +30,6 @@ interface IStaking {
     error StakingInsufficientFreeStake(address staker, uint256 needed, uint256 available);
     error StakingNothingToWithdraw(address staker);
     error StakingStillUnbonding(address staker, uint64 unbondingEnd);
-    error StakingInsufficientLocked(address staker, uint256 needed, uint256 available);
     error StakingSlashExceedsStake(address staker, uint256 amount, uint256 available);
     error StakingZeroAddress();
 

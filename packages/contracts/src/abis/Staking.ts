@@ -108,27 +108,6 @@ export const stakingAbi = [
         "internalType": "address",
         "name": "staker",
         "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "needed",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
-      }
-    ],
-    "name": "StakingInsufficientLocked",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "staker",
-        "type": "address"
       }
     ],
     "name": "StakingNothingToWithdraw",

@@ -34,8 +34,6 @@ export const teeTeeErrorMessages: Messages = {
     `${staker} has ${available} free stake but ${needed} is needed; stake more or deactivate a runner.`,
   StakingNothingToWithdraw: ([staker]) => `${staker} has no unbonded stake to withdraw.`,
   StakingStillUnbonding: ([staker, end]) => `Stake of ${staker} is unbonding until ${time(end)}.`,
-  StakingInsufficientLocked: ([staker, needed, available]) =>
-    `${staker} has ${available} locked stake, less than the ${needed} asked for.`,
   StakingSlashExceedsStake: ([staker, amount, available]) =>
     `Cannot slash ${amount} from ${staker}: only ${available} is at stake.`,
   RunnerAlreadyActive: ([runner]) => `Runner ${runner} is already active.`,
