@@ -47,6 +47,11 @@ type WorkerResult = {
   tokensPerSecond: number[];
   /** Every decode step's duration (ms), for a median that ignores bursts of load from other processes. */
   stepMs: number[];
+  /**
+   * Per run: process CPU time (user + system, all threads) per decode step, ms. Unlike wall time it does not
+   * count time spent waiting for a core, so it holds steadier on a shared machine.
+   */
+  cpuMsPerToken: number[];
   maxRssBytes: number;
   tokens: number[];
   kvBytesPerToken: number;
@@ -83,15 +88,22 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
   await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
   const tokensPerSecond: number[] = [];
   const stepMs: number[] = [];
+  const cpuMsPerToken: number[] = [];
   let tokens: number[] = [];
   for (let run = 0; run < runs; run++) {
     const times: number[] = [];
+    const cpu: number[] = [];
     const out = await generate({
       shards,
       promptIds: PROMPT,
       maxTokens: NEW_TOKENS,
-      onToken: () => times.push(performance.now()),
+      onToken: () => {
+        times.push(performance.now());
+        const usage = process.cpuUsage();
+        cpu.push((usage.user + usage.system) / 1000);
+      },
     });
+    cpuMsPerToken.push((cpu.at(-1)! - cpu[0]!) / (cpu.length - 1));
     tokens = out.tokens;
     // Decode rate only: the first token comes from prefill, each later one from one decode step.
     tokensPerSecond.push(((times.length - 1) * 1000) / (times.at(-1)! - times[0]!));
@@ -101,6 +113,7 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
   return {
     tokensPerSecond,
     stepMs,
+    cpuMsPerToken,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     tokens,
     kvBytesPerToken,
@@ -176,6 +189,7 @@ async function report(
 ): Promise<void> {
   const stepRate = (count: number) => 1000 / median(results.get(count)!.flatMap((r) => r.stepMs));
   const baseline = stepRate(1);
+  const cpuPerToken = (count: number) => median(results.get(count)!.flatMap((r) => r.cpuMsPerToken));
   const referenceTokens = results.get(1)![0]!.tokens;
   const rows = [];
   for (const count of SHARD_COUNTS) {
@@ -194,6 +208,8 @@ async function report(
         runs: rates.map((r) => round(r)),
       },
       relativeToUnsharded: round(stepRate(count) / baseline, 4),
+      cpuMsPerToken: round(cpuPerToken(count), 3),
+      cpuRelativeToUnsharded: round(cpuPerToken(count) / cpuPerToken(1), 4),
       peakRssMiB: round(Math.max(...results.get(count)!.map((r) => r.maxRssBytes)) / 2 ** 20, 1),
       singleShardProcessPeakRssMiB: shardRss.get(count)!.map((b) => round(b / 2 ** 20, 1)),
       shardWeightBytes: weights,
@@ -224,6 +240,8 @@ async function report(
       "tok/s (median step)": r.decodeTokensPerSecond.fromMedianStep,
       "tok/s runs: median (min–max)": `${r.decodeTokensPerSecond.medianOfRuns} (${r.decodeTokensPerSecond.minOfRuns}–${r.decodeTokensPerSecond.maxOfRuns})`,
       "vs unsharded": r.relativeToUnsharded,
+      "CPU ms/token": r.cpuMsPerToken,
+      "CPU vs unsharded": r.cpuRelativeToUnsharded,
       "peak RSS MiB": r.peakRssMiB,
       "RSS MiB, one shard per process": r.singleShardProcessPeakRssMiB.join(" / "),
       "weight fraction per shard": r.shardWeightFractions.join(" / "),
