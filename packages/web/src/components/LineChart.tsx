@@ -4,7 +4,7 @@ export type Point = { time: number; value: bigint };
 
 const W = 640;
 const H = 200;
-const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 76, right: 12, top: 12, bottom: 28 };
 
 function dayLabel(t: number): string {
   return new Date(t * 1000).toLocaleDateString("en-GB", { day: "numeric", month: "short" });
@@ -32,8 +32,11 @@ export function LineChart({
   const first = points[0]!.time;
   const t0 = Math.min(first, now - 3600);
   const span = Math.max(now - t0, 60);
+  // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints.
   const max = points.reduce((m, p) => (p.value > m ? p.value : m), 0n);
   const top = max === 0n ? 1n : max;
+  // Enough fraction digits for the top tick to show two significant digits, so small earnings do not read 0.00.
+  const labelDigits = Math.min(decimals, Math.max(2, decimals - top.toString().length + 2));
   const x = (t: number) => PAD.left + ((t - t0) / span) * (W - PAD.left - PAD.right);
   const y = (v: bigint) =>
     H - PAD.bottom - (Number((v * 10_000n) / top) / 10_000) * (H - PAD.top - PAD.bottom);
@@ -52,7 +55,7 @@ export function LineChart({
         <g key={t.toString()}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />
           <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="chart-label">
-            {formatAmount(t, decimals, 2)}
+            {formatAmount(t, decimals, labelDigits)}
           </text>
         </g>
       ))}
