@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generate, loadManifest, type makeTestModel, ShardSession } from "../packages/inference/src/index.js";
+import { BENCH_PROMPT, BENCH_SHAPE } from "../packages/inference/scripts/benchModel.js";
+import { generate, loadManifest, ShardSession } from "../packages/inference/src/index.js";
 import {
   prepareShardedModel,
   repoRoot,
@@ -28,19 +29,6 @@ import {
 } from "../packages/runner/test/localNetwork.js";
 import { createPipelineSession, type PipelineTopology, type RouteRunner } from "../packages/sdk/src/index.js";
 
-const BENCH_SHAPE = {
-  architecture: "LlamaForCausalLM",
-  seed: 2024,
-  hiddenSize: 512,
-  intermediateSize: 1536,
-  numLayers: 16,
-  numHeads: 8,
-  numKvHeads: 4,
-  vocabSize: 16384,
-  maxPositions: 512,
-  tieWordEmbeddings: false,
-} as const satisfies Omit<Parameters<typeof makeTestModel>[0], "dir">;
-const PROMPT = Array.from({ length: 16 }, (_, i) => 10 + i * 7);
 const RUNNER_COUNTS = [2, 4] as const;
 const TOPOLOGIES = ["forward", "gateway"] as const satisfies readonly PipelineTopology[];
 const TARGETS = {
@@ -110,7 +98,7 @@ async function startBaseline(): Promise<{
     const times: number[] = [];
     const { tokens } = await generate({
       shards: [shard],
-      promptIds: PROMPT,
+      promptIds: BENCH_PROMPT,
       maxTokens,
       onToken: () => times.push(performance.now()),
     });
@@ -153,7 +141,7 @@ async function throughRoute(route: RouteRunner[], config: Config, maxTokens: num
   const { topology, encrypted } = config;
   const session = createPipelineSession({ route, topology, encrypt: encrypted, activationDtype: "fp16" });
   const hops = topology === "gateway" ? 2 * route.length : route.length + 1;
-  let token = await session.prefill(PROMPT);
+  let token = await session.prefill(BENCH_PROMPT);
   const tokens = [token.tokenId];
   const first = await scrapeAll(route);
   const sentBefore = [...session.traffic.bytesSent];
@@ -256,7 +244,7 @@ async function main(): Promise<void> {
       machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
       method: { rounds: ROUNDS, newTokens: NEW_TOKENS, threads: THREADS, quick: values.quick },
       model: BENCH_SHAPE,
-      promptTokens: PROMPT.length,
+      promptTokens: BENCH_PROMPT.length,
       unsharded: { tokensPerSecond: unsharded },
       targets: TARGETS,
       jsonFloatBytesPerTokenPerHop: jsonBytes,

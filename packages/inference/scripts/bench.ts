@@ -19,6 +19,7 @@ import { loadManifest } from "../src/manifest.js";
 import { loadModelConfig } from "../src/modelConfig.js";
 import { ShardSession } from "../src/ShardSession.js";
 import { shardModel } from "../src/shardModel.js";
+import { BENCH_PROMPT, BENCH_SHAPE } from "./benchModel.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modelsDir = resolve(here, "../.models");
@@ -26,21 +27,6 @@ const benchModel = join(modelsDir, "bench");
 const resultsFile = resolve(here, "../../../bench-results/inference.json");
 const SHARD_COUNTS = [1, 2, 4];
 const NEW_TOKENS = 128;
-const PROMPT = Array.from({ length: 16 }, (_, i) => 10 + i * 7);
-
-/** Llama-shaped, ~67M parameters: big enough that matmuls, not per-call overhead, dominate a decode step. */
-const BENCH_SHAPE = {
-  architecture: "LlamaForCausalLM",
-  seed: 2024,
-  hiddenSize: 512,
-  intermediateSize: 1536,
-  numLayers: 16,
-  numHeads: 8,
-  numKvHeads: 4,
-  vocabSize: 16384,
-  maxPositions: 512,
-  tieWordEmbeddings: false,
-} as const;
 
 type WorkerResult = {
   /** Per run: decode tokens / decode time. */
@@ -85,7 +71,7 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
       ShardSession.create({ dir, shardIndex, manifest, verify: false, intraOpNumThreads: threads }),
     ),
   );
-  await generate({ shards, promptIds: PROMPT, maxTokens: 8 });
+  await generate({ shards, promptIds: BENCH_PROMPT, maxTokens: 8 });
   const tokensPerSecond: number[] = [];
   const stepMs: number[] = [];
   const cpuMsPerToken: number[] = [];
@@ -95,7 +81,7 @@ async function worker(dir: string, runs: number): Promise<WorkerResult> {
     const cpu: number[] = [];
     const out = await generate({
       shards,
-      promptIds: PROMPT,
+      promptIds: BENCH_PROMPT,
       maxTokens: NEW_TOKENS,
       onToken: () => {
         times.push(performance.now());
@@ -133,7 +119,7 @@ async function singleShardWorker(dir: string, shardIndex: number): Promise<{ max
   const hidden = (positions: number) => new Float32Array(positions * manifest.hiddenSize).fill(0.5);
   const step = (ids: number[]) =>
     shard.forward(shard.isFirst ? { inputIds: ids } : { hiddenStates: hidden(ids.length) });
-  await step(PROMPT);
+  await step(BENCH_PROMPT);
   for (let i = 0; i < NEW_TOKENS; i++) await step([i + 1]);
   return { maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
@@ -226,7 +212,7 @@ async function report(
     machine: { cpus: cpus().length, node: process.version, intraOpThreads: threads },
     model: { ...BENCH_SHAPE, parameters },
     newTokens: NEW_TOKENS,
-    promptTokens: PROMPT.length,
+    promptTokens: BENCH_PROMPT.length,
     rows,
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
