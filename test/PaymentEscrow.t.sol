@@ -5,21 +5,8 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
 import {IRunnerRegistry} from "../contracts/interfaces/IRunnerRegistry.sol";
+import {MockContractWallet} from "../contracts/mocks/MockContractWallet.sol";
 import {MarketBase} from "./solidity/TestBase.sol";
-
-/// @dev An ERC-1271 contract wallet that accepts signatures of its owner key.
-contract OwnerWallet {
-    address private immutable _owner;
-
-    constructor(address owner) {
-        _owner = owner;
-    }
-
-    function isValidSignature(bytes32 digest, bytes calldata signature) external view returns (bytes4) {
-        (bytes32 r, bytes32 s) = abi.decode(signature[:64], (bytes32, bytes32));
-        return ecrecover(digest, uint8(signature[64]), r, s) == _owner ? bytes4(0x1626ba7e) : bytes4(0);
-    }
-}
 
 contract PaymentEscrowTest is MarketBase {
     bytes32 internal constant SESSION = bytes32(uint256(1));
@@ -244,7 +231,7 @@ contract PaymentEscrowTest is MarketBase {
     }
 
     function test_redeem_acceptsContractWalletBuyer() public {
-        OwnerWallet wallet = new OwnerWallet(buyer);
+        MockContractWallet wallet = new MockContractWallet(buyer);
         vm.prank(buyer);
         escrow.depositFor(address(wallet), 10e6);
         IPaymentEscrow.Voucher memory v = _voucher(address(wallet), MODEL, SESSION, route, 3e6);

@@ -4,26 +4,11 @@ pragma solidity 0.8.28;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
-import {IQuoteVerifier} from "../contracts/interfaces/IQuoteVerifier.sol";
 import {IRunnerRegistry} from "../contracts/interfaces/IRunnerRegistry.sol";
 import {IStaking} from "../contracts/interfaces/IStaking.sol";
 import {AttestationLib} from "../contracts/libraries/AttestationLib.sol";
+import {MockQuoteVerifier} from "../contracts/mocks/MockQuoteVerifier.sol";
 import {MarketBase} from "./solidity/TestBase.sol";
-
-/// @dev Stands in for a DCAP verifier: returns whatever report data and compose hash it was told to.
-contract StubQuoteVerifier is IQuoteVerifier {
-    bytes public reportData;
-    bytes32 public composeHash;
-
-    function set(bytes memory reportData_, bytes32 composeHash_) external {
-        reportData = reportData_;
-        composeHash = composeHash_;
-    }
-
-    function verifyQuote(bytes calldata) external view returns (bytes memory, bytes32) {
-        return (reportData, composeHash);
-    }
-}
 
 contract RunnerRegistryTest is MarketBase {
     uint256 internal constant NEW_KEY = 0xA00F;
@@ -260,7 +245,7 @@ contract RunnerRegistryTest is MarketBase {
     }
 
     function test_quoteVerifier_checksHashReportDataAndComposeHash() public {
-        StubQuoteVerifier verifier = new StubQuoteVerifier();
+        MockQuoteVerifier verifier = new MockQuoteVerifier();
         runners.setQuoteVerifier(address(verifier));
         bytes memory quote = "raw quote bytes";
         IRunnerRegistry.Registration memory reg = _registration(NEW_KEY, MODEL, 3);
@@ -284,7 +269,7 @@ contract RunnerRegistryTest is MarketBase {
         runners.registerRunner(reg, quote, consent);
 
         reg.quoteHash = keccak256(quote);
-        verifier.set(abi.encode(keccak256("prompt"), bytes32(0)), COMPOSE);
+        verifier.setResult(abi.encode(keccak256("prompt"), bytes32(0)), COMPOSE);
         consent = _consent(NEW_KEY, reg, ALICE);
         vm.prank(ALICE);
         vm.expectRevert(
@@ -292,14 +277,14 @@ contract RunnerRegistryTest is MarketBase {
         );
         runners.registerRunner(reg, quote, consent);
 
-        verifier.set(abi.encode(commitment, bytes32(0)), keccak256("other"));
+        verifier.setResult(abi.encode(commitment, bytes32(0)), keccak256("other"));
         vm.prank(ALICE);
         vm.expectRevert(
             abi.encodeWithSelector(IRunnerRegistry.RunnerComposeHashMismatch.selector, COMPOSE, keccak256("other"))
         );
         runners.registerRunner(reg, quote, consent);
 
-        verifier.set(abi.encode(commitment, bytes32(0)), COMPOSE);
+        verifier.setResult(abi.encode(commitment, bytes32(0)), COMPOSE);
         vm.prank(ALICE);
         runners.registerRunner(reg, quote, consent);
         if (!runners.getRunner(reg.runner).active) revert("not registered");
