@@ -204,7 +204,7 @@ export function FundsCard({ account, walletBalance }: Props) {
         <button
           type="button"
           className="btn btn-primary"
-          disabled={depositAmount === undefined || walletClient === undefined}
+          disabled={depositAmount === undefined || walletClient === undefined || walletBalance === undefined}
           onClick={deposit}
         >
           Deposit
@@ -222,7 +222,7 @@ export function FundsCard({ account, walletBalance }: Props) {
         <button
           type="button"
           className="btn"
-          disabled={withdrawAmount === undefined || walletClient === undefined}
+          disabled={withdrawAmount === undefined || walletClient === undefined || available === undefined}
           onClick={startWithdrawal}
         >
           Start withdrawal

@@ -185,7 +185,7 @@ export function StakeCard({
         <button
           type="button"
           className="btn btn-primary"
-          disabled={stakeAmount === undefined || !walletClient}
+          disabled={stakeAmount === undefined || !walletClient || walletBalance === undefined}
           onClick={addStake}
         >
           Stake
