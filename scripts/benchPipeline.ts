@@ -3,7 +3,7 @@
  * packages/inference/scripts/bench.ts) through 2 and 4 runner processes on loopback, registered on a local chain
  * with dev TEEs, for both topologies, with encryption on and off, as a ratio to the unsharded model in this process.
  * Also per-hop overhead and bytes per token per hop, beside what the same activations take as JSON float lists.
- *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick]
+ *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick] [--transport stream|http]
  * Results: bench-results/pipeline.json and a table.
  *
  * Method. Every process runs onnxruntime with the same intra-op thread count (`--threads`). The configurations
@@ -27,7 +27,12 @@ import {
   startTestNetwork,
   type TestNetwork,
 } from "../packages/runner/test/localNetwork.js";
-import { createPipelineSession, type PipelineTopology, type RouteRunner } from "../packages/sdk/src/index.js";
+import {
+  createPipelineSession,
+  type FrameTransport,
+  type PipelineTopology,
+  type RouteRunner,
+} from "../packages/sdk/src/index.js";
 
 const RUNNER_COUNTS = [2, 4] as const;
 const TOPOLOGIES = ["forward", "gateway"] as const satisfies readonly PipelineTopology[];
@@ -44,8 +49,14 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     threads: { type: "string", default: "1" },
     quick: { type: "boolean", default: false },
+    transport: { type: "string", default: "stream" },
   },
 });
+if (values.transport !== "stream" && values.transport !== "http") {
+  throw new Error(`--transport must be stream or http, not ${values.transport}`);
+}
+/** How the bench process sends frames; runners always forward to each other over frame streams. */
+const TRANSPORT: FrameTransport = values.transport;
 /** `--quick` checks the harness in a couple of minutes; its figures are not for comparison. */
 const NEW_TOKENS = Number(values.tokens ?? (values.quick ? 16 : 64));
 const ROUNDS = Number(values.rounds ?? (values.quick ? 2 : 5));
@@ -139,12 +150,19 @@ const scrapeAll = (route: RouteRunner[]) => Promise.all(route.map((r) => scrape(
 /** One generation through the runners, with each decode step's runner compute taken from their metrics. */
 async function throughRoute(route: RouteRunner[], config: Config, maxTokens: number): Promise<Run> {
   const { topology, encrypted } = config;
-  const session = createPipelineSession({ route, topology, encrypt: encrypted, activationDtype: "fp16" });
+  const session = createPipelineSession({
+    route,
+    topology,
+    encrypt: encrypted,
+    activationDtype: "fp16",
+    transport: TRANSPORT,
+  });
   const hops = topology === "gateway" ? 2 * route.length : route.length + 1;
   let token = await session.prefill(BENCH_PROMPT);
   const tokens = [token.tokenId];
   const first = await scrapeAll(route);
   const sentBefore = [...session.traffic.bytesSent];
+  const awaitsBefore = session.traffic.awaitBytesSent;
   const stepsMs: number[] = [];
   const perHopMs: number[] = [];
   let previous = first;
@@ -160,11 +178,13 @@ async function throughRoute(route: RouteRunner[], config: Config, maxTokens: num
     previous = now;
   }
   await session.close();
-  // Activation bytes between runners per decode step: what runners 1..N-1 received (forward), or what the client
-  // sent them (gateway); frames into runner 0 carry a token id, not activations.
+  // Activation bytes between runners per decode step: what runners 1..N-1 received (forward, less the client's
+  // await frames to the last runner), or what the client sent them (gateway); frames into runner 0 carry a token
+  // id, not activations.
   const activationBytes =
     topology === "forward"
-      ? sum(previous.slice(1).map((m, i) => m.receivedBytes - first[i + 1]!.receivedBytes))
+      ? sum(previous.slice(1).map((m, i) => m.receivedBytes - first[i + 1]!.receivedBytes)) -
+        (session.traffic.awaitBytesSent - awaitsBefore)
       : sum(session.traffic.bytesSent.slice(1).map((b, i) => b - sentBefore[i + 1]!));
   return {
     tps: (stepsMs.length * 1000) / sum(stepsMs),
@@ -242,7 +262,13 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
-      method: { rounds: ROUNDS, newTokens: NEW_TOKENS, threads: THREADS, quick: values.quick },
+      method: {
+        rounds: ROUNDS,
+        newTokens: NEW_TOKENS,
+        threads: THREADS,
+        quick: values.quick,
+        transport: TRANSPORT,
+      },
       model: BENCH_SHAPE,
       promptTokens: BENCH_PROMPT.length,
       unsharded: { tokensPerSecond: unsharded },

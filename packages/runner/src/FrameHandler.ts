@@ -10,9 +10,10 @@ import {
   type RouteVerifier,
 } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
-import { FrameRequestError, RunnerError } from "./errors.js";
+import { FrameRequestError, RunnerError, UnknownSessionError } from "./errors.js";
 import type { RunnerMetrics } from "./metrics.js";
 import type { PaymentHook } from "./PaymentHook.js";
+import type { ResultMailbox } from "./ResultMailbox.js";
 import type { RunnerSession, SessionStore } from "./SessionStore.js";
 
 export type FrameHandlerParameters = {
@@ -26,6 +27,8 @@ export type FrameHandlerParameters = {
   metrics: RunnerMetrics;
   /** Timeout of a forwarded frame. */
   nextHopTimeoutMs?: number;
+  /** Results the last shard keeps for senders that `await` them. */
+  mailbox: ResultMailbox;
 };
 
 /** How a frame arrived; a forwarded frame goes on the same way (sealed, or plain in benchmarks). */
@@ -49,6 +52,8 @@ export class FrameHandler {
   }
 
   async handle(frame: DecodedFrame, arrival: Arrival): Promise<Frame> {
+    // An await computes nothing and carries no voucher: the frames that compute its step pay for it.
+    if (frame.kind === "await") return this.#await(frame);
     const { payment, runner, modelId } = this.#p;
     await payment.authorize({
       runner,
@@ -68,7 +73,9 @@ export class FrameHandler {
   }
 
   async #drop(frame: DecodedFrame, arrival: Arrival): Promise<Frame> {
-    const session = this.#p.store.drop(sessionKey(frame.sessionId));
+    const key = sessionKey(frame.sessionId);
+    const session = this.#p.store.drop(key);
+    this.#p.mailbox.forget(key, new UnknownSessionError());
     const next =
       session?.next ?? (frame.route[0] === undefined ? undefined : this.#link(frame.route[0], arrival));
     if (next !== undefined) {
@@ -80,31 +87,72 @@ export class FrameHandler {
   }
 
   async #forward(frame: DecodedFrame, kind: "prefill" | "decode", arrival: Arrival): Promise<Frame> {
-    const { store, shard, metrics } = this.#p;
-    const count = frame.positionCount;
-    const input = this.#input(frame);
-    if (shard.isLast && frame.route.length > 0) {
-      throw new FrameRequestError("The last shard has no next runner, but the frame carries a route");
-    }
-    const session = store.acquire(sessionKey(frame.sessionId), kind, frame.positionStart, count, Date.now());
+    const { store, shard, mailbox } = this.#p;
+    const key = sessionKey(frame.sessionId);
+    let session: RunnerSession;
+    let computed: { reply: Frame } | { hidden: FramePayload };
     try {
-      if (session.position === 0) session.sampler = new Sampler(frame.sampling ?? {});
-      if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
-      const started = performance.now();
-      const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
-      metrics.compute.observe({ kind }, (performance.now() - started) / 1000);
-      metrics.positions.inc({ kind }, count);
-      session.position = out.cachedLength;
-      if (out.logits !== undefined) return this.#sample(frame, session, out.logits);
-      const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, frame.activationDtype ?? "fp32");
-      if (session.next === undefined) return result(frame, hidden, count);
-      return await this.#relay(frame, session, hidden);
-    } finally {
-      store.release(session, Date.now());
+      const input = this.#input(frame);
+      if (shard.isLast && frame.route.length > 0) {
+        throw new FrameRequestError("The last shard has no next runner, but the frame carries a route");
+      }
+      session = store.acquire(key, kind, frame.positionStart, frame.positionCount, Date.now());
+      try {
+        computed = await this.#compute(frame, kind, session, input, arrival);
+      } finally {
+        store.release(session, Date.now());
+      }
+    } catch (error) {
+      if (shard.isLast) mailbox.fail(key, frame.step, error as Error);
+      throw error;
     }
+    if ("reply" in computed) {
+      if (shard.isLast) {
+        const { payload, positionCount } = computed.reply;
+        mailbox.post(key, { step: frame.step, payload, positionCount });
+      }
+      return computed.reply;
+    }
+    // The session is free again before the next runner answers: its sender may already hold this step's token,
+    // straight from the route's last runner, and send the next step.
+    return await this.#relay(frame, session, computed.hidden);
   }
 
-  #input(frame: DecodedFrame): { inputIds: Uint32Array } | { hiddenStates: Float32Array | Uint16Array } {
+  /** Runs the shard on the frame's input: the reply to send back, or the activations to forward. */
+  async #compute(
+    frame: DecodedFrame,
+    kind: "prefill" | "decode",
+    session: RunnerSession,
+    input: ShardInput,
+    arrival: Arrival,
+  ): Promise<{ reply: Frame } | { hidden: FramePayload }> {
+    const { shard, metrics } = this.#p;
+    const count = frame.positionCount;
+    if (session.position === 0) session.sampler = new Sampler(frame.sampling ?? {});
+    if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
+    const started = performance.now();
+    const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
+    metrics.compute.observe({ kind }, (performance.now() - started) / 1000);
+    metrics.positions.inc({ kind }, count);
+    session.position = out.cachedLength;
+    if (out.logits !== undefined) return { reply: this.#sample(frame, session, out.logits) };
+    const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, frame.activationDtype ?? "fp32");
+    return session.next === undefined ? { reply: result(frame, hidden, count) } : { hidden };
+  }
+
+  /** An `await` from the sender of a forwarded step: answered with that step's result once it is computed here. */
+  async #await(frame: DecodedFrame): Promise<Frame> {
+    if (!this.#p.shard.isLast) {
+      throw new FrameRequestError("Only a route's last runner answers await frames", {
+        hint: "Send await frames to the runner of the model's last shard.",
+      });
+    }
+    const { payload, positionCount } = await this.#p.mailbox.wait(sessionKey(frame.sessionId), frame.step);
+    this.#p.metrics.directResults.inc();
+    return result(frame, payload, positionCount);
+  }
+
+  #input(frame: DecodedFrame): ShardInput {
     const { payload, positionCount } = frame;
     if (positionCount === 0) throw new FrameRequestError("A frame must carry at least one position");
     if (this.#p.shard.isFirst) {
@@ -171,6 +219,7 @@ export class FrameHandler {
     } catch (error) {
       // This runner's cache advanced but the next one's did not: the session cannot continue consistently.
       session.position = 0;
+      if (!session.busy) this.#p.store.drop(session.key);
       if (!(error instanceof PipelineError)) throw error;
       const hop = session.route[0]!;
       throw new RunnerError(
@@ -185,6 +234,8 @@ export class FrameHandler {
     }
   }
 }
+
+type ShardInput = { inputIds: Uint32Array } | { hiddenStates: Float32Array | Uint16Array };
 
 export function sessionKey(sessionId: Uint8Array): string {
   return Buffer.from(sessionId).toString("hex");

@@ -10,7 +10,7 @@ import {
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
   REGISTRATION_PATH,
-  type ReplayGuard,
+  ReplayGuard,
   type RunnerAttestationDocument,
   type WireReceiver,
 } from "@teetee/sdk";
@@ -47,7 +47,8 @@ type Opened = { frame: DecodedFrame; encrypted: boolean; seal: (reply: Frame) =>
  * frame when the sender can read one, else as JSON, always with the status a client can act on.
  */
 export function createRunnerApp(params: RunnerAppParameters): express.Express {
-  const { handler, metrics, store, attestation, log } = params;
+  const { metrics, store, attestation } = params;
+  const processFrame = createFrameProcessor(params);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -81,40 +82,12 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
     FRAMES_PATH,
     express.raw({ type: [ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE], limit: params.maxBodyBytes }),
     async (req, res) => {
-      const started = performance.now();
       const body =
         req.body instanceof Buffer
           ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)
-          : undefined;
-      if (body === undefined || body.byteLength === 0) {
-        throw new RunnerError(`Send a frame as ${ENVELOPE_CONTENT_TYPE}`, { status: 415 });
-      }
-      metrics.receivedBytes.inc(body.byteLength);
-      const opened = open(params, req.get("content-type") ?? "", body);
-      const { frame } = opened;
-      let reply: Frame;
-      let status = 200;
-      try {
-        reply = await handler.handle(frame, { encrypted: opened.encrypted });
-      } catch (error) {
-        status = statusOf(error);
-        logFailure(log, error, status, frame);
-        reply = {
-          kind: "error",
-          sessionId: frame.sessionId,
-          step: frame.step,
-          sentAt: Date.now(),
-          positionStart: frame.positionStart,
-          positionCount: 0,
-          payload: { type: "error", code: status, message: messageOf(error) },
-        };
-      }
-      metrics.frames.inc({ kind: frame.kind, status });
-      metrics.frameLatency.observe({ kind: frame.kind }, (performance.now() - started) / 1000);
-      res
-        .status(status)
-        .type(opened.encrypted ? ENVELOPE_CONTENT_TYPE : PLAIN_FRAME_CONTENT_TYPE)
-        .end(opened.seal(reply));
+          : new Uint8Array(0);
+      const reply = await processFrame(req.get("content-type") ?? "", body);
+      res.status(reply.status).type(reply.contentType).end(reply.body);
     },
   );
 
@@ -123,21 +96,90 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
   });
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = bodyParserStatus(error) ?? statusOf(error);
-    const message =
-      bodyParserStatus(error) === 413
-        ? `Frame is larger than ${params.maxBodyBytes} bytes`
-        : messageOf(error);
-    if (status >= 500) log.error({ err: errorSummary(error) }, "request failed");
-    else log.debug({ status, error: message }, "request refused");
-    metrics.frames.inc({ kind: "unopened", status });
-    res.status(status).json({ error: { status, name: errorName(error), message } });
+    const reply = refusal(params, error);
+    res.status(reply.status).type(reply.contentType).end(reply.body);
   });
 
   return app;
 }
 
-function open(params: RunnerAppParameters, contentType: string, body: Uint8Array): Opened {
+/** A frame's answer, whichever transport carries it: the status and body `POST /v1/frames` answers with. */
+export type FrameReply = { status: number; contentType: string; body: Uint8Array };
+
+/**
+ * Opens, serves and answers one frame body. Never throws: a frame that cannot be opened is answered with JSON
+ * `{ error: { status, name, message } }`, one that fails after opening with an error frame sealed to its sender.
+ */
+export function createFrameProcessor(
+  params: RunnerAppParameters,
+): (contentType: string, body: Uint8Array) => Promise<FrameReply> {
+  const { handler, metrics, log } = params;
+  // Plain `await` frames repeat the step they wait for: they get a replay sequence of their own.
+  const plainAwaitGuard = params.plainGuard === undefined ? undefined : new ReplayGuard();
+  return async (contentType, body) => {
+    const started = performance.now();
+    let opened: Opened;
+    try {
+      if (body.byteLength === 0) {
+        throw new RunnerError(`Send a frame as ${ENVELOPE_CONTENT_TYPE}`, { status: 415 });
+      }
+      metrics.receivedBytes.inc(body.byteLength);
+      opened = open(params, plainAwaitGuard, contentType, body);
+    } catch (error) {
+      return refusal(params, error);
+    }
+    const { frame } = opened;
+    let reply: Frame;
+    let status = 200;
+    try {
+      reply = await handler.handle(frame, { encrypted: opened.encrypted });
+    } catch (error) {
+      status = statusOf(error);
+      logFailure(log, error, status, frame);
+      reply = {
+        kind: "error",
+        sessionId: frame.sessionId,
+        step: frame.step,
+        sentAt: Date.now(),
+        positionStart: frame.positionStart,
+        positionCount: 0,
+        payload: { type: "error", code: status, message: messageOf(error) },
+      };
+    }
+    metrics.frames.inc({ kind: frame.kind, status });
+    metrics.frameLatency.observe({ kind: frame.kind }, (performance.now() - started) / 1000);
+    return {
+      status,
+      contentType: opened.encrypted ? ENVELOPE_CONTENT_TYPE : PLAIN_FRAME_CONTENT_TYPE,
+      body: opened.seal(reply),
+    };
+  };
+}
+
+/** The JSON answer to a frame that could not be opened (or a request that is not a frame). */
+export function refusal(
+  params: Pick<RunnerAppParameters, "log" | "metrics" | "maxBodyBytes">,
+  error: unknown,
+): FrameReply {
+  const status = bodyParserStatus(error) ?? statusOf(error);
+  const message =
+    bodyParserStatus(error) === 413 ? `Frame is larger than ${params.maxBodyBytes} bytes` : messageOf(error);
+  if (status >= 500) params.log.error({ err: errorSummary(error) }, "request failed");
+  else params.log.debug({ status, error: message }, "request refused");
+  params.metrics.frames.inc({ kind: "unopened", status });
+  return {
+    status,
+    contentType: "application/json",
+    body: Buffer.from(JSON.stringify({ error: { status, name: errorName(error), message } })),
+  };
+}
+
+function open(
+  params: RunnerAppParameters,
+  plainAwaitGuard: ReplayGuard | undefined,
+  contentType: string,
+  body: Uint8Array,
+): Opened {
   if (contentType.startsWith(PLAIN_FRAME_CONTENT_TYPE)) {
     if (params.plainGuard === undefined) {
       throw new RunnerError("This runner accepts only sealed frames", {
@@ -146,7 +188,8 @@ function open(params: RunnerAppParameters, contentType: string, body: Uint8Array
       });
     }
     const frame = decodeFrame(body);
-    params.plainGuard.admit(frame.sessionId, frame.step, frame.sentAt);
+    const guard = frame.kind === "await" ? plainAwaitGuard! : params.plainGuard;
+    guard.admit(frame.sessionId, frame.step, frame.sentAt);
     return { frame, encrypted: false, seal: encodeFrame };
   }
   const opened = params.receiver.open(body);

@@ -7,7 +7,13 @@ export {
   runnerOptions,
   runnerUsage,
 } from "./config.js";
-export { createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
+export {
+  createFrameProcessor,
+  createRunnerApp,
+  type FrameReply,
+  type RunnerAppParameters,
+  refusal,
+} from "./createRunnerApp.js";
 export {
   type EnsureRegistrationParameters,
   ensureRegistration,
@@ -27,6 +33,11 @@ export {
   UnknownSessionError,
 } from "./errors.js";
 export { type Arrival, FrameHandler, type FrameHandlerParameters, sessionKey } from "./FrameHandler.js";
+export {
+  attachFrameStream,
+  type FrameStreamServer,
+  type FrameStreamServerParameters,
+} from "./frameStreamServer.js";
 export { createRunnerMetrics, type RunnerMetrics } from "./metrics.js";
 export { allowAllPayments, type PaymentContext, type PaymentHook } from "./PaymentHook.js";
 export { type KvCacheSource, type RunnerSession, type SessionLimits, SessionStore } from "./SessionStore.js";

@@ -50,6 +50,11 @@ export function createRunnerMetrics() {
       help: "Frame bytes received (envelopes included)",
       ...labels,
     }),
+    directResults: new Counter({
+      name: "teetee_runner_direct_results_total",
+      help: "Step results answered straight to the sender's await (last shard, forwarding topology)",
+      ...labels,
+    }),
     forwardedBytes: new Counter({
       name: "teetee_runner_forwarded_bytes_total",
       help: "Frame bytes sent to the next runner",

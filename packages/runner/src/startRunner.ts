@@ -30,15 +30,20 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { attestRunner } from "./attestRunner.js";
 import type { RunnerConfig } from "./config.js";
-import { createRunnerApp } from "./createRunnerApp.js";
+import { createFrameProcessor, createRunnerApp } from "./createRunnerApp.js";
 import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistration.js";
 import { RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
+import { attachFrameStream } from "./frameStreamServer.js";
 import { createRunnerMetrics } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
+import { ResultMailbox } from "./ResultMailbox.js";
 import { type RunnerPayments, startRunnerPayments } from "./runnerPayments.js";
 import { SessionStore } from "./SessionStore.js";
 import { loadOrCreateRunnerKey } from "./sealedRunnerKey.js";
+
+/** How long the last shard holds a sender's `await` for its step: as long as a sender waits for a frame. */
+const AWAIT_TIMEOUT_MS = 120_000;
 
 export type StartRunnerParameters = {
   config: RunnerConfig;
@@ -253,8 +258,9 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     verifier,
     payment: payments.hook,
     metrics,
+    mailbox: new ResultMailbox({ maxEntries: config.maxSessions, timeoutMs: AWAIT_TIMEOUT_MS }),
   });
-  const app = createRunnerApp({
+  const appParams = {
     handler,
     receiver: new WireReceiver({ privateKey: key.privateKey }),
     plainGuard: config.allowPlaintextFrames ? new ReplayGuard() : undefined,
@@ -264,7 +270,8 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     maxBodyBytes: config.maxBodyBytes,
     log,
     registration: () => register(undefined),
-  });
+  };
+  const app = createRunnerApp(appParams);
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -273,6 +280,12 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     );
   });
   server.keepAliveTimeout = 65_000;
+  const frameStream = attachFrameStream(server, {
+    processFrame: createFrameProcessor(appParams),
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+    metrics,
+  });
   const { port } = server.address() as AddressInfo;
   const timers = [
     setInterval(
@@ -309,6 +322,7 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        frameStream.closeAll();
       });
       await payments.close();
       await shard.release();

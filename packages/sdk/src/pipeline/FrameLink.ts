@@ -5,15 +5,17 @@ import { WireError } from "../wire/errors.js";
 import type { DecodedFrame, Frame } from "../wire/frame.js";
 import { createWireChannel, type WireChannel } from "../wire/WireChannel.js";
 import { RunnerRefusedError, RunnerUnreachableError } from "./errors.js";
-import { postFrame } from "./postFrame.js";
-import { ENVELOPE_CONTENT_TYPE, FRAMES_PATH, PLAIN_FRAME_CONTENT_TYPE, runnerUrl } from "./protocol.js";
+import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "./protocol.js";
 import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
+import { type FrameTransport, sendFrame } from "./sendFrame.js";
 
 export type FrameLinkParameters = {
   runner: RouteRunner;
   /** Seal frames to the runner's key (default). Off only against runners that allow plaintext, for benchmarks. */
   encrypt?: boolean;
   timeoutMs?: number;
+  /** Default `stream`: one upgraded connection per runner, shared by every session of this process. */
+  transport?: FrameTransport;
   /** Route position of the runner, named in errors. */
   hop?: number;
 };
@@ -23,14 +25,14 @@ export type FrameExchange = { reply: DecodedFrame; bytesSent: number; bytesRecei
 
 /**
  * One sender's link to one runner for one session: it seals each frame to the runner's attested key under a
- * channel made once (one ECDH per session and runner), posts it, and opens and checks the reply. A reply
+ * channel made once (one ECDH per session and runner), sends it (see {@link sendFrame}), and opens and checks the reply. A reply
  * that is an error frame, or an HTTP error without a frame, becomes a {@link RunnerRefusedError} carrying
  * the runner's status.
  */
 export class FrameLink {
   readonly runner: RouteRunner;
   readonly #channel: WireChannel | undefined;
-  readonly #url: string;
+  readonly #transport: FrameTransport;
   readonly #timeoutMs: number | undefined;
   readonly #hop: number | undefined;
 
@@ -40,7 +42,7 @@ export class FrameLink {
       params.encrypt === false
         ? undefined
         : createWireChannel({ recipientPublicKey: normalizePublicKey(params.runner.publicKey) });
-    this.#url = runnerUrl(params.runner.endpoint, FRAMES_PATH);
+    this.#transport = params.transport ?? "stream";
     this.#timeoutMs = params.timeoutMs;
     this.#hop = params.hop;
   }
@@ -52,8 +54,9 @@ export class FrameLink {
   /** Sends `frame` and returns the runner's result frame; throws for error frames and failures. */
   async exchange(frame: Frame): Promise<FrameExchange> {
     const body = this.#channel === undefined ? encodeFrame(frame) : this.#channel.seal(frame);
-    const response = await postFrame({
-      url: this.#url,
+    const response = await sendFrame({
+      endpoint: this.runner.endpoint,
+      transport: this.#transport,
       body,
       contentType: this.#channel === undefined ? PLAIN_FRAME_CONTENT_TYPE : ENVELOPE_CONTENT_TYPE,
       ...(this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs }),

@@ -4,11 +4,14 @@ import { SESSION_ID_LENGTH } from "../wire/frame.js";
 import { RouteError } from "./errors.js";
 import { FrameLink } from "./FrameLink.js";
 import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
+import type { FrameTransport } from "./sendFrame.js";
 
 /**
  * `gateway`: the caller sends to every runner in turn and carries activations between them (2N hops a token).
  * `forward`: the caller sends to the first runner with the rest of the route; each runner verifies and
- * forwards to the next, and the last one's sampled token comes back along the chain (N+1 hops a token).
+ * forwards to the next, and the last one answers the caller's `await` with the sampled token (N+1 hops a token).
+ * Each runner's answer still travels back along the chain, off the token's path: it is how a failure reaches
+ * the caller, naming the runner that failed.
  */
 export type PipelineTopology = "gateway" | "forward";
 
@@ -27,12 +30,22 @@ export type CreatePipelineSessionParameters = {
   /** 16 bytes; random by default. */
   sessionId?: Uint8Array;
   timeoutMs?: number;
+  /** How frames travel to the runners this session sends to; default `stream`. */
+  transport?: FrameTransport;
 };
 
 export type SampledToken = { tokenId: number; logprob: number };
 
-/** Bytes this session put on the wire, per route position, for the caller's own links. */
-export type PipelineTraffic = { frames: number; bytesSent: number[]; bytesReceived: number[] };
+/**
+ * Bytes this session put on the wire, per route position, for the caller's own links; `awaitBytesSent` is what
+ * its `await` frames to the last runner took (forwarding topology).
+ */
+export type PipelineTraffic = {
+  frames: number;
+  bytesSent: number[];
+  bytesReceived: number[];
+  awaitBytesSent: number;
+};
 
 const GREEDY: WireSampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
 
@@ -53,6 +66,10 @@ export class PipelineSession {
   readonly traffic: PipelineTraffic;
   readonly #route: readonly RouteRunner[];
   readonly #links: FrameLink[];
+  /** Forwarding over 2+ runners: the link on which the last runner answers `await`s. */
+  readonly #last: FrameLink | undefined;
+  /** The first failure of a step's answer along the chain, when it came after the step's token. */
+  #chainFailure: unknown;
   readonly #sampling: WireSampling;
   readonly #activationDtype: "fp16" | "fp32";
   readonly #voucher: (() => Uint8Array | undefined) | undefined;
@@ -72,19 +89,21 @@ export class PipelineSession {
     this.#activationDtype = params.activationDtype ?? "fp16";
     this.#voucher = params.voucher;
     const linked = this.topology === "gateway" ? params.route : params.route.slice(0, 1);
-    this.#links = linked.map(
-      (runner, hop) =>
-        new FrameLink({
-          runner,
-          hop,
-          ...(params.encrypt === undefined ? {} : { encrypt: params.encrypt }),
-          ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
-        }),
-    );
+    const options = {
+      ...(params.encrypt === undefined ? {} : { encrypt: params.encrypt }),
+      ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
+      ...(params.transport === undefined ? {} : { transport: params.transport }),
+    };
+    this.#links = linked.map((runner, hop) => new FrameLink({ runner, hop, ...options }));
+    this.#last =
+      this.topology === "forward" && params.route.length > 1
+        ? new FrameLink({ runner: params.route.at(-1)!, hop: params.route.length - 1, ...options })
+        : undefined;
     this.traffic = {
       frames: 0,
       bytesSent: linked.map(() => 0),
       bytesReceived: linked.map(() => 0),
+      awaitBytesSent: 0,
     };
   }
 
@@ -124,17 +143,22 @@ export class PipelineSession {
 
   async #run(kind: "prefill" | "decode", tokenIds: Uint32Array, skipSample: boolean): Promise<SampledToken> {
     if (this.#closed) throw new RouteError("This session was closed", { status: 400 });
+    if (this.#chainFailure !== undefined) throw this.#chainFailure;
     let payload: FramePayload = { type: "tokens", tokenIds };
     const frame = this.#frame(kind, tokenIds.length, payload, skipSample);
-    for (const [hop, link] of this.#links.entries()) {
-      const { reply, bytesSent, bytesReceived } = await link.exchange({
-        ...frame,
-        payload,
-        sentAt: Date.now(),
-      });
-      this.traffic.bytesSent[hop]! += bytesSent;
-      this.traffic.bytesReceived[hop]! += bytesReceived;
-      payload = reply.payload;
+    if (this.#last !== undefined) {
+      payload = await this.#forwardAndAwait(frame);
+    } else {
+      for (const [hop, link] of this.#links.entries()) {
+        const { reply, bytesSent, bytesReceived } = await link.exchange({
+          ...frame,
+          payload,
+          sentAt: Date.now(),
+        });
+        this.traffic.bytesSent[hop]! += bytesSent;
+        this.traffic.bytesReceived[hop]! += bytesReceived;
+        payload = reply.payload;
+      }
     }
     this.traffic.frames += 1;
     this.#position += tokenIds.length;
@@ -144,6 +168,49 @@ export class PipelineSession {
       status: 502,
       hint: "The route must end with the model's last shard.",
     });
+  }
+
+  /**
+   * Sends the frame down the chain and an `await` for the same step to the last runner; the step's result is
+   * whichever answer comes first with one. A failure along the chain is thrown now if it comes first, or by the
+   * next step if it comes after the token. A refused `await` (e.g. a runner that predates them) leaves the
+   * chain's answer to decide.
+   */
+  async #forwardAndAwait(frame: Frame): Promise<FramePayload> {
+    const chain = this.#links[0]!.exchange({ ...frame, sentAt: Date.now() }).then((exchange) => {
+      this.traffic.bytesSent[0]! += exchange.bytesSent;
+      this.traffic.bytesReceived[0]! += exchange.bytesReceived;
+      return exchange.reply.payload;
+    });
+    const direct = this.#last!.exchange({
+      kind: "await",
+      sessionId: frame.sessionId,
+      step: frame.step,
+      sentAt: Date.now(),
+      positionStart: frame.positionStart,
+      positionCount: frame.positionCount,
+      payload: { type: "empty" },
+    }).then((exchange) => {
+      this.traffic.awaitBytesSent += exchange.bytesSent;
+      return exchange.reply.payload;
+    });
+    type Outcome = { from: "chain" | "direct"; payload?: FramePayload; error?: unknown };
+    const settle = (from: Outcome["from"], promise: Promise<FramePayload>) =>
+      promise.then(
+        (payload): Outcome => ({ from, payload }),
+        (error: unknown): Outcome => ({ from, error }),
+      );
+    const chainOutcome = settle("chain", chain);
+    const first = await Promise.race([settle("direct", direct), chainOutcome]);
+    if (first.from === "direct" && first.payload !== undefined) {
+      void chainOutcome.then(({ error }) => {
+        if (error !== undefined && this.#chainFailure === undefined) this.#chainFailure = error;
+      });
+      return first.payload;
+    }
+    const outcome = first.from === "chain" ? first : await chainOutcome;
+    if (outcome.error !== undefined) throw outcome.error;
+    return outcome.payload!;
   }
 
   #frame(kind: Frame["kind"], count: number, payload: FramePayload, skipSample: boolean): Frame {

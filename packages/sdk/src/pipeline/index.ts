@@ -7,6 +7,20 @@ export {
   RunnerUnreachableError,
 } from "./errors.js";
 export { type FrameExchange, FrameLink, type FrameLinkParameters } from "./FrameLink.js";
+export { FrameStreamConnection } from "./FrameStreamConnection.js";
+export {
+  CLOSING_ID,
+  encodeRecord,
+  FRAME_STREAM_PROTOCOL,
+  type FrameRecord,
+  FrameStreamError,
+  RECORD_HEADER_LENGTH,
+  RECORD_TYPES,
+  RecordReader,
+  type RecordType,
+  recordContentType,
+  recordTypeOf,
+} from "./frameStream.js";
 export {
   type GenerateOverRouteParameters,
   type GenerateOverRouteReturnType,
@@ -44,3 +58,4 @@ export {
   type RunnerAttestationDocument,
   runnerAttestationDocumentSchema,
 } from "./runnerAttestationDocument.js";
+export { closeFrameStreams, type FrameTransport, type SendFrameParameters, sendFrame } from "./sendFrame.js";

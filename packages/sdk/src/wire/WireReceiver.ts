@@ -35,6 +35,8 @@ export class WireReceiver {
   readonly #privateKey: Uint8Array;
   readonly #publicKey: Uint8Array;
   readonly #guard: ReplayGuard;
+  /** `await` frames repeat the step they wait for, so they are sequenced apart from the frames that compute. */
+  readonly #awaitGuard: ReplayGuard;
   readonly #channels = new Map<string, WireKeys>();
   readonly #maxChannels: number;
   readonly #limits: Partial<FrameLimits>;
@@ -44,6 +46,7 @@ export class WireReceiver {
     this.#publicKey = secp256k1.getPublicKey(this.#privateKey, true);
     this.publicKey = bytesToHex(this.#publicKey);
     this.#guard = options.replayGuard ?? new ReplayGuard();
+    this.#awaitGuard = new ReplayGuard();
     this.#maxChannels = options.maxChannels ?? 4096;
     this.#limits = options.limits ?? {};
   }
@@ -84,7 +87,12 @@ export class WireReceiver {
     const plaintext = openEnvelope("request", keys.requestKey, envelope);
     this.#remember(channel, keys);
     const frame = decodeFrame(plaintext, this.#limits);
-    this.#guard.admit(frame.sessionId, frame.step, frame.sentAt, now);
+    (frame.kind === "await" ? this.#awaitGuard : this.#guard).admit(
+      frame.sessionId,
+      frame.step,
+      frame.sentAt,
+      now,
+    );
     return {
       frame,
       channel,

@@ -129,6 +129,7 @@ function validateHeader(frame: Frame, voucher: Uint8Array): void {
     result: ["sample", "hidden", "empty"],
     error: ["error"],
     drop: ["empty"],
+    await: ["empty"],
   };
   if (!allowed[frame.kind].includes(frame.payload.type)) {
     throw new FrameFieldError(`A ${frame.kind} frame cannot carry a ${frame.payload.type} payload`);

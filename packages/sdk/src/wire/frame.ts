@@ -2,9 +2,11 @@ import type { Address, Hex } from "viem";
 
 /**
  * What a frame asks of, or answers to, a runner. `drop` asks a runner (and, along the stored route, every
- * runner after it) to forget a session's KV cache.
+ * runner after it) to forget a session's KV cache. `await` asks a route's last runner for the result of a step
+ * that reaches it by forwarding, so the sampled token comes straight back to the sender (N+1 hops a token)
+ * instead of being relayed back through every runner; it carries no payload and has its own replay sequence.
  */
-export type FrameKind = "prefill" | "decode" | "result" | "error" | "drop";
+export type FrameKind = "prefill" | "decode" | "result" | "error" | "drop" | "await";
 
 /** A runner further down the route, so runner i can forward to runner i+1 without asking anyone. */
 export type RouteHop = {
@@ -77,7 +79,14 @@ export const MAX_RANK = 4;
 /** Fixed part of the header: magic, version, kind, dtype, rank, header length, session, step, sentAt, positions. */
 export const FIXED_HEADER_LENGTH = 48;
 
-export const kindCodes: Record<FrameKind, number> = { prefill: 1, decode: 2, result: 3, error: 4, drop: 5 };
+export const kindCodes: Record<FrameKind, number> = {
+  prefill: 1,
+  decode: 2,
+  result: 3,
+  error: 4,
+  drop: 5,
+  await: 6,
+};
 export const kindsByCode: ReadonlyMap<number, FrameKind> = new Map(
   Object.entries(kindCodes).map(([kind, code]) => [code, kind as FrameKind]),
 );
@@ -97,6 +106,7 @@ export const allowedDtypes: Record<FrameKind, readonly DtypeName[]> = {
   result: ["sample", "fp32", "fp16", "empty"],
   error: ["error"],
   drop: ["empty"],
+  await: ["empty"],
 };
 
 /** Option flags, one byte after the route. */
