@@ -16,6 +16,7 @@ import {
   type RunnerAttestationDocument,
   type TeeTeeContracts,
   WireReceiver,
+  withRetry,
 } from "@teetee/sdk";
 import pino, { type Logger } from "pino";
 import {
@@ -190,16 +191,22 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     manifest,
   });
   const endpoint = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  // Runners of one contributor starting together sign with the same key and may race for a nonce: the loser
+  // reads the record again and retries (its transaction never went out).
   const register = (contributorWallet = chain.contributorWallet) =>
-    ensureRegistration({
-      publicClient: chain.publicClient,
-      contributorWallet,
-      contributor: config.contributor,
-      runnerAccount: account,
-      contracts: chain.contracts,
-      document: attestation,
-      endpoint,
-    });
+    withRetry(
+      () =>
+        ensureRegistration({
+          publicClient: chain.publicClient,
+          contributorWallet,
+          contributor: config.contributor,
+          runnerAccount: account,
+          contracts: chain.contracts,
+          document: attestation,
+          endpoint,
+        }),
+      { attempts: 5, baseMs: 200, retryable: isNonceRace },
+    );
   const registration = await register();
   if (registration.action === "printed") {
     log.info(
@@ -331,6 +338,19 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
 }
 
 type ConnectedChain = Awaited<ReturnType<typeof connectChain>>;
+
+/** A transaction refused because another one from the same account took its nonce first. */
+function isNonceRace(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (
+      e.name === "NonceTooLowError" ||
+      /nonce (provided for the transaction )?(is )?(too )?low/i.test(e.message)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** The payment hook a caller gave, no checks for a `--free` local runner, or vouchers checked and settled. */
 function paymentsFor(
