@@ -33,6 +33,7 @@ import {
   type PipelineTopology,
   type RouteRunner,
 } from "../packages/sdk/src/index.js";
+import { measureLoopbackRoundTrip } from "./lib/loopbackWake.js";
 
 const RUNNER_COUNTS = [2, 4] as const;
 const TOPOLOGIES = ["forward", "gateway"] as const satisfies readonly PipelineTopology[];
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   mkdirSync(modelsDir, { recursive: true });
   const loadBefore = os.loadavg();
   console.log(`${ROUNDS} rounds of ${NEW_TOKENS} tokens, onnxruntime on ${THREADS} thread(s) everywhere`);
+  const loopback = await measureLoopbackRoundTrip();
   const baseline = await startBaseline();
   const started = await Promise.all(RUNNER_COUNTS.map(async (n) => [n, await startRoute(n)] as const));
   try {
@@ -261,7 +263,13 @@ async function main(): Promise<void> {
     const unsharded = spread(baselines.map((b) => b.tps));
     const result = {
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        loadBefore,
+        loadAfter: os.loadavg(),
+        loopbackRoundTripUs: loopback,
+      },
       method: {
         rounds: ROUNDS,
         newTokens: NEW_TOKENS,
@@ -280,7 +288,9 @@ async function main(): Promise<void> {
     writeFileSync(join(repoRoot, "bench-results/pipeline.json"), `${JSON.stringify(result, null, 2)}\n`);
     console.log(
       `\nunsharded in process: ${range(unsharded, 1)} tok/s (median [min–max] of ${baselines.length} runs); ` +
-        `JSON floats would take ${jsonBytes} B/token/hop; load average ${loadBefore[0]!.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}`,
+        `JSON floats would take ${jsonBytes} B/token/hop; load average ${loadBefore[0]!.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}\n` +
+        `loopback TCP round trip on this machine, before any TeeTee code: ${loopback.hotUs} µs back to back, ` +
+        `${loopback.afterIdleUs} µs after both sides slept ${loopback.idleMs} ms`,
     );
     console.table(
       rows.map((r) => ({
