@@ -82,7 +82,8 @@ export class WireReceiver {
   /** Opens a request envelope; replayed, tampered or foreign frames throw named errors. */
   open(envelope: Uint8Array, now: number = Date.now()): OpenedFrame {
     const ephemeral = envelopeEphemeralKey(envelope);
-    const channel = bytesToHex(ephemeral);
+    const channel =
+      `0x${Buffer.from(ephemeral.buffer, ephemeral.byteOffset, ephemeral.byteLength).toString("hex")}` as Hex;
     const keys = this.#keysFor(channel, ephemeral);
     const plaintext = openEnvelope("request", keys.requestKey, envelope);
     this.#remember(channel, keys);

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomFillSync,
+} from "node:crypto";
 import { FrameDecryptError, FrameFormatError, FrameTruncatedError } from "./errors.js";
 
 /** "TTWE": TeeTee wire envelope. */
@@ -10,6 +16,36 @@ const EPHEMERAL_KEY_LENGTH = 33;
 
 export type EnvelopeType = "request" | "reply";
 const typeCodes: Record<EnvelopeType, number> = { request: 1, reply: 2 };
+
+/**
+ * Channel keys as `KeyObject`s, made once per key: handing raw key bytes to `createCipheriv` makes Node import them
+ * again on every frame, which costs more than encrypting a decode step's activations.
+ */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+function keyObjectFor(key: Uint8Array): KeyObject {
+  let keyObject = keyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = createSecretKey(key);
+    keyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/**
+ * Nonces come from the CSPRNG in blocks (one system call per 341 frames instead of one per frame); each nonce is
+ * used once and the block is refilled when spent.
+ */
+const nonceBlock = new Uint8Array(NONCE_LENGTH * 341);
+let nonceOffset = nonceBlock.length;
+function freshNonce(): Uint8Array {
+  if (nonceOffset === nonceBlock.length) {
+    randomFillSync(nonceBlock);
+    nonceOffset = 0;
+  }
+  const nonce = nonceBlock.subarray(nonceOffset, nonceOffset + NONCE_LENGTH);
+  nonceOffset += NONCE_LENGTH;
+  return nonce;
+}
 
 /** Envelope header length: magic, version, type, [ephemeral key], nonce. */
 function headerLength(type: EnvelopeType): number {
@@ -33,9 +69,9 @@ export function sealEnvelope(
   out[4] = ENVELOPE_VERSION;
   out[5] = typeCodes[type];
   if (type === "request") out.set(ephemeralPublicKey ?? new Uint8Array(EPHEMERAL_KEY_LENGTH), 6);
-  const nonce = randomBytes(NONCE_LENGTH);
+  const nonce = freshNonce();
   out.set(nonce, length - NONCE_LENGTH);
-  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  const cipher = createCipheriv("aes-256-gcm", keyObjectFor(key), nonce);
   cipher.setAAD(out.subarray(0, length));
   const body = cipher.update(plaintext);
   cipher.final();
@@ -70,7 +106,11 @@ export function openEnvelope(type: EnvelopeType, key: Uint8Array, envelope: Uint
   const length = headerLength(type);
   const tagStart = envelope.length - TAG_LENGTH;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, envelope.subarray(length - NONCE_LENGTH, length));
+    const decipher = createDecipheriv(
+      "aes-256-gcm",
+      keyObjectFor(key),
+      envelope.subarray(length - NONCE_LENGTH, length),
+    );
     decipher.setAAD(envelope.subarray(0, length));
     decipher.setAuthTag(envelope.subarray(tagStart));
     const head = decipher.update(envelope.subarray(length, tagStart));
