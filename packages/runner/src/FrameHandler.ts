@@ -128,7 +128,10 @@ export class FrameHandler {
   ): Promise<{ reply: Frame } | { hidden: FramePayload }> {
     const { shard, metrics } = this.#p;
     const count = frame.positionCount;
-    if (session.position === 0) session.sampler = new Sampler(frame.sampling ?? {});
+    if (session.position === 0) {
+      session.sampler = new Sampler(frame.sampling ?? {});
+      session.logprobs = frame.logprobs === true;
+    }
     if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
     const started = performance.now();
     const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
@@ -201,7 +204,8 @@ export class FrameHandler {
     // The position is the session's, so a replayed context samples what the original route would have.
     const tokenId = session.sampler!.sample(logits, session.position);
     this.#p.metrics.tokens.inc();
-    return result(frame, { type: "sample", tokenId, logprob: logProbability(logits, tokenId) }, 0);
+    const logprob = session.logprobs ? logProbability(logits, tokenId) : Number.NaN;
+    return result(frame, { type: "sample", tokenId, logprob }, 0);
   }
 
   async #relay(frame: DecodedFrame, session: RunnerSession, hidden: FramePayload): Promise<Frame> {
@@ -266,9 +270,11 @@ function activations(
 
 /** log p(token) under the model's distribution (temperature 1), for the caller's logprobs. */
 function logProbability(logits: Float32Array, tokenId: number): number {
+  // Indexed loops: iterating a typed array with for-of costs several times more on a 100k-entry vocabulary.
+  const n = logits.length;
   let max = Number.NEGATIVE_INFINITY;
-  for (const value of logits) if (value > max) max = value;
+  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
   let sum = 0;
-  for (const value of logits) sum += Math.exp(value - max);
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i]! - max);
   return logits[tokenId]! - max - Math.log(sum);
 }

@@ -24,6 +24,8 @@ export type RunnerSession = {
   position: number;
   /** The last shard's sampler, set by the first prefill frame. */
   sampler: Sampler | undefined;
+  /** Whether the sender asked for each sampled token's log-probability (first prefill frame). */
+  logprobs: boolean;
   /** The rest of the route after this runner, as the first prefill frame gave it. */
   route: readonly RouteHop[];
   /** The sealed link to the next runner, made once per session (one ECDH). */
@@ -144,6 +146,7 @@ export class SessionStore {
       key,
       position: 0,
       sampler: undefined,
+      logprobs: false,
       route: [],
       next: undefined,
       lastUsed: now,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate, ShardSession } from "@teetee/inference";
 import {
+  createPipelineSession,
   createWireChannel,
   ENVELOPE_CONTENT_TYPE,
   encodeFrame,
@@ -52,11 +53,13 @@ let network: TestNetwork;
 let runners: SpawnedRunner[];
 let route: RouteRunner[];
 let expected: number[];
+let wholeShardDir: string;
 const workDir = mkdtempSync(join(tmpdir(), "teetee-pipeline-test-"));
 
 beforeAll(async () => {
   const sharded = await prepareShardedModel({ dir: workDir, shardCount: 3, shape: SHAPE });
   const whole = await prepareShardedModel({ dir: workDir, shardCount: 1, shape: SHAPE });
+  wholeShardDir = whole.shardDir;
   const unsharded = await ShardSession.create({ dir: whole.shardDir, shardIndex: 0 });
   expected = (await generate({ shards: [unsharded], promptIds: PROMPT, maxTokens: NEW_TOKENS })).tokens;
   await unsharded.release();
@@ -126,6 +129,29 @@ describe("three runner processes on a local chain", () => {
     expect(reply.status).toBe(400);
     const opened = channel.openReply(reply.body);
     expect(opened.payload).toMatchObject({ type: "error", message: expect.stringMatching(/last runner/) });
+  });
+
+  test("log-probabilities come only when asked for, and agree with the unsharded model's", async () => {
+    const withLogprobs = createPipelineSession({
+      route,
+      topology: "forward",
+      activationDtype: "fp32",
+      logprobs: true,
+    });
+    const without = createPipelineSession({ route, topology: "forward" });
+    const [asked, plain] = [await withLogprobs.prefill(PROMPT), await without.prefill(PROMPT)];
+    await Promise.all([withLogprobs.close(), without.close()]);
+    expect(asked.tokenId).toBe(expected[0]);
+    expect(plain.tokenId).toBe(expected[0]);
+    expect(Number.isNaN(plain.logprob)).toBe(true);
+    // log p of the greedy token, from the unsharded model's own logits (fp32 activations: no rounding between runners).
+    const unsharded = await ShardSession.create({ dir: wholeShardDir, shardIndex: 0 });
+    const { logits } = await unsharded.forward({ inputIds: PROMPT });
+    await unsharded.release();
+    const max = Math.max(...logits!);
+    const logSum = Math.log(logits!.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    expect(asked.logprob).toBeCloseTo(logits![expected[0]!]! - max - logSum, 4);
+    expect(asked.logprob).toBeLessThanOrEqual(0);
   });
 
   test("chunked prefill gives the same tokens", async () => {

@@ -30,10 +30,13 @@ export type CreatePipelineSessionParameters = {
   /** 16 bytes; random by default. */
   sessionId?: Uint8Array;
   timeoutMs?: number;
+  /** Ask the last runner for each sampled token's log-probability (default false: `logprob` is NaN). */
+  logprobs?: boolean;
   /** How frames travel to the runners this session sends to; default `stream`. */
   transport?: FrameTransport;
 };
 
+/** A sampled token; `logprob` is its log-probability when the session asked for them, else NaN. */
 export type SampledToken = { tokenId: number; logprob: number };
 
 /**
@@ -73,6 +76,7 @@ export class PipelineSession {
   readonly #sampling: WireSampling;
   readonly #activationDtype: "fp16" | "fp32";
   readonly #voucher: (() => Uint8Array | undefined) | undefined;
+  readonly #logprobs: boolean;
   #step = 0;
   #position = 0;
   #closed = false;
@@ -88,6 +92,7 @@ export class PipelineSession {
     this.#sampling = { ...GREEDY, ...params.sampling };
     this.#activationDtype = params.activationDtype ?? "fp16";
     this.#voucher = params.voucher;
+    this.#logprobs = params.logprobs === true;
     const linked = this.topology === "gateway" ? params.route : params.route.slice(0, 1);
     const options = {
       ...(params.encrypt === undefined ? {} : { encrypt: params.encrypt }),
@@ -228,6 +233,7 @@ export class PipelineSession {
       activationDtype: this.#activationDtype,
       ...(voucher === undefined ? {} : { voucher }),
       ...(kind === "prefill" && this.#position === 0 ? { sampling: this.#sampling } : {}),
+      ...(kind === "prefill" && this.#position === 0 && this.#logprobs ? { logprobs: true } : {}),
       ...(skipSample ? { skipSample } : {}),
       ...(forward && kind !== "decode" ? { route: this.#route.slice(1).map(toHop) } : {}),
     };

@@ -17,6 +17,7 @@ import {
   elementSize,
   FIXED_HEADER_LENGTH,
   FLAG_FP16_ACTIVATIONS,
+  FLAG_LOGPROBS,
   FLAG_SAMPLING,
   FLAG_SKIP_SAMPLE,
   FRAME_MAGIC,
@@ -117,6 +118,7 @@ type FrameOptions = {
   sampling: WireSampling | undefined;
   skipSample: true | undefined;
   activationDtype: "fp16" | undefined;
+  logprobs: true | undefined;
 };
 
 function readOptions(header: FrameReader): FrameOptions {
@@ -138,6 +140,7 @@ function readOptions(header: FrameReader): FrameOptions {
     sampling,
     skipSample: (flags & FLAG_SKIP_SAMPLE) !== 0 ? true : undefined,
     activationDtype: (flags & FLAG_FP16_ACTIVATIONS) !== 0 ? "fp16" : undefined,
+    logprobs: (flags & FLAG_LOGPROBS) !== 0 ? true : undefined,
   };
 }
 

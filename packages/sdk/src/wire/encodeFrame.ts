@@ -5,6 +5,7 @@ import {
   dtypeCodes,
   FIXED_HEADER_LENGTH,
   FLAG_FP16_ACTIVATIONS,
+  FLAG_LOGPROBS,
   FLAG_SAMPLING,
   FLAG_SKIP_SAMPLE,
   FRAME_MAGIC,
@@ -140,7 +141,8 @@ function encodeOptions(frame: Frame): Uint8Array {
   const flags =
     (frame.sampling === undefined ? 0 : FLAG_SAMPLING) |
     (frame.skipSample === true ? FLAG_SKIP_SAMPLE : 0) |
-    (frame.activationDtype === "fp16" ? FLAG_FP16_ACTIVATIONS : 0);
+    (frame.activationDtype === "fp16" ? FLAG_FP16_ACTIVATIONS : 0) |
+    (frame.logprobs === true ? FLAG_LOGPROBS : 0);
   if (frame.sampling === undefined) return Uint8Array.of(flags);
   checkSampling(frame.sampling);
   const out = new Uint8Array(1 + SAMPLING_LENGTH);

@@ -49,6 +49,11 @@ export type Frame = {
   route?: readonly RouteHop[];
   /** Sampling of the session, set by its first prefill frame (the last shard keeps it). */
   sampling?: WireSampling;
+  /**
+   * Sent with the session's sampling: the last shard also returns each sampled token's log-probability. Without
+   * it a sample carries NaN, and the last shard skips a softmax over the whole vocabulary every token.
+   */
+  logprobs?: boolean;
   /** An intermediate prefill chunk: the last shard extends its cache but samples nothing. */
   skipSample?: boolean;
   /** Dtype of the activations a runner sends on (to the next runner or back to the sender); fp32 if absent. */
@@ -113,7 +118,8 @@ export const allowedDtypes: Record<FrameKind, readonly DtypeName[]> = {
 export const FLAG_SAMPLING = 0x01;
 export const FLAG_SKIP_SAMPLE = 0x02;
 export const FLAG_FP16_ACTIVATIONS = 0x04;
-export const KNOWN_FLAGS = FLAG_SAMPLING | FLAG_SKIP_SAMPLE | FLAG_FP16_ACTIVATIONS;
+export const FLAG_LOGPROBS = 0x08;
+export const KNOWN_FLAGS = FLAG_SAMPLING | FLAG_SKIP_SAMPLE | FLAG_FP16_ACTIVATIONS | FLAG_LOGPROBS;
 /** Sampling block: float64 temperature, uint32 top-k, float64 top-p, uint32 seed. */
 export const SAMPLING_LENGTH = 24;
 

@@ -17,11 +17,12 @@ describe("frame options", () => {
   test("sampling parameters round-trip exactly (float64 temperature and top-p)", () => {
     const sampling = { temperature: 0.7, topK: 40, topP: 0.9, seed: 4_000_000_000 };
     const decoded = decodeFrame(
-      encodeFrame({ ...base, sampling, activationDtype: "fp16", skipSample: true }),
+      encodeFrame({ ...base, sampling, activationDtype: "fp16", skipSample: true, logprobs: true }),
     );
     expect(decoded.sampling).toEqual(sampling);
     expect(decoded.activationDtype).toBe("fp16");
     expect(decoded.skipSample).toBe(true);
+    expect(decoded.logprobs).toBe(true);
   });
 
   test("absent options decode as absent", () => {
@@ -29,6 +30,7 @@ describe("frame options", () => {
     expect(decoded.sampling).toBeUndefined();
     expect(decoded.skipSample).toBeUndefined();
     expect(decoded.activationDtype).toBeUndefined();
+    expect(decoded.logprobs).toBeUndefined();
   });
 
   test.each([
