@@ -61,9 +61,17 @@ type KvCache = {
  * The cache never passes through JavaScript number arrays: onnxruntime writes each layer's present key/value
  * straight into preallocated Float32Array buffers (its preallocated-outputs feature), and those buffers are
  * fed back as the next call's past. Two buffers per tensor alternate because an output cannot alias an input.
+ *
+ * A call's fixed cost is kept small because a chain pays it once per shard per token: tensor names are built
+ * once, the all-ones attention mask is a view of one kept buffer, and a decode step allocates only its position
+ * and token ids (and the tensor objects onnxruntime's API takes).
  */
 export class ShardSession {
   private readonly caches = new Map<string, KvCache>();
+  /** Feed and fetch names of the cache tensors, in buffer order (key, value per layer), built once. */
+  private readonly pastNames: string[];
+  private readonly presentNames: string[];
+  private ones = new BigInt64Array(0);
   readonly layers: number[];
 
   private constructor(
@@ -74,6 +82,11 @@ export class ShardSession {
     readonly weightsHash: Bytes32,
   ) {
     this.layers = Array.from({ length: shard.layerEnd - shard.layerStart }, (_, i) => shard.layerStart + i);
+    this.pastNames = this.layers.flatMap((l) => [TENSOR_NAMES.pastKey(l), TENSOR_NAMES.pastValue(l)]);
+    this.presentNames = this.layers.flatMap((l) => [
+      TENSOR_NAMES.presentKey(l),
+      TENSOR_NAMES.presentValue(l),
+    ]);
   }
 
   static async create(params: ShardSessionCreateParams): Promise<ShardSession> {
@@ -156,11 +169,11 @@ export class ShardSession {
     const { feeds, seq } = this.inputs(params, cache.length);
     const total = cache.length + seq;
     this.ensureCapacity(cache, total);
-    const fetches = this.outputs(cache, total);
+    const fetches = this.outputs(cache.spare, total);
+    this.addKvTensors(feeds, cache.past, cache.length, this.pastNames);
     cache.busy = true;
     this.caches.set(sessionId, cache);
     try {
-      Object.assign(feeds, this.pastFeeds(cache));
       const result = await this.session.run(feeds, fetches);
       [cache.past, cache.spare] = [cache.spare, cache.past];
       cache.length = total;
@@ -180,72 +193,91 @@ export class ShardSession {
 
   /** Validates the call and builds the non-cache feeds; `seq` is the number of new positions. */
   private inputs(params: ForwardParams, cached: number): { feeds: Record<string, ort.Tensor>; seq: number } {
-    const { hiddenSize, maxPositions, vocabSize } = this.manifest.config;
     const feeds: Record<string, ort.Tensor> = {};
-    let seq: number;
-    if (this.isFirst) {
-      if (!params.inputIds || params.hiddenStates) {
-        throw new ForwardInputError("the first shard takes inputIds, not hiddenStates");
-      }
-      seq = params.inputIds.length;
-      const ids = BigInt64Array.from(Array.from(params.inputIds), (id) => {
-        if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-          throw new ForwardInputError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
-        }
-        return BigInt(id);
-      });
-      feeds[TENSOR_NAMES.inputIds] = new ort.Tensor("int64", ids, [1, seq]);
-    } else {
-      if (!params.hiddenStates || params.inputIds) {
-        throw new ForwardInputError(
-          `shard ${this.shard.index} takes hiddenStates from the previous shard, not inputIds`,
-        );
-      }
-      const hidden =
-        params.hiddenStates instanceof Uint16Array
-          ? float16ToFloat32Array(params.hiddenStates)
-          : params.hiddenStates;
-      seq = hidden.length / hiddenSize;
-      if (!Number.isInteger(seq)) {
-        throw new ForwardInputError(
-          `hiddenStates has ${hidden.length} values, not a multiple of hidden size ${hiddenSize}`,
-        );
-      }
-      feeds[TENSOR_NAMES.hiddenIn] = new ort.Tensor("float32", hidden, [1, seq, hiddenSize]);
-    }
+    const seq = this.isFirst ? this.addTokenIds(feeds, params) : this.addHiddenStates(feeds, params);
     if (seq === 0) throw new ForwardInputError("a forward call needs at least one position");
-    if (cached + seq > maxPositions) {
+    const total = cached + seq;
+    if (total > this.manifest.config.maxPositions) {
       throw new SequenceTooLongError(
-        `sequence of ${cached + seq} positions exceeds the model's maximum of ${maxPositions}`,
+        `sequence of ${total} positions exceeds the model's maximum of ${this.manifest.config.maxPositions}`,
         { hint: "Shorten the prompt or lower max tokens." },
       );
     }
-    feeds[TENSOR_NAMES.positionIds] = new ort.Tensor(
-      "int64",
-      this.positions(params.positionIds, cached, seq),
-      [1, seq],
-    );
-    feeds[TENSOR_NAMES.attentionMask] = new ort.Tensor("int64", new BigInt64Array(cached + seq).fill(1n), [
+    feeds[TENSOR_NAMES.positionIds] = tensor("int64", this.positions(params.positionIds, cached, seq), [
       1,
-      cached + seq,
+      seq,
     ]);
+    feeds[TENSOR_NAMES.attentionMask] = tensor("int64", this.onesMask(total), [1, total]);
     if (this.isLast) {
       const indices = logitIndices(params.logits ?? "last", seq);
-      feeds[TENSOR_NAMES.logitsIndices] = new ort.Tensor("int64", indices, [indices.length]);
+      feeds[TENSOR_NAMES.logitsIndices] = tensor("int64", indices, [indices.length]);
     }
     return { feeds, seq };
   }
 
+  /** First shard: `input_ids` from the call's token ids; returns their count. */
+  private addTokenIds(feeds: Record<string, ort.Tensor>, params: ForwardParams): number {
+    if (!params.inputIds || params.hiddenStates) {
+      throw new ForwardInputError("the first shard takes inputIds, not hiddenStates");
+    }
+    const { vocabSize } = this.manifest.config;
+    const ids = toInt64(params.inputIds, (id) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new ForwardInputError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
+      }
+    });
+    feeds[TENSOR_NAMES.inputIds] = tensor("int64", ids, [1, ids.length]);
+    return ids.length;
+  }
+
+  /** Other shards: `hidden_states` from the previous shard's activations; returns their position count. */
+  private addHiddenStates(feeds: Record<string, ort.Tensor>, params: ForwardParams): number {
+    if (!params.hiddenStates || params.inputIds) {
+      throw new ForwardInputError(
+        `shard ${this.shard.index} takes hiddenStates from the previous shard, not inputIds`,
+      );
+    }
+    const { hiddenSize } = this.manifest.config;
+    const hidden =
+      params.hiddenStates instanceof Uint16Array
+        ? float16ToFloat32Array(params.hiddenStates)
+        : params.hiddenStates;
+    const seq = hidden.length / hiddenSize;
+    if (!Number.isInteger(seq)) {
+      throw new ForwardInputError(
+        `hiddenStates has ${hidden.length} values, not a multiple of hidden size ${hiddenSize}`,
+      );
+    }
+    feeds[TENSOR_NAMES.hiddenIn] = tensor("float32", hidden, [1, seq, hiddenSize]);
+    return seq;
+  }
+
   private positions(given: ArrayLike<number> | undefined, cached: number, seq: number): BigInt64Array {
-    if (given === undefined) return BigInt64Array.from({ length: seq }, (_, i) => BigInt(cached + i));
+    if (given === undefined) {
+      const positions = new BigInt64Array(seq);
+      for (let i = 0; i < seq; i++) positions[i] = BigInt(cached + i);
+      return positions;
+    }
     if (given.length !== seq)
       throw new ForwardInputError(`positionIds has ${given.length} entries for ${seq} positions`);
-    return BigInt64Array.from(Array.from(given), (p) => {
-      if (!Number.isInteger(p) || p < 0 || p >= this.manifest.config.maxPositions) {
-        throw new ForwardInputError(`position id ${p} is outside [0, ${this.manifest.config.maxPositions})`);
+    const { maxPositions } = this.manifest.config;
+    return toInt64(given, (p) => {
+      if (!Number.isInteger(p) || p < 0 || p >= maxPositions) {
+        throw new ForwardInputError(`position id ${p} is outside [0, ${maxPositions})`);
       }
-      return BigInt(p);
     });
+  }
+
+  /**
+   * An all-ones `attention_mask` of `total` positions: a view of one buffer the session keeps (onnxruntime only
+   * reads it), grown by doubling, so a decode step does not allocate and fill a new one.
+   */
+  private onesMask(total: number): BigInt64Array {
+    if (this.ones.length < total) {
+      const length = Math.min(this.manifest.config.maxPositions, Math.max(total, this.ones.length * 2, 64));
+      this.ones = new BigInt64Array(length).fill(1n);
+    }
+    return this.ones.subarray(0, total);
   }
 
   /** Grows both buffer sets to hold `total` positions, doubling so a long decode reallocates O(log n) times. */
@@ -265,58 +297,58 @@ export class ShardSession {
     cache.capacity = capacity;
   }
 
-  private pastFeeds(cache: KvCache): Record<string, ort.Tensor> {
-    return this.kvTensors(cache.past, cache.length, (layer) => [
-      TENSOR_NAMES.pastKey(layer),
-      TENSOR_NAMES.pastValue(layer),
-    ]);
-  }
-
-  private outputs(cache: KvCache, total: number): Record<string, ort.Tensor | null> {
-    const fetches: Record<string, ort.Tensor | null> = this.kvTensors(cache.spare, total, (layer) => [
-      TENSOR_NAMES.presentKey(layer),
-      TENSOR_NAMES.presentValue(layer),
-    ]);
+  /** The present KV views onnxruntime writes into, and the one output it allocates (hidden states or logits). */
+  private outputs(spare: Float32Array[], total: number): Record<string, ort.Tensor | null> {
+    const fetches: Record<string, ort.Tensor | null> = {};
+    this.addKvTensors(fetches, spare, total, this.presentNames);
     fetches[this.isLast ? TENSOR_NAMES.logits : TENSOR_NAMES.hiddenOut] = null;
     return fetches;
   }
 
-  /** [1, kv_heads, length, head_dim] views over the front of each layer's key and value buffers. */
-  private kvTensors(
+  /** Adds [1, kv_heads, length, head_dim] views over the front of each KV buffer, `names[i]` for `buffers[i]`. */
+  private addKvTensors(
+    out: Record<string, ort.Tensor | null>,
     buffers: Float32Array[],
     length: number,
-    names: (layer: number) => [string, string],
-  ): Record<string, ort.Tensor> {
+    names: string[],
+  ): void {
     const { numKvHeads, headDim } = this.manifest.config;
     const size = numKvHeads * length * headDim;
-    const out: Record<string, ort.Tensor> = {};
-    this.layers.forEach((layer, i) => {
-      const [key, value] = names(layer);
-      out[key] = new ort.Tensor("float32", buffers[2 * i]!.subarray(0, size), [
-        1,
-        numKvHeads,
-        length,
-        headDim,
-      ]);
-      out[value] = new ort.Tensor("float32", buffers[2 * i + 1]!.subarray(0, size), [
-        1,
-        numKvHeads,
-        length,
-        headDim,
-      ]);
-    });
-    return out;
+    const dims = [1, numKvHeads, length, headDim];
+    for (let i = 0; i < names.length; i++) {
+      out[names[i]!] = tensor("float32", buffers[i]!.subarray(0, size), dims);
+    }
   }
 }
 
+function tensor(type: "float32", data: Float32Array, dims: readonly number[]): ort.Tensor;
+function tensor(type: "int64", data: BigInt64Array, dims: readonly number[]): ort.Tensor;
+function tensor(
+  type: "float32" | "int64",
+  data: Float32Array | BigInt64Array,
+  dims: readonly number[],
+): ort.Tensor {
+  return new ort.Tensor(type, data, dims);
+}
+
+/** Validated copy of `values` as int64; `check` throws on a value it refuses. */
+function toInt64(values: ArrayLike<number>, check: (value: number) => void): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    check(value);
+    out[i] = BigInt(value);
+  }
+  return out;
+}
+
 function logitIndices(which: "last" | "all" | number[], seq: number): BigInt64Array {
-  if (which === "last") return BigInt64Array.from([BigInt(seq - 1)]);
+  if (which === "last") return BigInt64Array.of(BigInt(seq - 1));
   if (which === "all") return BigInt64Array.from({ length: seq }, (_, i) => BigInt(i));
   if (which.length === 0) throw new ForwardInputError("logits needs at least one position index");
-  return BigInt64Array.from(which, (i) => {
+  return toInt64(which, (i) => {
     if (!Number.isInteger(i) || i < 0 || i >= seq) {
       throw new ForwardInputError(`logits index ${i} is outside this call's ${seq} positions`);
     }
-    return BigInt(i);
   });
 }
