@@ -36,6 +36,7 @@ import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistrati
 import { RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
 import { attachFrameStream } from "./frameStreamServer.js";
+import { isNonceRace } from "./isNonceRace.js";
 import { createRunnerMetrics } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
 import { ResultMailbox } from "./ResultMailbox.js";
@@ -338,19 +339,6 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
 }
 
 type ConnectedChain = Awaited<ReturnType<typeof connectChain>>;
-
-/** A transaction refused because another one from the same account took its nonce first. */
-function isNonceRace(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (
-      e.name === "NonceTooLowError" ||
-      /nonce (provided for the transaction )?(is )?(too )?low/i.test(e.message)
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /** The payment hook a caller gave, no checks for a `--free` local runner, or vouchers checked and settled. */
 function paymentsFor(
