@@ -21,6 +21,11 @@ export type FrameStreamServerParameters = {
   maxBodyBytes: number;
   /** Frames one connection may have in flight; more are answered 429 (default 64). */
   maxInFlight?: number;
+  /**
+   * A connection with nothing in flight and no bytes for this long is closed (default 10 minutes; senders reopen
+   * on their next frame). Bounds what idle or abandoned connections hold.
+   */
+  idleTimeoutMs?: number;
   log: Logger;
   metrics: RunnerMetrics;
 };
@@ -57,7 +62,7 @@ export function attachFrameStream(server: Server, params: FrameStreamServerParam
     if ("setNoDelay" in socket && typeof socket.setNoDelay === "function") socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    serveConnection(socket, head, params, maxInFlight);
+    serveConnection(socket, head, params, maxInFlight, params.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   });
   return {
     connections: () => sockets.size,
@@ -68,6 +73,8 @@ export function attachFrameStream(server: Server, params: FrameStreamServerParam
   };
 }
 
+const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+
 /** How long a connection whose framing broke may keep sending (discarded) before it is cut. */
 const BROKEN_LINGER_MS = 5000;
 
@@ -76,9 +83,16 @@ function serveConnection(
   head: Buffer,
   params: FrameStreamServerParameters,
   maxInFlight: number,
+  idleTimeoutMs: number,
 ): void {
   const reader = new RecordReader(params.maxBodyBytes);
   let inFlight = 0;
+  // Idle means no bytes either way and no frame being served (a long prefill sends nothing while it computes).
+  if ("setTimeout" in socket && typeof socket.setTimeout === "function") {
+    socket.setTimeout(idleTimeoutMs, () => {
+      if (inFlight === 0) socket.destroy();
+    });
+  }
   const answer = (id: number, reply: FrameReply) => {
     if (socket.destroyed || socket.writableEnded) return;
     socket.write(encodeRecord({ type: recordTypeFor(reply), id, status: reply.status, body: reply.body }));
