@@ -10,6 +10,7 @@ import {
   RECORD_TYPES,
   RecordReader,
   recordContentType,
+  recordTypeOf,
 } from "@teetee/sdk";
 import type { Logger } from "pino";
 import { type FrameReply, refusal } from "./createRunnerApp.js";
@@ -95,7 +96,9 @@ function serveConnection(
   }
   const answer = (id: number, reply: FrameReply) => {
     if (socket.destroyed || socket.writableEnded) return;
-    socket.write(encodeRecord({ type: recordTypeFor(reply), id, status: reply.status, body: reply.body }));
+    socket.write(
+      encodeRecord({ type: recordTypeOf(reply.contentType), id, status: reply.status, body: reply.body }),
+    );
   };
   const serve = async (record: FrameRecord) => {
     if (record.type === RECORD_TYPES.error) {
@@ -143,10 +146,4 @@ function serveConnection(
   // Upgraded sockets allow half-open connections: a sender that is done gets the end answered.
   socket.on("end", () => socket.end());
   if (head.byteLength > 0) receive(head);
-}
-
-function recordTypeFor(reply: FrameReply) {
-  if (reply.contentType === recordContentType(RECORD_TYPES.envelope)) return RECORD_TYPES.envelope;
-  if (reply.contentType === recordContentType(RECORD_TYPES.plain)) return RECORD_TYPES.plain;
-  return RECORD_TYPES.error;
 }

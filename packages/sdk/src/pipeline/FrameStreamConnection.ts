@@ -1,7 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
-import { RunnerUnreachableError } from "./errors.js";
 import {
   CLOSING_ID,
   encodeRecord,
@@ -12,7 +11,7 @@ import {
   recordContentType,
   recordTypeOf,
 } from "./frameStream.js";
-import type { PostFrameReturnType } from "./postFrame.js";
+import { type PostFrameReturnType, unreachable } from "./postFrame.js";
 import { FRAMES_PATH, runnerUrl } from "./protocol.js";
 
 /** Largest reply a sender accepts on a stream: a last shard's prefill answers a token, others activations. */
@@ -149,12 +148,4 @@ export class FrameStreamConnection {
     for (const id of [...this.#pending.keys()]) this.#settle(id)!.reject(unreachable(this.endpoint, cause));
     this.#socket.destroy();
   }
-}
-
-function unreachable(endpoint: string, cause: unknown): RunnerUnreachableError {
-  return new RunnerUnreachableError(`Runner at ${endpoint} did not answer`, {
-    cause,
-    status: 502,
-    hint: "Check the runner is up, or pick another runner for this shard.",
-  });
 }

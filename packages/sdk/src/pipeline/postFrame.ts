@@ -55,7 +55,8 @@ export function postFrame(params: PostFrameParameters): Promise<PostFrameReturnT
   });
 }
 
-function unreachable(url: string, cause: unknown): RunnerUnreachableError {
+/** No reply from a runner (at `url`, an endpoint or a frame URL): a 502 a caller may fail over from. */
+export function unreachable(url: string, cause: unknown): RunnerUnreachableError {
   return new RunnerUnreachableError(`Runner at ${url} did not answer`, {
     cause,
     status: 502,
