@@ -36,15 +36,18 @@ describe("frame stream server", () => {
     const { stream, endpoint, close } = await echoStream({ idleTimeoutMs: 150 });
     const send = (bytes: number[]) =>
       sendFrame({ endpoint, body: Uint8Array.from(bytes), contentType: PLAIN_FRAME_CONTENT_TYPE });
-    expect([...(await send([1, 2, 3])).body]).toEqual([1, 2, 3]);
-    expect(stream.connections()).toBe(1);
-    await waitFor(() => stream.connections() === 0);
-    expect(stream.connections()).toBe(0);
-    expect([...(await send([4, 5])).body]).toEqual([4, 5]);
-    expect(stream.connections()).toBe(1);
-    closeFrameStreams();
-    stream.closeAll();
-    await close();
+    try {
+      expect([...(await send([1, 2, 3])).body]).toEqual([1, 2, 3]);
+      expect(stream.connections()).toBe(1);
+      await waitFor(() => stream.connections() === 0);
+      expect(stream.connections()).toBe(0);
+      expect([...(await send([4, 5])).body]).toEqual([4, 5]);
+      expect(stream.connections()).toBe(1);
+    } finally {
+      closeFrameStreams();
+      stream.closeAll();
+      await close();
+    }
   });
 
   test("a connection serving a slow frame is not idle", async () => {
