@@ -33,6 +33,7 @@ import {
   type PipelineTopology,
   type RouteRunner,
 } from "../packages/sdk/src/index.js";
+import { type CoreContention, measureCoreContention } from "./lib/coreContention.js";
 import { measureLoopbackRoundTrip } from "./lib/loopbackWake.js";
 
 const RUNNER_COUNTS = [2, 4] as const;
@@ -118,6 +119,34 @@ async function startBaseline(): Promise<{
     return { tps: (stepsMs.length * 1000) / sum(stepsMs), perHopMs: [], bytesPerTokenPerHop: 0, tokens };
   };
   return { run, release: () => shard.release() };
+}
+
+/** {@link measureCoreContention} on one decode step of a middle shard of the 4-shard chain, in this process. */
+async function shardContention(): Promise<CoreContention> {
+  const { shardDir, manifest } = await benchShards(4);
+  const shard = await ShardSession.create({
+    dir: shardDir,
+    shardIndex: 1,
+    verify: false,
+    intraOpNumThreads: THREADS,
+  });
+  const hiddenSize = manifest.config.hiddenSize;
+  const sessionId = "contention";
+  const context = new Float32Array(hiddenSize * BENCH_PROMPT.length).fill(0.01);
+  const next = new Float32Array(hiddenSize).fill(0.01);
+  let steps = 0;
+  try {
+    return await measureCoreContention(async () => {
+      // Restarted now and then, so the context stays about as long as a benchmark generation's.
+      if (steps++ % NEW_TOKENS === 0) {
+        shard.drop(sessionId);
+        await shard.forward({ sessionId, hiddenStates: context });
+      }
+      await shard.forward({ sessionId, hiddenStates: next });
+    });
+  } finally {
+    await shard.release();
+  }
 }
 
 /** A local chain with one runner process per shard, all on the same thread count. */
@@ -253,6 +282,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   console.log(`${ROUNDS} rounds of ${NEW_TOKENS} tokens, onnxruntime on ${THREADS} thread(s) everywhere`);
   const loopback = await measureLoopbackRoundTrip();
+  const contention = await shardContention();
   const baseline = await startBaseline();
   const started = await Promise.all(RUNNER_COUNTS.map(async (n) => [n, await startRoute(n)] as const));
   try {
@@ -269,6 +299,7 @@ async function main(): Promise<void> {
         loadBefore,
         loadAfter: os.loadavg(),
         loopbackRoundTripUs: loopback,
+        quarterShardDecodeMs: contention,
       },
       method: {
         rounds: ROUNDS,
@@ -290,7 +321,11 @@ async function main(): Promise<void> {
       `\nunsharded in process: ${range(unsharded, 1)} tok/s (median [min–max] of ${baselines.length} runs); ` +
         `JSON floats would take ${jsonBytes} B/token/hop; load average ${loadBefore[0]!.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}\n` +
         `loopback TCP round trip on this machine, before any TeeTee code: ${loopback.hotUs} µs back to back, ` +
-        `${loopback.afterIdleUs} µs after both sides slept ${loopback.idleMs} ms`,
+        `${loopback.afterIdleUs} µs after both sides slept ${loopback.idleMs} ms\n` +
+        `a quarter of the model decodes a token in ${contention.aloneMs.toFixed(2)} ms alone, ` +
+        `${contention.besideBusyProcessesMs.map((ms, k) => `${ms.toFixed(2)} ms beside ${k + 1}`).join(", ")} ` +
+        `busy process(es), ` +
+        `${contention.afterSleepMs.toFixed(2)} ms right after sleeping ${contention.sleepMs} ms`,
     );
     console.table(
       rows.map((r) => ({
