@@ -61,6 +61,9 @@ type KvCache = {
  * The cache never passes through JavaScript number arrays: onnxruntime writes each layer's present key/value
  * straight into preallocated Float32Array buffers (its preallocated-outputs feature), and those buffers are
  * fed back as the next call's past. Two buffers per tensor alternate because an output cannot alias an input.
+ * (onnxruntime-node 1.30 also hands back each pre-allocated output as a fresh copy, dropped unread here. Avoiding
+ * it needs a binding that returns the caller's buffers, microsoft/onnxruntime#32346, or graphs that output only
+ * the new positions' keys and values.)
  *
  * A call's fixed cost is kept small because a chain pays it once per shard per token: tensor names are built
  * once, the all-ones attention mask is a view of one kept buffer, and a decode step allocates only its position
