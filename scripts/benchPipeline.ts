@@ -10,10 +10,12 @@
  * run interleaved in rounds (unsharded baseline, then each runner count, topology and encryption setting, then the
  * next round), each round's baseline being the mean of the baseline runs that bracket it, so a ratio compares runs
  * made seconds apart under the same load. Each configuration reports the median and range over rounds.
- * Per-hop overhead is measured, not inferred: after every decode step the runners' /metrics give the shard
- * compute time they spent on it, and (client-observed step time - runner compute) / hops is that step's
- * overhead per hop (2N hops a token through the gateway topology, N+1 forwarded). Scrapes happen between steps,
- * outside the timed step.
+ * Per-hop overhead is measured, not inferred: (client-observed step time - the runners' shard compute) / hops,
+ * with 2N hops a token through the gateway topology and N+1 forwarded. Its distribution needs each step's compute,
+ * which the runners' /metrics give when scraped after every step; but a scrape wakes every runner just before the
+ * next step, which flattered throughput by 0.02–0.06 when it was measured that way. So each configuration makes
+ * two generations per round: a throughput run, scraped only before and after (its ratio, bytes, and mean per-hop
+ * overhead), and an overhead run scraped after every step, outside the timed step (per-hop p50 and p99).
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -67,8 +69,17 @@ const WARMUP_TOKENS = 8;
 
 type RunnerCount = (typeof RUNNER_COUNTS)[number];
 type Config = { runners: RunnerCount; topology: PipelineTopology; encrypted: boolean };
-/** One generation: tokens per second over the decode steps, per-hop overhead of each step, tokens produced. */
-type Run = { tps: number; perHopMs: number[]; bytesPerTokenPerHop: number; tokens: number[] };
+/**
+ * One generation: tokens per second over the decode steps, per-hop overhead of each step (only when scraped after
+ * every step) and its mean over the run, bytes per token per hop, tokens produced.
+ */
+type Run = {
+  tps: number;
+  perHopMs: number[];
+  meanHopMs: number;
+  bytesPerTokenPerHop: number;
+  tokens: number[];
+};
 type Spread = { median: number; min: number; max: number };
 
 function median(xs: number[]): number {
@@ -116,7 +127,13 @@ async function startBaseline(): Promise<{
       onToken: () => times.push(performance.now()),
     });
     const stepsMs = times.slice(1).map((t, i) => t - times[i]!);
-    return { tps: (stepsMs.length * 1000) / sum(stepsMs), perHopMs: [], bytesPerTokenPerHop: 0, tokens };
+    return {
+      tps: (stepsMs.length * 1000) / sum(stepsMs),
+      perHopMs: [],
+      meanHopMs: 0,
+      bytesPerTokenPerHop: 0,
+      tokens,
+    };
   };
   return { run, release: () => shard.release() };
 }
@@ -177,8 +194,16 @@ async function scrape(endpoint: string): Promise<{ computeS: number; receivedByt
 }
 const scrapeAll = (route: RouteRunner[]) => Promise.all(route.map((r) => scrape(r.endpoint)));
 
-/** One generation through the runners, with each decode step's runner compute taken from their metrics. */
-async function throughRoute(route: RouteRunner[], config: Config, maxTokens: number): Promise<Run> {
+/**
+ * One generation through the runners. With `eachStep`, the runners' metrics are read after every decode step for
+ * that step's compute (per-hop overhead per step); without, only before and after (the run's mean).
+ */
+async function throughRoute(
+  route: RouteRunner[],
+  config: Config,
+  maxTokens: number,
+  eachStep: boolean,
+): Promise<Run> {
   const { topology, encrypted } = config;
   const session = createPipelineSession({
     route,
@@ -201,12 +226,16 @@ async function throughRoute(route: RouteRunner[], config: Config, maxTokens: num
     token = await session.decode(token.tokenId);
     const stepMs = performance.now() - started;
     tokens.push(token.tokenId);
-    const now = await scrapeAll(route);
-    const computeMs = sum(now.map((m, i) => m.computeS - previous[i]!.computeS)) * 1000;
     stepsMs.push(stepMs);
-    perHopMs.push((stepMs - computeMs) / hops);
-    previous = now;
+    if (eachStep) {
+      const now = await scrapeAll(route);
+      const computeMs = sum(now.map((m, i) => m.computeS - previous[i]!.computeS)) * 1000;
+      perHopMs.push((stepMs - computeMs) / hops);
+      previous = now;
+    }
   }
+  if (!eachStep) previous = await scrapeAll(route);
+  const totalComputeMs = sum(previous.map((m, i) => m.computeS - first[i]!.computeS)) * 1000;
   await session.close();
   // Activation bytes between runners per decode step: what runners 1..N-1 received (forward, less the client's
   // await frames to the last runner), or what the client sent them (gateway); frames into runner 0 carry a token
@@ -219,6 +248,7 @@ async function throughRoute(route: RouteRunner[], config: Config, maxTokens: num
   return {
     tps: (stepsMs.length * 1000) / sum(stepsMs),
     perHopMs,
+    meanHopMs: (sum(stepsMs) - totalComputeMs) / hops / stepsMs.length,
     bytesPerTokenPerHop: activationBytes / stepsMs.length / (route.length - 1),
     tokens,
   };
@@ -233,14 +263,22 @@ const label = (c: Config) => `${c.runners} runners ${c.topology} ${c.encrypted ?
 async function measure(
   baseline: Awaited<ReturnType<typeof startBaseline>>,
   routes: Map<RunnerCount, RouteRunner[]>,
-): Promise<{ baselines: Run[]; runs: Map<Config, Run[]> }> {
-  const run = (config: Config, tokens: number) => throughRoute(routes.get(config.runners)!, config, tokens);
+): Promise<{ baselines: Run[]; runs: Map<Config, Run[]>; stepRuns: Map<Config, Run[]> }> {
+  const run = (config: Config, tokens: number, eachStep: boolean) =>
+    throughRoute(routes.get(config.runners)!, config, tokens, eachStep);
   await baseline.run(WARMUP_TOKENS);
-  for (const config of CONFIGS) await run(config, WARMUP_TOKENS);
+  for (const config of CONFIGS) await run(config, WARMUP_TOKENS, false);
   const baselines = [await baseline.run(NEW_TOKENS)];
   const runs = new Map(CONFIGS.map((c) => [c, [] as Run[]]));
+  const stepRuns = new Map(CONFIGS.map((c) => [c, [] as Run[]]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const config of CONFIGS) runs.get(config)!.push(await run(config, NEW_TOKENS));
+    for (const config of CONFIGS) {
+      // The throughput run goes first in even rounds, second in odd ones, so neither always follows the other.
+      const order = round % 2 === 0 ? [false, true] : [true, false];
+      for (const eachStep of order) {
+        (eachStep ? stepRuns : runs).get(config)!.push(await run(config, NEW_TOKENS, eachStep));
+      }
+    }
     baselines.push(await baseline.run(NEW_TOKENS));
     console.log(
       `round ${round + 1}/${ROUNDS}: unsharded ${baselines.at(-1)!.tps.toFixed(1)} tok/s; ${CONFIGS.map(
@@ -248,21 +286,27 @@ async function measure(
       ).join(", ")}`,
     );
   }
-  return { baselines, runs };
+  return { baselines, runs, stepRuns };
 }
 
-function summarize(config: Config, runs: Run[], baselines: Run[]) {
+function summarize(config: Config, runs: Run[], stepRuns: Run[], baselines: Run[]) {
   const ratios = runs.map((r, round) => r.tps / ((baselines[round]!.tps + baselines[round + 1]!.tps) / 2));
-  const perHop = runs.flatMap((r) => r.perHopMs);
+  const perHop = stepRuns.flatMap((r) => r.perHopMs);
   return {
     ...config,
     hops: config.topology === "gateway" ? 2 * config.runners : config.runners + 1,
     tokensPerSecond: spread(runs.map((r) => r.tps)),
     ratioToUnsharded: spread(ratios),
     ratioTarget: TARGETS.ratio[config.runners],
-    perHopOverheadMs: { p50: median(perHop), p99: quantile(perHop, 0.99) },
+    perHopOverheadMs: {
+      p50: median(perHop),
+      p99: quantile(perHop, 0.99),
+      meanInThroughputRuns: median(runs.map((r) => r.meanHopMs)),
+    },
     bytesPerTokenPerHop: median(runs.map((r) => r.bytesPerTokenPerHop)),
-    tokensMatchUnsharded: runs.every((r) => r.tokens.join() === baselines[0]!.tokens.join()),
+    tokensMatchUnsharded: [...runs, ...stepRuns].every(
+      (r) => r.tokens.join() === baselines[0]!.tokens.join(),
+    ),
   };
 }
 
@@ -287,8 +331,8 @@ async function main(): Promise<void> {
   const started = await Promise.all(RUNNER_COUNTS.map(async (n) => [n, await startRoute(n)] as const));
   try {
     const routes = new Map(started.map(([n, { route }]) => [n, route]));
-    const { baselines, runs } = await measure(baseline, routes);
-    const rows = CONFIGS.map((c) => summarize(c, runs.get(c)!, baselines));
+    const { baselines, runs, stepRuns } = await measure(baseline, routes);
+    const rows = CONFIGS.map((c) => summarize(c, runs.get(c)!, stepRuns.get(c)!, baselines));
     const jsonBytes = jsonFloatBytesPerToken();
     const unsharded = spread(baselines.map((b) => b.tps));
     const result = {
@@ -337,6 +381,7 @@ async function main(): Promise<void> {
         target: `≥${r.ratioTarget.toFixed(2)}`,
         "hop p50 ms": r.perHopOverheadMs.p50.toFixed(3),
         "hop p99 ms": r.perHopOverheadMs.p99.toFixed(3),
+        "hop mean ms": r.perHopOverheadMs.meanInThroughputRuns.toFixed(3),
         "hop target": `p50 ≤${TARGETS.perHopP50Ms}`,
         "B/token/hop": r.bytesPerTokenPerHop.toFixed(0),
         "B target": `≤${TARGETS.bytesPerTokenPerHop}`,
