@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { median } from "./median.js";
 
 export type CoreContention = {
   /** Median time of one step run back to back, nothing else busy. */
@@ -10,8 +11,6 @@ export type CoreContention = {
   afterSleepMs: number;
   sleepMs: number;
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function startSpinner(): Promise<ChildProcess> {
   const spinner = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { median } from "./median.js";
 
 const ECHO_SERVER = `
 const server = require("node:net").createServer((socket) => {
@@ -50,7 +51,6 @@ export async function measureLoopbackRoundTrip(idleMs = 20, samples = 200): Prom
       });
       return (performance.now() - started) * 1000;
     };
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     for (let i = 0; i < 50; i++) await roundTrip();
     const hot: number[] = [];
     for (let i = 0; i < samples; i++) hot.push(await roundTrip());
