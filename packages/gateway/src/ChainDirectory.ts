@@ -44,6 +44,8 @@ export class ChainDirectory {
   #lastBlock = 0n;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  /** A model failed to load in the last reload: the next poll reloads even without new events. */
+  #stale = false;
 
   constructor(parameters: ChainDirectoryParameters) {
     this.#p = parameters;
@@ -73,14 +75,14 @@ export class ChainDirectory {
     try {
       const { client, contracts } = this.#p;
       const head = await getBlockNumber(client);
-      if (head <= this.#lastBlock) return false;
+      if (head <= this.#lastBlock && !this.#stale) return false;
       const range = { fromBlock: this.#lastBlock + 1n, toBlock: head };
       const [runnerEvents, modelEvents] = await Promise.all([
         getContractEvents(client, { address: contracts.runnerRegistry, abi: runnerRegistryAbi, ...range }),
         getContractEvents(client, { address: contracts.modelRegistry, abi: modelRegistryAbi, ...range }),
       ]);
       this.#lastBlock = head;
-      if (runnerEvents.length + modelEvents.length === 0) return false;
+      if (runnerEvents.length + modelEvents.length === 0 && !this.#stale) return false;
       await this.reload();
       return true;
     } catch (error) {
@@ -91,15 +93,25 @@ export class ChainDirectory {
     }
   }
 
-  /** Reads every model of interest and its runners afresh. */
+  /**
+   * Reads every model of interest and its runners afresh. A model that fails to load (an RPC error) keeps its
+   * previous listing until the next poll reads it again: a transient error never empties the pool.
+   */
   async reload(): Promise<void> {
     const { client, contracts } = this.#p;
     const ids = this.#p.modelIds ?? (await allModelIds(client, contracts));
     const listings = new Map<Hex, ModelListing>();
+    let stale = false;
     for (const modelId of ids) {
-      const listing = await loadModel(client, contracts, modelId).catch(() => undefined);
-      if (listing !== undefined) listings.set(modelId.toLowerCase() as Hex, listing);
+      const key = modelId.toLowerCase() as Hex;
+      const listing = await loadModel(client, contracts, modelId).catch((error: unknown) => {
+        stale = true;
+        this.#p.onError?.(error);
+        return this.#listings.get(key);
+      });
+      if (listing !== undefined) listings.set(key, listing);
     }
+    this.#stale = stale;
     this.#listings = listings;
     this.#p.onChange?.(listings);
   }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { RouteRunner, VerifiedRunner } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
@@ -86,6 +88,64 @@ describe("RunnerPool", () => {
     await expect(p.chooseRoute(modelId, 2)).rejects.toMatchObject({ status: 503 });
     expect(p.get(address(3))?.attestation).toMatchObject({ status: "failed", error: "failed attestation" });
     expect(p.hasRoute(modelId, 2)).toBe(false);
+  });
+
+  // A runner registers on-chain before it listens: the first verification can find nobody there.
+  test("verifies a runner again after a failed verification once the cooldown has passed", async () => {
+    refused.add(address(3));
+    const p = pool();
+    p.sync(
+      listing([
+        { runner: address(1), shard: 0, quoteHash: quote(1) },
+        { runner: address(3), shard: 1, quoteHash: quote(1) },
+      ]),
+    );
+    await expect(p.chooseRoute(modelId, 2)).rejects.toMatchObject({ status: 503 });
+    refused.delete(address(3));
+    await expect(p.chooseRoute(modelId, 2)).rejects.toMatchObject({ status: 503 });
+    now += 30_001;
+    expect((await p.chooseRoute(modelId, 2)).map((r) => r.runner)).toEqual([address(1), address(3)]);
+    expect(p.get(address(3))?.attestation.status).toBe("verified");
+  });
+
+  test("a health check that finds a failed runner up again verifies it at once", async () => {
+    refused.add(address(3));
+    const p = pool();
+    p.sync(listing([{ runner: address(3), shard: 1, quoteHash: quote(1) }]));
+    expect(await p.verify(address(3))).toBe(false);
+    refused.delete(address(3));
+    const server = createServer((_, response) => response.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const state = p.get(address(3))!;
+    state.endpoint = `http://127.0.0.1:${port}`;
+    try {
+      expect(await p.checkHealth(address(3))).toBe(true);
+    } finally {
+      server.close();
+    }
+    expect(state.attestation.status).toBe("verified");
+    expect(state.downUntil).toBe(0);
+  });
+
+  test("a runner that keeps failing verification is retried by health checks once, then only after the cooldown", async () => {
+    refused.add(address(3));
+    const server = createServer((_, response) => response.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const p = pool();
+    p.sync(listing([{ runner: address(3), shard: 1, quoteHash: quote(1) }]));
+    p.get(address(3))!.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await p.verify(address(3))).toBe(false);
+      expect(await p.checkHealth(address(3))).toBe(false);
+      expect(await p.checkHealth(address(3))).toBe(true);
+      expect(verified).toEqual([address(3), address(3)]);
+      expect(p.get(address(3))?.attestation).toMatchObject({ status: "failed", failures: 2 });
+      await expect(p.chooseRoute(modelId, 2)).rejects.toMatchObject({ status: 503 });
+      expect(verified).toHaveLength(2);
+    } finally {
+      server.close();
+    }
   });
 
   test("verifies again when the quote changes, when the verdict is due, not otherwise", async () => {

@@ -12,6 +12,10 @@ export type AttestationStatus = {
   /** Seconds since epoch after which it is verified again. */
   validUntil?: number;
   error?: string;
+  /** Failed verifications in a row (0 unless `failed`). */
+  failures?: number;
+  /** ms since epoch before which a failed verdict is not retried for a route. */
+  retryAt?: number;
 };
 
 /** One runner as the pool tracks it. */
@@ -135,10 +139,9 @@ export class RunnerPool {
   ): Promise<RunnerState[]> {
     const route: RunnerState[] = [];
     for (let shard = 0; shard < shardCount; shard++) {
+      const now = this.#p.now();
       const candidates = this.runners(modelId, shard)
-        .filter(
-          (r) => !exclude.has(r.runner) && r.downUntil <= this.#p.now() && r.attestation.status !== "failed",
-        )
+        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
         .sort((a, b) => score(a) - score(b));
       let chosen: RunnerState | undefined;
       for (const candidate of candidates) {
@@ -181,12 +184,15 @@ export class RunnerPool {
           return true;
         },
         (error: unknown) => {
-          // Tried again after the cooldown: a runner that could not be reached is not a runner that lied.
+          // Tried again after the cooldown, and once at the next health check that finds it up: a runner registers
+          // before it listens, and one that could not be reached is not a runner that lied.
           this.markDown(runner);
           state.attestation = {
             status: "failed",
             quoteHash: attestation.quoteHash,
             error: (error as { shortMessage?: string }).shortMessage ?? String(error),
+            failures: (attestation.failures ?? 0) + 1,
+            retryAt: this.#p.now() + this.#p.cooldownMs,
           };
           return false;
         },
@@ -216,7 +222,11 @@ export class RunnerPool {
     if (state !== undefined) state.downUntil = this.#p.now() + this.#p.cooldownMs;
   }
 
-  /** Health-checks one runner: a failure marks it down, a success feeds its latency. */
+  /**
+   * Health-checks one runner: a failure marks it down, a success feeds its latency and, after a first failed
+   * verification, verifies it again at once (so a runner that registered before it listened joins without waiting
+   * out the cooldown). Resolves whether the runner is up and, if it was so re-verified, attested.
+   */
   async checkHealth(runner: Address): Promise<boolean> {
     const state = this.#runners.get(runner);
     if (state === undefined) return false;
@@ -229,6 +239,9 @@ export class RunnerPool {
       if (!response.ok) throw new Error(`health ${response.status}`);
       this.observeLatency(runner, performance.now() - started);
       if (state.downUntil > this.#p.now()) state.downUntil = 0;
+      if (state.attestation.status === "failed" && state.attestation.failures === 1) {
+        return await this.verify(runner);
+      }
       return true;
     } catch {
       this.markDown(runner);

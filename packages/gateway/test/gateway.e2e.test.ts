@@ -443,17 +443,30 @@ describe("the official openai client against the paid gateway", () => {
     await Promise.all(leaving.map(exited));
     const fresh = await Promise.all([0, 1, 2].map((i) => spawnRunner(i, `quiet-${i}`, quiet)));
     const freshAddresses = fresh.map((r) => r.address.toLowerCase());
-    // The gateway has seen the new runners and marked the stopped ones down: only the quiet ones are routable.
-    await until(
-      async () =>
-        [0, 1, 2].every((shard) => {
-          const usable = gateway.pool
-            .runners(network.modelId, shard)
-            .filter((r) => r.downUntil <= Date.now() && r.attestation.status !== "failed");
-          return usable.length === 1 && usable[0]!.runner.toLowerCase() === freshAddresses[shard];
-        }),
-      60_000,
+    // Drive what the gateway would do on its own timers, and wait on each step: it reads the new registrations,
+    // a health check finds each stopped runner gone, and each new runner is verified (the pool retries a runner
+    // whose first verification found it not yet listening). Only the quiet ones are then routable.
+    await gateway.directory.reload();
+    const poolEntry = (address: Hex) =>
+      [0, 1, 2]
+        .flatMap((shard) => gateway.pool.runners(network.modelId, shard))
+        .find((r) => r.runner.toLowerCase() === address.toLowerCase());
+    const entries = (list: PaidRunner[]) => list.map((r) => poolEntry(r.address)!.runner);
+    expect(await Promise.all(entries(leaving).map((r) => gateway.pool.checkHealth(r)))).toEqual(
+      leaving.map(() => false),
     );
+    expect(await Promise.all(entries(fresh).map((r) => gateway.pool.checkHealth(r)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(await Promise.all(entries(fresh).map((r) => gateway.pool.verify(r)))).toEqual([true, true, true]);
+    for (const shard of [0, 1, 2]) {
+      const usable = gateway.pool
+        .runners(network.modelId, shard)
+        .filter((r) => r.downUntil <= Date.now() && r.attestation.status === "verified");
+      expect(usable.map((r) => r.runner.toLowerCase())).toEqual([freshAddresses[shard]]);
+    }
 
     const buyer = await fundBuyer(network, {
       inputPrice: INPUT_PRICE,
