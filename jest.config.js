@@ -2,7 +2,7 @@
 export default {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
-  roots: ["<rootDir>/packages"],
+  roots: ["<rootDir>/packages", "<rootDir>/scripts"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/packages/web/"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
