@@ -8,7 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
@@ -61,6 +61,9 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
             address(token_) == address(0) || address(models) == address(0) || address(runners) == address(0)
                 || treasury_ == address(0)
         ) revert EscrowZeroAddress();
+        if (thawPeriod_ < MIN_THAW_PERIOD || thawPeriod_ > MAX_THAW_PERIOD) {
+            revert EscrowThawPeriodOutOfRange(thawPeriod_, MIN_THAW_PERIOD, MAX_THAW_PERIOD);
+        }
         _token = token_;
         _models = models;
         _runners = runners;
@@ -134,9 +137,36 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         if (signer == address(0)) revert EscrowZeroAddress();
         if (expiry <= block.timestamp) revert EscrowInvalidExpiry(expiry);
         SessionSigner storage record = _signers[msg.sender][signer];
-        record.spendLimit = spendLimit;
-        record.validUntil = expiry;
-        emit SignerAuthorized(msg.sender, signer, spendLimit, expiry);
+        uint64 validUntil = record.validUntil;
+        if (validUntil < block.timestamp) {
+            // Expired or new: nothing it signed can settle any more, so the new terms apply at once.
+            record.spendLimit = spendLimit;
+            record.validUntil = expiry;
+            record.pendingLimitFrom = 0;
+            record.pendingLimit = 0;
+            emit SignerAuthorized(msg.sender, signer, spendLimit, expiry);
+            return;
+        }
+        uint64 cutoff = uint64(block.timestamp) + _thawPeriod;
+        if (expiry < validUntil) {
+            uint64 floor = cutoff < validUntil ? cutoff : validUntil;
+            validUntil = expiry > floor ? expiry : floor;
+        } else {
+            validUntil = expiry;
+        }
+        record.validUntil = validUntil;
+        uint128 current = _limitOf(record);
+        if (spendLimit >= current) {
+            record.spendLimit = spendLimit;
+            record.pendingLimitFrom = 0;
+            record.pendingLimit = 0;
+        } else {
+            record.spendLimit = current;
+            record.pendingLimitFrom = cutoff;
+            record.pendingLimit = spendLimit;
+            emit SignerLimitCutScheduled(msg.sender, signer, spendLimit, cutoff);
+        }
+        emit SignerAuthorized(msg.sender, signer, spendLimit >= current ? spendLimit : current, validUntil);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -154,6 +184,7 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
 
     /// @inheritdoc IPaymentEscrow
     function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid) {
+        VoucherLib.checkDistinct(voucher.route);
         bytes32 routeHash = VoucherLib.routeHash(voucher.route);
         bytes32 channel = VoucherLib.channelId(voucher.buyer, voucher.modelId, voucher.sessionId, routeHash);
         uint256 alreadyPaid = _channelPaid[channel];
@@ -167,14 +198,18 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
     function redeemBatch(Voucher[] calldata vouchers, bytes[] calldata signatures) external returns (uint256 paid) {
         if (vouchers.length != signatures.length) revert EscrowBatchLengthMismatch(vouchers.length, signatures.length);
         for (uint256 i; i < vouchers.length; ++i) {
-            Voucher calldata voucher = vouchers[i];
-            bytes32 routeHash = VoucherLib.routeHash(voucher.route);
-            bytes32 channel = VoucherLib.channelId(voucher.buyer, voucher.modelId, voucher.sessionId, routeHash);
-            uint256 alreadyPaid = _channelPaid[channel];
-            if (voucher.amount <= alreadyPaid) continue;
-            uint256 balance = _accounts[voucher.buyer].balance;
-            if (balance == 0) continue;
-            paid += _settle(voucher, signatures[i], routeHash, channel, alreadyPaid, balance);
+            // Each voucher settles in its own call frame, so a failing one undoes only itself.
+            try this.redeem(vouchers[i], signatures[i]) returns (uint256 p) {
+                paid += p;
+            } catch (bytes memory reason) {
+                Voucher calldata voucher = vouchers[i];
+                emit VoucherSkipped(
+                    VoucherLib.channelId(
+                        voucher.buyer, voucher.modelId, voucher.sessionId, VoucherLib.routeHash(voucher.route)
+                    ),
+                    bytes4(reason)
+                );
+            }
         }
     }
 
@@ -255,6 +290,13 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
     }
 
     /// @inheritdoc IPaymentEscrow
+    uint64 public constant MIN_THAW_PERIOD = 1 hours;
+    /// @inheritdoc IPaymentEscrow
+    uint64 public constant MAX_THAW_PERIOD = 365 days;
+    /// @inheritdoc IPaymentEscrow
+    uint256 public constant ERC1271_GAS = 100_000;
+
+    /// @inheritdoc IPaymentEscrow
     function totalDeposits() external view returns (uint256) {
         return _totals.deposits;
     }
@@ -306,14 +348,13 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         _channelPaid[channel] = alreadyPaid + pay;
         _accounts[voucher.buyer].balance = uint128(balance - pay);
         emit VoucherRedeemed(channel, voucher.buyer, voucher.modelId, voucher.sessionId, signer, voucher.amount, pay);
-        _distribute(voucher, channel, alreadyPaid == 0, pay);
+        _distribute(voucher, channel, pay);
     }
 
     /// @dev Splits `pay` between the route's contributors and the treasury; moves it from deposits to earnings.
-    function _distribute(Voucher calldata voucher, bytes32 channel, bool newChannel, uint256 pay) private {
+    /// Whether the model is still active does not matter: service given before a deactivation stays payable.
+    function _distribute(Voucher calldata voucher, bytes32 channel, uint256 pay) private {
         IModelRegistry.RevenueSplit memory split = _models.getRevenueSplit(voucher.modelId);
-        // A channel that never paid is a new session: a deactivated model takes none. Open ones still settle.
-        if (newChannel && !split.active) revert EscrowModelInactive(voucher.modelId);
         address[] memory contributors = _runners.routeContributors(voucher.modelId, voucher.route);
 
         uint256 credited = _credit(channel, voucher.route, contributors, split.shareBps, pay);
@@ -355,15 +396,38 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         SessionSigner storage record = _signers[buyer][signer];
         uint64 validUntil = record.validUntil;
         if (signer == address(0) || validUntil == 0) {
-            if (buyer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(buyer, digest, signature)) {
+            if (buyer.code.length != 0 && _isValidERC1271(buyer, digest, signature)) {
                 return buyer;
             }
             revert EscrowSignerNotAuthorized(buyer, signer);
         }
         if (block.timestamp > validUntil) revert EscrowSignerExpired(buyer, signer, validUntil);
         uint256 wouldSpend = record.spent + pay;
-        uint256 limit = record.spendLimit;
+        uint256 limit = _limitOf(record);
         if (wouldSpend > limit) revert EscrowSignerLimitExceeded(buyer, signer, limit, wouldSpend);
         record.spent = uint128(wouldSpend);
+    }
+
+    /// @dev The signer's limit now: its pending cut once that has taken effect.
+    function _limitOf(SessionSigner storage record) private view returns (uint128) {
+        uint64 from = record.pendingLimitFrom;
+        return from != 0 && block.timestamp >= from ? record.pendingLimit : record.spendLimit;
+    }
+
+    /// @dev ERC-1271 check of a contract buyer with at most `ERC1271_GAS` forwarded and 32 bytes of return data
+    /// copied, so a hostile wallet burns a bounded amount of a redeemer's gas.
+    function _isValidERC1271(address wallet, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes memory data = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        bytes4 magic = IERC1271.isValidSignature.selector;
+        uint256 stipend = ERC1271_GAS;
+        assembly ("memory-safe") {
+            mstore(0, 0)
+            let success := staticcall(stipend, wallet, add(data, 0x20), mload(data), 0, 0x20)
+            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0), magic)))
+        }
     }
 }

@@ -180,7 +180,13 @@ function fixedReader(): PaymentChainReader {
   return {
     availableBalance: async () => 10n ** 30n,
     escrowAccount: async () => ({ balance: 10n ** 30n, thawing: 0n, thawEnd: 0n }),
-    sessionSigner: async () => ({ spendLimit: 10n ** 30n, spent: 0n, validUntil: 2n ** 40n }),
+    sessionSigner: async () => ({
+      spendLimit: 10n ** 30n,
+      spent: 0n,
+      validUntil: 2n ** 40n,
+      pendingLimitFrom: 0n,
+      pendingLimit: 0n,
+    }),
     isSignerRevoked: async () => false,
     isActiveContributor: async () => false,
     channelPaid: async () => 0n,

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {PaymentEscrow} from "../contracts/PaymentEscrow.sol";
+import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {Staking} from "../contracts/Staking.sol";
 import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
 import {IStaking} from "../contracts/interfaces/IStaking.sol";
@@ -14,6 +15,8 @@ contract AccountingHandler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 internal constant BUYER_KEY_BASE = 0xB0B0;
     uint256 internal constant BUYERS = 3;
+    uint256 internal constant SIGNER_KEY_BASE = 0x5160;
+    address internal constant CURATOR = address(0xC0C0);
 
     TestToken internal immutable _token;
     PaymentEscrow internal immutable _escrow;
@@ -22,6 +25,7 @@ contract AccountingHandler {
     address[] internal _route;
     address[] internal _contributors;
 
+    ModelRegistry public models;
     uint256 public calls;
 
     constructor(
@@ -105,6 +109,72 @@ contract AccountingHandler {
         ++calls;
     }
 
+    /// @dev Sets a buyer's session signer to random terms: raises apply at once, cuts wait the thaw.
+    function authorizeSigner(uint256 who, uint128 limit, uint32 life) external {
+        address b = buyer(who);
+        vm.prank(b);
+        _escrow.authorizeSigner(vm.addr(SIGNER_KEY_BASE + who % BUYERS), limit % 2_000e6, uint64(block.timestamp) + life % 60 days + 1);
+        ++calls;
+    }
+
+    /// @dev Redeems by a buyer's session signer when the signer could pay the voucher.
+    function redeemBySigner(uint256 who, uint8 session, uint256 increase) external {
+        address b = buyer(who);
+        uint256 key = SIGNER_KEY_BASE + who % BUYERS;
+        IPaymentEscrow.SessionSigner memory record = _escrow.getSigner(b, vm.addr(key));
+        if (record.validUntil < block.timestamp || _escrow.getAccount(b).balance == 0) return;
+        IPaymentEscrow.Voucher memory v = _voucherFor(b, bytes32(uint256(session % 4) + 100), increase % 50e6 + 1);
+        try _escrow.redeem(v, _signed(key, v)) {} catch {}
+        ++calls;
+    }
+
+    /// @dev A batch of one honest voucher and one by an unknown key: the bad one is skipped, the good one pays.
+    function redeemBatchWithBadVoucher(uint256 who, uint8 session, uint256 increase) external {
+        uint256 key = BUYER_KEY_BASE + who % BUYERS;
+        address b = vm.addr(key);
+        if (_escrow.getAccount(b).balance == 0) return;
+        IPaymentEscrow.Voucher[] memory vs = new IPaymentEscrow.Voucher[](2);
+        bytes[] memory sigs = new bytes[](2);
+        vs[0] = _voucherFor(b, bytes32(uint256(session % 4)), increase % 500e6 + 1);
+        sigs[0] = _signed(0xBAD, vs[0]);
+        vs[1] = vs[0];
+        sigs[1] = _signed(key, vs[1]);
+        if (_escrow.redeemBatch(vs, sigs) == 0) revert("an honest voucher beside a bad one paid nothing");
+        ++calls;
+    }
+
+    /// @dev The curator switches the model off or on; vouchers keep settling either way.
+    function toggleModel() external {
+        bool active = models.getModel(_model).active;
+        vm.prank(CURATOR);
+        models.setActive(_model, !active);
+        ++calls;
+    }
+
+    function setModels(ModelRegistry models_) external {
+        models = models_;
+    }
+
+    function _voucherFor(address b, bytes32 sessionId, uint256 increase)
+        internal
+        view
+        returns (IPaymentEscrow.Voucher memory)
+    {
+        uint256 paid = _escrow.channelPaid(_escrow.channelId(b, _model, sessionId, _route));
+        return IPaymentEscrow.Voucher({
+            buyer: b,
+            modelId: _model,
+            sessionId: sessionId,
+            route: _route,
+            amount: paid + increase
+        });
+    }
+
+    function _signed(uint256 key, IPaymentEscrow.Voucher memory v) internal view returns (bytes memory) {
+        (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, _escrow.voucherDigest(v));
+        return abi.encodePacked(r, s, sv);
+    }
+
     function withdrawEarnings(uint256 who) external {
         address c = contributor(who);
         if (_escrow.earnings(c) == 0) return;
@@ -170,6 +240,7 @@ contract AccountingInvariantTest is MarketBase {
         _setUpMarket();
         handler = new AccountingHandler(token, escrow, staking, MODEL, route, contributors);
         staking.grantRole(staking.SLASHER_ROLE(), address(handler));
+        handler.setModels(models);
         // The market's first buyer deposit is moved to the handler's buyers so per-actor sums stay complete.
         vm.prank(buyer);
         escrow.requestWithdrawal(100_000e6);
@@ -223,7 +294,7 @@ contract AccountingInvariantTest is MarketBase {
             uint256 a = actions[i];
             uint256 x = a >> 8;
             uint256 y = a >> 128;
-            uint256 op = a % 11;
+            uint256 op = a % 15;
             if (op == 0) handler.deposit(x, y);
             else if (op == 1) handler.requestWithdrawal(x, y);
             else if (op == 2) handler.withdraw(x, uint32(y));
@@ -233,7 +304,11 @@ contract AccountingInvariantTest is MarketBase {
             else if (op == 7) handler.requestUnstake(x, y);
             else if (op == 8) handler.withdrawStake(x, uint32(y));
             else if (op == 9) handler.slash(x, y);
-            else handler.withdrawTreasuries();
+            else if (op == 10) handler.withdrawTreasuries();
+            else if (op == 11) handler.authorizeSigner(x, uint128(y), uint32(y >> 64));
+            else if (op == 12) handler.redeemBySigner(x, uint8(y), y >> 8);
+            else if (op == 13) handler.redeemBatchWithBadVoucher(x, uint8(y), y >> 8);
+            else handler.toggleModel();
             _checkAccounting();
         }
     }

@@ -5,6 +5,8 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
 import {IRunnerRegistry} from "../contracts/interfaces/IRunnerRegistry.sol";
+import {PaymentEscrow} from "../contracts/PaymentEscrow.sol";
+import {HostileContractWallet} from "../contracts/mocks/HostileContractWallet.sol";
 import {MockContractWallet} from "../contracts/mocks/MockContractWallet.sol";
 import {MarketBase} from "./solidity/TestBase.sol";
 
@@ -320,15 +322,13 @@ contract PaymentEscrowTest is MarketBase {
         escrow.redeem(v, sig);
     }
 
-    function test_redeem_refusesNewChannelOnInactiveModelButSettlesOpenOnes() public {
+    function test_redeem_settlesNewAndOpenChannelsOnInactiveModel() public {
         _redeem(BUYER_KEY, SESSION, 1e6);
         vm.prank(CURATOR);
         models.setActive(MODEL, false);
         _assertEq(_redeem(BUYER_KEY, SESSION, 2e6), 1e6, "open channel settles");
-        IPaymentEscrow.Voucher memory v = _voucher(buyer, MODEL, bytes32(uint256(2)), route, 1e6);
-        bytes memory sig = _signVoucher(BUYER_KEY, v);
-        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.EscrowModelInactive.selector, MODEL));
-        escrow.redeem(v, sig);
+        _assertEq(_redeem(BUYER_KEY, bytes32(uint256(2)), 1e6), 1e6, "channel never redeemed settles");
+        _checkTokenBalances();
     }
 
     function test_redeem_paysRunnerThatLeftAfterServing() public {
@@ -366,6 +366,184 @@ contract PaymentEscrowTest is MarketBase {
     function test_redeemBatch_revertsOnLengthMismatch() public {
         vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.EscrowBatchLengthMismatch.selector, 1, 0));
         escrow.redeemBatch(new IPaymentEscrow.Voucher[](1), new bytes[](0));
+    }
+
+    // ---- attacks from the outside audit (issue 12) ----
+
+    function test_attack_reauthorizeSignerWithZeroLimitVoidsServedVoucher() public {
+        _authorizeSigner(10e6);
+        // The runner served and holds this voucher; the buyer then cuts the key's limit to nothing.
+        IPaymentEscrow.Voucher memory served = _voucher(buyer, MODEL, SESSION, route, 5e6);
+        bytes memory sig = _signVoucher(SIGNER_KEY, served);
+        vm.prank(buyer);
+        escrow.authorizeSigner(sessionSigner, 0, uint64(block.timestamp + 30 days));
+        _assertEq(escrow.redeem(served, sig), 5e6, "served voucher pays during the delay");
+        // Once the delay has passed the lower limit holds.
+        vm.warp(block.timestamp + THAW);
+        IPaymentEscrow.Voucher memory later = _voucher(buyer, MODEL, SESSION, route, 6e6);
+        bytes memory laterSig = _signVoucher(SIGNER_KEY, later);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentEscrow.EscrowSignerLimitExceeded.selector, buyer, sessionSigner, 0, 6e6)
+        );
+        escrow.redeem(later, laterSig);
+        _checkTokenBalances();
+    }
+
+    function test_attack_reauthorizeSignerWithNearExpiryVoidsServedVoucher() public {
+        _authorizeSigner(10e6);
+        IPaymentEscrow.Voucher memory served = _voucher(buyer, MODEL, SESSION, route, 5e6);
+        bytes memory sig = _signVoucher(SIGNER_KEY, served);
+        uint256 start = block.timestamp;
+        vm.prank(buyer);
+        escrow.authorizeSigner(sessionSigner, 10e6, uint64(start + 1));
+        vm.warp(start + 2);
+        _assertEq(escrow.redeem(served, sig), 5e6, "served voucher pays during the delay");
+        _assertEq(escrow.getSigner(buyer, sessionSigner).validUntil, start + THAW, "expiry cut waits the thaw");
+        _checkTokenBalances();
+    }
+
+    function test_authorizeSigner_increasesTakeEffectAtOnce() public {
+        _authorizeSigner(10e6);
+        vm.prank(buyer);
+        escrow.authorizeSigner(sessionSigner, 20e6, uint64(block.timestamp + 60 days));
+        IPaymentEscrow.SessionSigner memory record = escrow.getSigner(buyer, sessionSigner);
+        _assertEq(record.spendLimit, 20e6, "limit");
+        _assertEq(record.validUntil, block.timestamp + 60 days, "expiry");
+        _assertEq(_redeem(SIGNER_KEY, SESSION, 15e6), 15e6, "paid above the old limit");
+        _checkTokenBalances();
+    }
+
+    function test_authorizeSigner_decreaseAfterIncreaseStillWaits() public {
+        _authorizeSigner(10e6);
+        vm.startPrank(buyer);
+        escrow.authorizeSigner(sessionSigner, 3e6, uint64(block.timestamp + 30 days));
+        escrow.authorizeSigner(sessionSigner, 1e6, uint64(block.timestamp + 30 days));
+        vm.stopPrank();
+        IPaymentEscrow.SessionSigner memory record = escrow.getSigner(buyer, sessionSigner);
+        _assertEq(record.spendLimit, 10e6, "limit until the delay ends");
+        _assertEq(record.pendingLimit, 1e6, "pending limit");
+        _assertEq(record.pendingLimitFrom, block.timestamp + THAW, "pending from");
+        _assertEq(_redeem(SIGNER_KEY, SESSION, 9e6), 9e6, "old limit holds");
+        _checkTokenBalances();
+    }
+
+    function test_authorizeSigner_expiredSignerIsReplacedAtOnce() public {
+        _authorizeSigner(10e6);
+        vm.warp(block.timestamp + 31 days);
+        vm.prank(buyer);
+        escrow.authorizeSigner(sessionSigner, 1e6, uint64(block.timestamp + 1 days));
+        IPaymentEscrow.SessionSigner memory record = escrow.getSigner(buyer, sessionSigner);
+        _assertEq(record.spendLimit, 1e6, "limit");
+        _assertEq(record.pendingLimitFrom, 0, "nothing pending");
+    }
+
+    function test_attack_oneBadVoucherRevertsWholeBatch() public {
+        IPaymentEscrow.Voucher[] memory vs = new IPaymentEscrow.Voucher[](3);
+        bytes[] memory sigs = new bytes[](3);
+        // An unauthorised key, a route in the wrong shard order, and one honest voucher.
+        vs[0] = _voucher(buyer, MODEL, SESSION, route, 1e6);
+        sigs[0] = _signVoucher(SIGNER_KEY, vs[0]);
+        address[] memory swapped = route;
+        (swapped[0], swapped[1]) = (swapped[1], swapped[0]);
+        vs[1] = _voucher(buyer, MODEL, SESSION, swapped, 1e6);
+        sigs[1] = _signVoucher(BUYER_KEY, vs[1]);
+        vs[2] = _voucher(buyer, MODEL, bytes32(uint256(2)), route, 3e6);
+        sigs[2] = _signVoucher(BUYER_KEY, vs[2]);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.VoucherSkipped(
+            escrow.channelId(buyer, MODEL, SESSION, route), IPaymentEscrow.EscrowSignerNotAuthorized.selector
+        );
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.VoucherSkipped(
+            escrow.channelId(buyer, MODEL, SESSION, swapped), IRunnerRegistry.RunnerRouteInvalid.selector
+        );
+        _assertEq(escrow.redeemBatch(vs, sigs), 3e6, "the honest voucher is paid");
+        _checkTokenBalances();
+    }
+
+    function _hostileWallet(uint256 amount) internal returns (HostileContractWallet wallet) {
+        wallet = new HostileContractWallet(buyer);
+        vm.prank(buyer);
+        escrow.depositFor(address(wallet), amount);
+    }
+
+    function test_attack_contractBuyerBurnsRedeemGas() public {
+        HostileContractWallet wallet = _hostileWallet(10e6);
+        IPaymentEscrow.Voucher memory v = _voucher(address(wallet), MODEL, SESSION, route, 3e6);
+        bytes memory sig = _signVoucher(BUYER_KEY, v);
+        wallet.setMode(HostileContractWallet.Mode.BurnGas);
+        uint256 before = gasleft();
+        try escrow.redeem{gas: 5_000_000}(v, sig) {
+            revert("a gas-burning wallet's voucher paid");
+        } catch {}
+        uint256 used = before - gasleft();
+        if (used > 200_000) revert(string.concat("a contract buyer burned ", _str(used), " gas of one redemption"));
+        _checkTokenBalances();
+    }
+
+    function test_attack_contractBuyerBurnsBatchGas() public {
+        HostileContractWallet wallet = _hostileWallet(10e6);
+        IPaymentEscrow.Voucher[] memory vs = new IPaymentEscrow.Voucher[](2);
+        bytes[] memory sigs = new bytes[](2);
+        vs[0] = _voucher(address(wallet), MODEL, SESSION, route, 3e6);
+        sigs[0] = _signVoucher(BUYER_KEY, vs[0]);
+        vs[1] = _voucher(buyer, MODEL, SESSION, route, 2e6);
+        sigs[1] = _signVoucher(BUYER_KEY, vs[1]);
+        wallet.setMode(HostileContractWallet.Mode.BurnGas);
+        _assertEq(escrow.redeemBatch{gas: 1_000_000}(vs, sigs), 2e6, "the honest voucher is paid");
+        _checkTokenBalances();
+    }
+
+    function test_contractBuyer_sessionSignerVouchersSurviveWalletRefusing() public {
+        HostileContractWallet wallet = _hostileWallet(10e6);
+        vm.prank(address(wallet));
+        escrow.authorizeSigner(sessionSigner, 5e6, uint64(block.timestamp + 30 days));
+        IPaymentEscrow.Voucher memory v = _voucher(address(wallet), MODEL, SESSION, route, 3e6);
+        bytes memory sig = _signVoucher(SIGNER_KEY, v);
+        wallet.setMode(HostileContractWallet.Mode.Refuse);
+        _assertEq(escrow.redeem(v, sig), 3e6, "paid by the session signer");
+        _checkTokenBalances();
+    }
+
+    function test_attack_thawPeriodNearUint64MaxMakesWithdrawalsPanic() public {
+        uint64 huge = type(uint64).max - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentEscrow.EscrowThawPeriodOutOfRange.selector, huge, 1 hours, 365 days)
+        );
+        new PaymentEscrow(token, models, runners, address(this), TREASURY, huge);
+        _checkTokenBalances();
+    }
+
+    function test_constructor_revertsOnZeroThawPeriod() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentEscrow.EscrowThawPeriodOutOfRange.selector, 0, 1 hours, 365 days)
+        );
+        new PaymentEscrow(token, models, runners, address(this), TREASURY, 0);
+    }
+
+    function test_attack_routeRepeatsOneRunnerTakesTwoShares() public {
+        // Runner 0 leaves shard 0 and registers again on shard 1: both memberships stay payable.
+        vm.prank(contributors[0]);
+        runners.deactivateRunner(route[0]);
+        _registerRunner(0xA000, contributors[0], MODEL, 1);
+        address[] memory twice = route;
+        twice[1] = route[0];
+        IPaymentEscrow.Voucher memory v = _voucher(buyer, MODEL, SESSION, twice, 1e6);
+        bytes memory sig = _signVoucher(BUYER_KEY, v);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.EscrowRouteRepeatsRunner.selector, 1, route[0]));
+        escrow.redeem(v, sig);
+        _checkTokenBalances();
+    }
+
+    function test_attack_deactivatingModelCancelsServedVouchers() public {
+        // Served before the curator deactivated the model, on a channel never redeemed before.
+        IPaymentEscrow.Voucher memory served = _voucher(buyer, MODEL, SESSION, route, 2e6);
+        bytes memory sig = _signVoucher(BUYER_KEY, served);
+        vm.prank(CURATOR);
+        models.setActive(MODEL, false);
+        vm.warp(block.timestamp + THAW - 1);
+        _assertEq(escrow.redeem(served, sig), 2e6, "served voucher pays after deactivation");
+        _checkTokenBalances();
     }
 
     // ---- earnings and treasury ----

@@ -27,12 +27,19 @@ interface IPaymentEscrow {
         uint64 thawEnd;
     }
 
-    /// @notice A session signer (API key) a buyer authorised.
-    /// @param validUntil the earlier of its expiry and the time its revocation takes effect
+    /// @notice A session signer (API key) a buyer authorised. A cut of an unexpired signer's limit or expiry waits
+    /// the thaw period, as a revocation does, so vouchers a runner already accepted still settle.
+    /// @param spendLimit the most its vouchers may spend in all
+    /// @param spent what its vouchers have spent
+    /// @param validUntil the earlier of its expiry and the time its revocation (or an expiry cut) takes effect
+    /// @param pendingLimitFrom when `pendingLimit` replaces `spendLimit`; 0 when no cut is pending
+    /// @param pendingLimit the lower limit the buyer asked for, from `pendingLimitFrom` on
     struct SessionSigner {
         uint128 spendLimit;
         uint128 spent;
         uint64 validUntil;
+        uint64 pendingLimitFrom;
+        uint128 pendingLimit;
     }
 
     event Deposited(address indexed buyer, address indexed from, uint256 amount);
@@ -41,6 +48,13 @@ interface IPaymentEscrow {
     event Withdrawn(address indexed buyer, uint256 amount);
     event SignerAuthorized(address indexed buyer, address indexed signer, uint128 spendLimit, uint64 expiry);
     event SignerRevoked(address indexed buyer, address indexed signer, uint64 validUntil);
+    /// @notice A cut of a signer's limit was asked for; it takes effect at `effectiveFrom`, the old limit holds until.
+    event SignerLimitCutScheduled(
+        address indexed buyer, address indexed signer, uint128 spendLimit, uint64 effectiveFrom
+    );
+    /// @notice A voucher of a batch paid nothing and was skipped.
+    /// @param reason the selector of the error that voucher's `redeem` reverted with (0 when it had none)
+    event VoucherSkipped(bytes32 indexed channelId, bytes4 reason);
     event VoucherRedeemed(
         bytes32 indexed channelId,
         address indexed buyer,
@@ -67,9 +81,13 @@ interface IPaymentEscrow {
     error EscrowSignerLimitExceeded(address buyer, address signer, uint256 limit, uint256 wouldSpend);
     error EscrowInvalidExpiry(uint64 expiry);
     error EscrowVoucherNotIncreasing(bytes32 channelId, uint256 amount, uint256 alreadyPaid);
-    error EscrowModelInactive(bytes32 modelId);
     error EscrowNothingToWithdraw(address account);
     error EscrowBatchLengthMismatch(uint256 vouchers, uint256 signatures);
+    /// @notice The thaw period is outside [min, max]: zero would leave served vouchers unpaid, and one near 2^64
+    /// would overflow every thaw end.
+    error EscrowThawPeriodOutOfRange(uint64 thawPeriod, uint64 min, uint64 max);
+    /// @notice A route names the same runner twice (at `index` and earlier): one runner serves one shard.
+    error EscrowRouteRepeatsRunner(uint256 index, address runner);
 
     /// @notice Deposits `amount` for the caller.
     function deposit(uint256 amount) external;
@@ -92,16 +110,21 @@ interface IPaymentEscrow {
     function withdraw() external;
 
     /// @notice Authorises (or updates) a session signer with a spend limit and an expiry. Amount spent is kept.
+    /// Raising either takes effect at once. While the signer is unexpired, lowering the limit waits the thaw period
+    /// (`pendingLimit`), and lowering the expiry leaves it valid until the earlier of its old expiry and now plus
+    /// the thaw period, so vouchers already served settle.
     function authorizeSigner(address signer, uint128 spendLimit, uint64 expiry) external;
 
     /// @notice Revokes a session signer; takes effect after the thaw period so served requests can settle.
     function revokeSigner(address signer) external;
 
-    /// @notice Redeems one voucher; reverts unless it pays something.
+    /// @notice Redeems one voucher; reverts unless it pays something. A model's deactivation does not stop
+    /// vouchers of its service from settling: runners refuse new requests for an inactive model off-chain.
     function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid);
 
-    /// @notice Redeems many vouchers; vouchers whose channel is already paid as far as they go, or whose buyer
-    /// has nothing left, are skipped instead of reverting, so racing redeemers do not block each other.
+    /// @notice Redeems many vouchers, each on its own: a voucher whose `redeem` would revert (already paid as far
+    /// as it goes, buyer empty, bad signature, bad route, ...) is skipped with `VoucherSkipped` naming its error,
+    /// so neither racing redeemers nor one bad voucher block the rest.
     function redeemBatch(Voucher[] calldata vouchers, bytes[] calldata signatures) external returns (uint256 paid);
 
     /// @notice Sends the caller's credited earnings.
@@ -134,6 +157,15 @@ interface IPaymentEscrow {
     function treasuryBalance() external view returns (uint256);
 
     function thawPeriod() external view returns (uint64);
+
+    /// @notice The shortest thaw period a deployment may have.
+    function MIN_THAW_PERIOD() external view returns (uint64);
+
+    /// @notice The longest thaw period a deployment may have.
+    function MAX_THAW_PERIOD() external view returns (uint64);
+
+    /// @notice Gas forwarded to a contract buyer's ERC-1271 `isValidSignature`.
+    function ERC1271_GAS() external view returns (uint256);
 
     /// @notice Sum of all buyer balances.
     function totalDeposits() external view returns (uint256);

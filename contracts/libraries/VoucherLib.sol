@@ -32,4 +32,14 @@ library VoucherLib {
     {
         return keccak256(abi.encode(buyer, modelId, sessionId, routeHash_));
     }
+
+    /// @notice Reverts when a route names one runner twice (a runner serves one shard of a route).
+    function checkDistinct(address[] calldata route) internal pure {
+        for (uint256 i = 1; i < route.length; ++i) {
+            address runner = route[i];
+            for (uint256 j; j < i; ++j) {
+                if (route[j] == runner) revert IPaymentEscrow.EscrowRouteRepeatsRunner(i, runner);
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ interface Vm {
     function expectRevert(bytes4 selector) external;
     function expectRevert() external;
     function assume(bool condition) external pure;
+    function expectEmit(address emitter) external;
 }
 
 /// @notice Deploys the market (token, models, staking, runners, escrow) and offers the steps tests repeat.
@@ -181,6 +182,20 @@ abstract contract TestBase {
 
     function _signVoucher(uint256 key, IPaymentEscrow.Voucher memory voucher) internal view returns (bytes memory) {
         return _sign(key, escrow.voucherDigest(voucher));
+    }
+
+    /// @dev The accounting invariant of DESIGN.md: each contract's token balance is what it owes.
+    function _checkTokenBalances() internal view {
+        _assertEq(
+            token.balanceOf(address(escrow)),
+            escrow.totalDeposits() + escrow.totalEarnings() + escrow.treasuryBalance(),
+            "escrow balance = deposits + earnings + treasury"
+        );
+        _assertEq(
+            token.balanceOf(address(staking)),
+            staking.totalStaked() + staking.treasuryBalance(),
+            "staking balance = stakes + treasury"
+        );
     }
 
     function _assertEq(uint256 a, uint256 b, string memory what) internal pure {

@@ -110,17 +110,6 @@ export const paymentEscrowAbi = [
   {
     "inputs": [
       {
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "EscrowModelInactive",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "address",
         "name": "buyer",
         "type": "address"
@@ -138,6 +127,22 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "EscrowNothingToWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      }
+    ],
+    "name": "EscrowRouteRepeatsRunner",
     "type": "error"
   },
   {
@@ -217,6 +222,27 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "EscrowStillThawing",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "thawPeriod",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "min",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "max",
+        "type": "uint64"
+      }
+    ],
+    "name": "EscrowThawPeriodOutOfRange",
     "type": "error"
   },
   {
@@ -521,6 +547,37 @@ export const paymentEscrowAbi = [
       },
       {
         "indexed": false,
+        "internalType": "uint128",
+        "name": "spendLimit",
+        "type": "uint128"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "effectiveFrom",
+        "type": "uint64"
+      }
+    ],
+    "name": "SignerLimitCutScheduled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
         "internalType": "uint64",
         "name": "validUntil",
         "type": "uint64"
@@ -602,6 +659,25 @@ export const paymentEscrowAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "bytes32",
+        "name": "channelId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes4",
+        "name": "reason",
+        "type": "bytes4"
+      }
+    ],
+    "name": "VoucherSkipped",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "address",
         "name": "buyer",
         "type": "address"
@@ -675,6 +751,45 @@ export const paymentEscrowAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ERC1271_GAS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_THAW_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_THAW_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -999,6 +1114,16 @@ export const paymentEscrowAbi = [
             "internalType": "uint64",
             "name": "validUntil",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "pendingLimitFrom",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "pendingLimit",
+            "type": "uint128"
           }
         ],
         "internalType": "struct IPaymentEscrow.SessionSigner",

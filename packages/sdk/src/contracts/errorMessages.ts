@@ -74,10 +74,12 @@ export const teeTeeErrorMessages: Messages = {
   EscrowInvalidExpiry: ([expiry]) => `Expiry ${time(expiry)} is not in the future.`,
   EscrowVoucherNotIncreasing: ([channel, amount, paid]) =>
     `Channel ${short(channel)} already paid ${paid}; a voucher for ${amount} adds nothing.`,
-  EscrowModelInactive: ([id]) => `Model ${short(id)} is not active.`,
   EscrowNothingToWithdraw: ([account]) => `${account} has nothing to withdraw.`,
   EscrowBatchLengthMismatch: ([vouchers, signatures]) =>
     `${vouchers} vouchers but ${signatures} signatures; give one signature per voucher.`,
+  EscrowThawPeriodOutOfRange: ([thaw, min, max]) => `A thaw period of ${thaw} s is outside ${min}..${max} s.`,
+  EscrowRouteRepeatsRunner: ([index, runner]) =>
+    `The route names runner ${runner} twice (again at hop ${index}); one runner serves one shard.`,
   AccessControlUnauthorizedAccount: ([account, role]) => `${account} lacks role ${short(role)}.`,
   AccessControlBadConfirmation: () => "A role can only be renounced by its holder.",
   ECDSAInvalidSignature: () => "The signature is invalid.",

@@ -35,7 +35,15 @@ class FakeChain implements PaymentChainReader {
     return this.account;
   }
   async sessionSigner(buyer: Address, signer: Address) {
-    return this.signers.get(`${buyer}:${signer}`) ?? { spendLimit: 0n, spent: 0n, validUntil: 0n };
+    return (
+      this.signers.get(`${buyer}:${signer}`) ?? {
+        spendLimit: 0n,
+        spent: 0n,
+        validUntil: 0n,
+        pendingLimitFrom: 0n,
+        pendingLimit: 0n,
+      }
+    );
   }
   async isSignerRevoked(buyer: Address, signer: Address) {
     return this.revoked.has(`${buyer}:${signer}`);
@@ -49,8 +57,14 @@ class FakeChain implements PaymentChainReader {
   async modelPrices() {
     return { ...prices, active: true };
   }
-  authorize(key: ApiKey, spendLimit = 10n ** 8n, validUntil = nowSeconds + 86_400n) {
-    this.signers.set(`${key.buyer}:${key.signer.address}`, { spendLimit, spent: 0n, validUntil });
+  authorize(key: ApiKey, spendLimit = 10n ** 8n, validUntil = nowSeconds + 86_400n, pendingLimit?: bigint) {
+    this.signers.set(`${key.buyer}:${key.signer.address}`, {
+      spendLimit,
+      spent: 0n,
+      validUntil,
+      pendingLimitFrom: pendingLimit === undefined ? 0n : nowSeconds + 86_400n,
+      pendingLimit: pendingLimit ?? 0n,
+    });
   }
 }
 
@@ -210,6 +224,30 @@ describe("PaymentLedger", () => {
     await expectRefusal(ledger().admit(ticket, { promptTokens: 100 }), "signer_limit_exceeded");
     chain.authorize(key, max + 1n);
     await expect(ledger().admit(ticket, { promptTokens: 100 })).resolves.toMatchObject({ free: false });
+  });
+
+  test("counts a pending cut of a key's limit at once, though the chain applies it only after the thaw", async () => {
+    const max = costOfCounts({ inputTokens: 100n, outputTokens: 100n }, prices);
+    chain.authorize(key, 10n * max, nowSeconds + 86_400n, max);
+    const ticket = await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 100 });
+    await expectRefusal(ledger().admit(ticket, { promptTokens: 100 }), "signer_limit_exceeded");
+  });
+
+  test("refuses a route that names one runner twice", async () => {
+    const twice = new PaymentSession({
+      apiKey: key,
+      chainId,
+      paymentEscrow,
+      modelId,
+      route: [route[1]!, route[1]!, route[2]!],
+      prices,
+    });
+    await expectRefusal(
+      ledger(1).admit(await twice.requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
+      "wrong_route",
+    );
   });
 
   test("refuses a tampered voucher", async () => {

@@ -291,10 +291,11 @@ export class PaymentLedger {
     if (
       voucher.route.length !== this.#p.shardCount ||
       hop === undefined ||
-      !isAddressEqual(hop, this.#p.runner)
+      !isAddressEqual(hop, this.#p.runner) ||
+      repeatsRunner(voucher.route)
     ) {
       throw new PaymentError("wrong_route", "The voucher's route does not name this runner on its shard.", {
-        details: `route ${voucher.route.join(",")}; runner ${this.#p.runner} on shard ${this.#p.shardIndex} of ${this.#p.shardCount}`,
+        details: `route ${voucher.route.join(",")}; runner ${this.#p.runner} on shard ${this.#p.shardIndex} of ${this.#p.shardCount}; the escrow refuses a route naming one runner twice`,
       });
     }
     return ticket;
@@ -386,9 +387,12 @@ export class PaymentLedger {
         .filter((c) => c.signer === signer)
         .reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
       const needed = record.spent + bySigner + thisChannel + reserved;
-      if (needed > record.spendLimit) {
+      // A cut the buyer scheduled binds from its start; counting it now keeps every voucher accepted redeemable.
+      const limit =
+        record.pendingLimitFrom === 0n ? record.spendLimit : smaller(record.spendLimit, record.pendingLimit);
+      if (needed > limit) {
         throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
-          details: `limit ${record.spendLimit}, spent ${record.spent}, would need ${needed}`,
+          details: `limit ${limit}, spent ${record.spent}, would need ${needed}`,
           hint: "Raise the key's limit with authorizeSigner, or create a new key.",
         });
       }
@@ -462,6 +466,10 @@ export class PaymentLedger {
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
   }
+}
+
+function repeatsRunner(route: readonly Address[]): boolean {
+  return new Set(route.map((hop) => hop.toLowerCase())).size !== route.length;
 }
 
 function smaller(a: bigint, b: bigint): bigint {

@@ -1,7 +1,8 @@
-import type { Hash, Hex } from "viem";
-import { waitForTransactionReceipt } from "viem/actions";
+import { paymentEscrowAbi } from "@teetee/contracts";
+import { type Hash, type Hex, parseEventLogs, type TransactionReceipt } from "viem";
+import { simulateContract, waitForTransactionReceipt } from "viem/actions";
 import { ContractRevertError } from "../contracts/errors.js";
-import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
+import { type TeeTeeClient, toTeeTeeError } from "../contracts/internal/contractCalls.js";
 import { getChannelPaid } from "../contracts/paymentEscrow/getChannelPaid.js";
 import { redeemVouchers } from "../contracts/paymentEscrow/redeemVouchers.js";
 import type { TeeTeeContracts } from "../contracts/types.js";
@@ -49,7 +50,8 @@ export type SettleReport = {
  * Redeems a runner's stored vouchers with `redeemBatch`: everything once the unredeemed total passes a threshold,
  * and otherwise each channel that has been idle a while or whose signer or buyer thaw is about to end. Channels
  * already paid as far as their voucher goes (another runner of the route redeemed them) are skipped; RPC failures
- * are retried with backoff; a batch that reverts is split so one bad voucher cannot block the rest.
+ * are retried with backoff; a voucher the batch skipped (`VoucherSkipped`) is simulated alone for its reason and
+ * recorded as failed; a batch that reverts as a whole is split.
  * @example
  * const settler = new Settler({ client: runnerWallet, contracts, store });
  * settler.start();
@@ -149,9 +151,13 @@ export class Settler {
         vouchers: batch.length,
         gasUsed: receipt.gasUsed,
       });
+      const skipped = skippedChannels(receipt);
       for (const channel of batch) {
-        this.#p.store.markPaid(channel.channelId, await this.#channelPaid(channel.channelId));
-        report.redeemed.push(channel.channelId);
+        const paid = await this.#channelPaid(channel.channelId);
+        this.#p.store.markPaid(channel.channelId, paid);
+        if (!skipped.has(channel.channelId.toLowerCase())) report.redeemed.push(channel.channelId);
+        else if (paid >= channel.voucher.amount) report.skipped.push(channel.channelId);
+        else await this.#explainSkip(channel, report);
       }
     } catch (error) {
       if (!(error instanceof ContractRevertError)) throw error;
@@ -167,6 +173,28 @@ export class Settler {
     }
   }
 
+  /**
+   * A voucher the batch skipped: its reason comes from simulating it alone. One that would now pass (the batch ran
+   * short of gas, say) stays due; one that reverts is recorded as failed and not retried.
+   */
+  async #explainSkip(channel: StoredChannel, report: SettleReport): Promise<void> {
+    try {
+      await simulateContract(this.#p.client, {
+        address: this.#p.contracts.paymentEscrow,
+        abi: paymentEscrowAbi,
+        functionName: "redeem",
+        args: [channel.voucher, channel.signature],
+        account: this.#p.client.account,
+      });
+    } catch (error) {
+      const reason = toTeeTeeError(error, "redeem");
+      if (!(reason instanceof ContractRevertError)) throw reason;
+      this.#p.store.markFailed(channel.channelId, reason.shortMessage);
+      report.failed.push(channel.channelId);
+      this.#p.log?.({ type: "failed", channelId: channel.channelId, reason: reason.shortMessage });
+    }
+  }
+
   #channelPaid(channelId: Hex): Promise<bigint> {
     return withRetry(
       () => getChannelPaid(this.#p.client, { contracts: this.#p.contracts, channelId }),
@@ -177,4 +205,10 @@ export class Settler {
   #retryOptions(): RetryOptions {
     return { ...this.#p.retry, retryable: (error) => !(error instanceof ContractRevertError) };
   }
+}
+
+/** Channels whose voucher `redeemBatch` skipped (`VoucherSkipped`), lowercase. */
+function skippedChannels(receipt: TransactionReceipt): Set<string> {
+  const logs = parseEventLogs({ abi: paymentEscrowAbi, logs: receipt.logs, eventName: "VoucherSkipped" });
+  return new Set(logs.map((log) => log.args.channelId.toLowerCase()));
 }
