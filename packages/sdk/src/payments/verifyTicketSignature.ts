@@ -126,10 +126,10 @@ function splitSignature(signature: Hex): SignatureParts | undefined {
   const r = BigInt(`0x${signature.slice(2, 66)}`);
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   const v = Number.parseInt(signature.slice(130), 16);
-  const yParity = v >= 27 ? v - 27 : v;
-  // The escrow (OpenZeppelin ECDSA) refuses high-s signatures and recovery ids other than 27 and 28.
-  if (r <= 0n || r >= n || s <= 0n || s > halfN || (yParity !== 0 && yParity !== 1)) return undefined;
-  return { r, s, yParity };
+  // The escrow (OpenZeppelin ECDSA) refuses high-s signatures and recovery ids other than 27 and 28: a bare
+  // parity (0 or 1) recovers address(0) there, so a voucher signed with one could never be redeemed.
+  if (r <= 0n || r >= n || s <= 0n || s > halfN || (v !== 27 && v !== 28)) return undefined;
+  return { r, s, yParity: v - 27 };
 }
 
 /** R = (e/s)·G + (r/s)·Q must have x = r and the y parity the signature's `v` names. */

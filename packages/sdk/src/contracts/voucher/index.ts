@@ -2,6 +2,7 @@ export { type ChannelIdParameters, type ChannelIdReturnType, channelId } from ".
 export { type HashVoucherParameters, type HashVoucherReturnType, hashVoucher } from "./hashVoucher.js";
 export { type SignVoucherParameters, type SignVoucherReturnType, signVoucher } from "./signVoucher.js";
 export {
+  isEscrowSignatureForm,
   type RecoverVoucherSignerParameters,
   type RecoverVoucherSignerReturnType,
   recoverVoucherSigner,
