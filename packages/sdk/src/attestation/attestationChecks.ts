@@ -26,7 +26,7 @@ import { TEE_TYPE_SGX, TEE_TYPE_TDX } from "./parseQuote.js";
 import { replayRtmr } from "./replayRtmr.js";
 import { computeReportData } from "./reportDataCommitment.js";
 import { isDebugTd, type TdReport } from "./tdReport.js";
-import { verifyIntelQuote } from "./verifyIntelQuote.js";
+import { DEFAULT_ACCEPTED_TCB_STATUSES, verifyIntelQuote } from "./verifyIntelQuote.js";
 
 /** What a passing signature check learnt: the TCB status and how long it holds. */
 export type SignatureFacts = { detail: string; tcbStatus: string | undefined; expiresAt: number | undefined };
@@ -73,7 +73,10 @@ export async function checkIntelSignature(
   cache: AttestationCache | undefined,
 ): Promise<SignatureFacts> {
   const cached = cache?.get(quoteHash, nowSeconds);
-  if (cached !== undefined) {
+  // The TCB status belongs to the quote and its collateral; whether it is good enough belongs to this policy, so a
+  // verdict cached under another policy is reused only when this one accepts its status too.
+  const accepted = policy.acceptedTcbStatuses ?? DEFAULT_ACCEPTED_TCB_STATUSES;
+  if (cached !== undefined && (accepted as readonly string[]).includes(cached.tcbStatus)) {
     return {
       detail: `TCB ${cached.tcbStatus} (cached)`,
       tcbStatus: cached.tcbStatus,
@@ -124,7 +127,8 @@ export function checkRtmr3(report: TdReport, events: readonly DstackEvent[]): st
 }
 
 async function isAllowed(allowlist: ComposeHashAllowlist, composeHash: Hex): Promise<boolean> {
-  if (typeof allowlist === "function") return allowlist(composeHash);
+  // Only `true` allows: a callback that answers a truthy non-boolean (a count, a record) has a bug, not an opinion.
+  if (typeof allowlist === "function") return (await allowlist(composeHash)) === true;
   for (const allowed of allowlist) {
     if (allowed.toLowerCase() === composeHash) return true;
   }

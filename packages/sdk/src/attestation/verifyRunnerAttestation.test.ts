@@ -127,6 +127,43 @@ describe("verifyRunnerAttestation with the real TDX quote", () => {
   });
 });
 
+describe("audit attacks on the verifier's cache and allowlist (issue 12, item 13)", () => {
+  test("attack: 13 a TCB verdict cached under a lenient policy passes a strict policy", async () => {
+    const cache = new AttestationCache();
+    const params = (acceptedTcbStatuses: AttestationPolicy["acceptedTcbStatuses"]) => ({
+      evidence: { quote: tdxQuote, eventLog: "[]" },
+      registration: registration(tdxQuote),
+      policy: {
+        ...pinnedPolicy,
+        cache,
+        ...(acceptedTcbStatuses === undefined ? {} : { acceptedTcbStatuses }),
+      },
+    });
+    const lenient = await verifyRunnerAttestation(params(undefined));
+    expect(statusOf(lenient, "quote-signature")?.status).toBe("pass");
+    // The real quote is UpToDate; a policy that accepts only another status must refuse it, cache or not.
+    const strict = await verifyRunnerAttestation(params(["OutOfDate"]));
+    expect(statusOf(strict, "quote-signature")?.status).toBe("fail");
+    const again = await verifyRunnerAttestation(params(undefined));
+    expect(statusOf(again, "quote-signature")?.detail).toMatch(/cached/);
+  });
+
+  test("attack: 13 an allowlist callback answering a truthy non-boolean is not an allowance", async () => {
+    const dstackQuote = dstackResponse.quote as Hex;
+    const dstackQuoteBytes = Uint8Array.from(Buffer.from(dstackResponse.quote, "hex"));
+    for (const answer of [1, "yes", {}, [] as unknown[]]) {
+      const verdict = await verifyRunnerAttestation({
+        evidence: { quote: dstackQuote, eventLog: dstackResponse.event_log },
+        registration: registration(dstackQuoteBytes, {
+          allowedComposeHashes: (() => answer) as unknown as () => boolean,
+        }),
+        policy: pinnedPolicy,
+      });
+      expect(statusOf(verdict, "compose-hash-allowed")?.error?.name).toBe("ComposeHashNotAllowedError");
+    }
+  });
+});
+
 describe("verifyRunnerAttestation with the real SGX quote", () => {
   test("is refused as the wrong TEE type", async () => {
     const sgxQuote = readFixture("tdx/sgx_quote");
