@@ -32,8 +32,14 @@ export * from "./errors.js";
 export { computeEventDigest, DSTACK_RUNTIME_EVENT_TYPE } from "./eventDigest.js";
 export { type DstackEvent, parseEventLog } from "./eventLog.js";
 export { isLocalChainId, LOCAL_CHAIN_IDS } from "./localChain.js";
-export { type ParsedIntelQuote, parseIntelQuote, TEE_TYPE_SGX, TEE_TYPE_TDX } from "./parseQuote.js";
-export { computeQuoteHash } from "./quoteHash.js";
+export {
+  type ParsedIntelQuote,
+  parseIntelQuote,
+  signedQuoteLength,
+  TEE_TYPE_SGX,
+  TEE_TYPE_TDX,
+} from "./parseQuote.js";
+export { canonicalQuote, computeQuoteHash, MAX_QUOTE_BYTES } from "./quoteHash.js";
 export { extendRtmr, replayRtmr } from "./replayRtmr.js";
 export {
   ATTESTATION_COMMITMENT_TAG,

@@ -127,6 +127,49 @@ describe("verifyRunnerAttestation with the real TDX quote", () => {
   });
 });
 
+describe("audit attacks on the quote's bytes (issue 12, item 12)", () => {
+  const signedEnd = 4936; // 48 header + 584 TD report + 4 + 4300 signature data; 70 zero bytes of padding follow
+  const verifyBytes = (bytes: Uint8Array) =>
+    verifyRunnerAttestation({
+      evidence: { quote: bytes, eventLog: "[]" },
+      // The registration names the genuine quote's hash: what an operator appended must not change what verifies.
+      registration: registration(tdxQuote),
+      policy: pinnedPolicy,
+    });
+  const withTail = (tail: Uint8Array) => Uint8Array.from([...tdxQuote, ...tail]);
+
+  test("attack: 12 a quote with 1 MiB of trailing garbage verifies", async () => {
+    const verdict = await verifyBytes(withTail(new Uint8Array(1 << 20).fill(0xab)));
+    expect(verdict.ok).toBe(false);
+    expect(statusOf(verdict, "quote-signature")?.error?.name).toBe("QuoteFormatError");
+    expect(verdict.quoteHash).toBeUndefined();
+  });
+
+  test("attack: 12 one byte appended after the signature data verifies, with another quote hash", async () => {
+    const verdict = await verifyBytes(withTail(Uint8Array.of(1)));
+    expect(statusOf(verdict, "quote-signature")?.error?.shortMessage).toBe(
+      "Quote carries bytes past its signature data",
+    );
+  });
+
+  test("attack: 12 cut padding gives the same quote another hash", async () => {
+    const cut = tdxQuote.subarray(0, signedEnd);
+    expect(computeQuoteHash(cut)).toBe(computeQuoteHash(tdxQuote));
+    expect(computeQuoteHash(withTail(new Uint8Array(30)))).toBe(computeQuoteHash(tdxQuote));
+    const verdict = await verifyBytes(cut);
+    expect(statusOf(verdict, "quote-signature")?.status).toBe("pass");
+    expect(statusOf(verdict, "quote-hash")?.status).toBe("pass");
+  });
+
+  test("a quote cut inside its signature data, or over the size cap, is refused before any check", async () => {
+    for (const bytes of [tdxQuote.subarray(0, signedEnd - 1), withTail(new Uint8Array(70 * 1024))]) {
+      const verdict = await verifyBytes(bytes);
+      expect(statusOf(verdict, "quote-signature")?.error?.name).toBe("QuoteFormatError");
+      expect(statusOf(verdict, "tee-type")?.status).toBe("skip");
+    }
+  });
+});
+
 describe("audit attacks on the verifier's cache and allowlist (issue 12, item 13)", () => {
   test("attack: 13 a TCB verdict cached under a lenient policy passes a strict policy", async () => {
     const cache = new AttestationCache();

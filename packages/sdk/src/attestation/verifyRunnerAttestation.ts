@@ -21,7 +21,7 @@ import { decodeDevQuote, isDevQuote } from "./devQuote.js";
 import { AttestationError, QuoteFormatError } from "./errors.js";
 import { type DstackEvent, parseEventLog } from "./eventLog.js";
 import { parseIntelQuote } from "./parseQuote.js";
-import { computeQuoteHash } from "./quoteHash.js";
+import { canonicalQuote, computeQuoteHash } from "./quoteHash.js";
 import { extractComposeHash } from "./runtimeEvents.js";
 import type { TdReport } from "./tdReport.js";
 
@@ -88,7 +88,8 @@ function parseEvidence(
   policy: AttestationPolicy,
   nowSeconds: number,
 ): ParsedEvidence {
-  const quote = quoteBytes(evidence.quote);
+  // Everything below reads, hashes and verifies the canonical bytes only.
+  const quote = canonicalQuote(quoteBytes(evidence.quote));
   const quoteHash = computeQuoteHash(quote);
   if (isDevQuote(quote)) {
     const dev = decodeDevQuote(quote);
