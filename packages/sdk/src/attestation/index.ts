@@ -47,7 +47,12 @@ export {
   computeAttestationCommitment,
   computeReportData,
 } from "./reportDataCommitment.js";
-export { extractComposeHash, findRuntimeEventPayload } from "./runtimeEvents.js";
+export {
+  BOOT_COMPLETE_EVENT,
+  bootEvents,
+  extractComposeHash,
+  findRuntimeEventPayload,
+} from "./runtimeEvents.js";
 export { TeeTeeError, type TeeTeeErrorOptions } from "./TeeTeeError.js";
 export { decodeTdReport, encodeTdReport, isDebugTd, TD_REPORT_LENGTH, type TdReport } from "./tdReport.js";
 export {

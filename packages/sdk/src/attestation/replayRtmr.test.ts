@@ -51,9 +51,10 @@ describe("extractComposeHash", () => {
     );
   });
 
-  test("refuses a log with two compose-hash events", () => {
+  test("refuses a boot section with two compose-hash events", () => {
     const events = parseEventLog(readDstackResponse("quote-report.json").event_log);
-    const doubled = [...events, { ...events.find((event) => event.event === "compose-hash")! }];
+    const at = events.findIndex((event) => event.event === "compose-hash");
+    const doubled = [...events.slice(0, at + 1), { ...events[at]! }, ...events.slice(at + 1)];
     expect(() => extractComposeHash(doubled)).toThrow(EventLogError);
   });
 
@@ -73,5 +74,50 @@ describe("parseEventLog", () => {
     ],
   ])("refuses %s", (_label, input) => {
     expect(() => parseEventLog(input)).toThrow(EventLogError);
+  });
+});
+
+describe("audit attack on the identity events (issue 12, item 10)", () => {
+  const runtime = (event: string, payload: string) => ({
+    imr: 3,
+    event_type: 0x08000001,
+    digest: "",
+    event,
+    event_payload: payload,
+  });
+  // The operator's real compose hash happens to start with 0x3a (":"); the allowlisted one is another.
+  const real = `3a${"5c".repeat(31)}`;
+  const allowed = "ab".repeat(32);
+  const boot = (composeHash: ReturnType<typeof runtime>) => [
+    runtime("system-preparing", ""),
+    runtime("app-id", "11".repeat(20)),
+    composeHash,
+    runtime("instance-id", "22".repeat(20)),
+    runtime("boot-mr-done", ""),
+    runtime("key-provider", "33"),
+    runtime("system-ready", ""),
+  ];
+  // What the TD really measured: its compose hash at boot, then an event the app emitted after boot.
+  const measured = [...boot(runtime("compose-hash", real)), runtime("compose-hash", allowed)];
+  // The same digests under other names: "compose-hash" ":" 0x3a || rest == "compose-hash:" ":" rest.
+  const substituted = [...boot(runtime("compose-hash:", real.slice(2))), runtime("compose-hash", allowed)];
+
+  test("attack: 10 a renamed boot event and an app-emitted compose-hash replay RTMR3 and pass as allowlisted", () => {
+    expect(bytesToHex(replayRtmr(substituted, 3))).toBe(bytesToHex(replayRtmr(measured, 3)));
+    expect(() => extractComposeHash(substituted)).toThrow(EventLogError);
+    expect(() => extractComposeHash(substituted)).toThrow(/":"/);
+  });
+
+  test("identity events are read from the boot section only: an app event after system-ready never counts", () => {
+    expect(extractComposeHash(measured)).toBe(`0x${real}`);
+  });
+
+  test("a boot section out of dstack's order, with a stranger, or without system-ready is refused", () => {
+    const honest = boot(runtime("compose-hash", real));
+    const swapped = [honest[0]!, honest[2]!, honest[1]!, ...honest.slice(3)];
+    const stranger = [...honest.slice(0, 4), runtime("extra", ""), ...honest.slice(4)];
+    const unfinished = honest.slice(0, -1);
+    for (const log of [swapped, stranger, unfinished])
+      expect(() => extractComposeHash(log)).toThrow(EventLogError);
   });
 });
