@@ -24,6 +24,12 @@ import {
   computeCost,
   decodeContractError,
   deposit,
+  getEscrowTreasuryBalance,
+  getStakingTreasuryBalance,
+  getTokenBalance,
+  getTotalDeposits,
+  getTotalEarnings,
+  getTotalStaked,
   type ModelParams,
   mintTestToken,
   type RunnerRegistration,
@@ -298,3 +304,27 @@ export const fixtures = {
   market4: () => marketFixture(4),
   market8: () => marketFixture(8),
 };
+
+/**
+ * The accounting invariant: each contract's token balance equals what it owes (staking: stakes + treasury;
+ * escrow: deposits + credited earnings + treasury).
+ */
+export async function expectAccountingInvariant(f: TeeTeeFixture): Promise<void> {
+  const c = { contracts: f.contracts };
+  const [stakingBalance, totalStaked, stakingTreasury, escrowBalance, deposits, earnings, escrowTreasury] =
+    await Promise.all([
+      getTokenBalance(f.publicClient, { ...c, owner: f.contracts.staking }),
+      getTotalStaked(f.publicClient, c),
+      getStakingTreasuryBalance(f.publicClient, c),
+      getTokenBalance(f.publicClient, { ...c, owner: f.contracts.paymentEscrow }),
+      getTotalDeposits(f.publicClient, c),
+      getTotalEarnings(f.publicClient, c),
+      getEscrowTreasuryBalance(f.publicClient, c),
+    ]);
+  assert.equal(stakingBalance, totalStaked + stakingTreasury, "staking balance != stakes + treasury");
+  assert.equal(
+    escrowBalance,
+    deposits + earnings + escrowTreasury,
+    "escrow balance != deposits + earnings + treasury",
+  );
+}

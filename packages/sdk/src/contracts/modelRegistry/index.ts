@@ -1,3 +1,8 @@
+export {
+  type AcceptCuratorshipParameters,
+  type AcceptCuratorshipReturnType,
+  acceptCuratorship,
+} from "./acceptCuratorship.js";
 export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards } from "./getMaxShards.js";
 export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
 export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
@@ -11,6 +16,11 @@ export {
   type GetRevenueSplitReturnType,
   getRevenueSplit,
 } from "./getRevenueSplit.js";
+export {
+  type GetPendingCuratorParameters,
+  type GetPendingCuratorReturnType,
+  getPendingCurator,
+} from "./getPendingCurator.js";
 export { type GetShardParameters, type GetShardReturnType, getShard } from "./getShard.js";
 export {
   type IsComposeHashAllowedParameters,

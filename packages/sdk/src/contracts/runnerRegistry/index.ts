@@ -45,6 +45,7 @@ export {
   type IsActiveContributorReturnType,
   isActiveContributor,
 } from "./isActiveContributor.js";
+export { type IsRoutableParameters, type IsRoutableReturnType, isRoutable } from "./isRoutable.js";
 export {
   type RefreshAttestationParameters,
   type RefreshAttestationReturnType,
