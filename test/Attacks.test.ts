@@ -43,6 +43,7 @@ import {
   withdrawStake,
 } from "../packages/sdk/src/index.js";
 import {
+  ADMIN_DELAY,
   ATTESTATION_TTL,
   COMPOSE_HASH,
   expectAccountingInvariant,
@@ -61,8 +62,8 @@ import {
   THAW_PERIOD,
   UNBONDING_PERIOD,
   viem,
-  type Wallet,
   voucherFor,
+  type Wallet,
 } from "./helpers/fixture.js";
 
 describe("attacks from the original prototype", () => {
@@ -323,12 +324,13 @@ describe("attacks from the outside audit (issue 12)", () => {
     const c = { contracts: f.contracts };
     const a = await registerTestRunner(f, contributor, model.modelId, 0);
     const b = await registerTestRunner(f, contributor, model.modelId, 1);
-    // the evidence is against runner b; today the slash comes off the contributor's total
+    // the evidence is against runner b
     await send(
       f.publicClient,
       slash(f.slasher, {
         ...c,
         staker: contributor.account.address,
+        runner: b.address,
         amount: MIN_STAKE,
         evidenceHash: evidence,
       }),
@@ -372,12 +374,13 @@ describe("attacks from the outside audit (issue 12)", () => {
     const c = { contracts: f.contracts, modelId: model.modelId };
     const [slashed, stale, disallowed] = f.contributors as [Wallet, Wallet, Wallet];
     const free = (w: Wallet) => isActiveContributor(f.publicClient, { ...c, account: w.account.address });
-    await registerTestRunner(f, slashed, model.modelId, 0);
+    const slashedRunner = await registerTestRunner(f, slashed, model.modelId, 0);
     await send(
       f.publicClient,
       slash(f.slasher, {
         contracts: f.contracts,
         staker: slashed.account.address,
+        runner: slashedRunner.address,
         amount: MIN_STAKE,
         evidenceHash: evidence,
       }),
@@ -407,10 +410,17 @@ describe("attacks from the outside audit (issue 12)", () => {
     await networkHelpers.time.increase(UNBONDING_PERIOD);
     const receipt = await send(
       f.publicClient,
-      slash(f.slasher, { ...c, staker: alice.account.address, amount: 10_000n, evidenceHash: evidence }),
+      slash(f.slasher, {
+        ...c,
+        staker: alice.account.address,
+        runner: zeroAddress,
+        amount: 10_000n,
+        evidenceHash: evidence,
+      }),
     );
     const [event] = parseEventLogs({ abi: stakingAbi, logs: receipt.logs, eventName: "Slashed" });
-    assert.equal(event?.args.amount, 500n);
+    assert.equal(event?.args.requested, 10_000n);
+    assert.equal(event?.args.slashed, 500n);
     await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw");
     assert.equal(await getStakingTreasuryBalance(f.publicClient, c), 500n);
     await expectAccountingInvariant(f);
@@ -422,6 +432,7 @@ describe("attacks from the outside audit (issue 12)", () => {
       viem.deployContract("Staking", [
         f.contracts.token,
         f.admin.account.address,
+        ADMIN_DELAY,
         f.treasury.account.address,
         2n ** 64n - 1n,
       ]),

@@ -48,6 +48,7 @@ export type Wallet = WalletClient<Transport, Chain, Account>;
 
 export const PROTOCOL_FEE_BPS = 500;
 export const UNBONDING_PERIOD = 7n * 24n * 3600n;
+export const ADMIN_DELAY = 2 * 24 * 3600;
 export const THAW_PERIOD = 24n * 3600n;
 export const MIN_STAKE = 1_000_000_000n;
 export const INPUT_PRICE = 2_000_000n;
@@ -92,6 +93,7 @@ export async function deployFixture(): Promise<TeeTeeFixture> {
     treasury: treasury.account.address,
     protocolFeeBps: PROTOCOL_FEE_BPS,
     unbondingPeriod: UNBONDING_PERIOD,
+    adminDelay: ADMIN_DELAY,
     thawPeriod: THAW_PERIOD,
     slashers: [slasher.account.address],
     runnerAdmins: [admin.account.address],

@@ -7,6 +7,11 @@ export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards 
 export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
 export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
 export {
+  type GetPendingCuratorParameters,
+  type GetPendingCuratorReturnType,
+  getPendingCurator,
+} from "./getPendingCurator.js";
+export {
   type GetProtocolFeeBpsParameters,
   type GetProtocolFeeBpsReturnType,
   getProtocolFeeBps,
@@ -16,11 +21,6 @@ export {
   type GetRevenueSplitReturnType,
   getRevenueSplit,
 } from "./getRevenueSplit.js";
-export {
-  type GetPendingCuratorParameters,
-  type GetPendingCuratorReturnType,
-  getPendingCurator,
-} from "./getPendingCurator.js";
 export { type GetShardParameters, type GetShardReturnType, getShard } from "./getShard.js";
 export {
   type IsComposeHashAllowedParameters,

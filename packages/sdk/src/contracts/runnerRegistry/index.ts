@@ -35,6 +35,11 @@ export {
 } from "./getRouteContributors.js";
 export { type GetRunnerParameters, type GetRunnerReturnType, getRunner } from "./getRunner.js";
 export {
+  type GetRunnerBackingParameters,
+  type GetRunnerBackingReturnType,
+  getRunnerBacking,
+} from "./getRunnerBacking.js";
+export {
   type GetRunnerNonceParameters,
   type GetRunnerNonceReturnType,
   getRunnerNonce,
