@@ -101,7 +101,7 @@ describe("Staking", () => {
       [f.stranger.account.address, teeTeeRoles.LOCKER_ROLE],
     );
     await expectRevert(
-      unlockStake(f.stranger, { ...c, staker, runner: zeroAddress, amount: 1n }),
+      unlockStake(f.stranger, { ...c, staker, runner: zeroAddress }),
       "AccessControlUnauthorizedAccount",
     );
     await expectRevert(

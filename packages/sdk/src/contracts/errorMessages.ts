@@ -82,6 +82,12 @@ export const teeTeeErrorMessages: Messages = {
     `${vouchers} vouchers but ${signatures} signatures; give one signature per voucher.`,
   AccessControlUnauthorizedAccount: ([account, role]) => `${account} lacks role ${short(role)}.`,
   AccessControlBadConfirmation: () => "A role can only be renounced by its holder.",
+  AccessControlEnforcedDefaultAdminRules: () =>
+    "The admin role moves only in two steps: beginDefaultAdminTransfer, then acceptDefaultAdminTransfer after the delay.",
+  AccessControlEnforcedDefaultAdminDelay: ([schedule]) =>
+    `The admin transfer can be accepted only from ${time(schedule)}.`,
+  AccessControlInvalidDefaultAdmin: ([account]) =>
+    `${account} cannot accept the admin role: it was not proposed.`,
   ECDSAInvalidSignature: () => "The signature is invalid.",
   ECDSAInvalidSignatureLength: ([length]) => `A signature must be 65 bytes; got ${length}.`,
   ECDSAInvalidSignatureS: ([s]) => `The signature's s value ${short(s)} is malleable.`,
