@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {RevenueLib} from "./libraries/RevenueLib.sol";
 
 /// @title ModelRegistry
 /// @notice Models, their shards, prices and revenue shares. Only CURATOR_ROLE holders register models and only a
 /// model's curator changes it. Models are keyed by manifest hash and never deleted, so nothing is ever renumbered.
-contract ModelRegistry is IModelRegistry, AccessControl {
+/// Curatorship and the admin role both move in two steps (the admin's with a delay).
+contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     using RevenueLib for uint256;
 
     /// @notice Role allowed to register models.
@@ -25,13 +26,16 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     mapping(bytes32 modelId => uint256) private _packedShares;
     mapping(bytes32 modelId => mapping(bytes32 composeHash => bool)) private _composeAllowed;
     bytes32[] private _modelIds;
+    mapping(bytes32 modelId => address) private _pendingCurators;
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE, who grants CURATOR_ROLE
+    /// @param adminDelay seconds a DEFAULT_ADMIN_ROLE transfer waits before it can be accepted
     /// @param protocolFeeBps_ the protocol's part of every payment, at most 10,000
-    constructor(address admin, uint16 protocolFeeBps_) {
+    constructor(address admin, uint48 adminDelay, uint16 protocolFeeBps_)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         if (protocolFeeBps_ > RevenueLib.BPS) revert ModelInvalidShares(0, protocolFeeBps_);
         _protocolFeeBps = protocolFeeBps_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     modifier onlyCurator(bytes32 modelId) {
@@ -109,8 +113,22 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @inheritdoc IModelRegistry
     function transferCuratorship(bytes32 modelId, address newCurator) external onlyCurator(modelId) {
         if (newCurator == address(0)) revert ModelInvalidCurator(newCurator);
-        _models[modelId].curator = newCurator;
-        emit ModelCuratorTransferred(modelId, msg.sender, newCurator);
+        _pendingCurators[modelId] = newCurator;
+        emit ModelCuratorTransferStarted(modelId, msg.sender, newCurator);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function acceptCuratorship(bytes32 modelId) external {
+        if (_pendingCurators[modelId] != msg.sender) revert ModelNotPendingCurator(modelId, msg.sender);
+        address previous = _models[modelId].curator;
+        delete _pendingCurators[modelId];
+        _models[modelId].curator = msg.sender;
+        emit ModelCuratorTransferred(modelId, previous, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pendingCurator(bytes32 modelId) external view returns (address) {
+        return _pendingCurators[modelId];
     }
 
     /// @inheritdoc IModelRegistry

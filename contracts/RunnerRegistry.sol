@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
@@ -12,8 +12,9 @@ import {AttestationLib} from "./libraries/AttestationLib.sol";
 
 /// @title RunnerRegistry
 /// @notice Runners: one attested TEE instance per shard of a model, registered by a contributor with the runner
-/// key's consent and backed by locked stake. Lists are append-only and paginated; nothing loops over all runners.
-contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
+/// key's consent and backed by its own stake lock. Lists are append-only and paginated; nothing loops over all
+/// runners. The admin role moves in two steps with a delay (AccessControlDefaultAdminRules).
+contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP712 {
     /// @notice Role allowed to deactivate any runner.
     bytes32 public constant RUNNER_ADMIN_ROLE = keccak256("RUNNER_ADMIN_ROLE");
 
@@ -25,7 +26,6 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
     mapping(address runner => uint256) private _nonces;
     mapping(bytes32 modelId => mapping(uint16 shardIndex => address[])) private _shardRunners;
     mapping(address contributor => address[]) private _contributorRunners;
-    mapping(bytes32 modelId => mapping(address contributor => uint256)) private _activeRunnerCount;
     /// @dev keccak256(modelId, shardIndex, runner) => contributor | shardCount << 160, set the first time a runner
     /// is registered for that shard and never cleared: one read per route hop proves the hop and names the payee.
     mapping(bytes32 membership => uint256) private _memberships;
@@ -33,10 +33,13 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
     /// @param models_ the model registry
     /// @param staking_ the staking contract; this registry needs its LOCKER_ROLE
     /// @param admin holder of DEFAULT_ADMIN_ROLE
-    constructor(IModelRegistry models_, IStaking staking_, address admin) EIP712("TeeTee RunnerRegistry", "1") {
+    /// @param adminDelay seconds a DEFAULT_ADMIN_ROLE transfer waits before it can be accepted
+    constructor(IModelRegistry models_, IStaking staking_, address admin, uint48 adminDelay)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+        EIP712("TeeTee RunnerRegistry", "1")
+    {
         _models = models_;
         _staking = staking_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -67,7 +70,7 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
         _storeRunner(registration, model.minStake, previous == address(0));
         _trackMembership(registration.modelId, registration.shardIndex, runner, model.shardCount);
         _emitRegistered(registration);
-        if (model.minStake != 0) _staking.lockStake(msg.sender, model.minStake);
+        if (model.minStake != 0) _staking.lockStake(msg.sender, runner, model.minStake);
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -113,14 +116,13 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
         address contributor = stored.contributor;
         if (contributor == address(0)) revert RunnerNotFound(runner);
         if (!stored.active) revert RunnerNotActive(runner);
-        if (contributor != msg.sender && !hasRole(RUNNER_ADMIN_ROLE, msg.sender)) {
-            revert RunnerNotAuthorized(runner, msg.sender);
-        }
-        uint128 lockedStake = stored.lockedStake;
+        if (
+            contributor != msg.sender && !hasRole(RUNNER_ADMIN_ROLE, msg.sender)
+                && _isBacked(contributor, runner, stored.lockedStake)
+        ) revert RunnerNotAuthorized(runner, msg.sender);
         stored.active = false;
         stored.lockedStake = 0;
-        --_activeRunnerCount[stored.modelId][contributor];
-        uint256 released = lockedStake == 0 ? 0 : _staking.unlockStake(contributor, lockedStake);
+        uint256 released = _staking.unlockStake(contributor, runner);
         emit RunnerDeactivated(runner, msg.sender, released);
     }
 
@@ -167,7 +169,28 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IRunnerRegistry
     function isActiveContributor(bytes32 modelId, address account) external view returns (bool) {
-        return _activeRunnerCount[modelId][account] != 0;
+        IModelRegistry.Model memory model = _models.getModel(modelId);
+        address[] storage owned = _contributorRunners[account];
+        uint256 length = owned.length;
+        for (uint256 i; i < length; ++i) {
+            Runner storage stored = _runners[owned[i]];
+            if (stored.modelId == modelId && _isRoutable(owned[i], stored, model)) return true;
+        }
+        return false;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function isRoutable(address runner) external view returns (bool) {
+        Runner storage stored = _runners[runner];
+        if (stored.contributor == address(0)) revert RunnerNotFound(runner);
+        return _isRoutable(runner, stored, _models.getModel(stored.modelId));
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function runnerBacking(address runner) external view returns (uint256) {
+        address contributor = _runners[runner].contributor;
+        if (contributor == address(0)) revert RunnerNotFound(runner);
+        return _staking.runnerLock(contributor, runner);
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -214,6 +237,22 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();
+    }
+
+    /// @dev Active, on an active model, its lock still what it locked, attested within the TTL, compose hash allowed.
+    function _isRoutable(address runner, Runner storage stored, IModelRegistry.Model memory model)
+        private
+        view
+        returns (bool)
+    {
+        return stored.active && model.active && block.timestamp <= uint256(stored.attestedAt) + model.attestationTtl
+            && _isBacked(stored.contributor, runner, stored.lockedStake)
+            && _models.isComposeHashAllowed(stored.modelId, stored.composeHash);
+    }
+
+    /// @dev Whether the runner's own lock still covers what it locked at registration (a slash cuts it).
+    function _isBacked(address contributor, address runner, uint128 required) private view returns (bool) {
+        return required == 0 || _staking.runnerLock(contributor, runner) >= required;
     }
 
     /// @dev Reads the model once and checks it takes this registration: active, shard in range, compose hash allowed.
@@ -280,7 +319,6 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
             publicKey: registration.publicKey
         });
         if (firstTime) _contributorRunners[msg.sender].push(runner);
-        ++_activeRunnerCount[registration.modelId][msg.sender];
     }
 
     /// @dev Records the first registration of `runner` for (model, shard): the shard's list and the route entry.
@@ -314,7 +352,13 @@ contract RunnerRegistry is IRunnerRegistry, AccessControl, EIP712 {
         runners = new RunnerView[](end - offset);
         for (uint256 i; i < runners.length; ++i) {
             address runner = list[offset + i];
-            runners[i] = RunnerView({runner: runner, info: _runners[runner]});
+            Runner storage stored = _runners[runner];
+            runners[i] = RunnerView({
+                runner: runner,
+                info: stored,
+                backing: _staking.runnerLock(stored.contributor, runner),
+                routable: _isRoutable(runner, stored, _models.getModel(stored.modelId))
+            });
         }
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -9,10 +9,12 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IStaking} from "./interfaces/IStaking.sol";
 
 /// @title Staking
-/// @notice Contributors' stake. The runner registry (LOCKER_ROLE) locks stake behind runners; free stake unbonds
-/// for `unbondingPeriod` before it can be withdrawn; SLASHER_ROLE takes stake on evidence for the treasury.
-/// @dev Invariant: token balance == totalStaked + treasuryBalance (tokens sent here directly are not counted).
-contract Staking is IStaking, AccessControl, ReentrancyGuard {
+/// @notice Contributors' stake. The runner registry (LOCKER_ROLE) locks stake behind each runner separately; free
+/// stake unbonds for `unbondingPeriod` before it can be withdrawn; SLASHER_ROLE takes stake on evidence for the
+/// treasury. The admin role moves in two steps with a delay (AccessControlDefaultAdminRules).
+/// @dev Invariants: token balance == totalStaked + treasuryBalance (tokens sent here directly are not counted);
+/// each staker's `locked` == the sum of its runners' locks.
+contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -20,25 +22,34 @@ contract Staking is IStaking, AccessControl, ReentrancyGuard {
     bytes32 public constant LOCKER_ROLE = keccak256("LOCKER_ROLE");
     /// @notice Role allowed to slash.
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    /// @inheritdoc IStaking
+    uint64 public constant MAX_UNBONDING_PERIOD = 365 days;
 
     IERC20 private immutable _token;
     address private immutable _treasury;
     uint64 private immutable _unbondingPeriod;
 
     mapping(address staker => StakeInfo) private _stakes;
+    mapping(address staker => mapping(address runner => uint256)) private _runnerLocks;
     uint256 private _totalStaked;
     uint256 private _treasuryBalance;
 
     /// @param token_ the payment token staked
     /// @param admin holder of DEFAULT_ADMIN_ROLE, who grants LOCKER_ROLE and SLASHER_ROLE
+    /// @param adminDelay seconds a DEFAULT_ADMIN_ROLE transfer waits between `beginDefaultAdminTransfer` and
+    /// `acceptDefaultAdminTransfer`
     /// @param treasury_ receiver of slashed stake
-    /// @param unbondingPeriod_ seconds between `requestUnstake` and `withdrawStake`
-    constructor(IERC20 token_, address admin, address treasury_, uint64 unbondingPeriod_) {
+    /// @param unbondingPeriod_ seconds between `requestUnstake` and `withdrawStake`, at most `MAX_UNBONDING_PERIOD`
+    constructor(IERC20 token_, address admin, uint48 adminDelay, address treasury_, uint64 unbondingPeriod_)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         if (address(token_) == address(0) || treasury_ == address(0)) revert StakingZeroAddress();
+        if (unbondingPeriod_ > MAX_UNBONDING_PERIOD) {
+            revert StakingUnbondingPeriodTooLong(unbondingPeriod_, MAX_UNBONDING_PERIOD);
+        }
         _token = token_;
         _treasury = treasury_;
         _unbondingPeriod = unbondingPeriod_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IStaking
@@ -78,46 +89,47 @@ contract Staking is IStaking, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IStaking
-    function lockStake(address staker, uint256 amount) external onlyRole(LOCKER_ROLE) {
+    function lockStake(address staker, address runner, uint256 amount) external onlyRole(LOCKER_ROLE) {
         if (amount == 0) revert StakingZeroAmount();
         StakeInfo storage info = _stakes[staker];
         uint256 free = info.staked - info.locked;
         if (amount > free) revert StakingInsufficientFreeStake(staker, amount, free);
         info.locked += uint128(amount);
-        emit StakeLocked(staker, amount);
+        _runnerLocks[staker][runner] += amount;
+        emit StakeLocked(staker, runner, amount);
     }
 
     /// @inheritdoc IStaking
-    function unlockStake(address staker, uint256 amount) external onlyRole(LOCKER_ROLE) returns (uint256 released) {
-        StakeInfo storage info = _stakes[staker];
-        uint256 locked = info.locked;
-        released = amount < locked ? amount : locked;
-        info.locked = uint128(locked - released);
-        emit StakeUnlocked(staker, released);
+    function unlockStake(address staker, address runner) external onlyRole(LOCKER_ROLE) returns (uint256 released) {
+        released = _runnerLocks[staker][runner];
+        if (released == 0) return 0;
+        _runnerLocks[staker][runner] = 0;
+        _stakes[staker].locked -= uint128(released);
+        emit StakeUnlocked(staker, runner, released);
     }
 
     /// @inheritdoc IStaking
-    function slash(address staker, uint256 amount, bytes32 evidenceHash) external onlyRole(SLASHER_ROLE) {
+    function slash(address staker, address runner, uint256 amount, bytes32 evidenceHash)
+        external
+        onlyRole(SLASHER_ROLE)
+        returns (uint256 slashed)
+    {
         if (amount == 0) revert StakingZeroAmount();
         StakeInfo storage info = _stakes[staker];
-        uint256 staked = info.staked;
-        uint256 locked = info.locked;
-        uint256 unbonding = info.unbonding;
-        if (amount > staked + unbonding) revert StakingSlashExceedsStake(staker, amount, staked + unbonding);
-
-        uint256 free = staked - locked;
-        uint256 rest = amount;
-        uint256 fromFree = rest < free ? rest : free;
-        rest -= fromFree;
-        uint256 fromLocked = rest < locked ? rest : locked;
-        rest -= fromLocked;
-
-        info.staked = uint128(staked - fromFree - fromLocked);
-        info.locked = uint128(locked - fromLocked);
-        if (rest != 0) info.unbonding = uint128(unbonding - rest);
-        _totalStaked -= amount;
-        _treasuryBalance += amount;
-        emit Slashed(staker, amount, evidenceHash, msg.sender);
+        uint256 free = info.staked - info.locked;
+        uint256 fromLock = _min(amount, _runnerLocks[staker][runner]);
+        uint256 fromFree = _min(amount - fromLock, free);
+        uint256 fromUnbonding = _min(amount - fromLock - fromFree, info.unbonding);
+        if (fromLock != 0) {
+            _runnerLocks[staker][runner] -= fromLock;
+            info.locked -= uint128(fromLock);
+        }
+        info.staked -= uint128(fromLock + fromFree);
+        info.unbonding -= uint128(fromUnbonding);
+        slashed = fromLock + fromFree + fromUnbonding;
+        _totalStaked -= slashed;
+        _treasuryBalance += slashed;
+        emit Slashed(staker, runner, amount, slashed, evidenceHash, msg.sender);
     }
 
     /// @inheritdoc IStaking
@@ -138,6 +150,11 @@ contract Staking is IStaking, AccessControl, ReentrancyGuard {
     function freeStake(address staker) external view returns (uint256) {
         StakeInfo storage info = _stakes[staker];
         return info.staked - info.locked;
+    }
+
+    /// @inheritdoc IStaking
+    function runnerLock(address staker, address runner) external view returns (uint256) {
+        return _runnerLocks[staker][runner];
     }
 
     /// @inheritdoc IStaking
@@ -163,5 +180,9 @@ contract Staking is IStaking, AccessControl, ReentrancyGuard {
     /// @notice The payment token staked.
     function token() external view returns (IERC20) {
         return _token;
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
     }
 }

@@ -48,6 +48,9 @@ import {
   testTokenAbi,
 } from "../packages/contracts/src/index.js";
 
+/** Seconds a DEFAULT_ADMIN_ROLE transfer waits by default: long enough for anyone watching to react. */
+export const defaultAdminDelay = 2 * 24 * 3600;
+
 /** Chains where a TestToken is deployed instead of requiring a real payment token. */
 export const localChainIds: readonly number[] = [31337, 1337];
 
@@ -56,8 +59,14 @@ export interface DeployTeeTeeOptions {
   publicClient: PublicClient;
   /** The payment token; required off local chains, where a TestToken is deployed when omitted. */
   paymentToken?: Address;
-  /** Admin of every contract (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
+  /**
+   * Admin of every contract (DEFAULT_ADMIN_ROLE); defaults to the deployer. ModelRegistry, Staking and
+   * RunnerRegistry move their admin in two steps: the deployer begins the transfer and `admin` accepts it
+   * (`acceptDefaultAdminTransfer`) once `adminDelay` has passed.
+   */
   admin?: Address;
+  /** Seconds a DEFAULT_ADMIN_ROLE transfer (or delay change) waits before it can be accepted. Default 2 days. */
+  adminDelay?: number;
   /** Receives fees and slashed stake; defaults to the deployer. */
   treasury?: Address;
   /** The protocol's part of each payment. Default 500 (5%). */
@@ -161,13 +170,16 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
   const treasury = options.treasury ?? deployer;
   const chainId = await options.publicClient.getChainId();
   const token = await resolveToken(options, chainId);
+  const adminDelay = options.adminDelay ?? defaultAdminDelay;
   const models = await deploy(options, "ModelRegistry", modelRegistryAbi, modelRegistryBytecode, [
     deployer,
+    adminDelay,
     options.protocolFeeBps ?? 500,
   ]);
   const staking = await deploy(options, "Staking", stakingAbi, stakingBytecode, [
     token.address,
     deployer,
+    adminDelay,
     treasury,
     options.unbondingPeriod ?? 7n * 24n * 3600n,
   ]);
@@ -175,6 +187,7 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     models.address,
     staking.address,
     deployer,
+    adminDelay,
   ]);
   const escrow = await deploy(options, "PaymentEscrow", paymentEscrowAbi, paymentEscrowBytecode, [
     token.address,
@@ -194,8 +207,10 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
   for (const runnerAdmin of options.runnerAdmins ?? []) {
     await grant(options, runners.address, "RUNNER_ADMIN_ROLE", runnerRegistryAbi, runnerAdmin);
   }
-  if (admin !== deployer)
-    await handOverAdmin(options, admin, [models.address, staking.address, runners.address, escrow.address]);
+  if (admin !== deployer) {
+    await handOverAdmin(options, admin, [escrow.address]);
+    await beginAdminTransfer(options, admin, [models.address, staking.address, runners.address]);
+  }
 
   const deployment: Deployment = {
     chainId,
@@ -214,7 +229,35 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
   return deployment;
 }
 
-/** Grants DEFAULT_ADMIN_ROLE to `admin` and renounces the deployer's, on every contract. */
+/**
+ * Starts the two-step DEFAULT_ADMIN_ROLE transfer to `admin` on the contracts under AccessControlDefaultAdminRules;
+ * `admin` completes it with `acceptDefaultAdminTransfer` once the admin delay has passed.
+ */
+async function beginAdminTransfer(
+  options: DeployTeeTeeOptions,
+  admin: Address,
+  contracts: readonly Address[],
+) {
+  const { walletClient, publicClient } = options;
+  for (const address of contracts) {
+    const hash = await walletClient.writeContract({
+      address,
+      abi: modelRegistryAbi,
+      functionName: "beginDefaultAdminTransfer",
+      args: [admin],
+      account: walletClient.account,
+      chain: walletClient.chain,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success")
+      throw new DeployError(`beginDefaultAdminTransfer on ${address} failed (${hash}).`);
+  }
+  options.log?.(
+    `began DEFAULT_ADMIN_ROLE transfer to ${admin}: it calls acceptDefaultAdminTransfer after the delay`,
+  );
+}
+
+/** Grants DEFAULT_ADMIN_ROLE to `admin` and renounces the deployer's (the escrow's plain AccessControl). */
 async function handOverAdmin(options: DeployTeeTeeOptions, admin: Address, contracts: readonly Address[]) {
   const { walletClient, publicClient } = options;
   const adminRole = `0x${"00".repeat(32)}` as Hex;

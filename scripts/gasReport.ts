@@ -162,7 +162,13 @@ async function measureLifecycle(report: Report): Promise<void> {
   report.requestUnstake = await gas(m, requestUnstake(bob, { ...c, amount: 100n }));
   report.slash = await gas(
     m,
-    slash(m.slasher, { ...c, staker: bob.account.address, amount: 50n, evidenceHash: quoteHash }),
+    slash(m.slasher, {
+      ...c,
+      staker: bob.account.address,
+      runner: runner.address,
+      amount: 50n,
+      evidenceHash: quoteHash,
+    }),
   );
   await networkHelpers.time.increase(UNBONDING_PERIOD);
   report.withdrawStake = await gas(m, withdrawStake(bob, c));

@@ -3,13 +3,15 @@ pragma solidity 0.8.28;
 
 import {PaymentEscrow} from "../contracts/PaymentEscrow.sol";
 import {ModelRegistry} from "../contracts/ModelRegistry.sol";
+import {RunnerRegistry} from "../contracts/RunnerRegistry.sol";
 import {Staking} from "../contracts/Staking.sol";
 import {IPaymentEscrow} from "../contracts/interfaces/IPaymentEscrow.sol";
 import {IStaking} from "../contracts/interfaces/IStaking.sol";
 import {TestToken} from "../contracts/mocks/TestToken.sol";
 import {MarketBase, Vm} from "./solidity/TestBase.sol";
 
-/// @dev Drives random deposits, withdrawals, redemptions, earnings withdrawals, stakes, unstakes and slashes.
+/// @dev Drives random deposits, withdrawals, redemptions, earnings withdrawals, stakes, unstakes, slashes (of a
+/// runner's lock or of free stake, for more than there may be) and runner deactivations (by anyone once unbacked).
 /// Every call bounds its inputs to something plausible; the invariant fuzzer picks the calls and their order.
 contract AccountingHandler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -21,6 +23,7 @@ contract AccountingHandler {
     TestToken internal immutable _token;
     PaymentEscrow internal immutable _escrow;
     Staking internal immutable _staking;
+    RunnerRegistry internal immutable _runners;
     bytes32 internal immutable _model;
     address[] internal _route;
     address[] internal _contributors;
@@ -32,6 +35,7 @@ contract AccountingHandler {
         TestToken token,
         PaymentEscrow escrow,
         Staking staking,
+        RunnerRegistry runners,
         bytes32 model,
         address[] memory route,
         address[] memory contributors
@@ -39,6 +43,7 @@ contract AccountingHandler {
         _token = token;
         _escrow = escrow;
         _staking = staking;
+        _runners = runners;
         _model = model;
         _route = route;
         _contributors = contributors;
@@ -58,6 +63,28 @@ contract AccountingHandler {
 
     function contributor(uint256 i) public view returns (address) {
         return _contributors[i % _contributors.length];
+    }
+
+    /// @dev Contributor i runs route[i].
+    function runner(uint256 i) public view returns (address) {
+        return _route[i % _contributors.length];
+    }
+
+    function _slashTarget(uint256 who, uint256 amount) internal view returns (address) {
+        return amount % 3 == 0 ? address(0) : runner(who);
+    }
+
+    /// @dev A stranger deactivates an unbacked runner; its contributor deactivates a backed one.
+    function deactivateRunner(uint256 who) external {
+        address r = runner(who);
+        if (!_runners.getRunner(r).active) return;
+        uint256 freeBefore = _staking.freeStake(contributor(who));
+        uint256 lock = _staking.runnerLock(contributor(who), r);
+        bool backed = lock >= _runners.getRunner(r).lockedStake;
+        vm.prank(backed ? contributor(who) : address(0x5778A));
+        _runners.deactivateRunner(r);
+        if (_staking.freeStake(contributor(who)) != freeBefore + lock) revert("released more than the runner's lock");
+        ++calls;
     }
 
     function deposit(uint256 who, uint256 amount) external {
@@ -226,7 +253,8 @@ contract AccountingHandler {
         uint256 total = uint256(info.staked) + info.unbonding;
         if (total == 0) return;
         // The handler is the test's slasher (granted in setUp).
-        _staking.slash(c, amount % total + 1, keccak256("evidence"));
+        // Slashes name one of the contributor's runners (or none) and may ask for more than there is.
+        _staking.slash(c, _slashTarget(who, amount), amount % (total * 2) + 1, keccak256("evidence"));
         ++calls;
     }
 }
@@ -238,7 +266,7 @@ contract AccountingInvariantTest is MarketBase {
 
     function setUp() public {
         _setUpMarket();
-        handler = new AccountingHandler(token, escrow, staking, MODEL, route, contributors);
+        handler = new AccountingHandler(token, escrow, staking, runners, MODEL, route, contributors);
         staking.grantRole(staking.SLASHER_ROLE(), address(handler));
         handler.setModels(models);
         // The market's first buyer deposit is moved to the handler's buyers so per-actor sums stay complete.
@@ -277,6 +305,11 @@ contract AccountingInvariantTest is MarketBase {
             IStaking.StakeInfo memory info = staking.getStake(c);
             staked += uint256(info.staked) + info.unbonding;
             if (info.locked > info.staked) revert("locked above staked");
+            address r = handler.runner(i);
+            uint256 lock = staking.runnerLock(c, r);
+            _assertEq(info.locked, lock, "locked = the contributor's runner's lock");
+            if (!runners.getRunner(r).active) _assertEq(lock, 0, "an inactive runner holds no lock");
+            if (runners.isRoutable(r) && lock < MIN_STAKE) revert("routable runner below its minimum");
         }
         _assertEq(escrow.totalEarnings(), earned, "earnings = sum of earnings");
         _assertEq(staking.totalStaked(), staked, "staked = sum of stakes");
@@ -294,7 +327,7 @@ contract AccountingInvariantTest is MarketBase {
             uint256 a = actions[i];
             uint256 x = a >> 8;
             uint256 y = a >> 128;
-            uint256 op = a % 15;
+            uint256 op = a % 16;
             if (op == 0) handler.deposit(x, y);
             else if (op == 1) handler.requestWithdrawal(x, y);
             else if (op == 2) handler.withdraw(x, uint32(y));
@@ -308,6 +341,7 @@ contract AccountingInvariantTest is MarketBase {
             else if (op == 11) handler.authorizeSigner(x, uint128(y), uint32(y >> 64));
             else if (op == 12) handler.redeemBySigner(x, uint8(y), y >> 8);
             else if (op == 13) handler.redeemBatchWithBadVoucher(x, uint8(y), y >> 8);
+            else if (op == 14) handler.deactivateRunner(x);
             else handler.toggleModel();
             _checkAccounting();
         }

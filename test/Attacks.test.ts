@@ -8,6 +8,7 @@ import {
   stakingAbi,
 } from "../packages/contracts/src/index.js";
 import {
+  acceptCuratorship,
   channelId,
   deactivateRunner,
   deposit,
@@ -15,32 +16,54 @@ import {
   getEarnings,
   getModel,
   getModelIds,
+  getRunners,
+  getStake,
+  getStakingTreasuryBalance,
+  grantRole,
+  hasRole,
+  isActiveContributor,
+  isRoutable,
   redeemVoucher,
   registerModel,
   registerRunner,
+  requestUnstake,
   requestWithdrawal,
+  setComposeHashAllowed,
   setModelActive,
   setPrices,
   signRunnerConsent,
   signVoucher,
+  slash,
+  stake,
+  teeTeeRoles,
   transferCuratorship,
   withdraw,
   withdrawEarnings,
   withdrawEscrowTreasury,
+  withdrawStake,
 } from "../packages/sdk/src/index.js";
 import {
+  ADMIN_DELAY,
+  ATTESTATION_TTL,
+  COMPOSE_HASH,
+  expectAccountingInvariant,
   expectRevert,
   fixtures,
+  MIN_STAKE,
   modelParams,
   networkHelpers,
   newRunnerKey,
+  registerTestModel,
   registerTestRunner,
   registration,
   send,
   signedVoucher,
   stakeFor,
   THAW_PERIOD,
+  UNBONDING_PERIOD,
+  viem,
   voucherFor,
+  type Wallet,
 } from "./helpers/fixture.js";
 
 describe("attacks from the original prototype", () => {
@@ -288,5 +311,178 @@ describe("attacks from the original prototype", () => {
         "ModelActiveSet",
       ),
     );
+  });
+});
+
+describe("attacks from the outside audit (issue 12)", () => {
+  const evidence = pad(toHex("evidence"), { size: 32 });
+
+  it("attack: audit-4 a slash cannot leave an active runner unbacked while its contributor withdraws", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const model = await registerTestModel(f, 2);
+    const contributor = f.contributors[0]!;
+    const c = { contracts: f.contracts };
+    const a = await registerTestRunner(f, contributor, model.modelId, 0);
+    const b = await registerTestRunner(f, contributor, model.modelId, 1);
+    // the evidence is against runner b
+    await send(
+      f.publicClient,
+      slash(f.slasher, {
+        ...c,
+        staker: contributor.account.address,
+        runner: b.address,
+        amount: MIN_STAKE,
+        evidenceHash: evidence,
+      }),
+    );
+    await send(f.publicClient, deactivateRunner(contributor, { ...c, runner: a.address }));
+    await send(f.publicClient, requestUnstake(contributor, { ...c, amount: MIN_STAKE }));
+    // b has nothing behind it now: it must not be routable, nor give its contributor free use
+    assert.equal(
+      await isActiveContributor(f.publicClient, {
+        ...c,
+        modelId: model.modelId,
+        account: contributor.account.address,
+      }),
+      false,
+    );
+    assert.equal(await isRoutable(f.publicClient, { ...c, runner: b.address }), false);
+    const { runners } = await getRunners(f.publicClient, { ...c, modelId: model.modelId, shardIndex: 1 });
+    assert.equal(runners[0]?.backing, 0n);
+    assert.equal(runners[0]?.routable, false);
+    // anyone may deactivate it, and it releases only its own (empty) lock
+    const receipt = await send(f.publicClient, deactivateRunner(f.stranger, { ...c, runner: b.address }));
+    const [event] = parseEventLogs({
+      abi: runnerRegistryAbi,
+      logs: receipt.logs,
+      eventName: "RunnerDeactivated",
+    });
+    assert.equal(event?.args.stakeReleased, 0n);
+    assert.deepEqual(await getStake(f.publicClient, { ...c, staker: contributor.account.address }), {
+      staked: 0n,
+      locked: 0n,
+      unbonding: MIN_STAKE,
+      unbondingEnd: (await getStake(f.publicClient, { ...c, staker: contributor.account.address }))
+        .unbondingEnd,
+    });
+    await expectAccountingInvariant(f);
+  });
+
+  it("attack: audit-5 a slashed, stale or disallowed runner gives its contributor no free use", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const model = await registerTestModel(f, 1);
+    const c = { contracts: f.contracts, modelId: model.modelId };
+    const [slashed, stale, disallowed] = f.contributors as [Wallet, Wallet, Wallet];
+    const free = (w: Wallet) => isActiveContributor(f.publicClient, { ...c, account: w.account.address });
+    const slashedRunner = await registerTestRunner(f, slashed, model.modelId, 0);
+    await send(
+      f.publicClient,
+      slash(f.slasher, {
+        contracts: f.contracts,
+        staker: slashed.account.address,
+        runner: slashedRunner.address,
+        amount: MIN_STAKE,
+        evidenceHash: evidence,
+      }),
+    );
+    assert.equal(await free(slashed), false, "slashed to zero, still free");
+    await registerTestRunner(f, stale, model.modelId, 0);
+    assert.equal(await free(stale), true);
+    await networkHelpers.time.increase(ATTESTATION_TTL + 1n);
+    assert.equal(await free(stale), false, "attestation past its TTL, still free");
+    const fresh = await registerTestRunner(f, disallowed, model.modelId, 0);
+    assert.equal(await free(disallowed), true);
+    await send(
+      f.publicClient,
+      setComposeHashAllowed(f.admin, { ...c, composeHash: COMPOSE_HASH, allowed: false }),
+    );
+    assert.equal(await free(disallowed), false, "compose hash withdrawn, still free");
+    assert.equal(await isRoutable(f.publicClient, { contracts: f.contracts, runner: fresh.address }), false);
+    await expectAccountingInvariant(f);
+  });
+
+  it("attack: audit-8 a matured withdrawal cannot escape a slash larger than the stake", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const alice = f.contributors[0]!;
+    const c = { contracts: f.contracts };
+    await send(f.publicClient, stake(alice, { ...c, amount: 500n }));
+    await send(f.publicClient, requestUnstake(alice, { ...c, amount: 300n }));
+    await networkHelpers.time.increase(UNBONDING_PERIOD);
+    const receipt = await send(
+      f.publicClient,
+      slash(f.slasher, {
+        ...c,
+        staker: alice.account.address,
+        runner: zeroAddress,
+        amount: 10_000n,
+        evidenceHash: evidence,
+      }),
+    );
+    const [event] = parseEventLogs({ abi: stakingAbi, logs: receipt.logs, eventName: "Slashed" });
+    assert.equal(event?.args.requested, 10_000n);
+    assert.equal(event?.args.slashed, 500n);
+    await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw");
+    assert.equal(await getStakingTreasuryBalance(f.publicClient, c), 500n);
+    await expectAccountingInvariant(f);
+  });
+
+  it("attack: audit-8 an unbonding period near 2^64 cannot brick withdrawals", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    await expectRevert(
+      viem.deployContract("Staking", [
+        f.contracts.token,
+        f.admin.account.address,
+        ADMIN_DELAY,
+        f.treasury.account.address,
+        2n ** 64n - 1n,
+      ]),
+      "StakingUnbondingPeriodTooLong",
+    );
+    await expectAccountingInvariant(f);
+  });
+
+  it("attack: audit-8 curatorship cannot be pushed onto a wrong address in one step", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market1);
+    const c = { contracts: m.contracts, modelId: m.model.modelId };
+    await send(
+      m.publicClient,
+      transferCuratorship(m.admin, { ...c, newCurator: m.stranger.account.address }),
+    );
+    assert.equal(
+      (await getModel(m.publicClient, c)).curator,
+      getAddress(m.admin.account.address),
+      "curator moved before acceptance",
+    );
+    await expectRevert(acceptCuratorship(m.buyer, c), "ModelNotPendingCurator");
+    await send(m.publicClient, acceptCuratorship(m.stranger, c));
+    assert.equal((await getModel(m.publicClient, c)).curator, getAddress(m.stranger.account.address));
+    await expectRevert(
+      setPrices(m.admin, { ...c, inputPricePerMTok: 0n, outputPricePerMTok: 0n }),
+      "ModelNotCurator",
+    );
+    await expectAccountingInvariant(m);
+  });
+
+  it("attack: audit-8 the admin role cannot be handed over in one step", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    for (const address of [f.contracts.staking, f.contracts.runnerRegistry, f.contracts.modelRegistry]) {
+      await expectRevert(
+        grantRole(f.admin, {
+          address,
+          role: teeTeeRoles.DEFAULT_ADMIN_ROLE,
+          member: f.stranger.account.address,
+        }),
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      assert.equal(
+        await hasRole(f.publicClient, {
+          address,
+          role: teeTeeRoles.DEFAULT_ADMIN_ROLE,
+          member: f.stranger.account.address,
+        }),
+        false,
+      );
+    }
+    await expectAccountingInvariant(f);
   });
 });

@@ -134,10 +134,21 @@ contract ModelRegistryTest is TestBase {
         if (models.getRevenueSplit(MODEL).active) revert("split active");
     }
 
-    function test_transferCuratorship_movesControl() public {
+    function test_transferCuratorship_movesControlOnlyOnAcceptance() public {
         _registerModel(MODEL, 2);
         vm.prank(CURATOR);
         models.transferCuratorship(MODEL, MALLORY);
+        vm.prank(CURATOR);
+        models.setPrices(MODEL, 2, 2);
+        vm.prank(MALLORY);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotCurator.selector, MODEL, MALLORY));
+        models.setPrices(MODEL, 1, 1);
+        vm.prank(CURATOR);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPendingCurator.selector, MODEL, CURATOR));
+        models.acceptCuratorship(MODEL);
+        vm.prank(MALLORY);
+        models.acceptCuratorship(MODEL);
+        _assertEq(uint160(models.pendingCurator(MODEL)), 0, "pending cleared");
         vm.prank(MALLORY);
         models.setPrices(MODEL, 1, 1);
         vm.prank(CURATOR);

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
 import {
+  acceptCuratorship,
   getMaxShards,
   getModel,
   getModelIds,
+  getPendingCurator,
   getProtocolFeeBps,
   getRevenueSplit,
   getShard,
@@ -89,6 +91,9 @@ describe("ModelRegistry", () => {
     assert.equal(await isComposeHashAllowed(f.publicClient, { ...c, composeHash: other }), true);
     const next = f.contributors[5]!;
     await send(f.publicClient, transferCuratorship(f.admin, { ...c, newCurator: next.account.address }));
+    assert.equal(await getPendingCurator(f.publicClient, c), getAddress(next.account.address));
+    await send(f.publicClient, acceptCuratorship(next, c));
+    assert.equal(await getPendingCurator(f.publicClient, c), zeroAddress);
     model = await getModel(f.publicClient, c);
     assert.equal(model.curator, getAddress(next.account.address));
     await expectRevert(setModelActive(f.admin, { ...c, active: true }), "ModelNotCurator");

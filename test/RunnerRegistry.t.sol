@@ -196,7 +196,7 @@ contract RunnerRegistryTest is MarketBase {
     }
 
     function test_deactivateRunner_afterSlashReleasesWhatIsLeft() public {
-        staking.slash(contributors[0], MIN_STAKE / 2, keccak256("evidence"));
+        staking.slash(contributors[0], route[0], MIN_STAKE / 2, keccak256("evidence"));
         vm.prank(contributors[0]);
         runners.deactivateRunner(route[0]);
         IStaking.StakeInfo memory info = staking.getStake(contributors[0]);

@@ -3,11 +3,14 @@ pragma solidity 0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IStaking} from "../contracts/interfaces/IStaking.sol";
+import {Staking} from "../contracts/Staking.sol";
 import {TestBase} from "./solidity/TestBase.sol";
 
 contract StakingTest is TestBase {
     address internal constant ALICE = address(0xA11CE);
     address internal constant LOCKER = address(0x10C6);
+    address internal constant RUNNER_A = address(0xA);
+    address internal constant RUNNER_B = address(0xB);
 
     function setUp() public {
         _deploy();
@@ -60,7 +63,7 @@ contract StakingTest is TestBase {
     function test_requestUnstake_revertsOnLockedStake() public {
         _stake(ALICE, 100);
         vm.prank(LOCKER);
-        staking.lockStake(ALICE, 70);
+        staking.lockStake(ALICE, RUNNER_A, 70);
         vm.prank(ALICE);
         vm.expectRevert(abi.encodeWithSelector(IStaking.StakingInsufficientFreeStake.selector, ALICE, 31, 30));
         staking.requestUnstake(31);
@@ -71,7 +74,7 @@ contract StakingTest is TestBase {
         bytes32 role = staking.LOCKER_ROLE();
         vm.prank(ALICE);
         vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, ALICE, role));
-        staking.lockStake(ALICE, 10);
+        staking.lockStake(ALICE, RUNNER_A, 10);
     }
 
     function test_slash_onlySlasher() public {
@@ -79,48 +82,67 @@ contract StakingTest is TestBase {
         bytes32 role = staking.SLASHER_ROLE();
         vm.prank(ALICE);
         vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, ALICE, role));
-        staking.slash(ALICE, 10, bytes32(0));
+        staking.slash(ALICE, address(0), 10, bytes32(0));
     }
 
-    function test_slash_takesFreeThenLockedThenUnbonding() public {
+    function test_slash_takesRunnerLockThenFreeThenUnbonding() public {
         _stake(ALICE, 100);
         vm.prank(ALICE);
         staking.requestUnstake(30);
-        vm.prank(LOCKER);
-        staking.lockStake(ALICE, 50);
-        staking.slash(ALICE, 30, keccak256("evidence"));
+        vm.startPrank(LOCKER);
+        staking.lockStake(ALICE, RUNNER_A, 30);
+        staking.lockStake(ALICE, RUNNER_B, 20);
+        vm.stopPrank();
+        _assertEq(staking.slash(ALICE, RUNNER_A, 40, keccak256("evidence")), 40, "slashed");
         IStaking.StakeInfo memory info = staking.getStake(ALICE);
-        _assertEq(info.staked, 40, "free first");
-        _assertEq(info.locked, 40, "then locked");
-        staking.slash(ALICE, 60, keccak256("evidence"));
+        _assertEq(staking.runnerLock(ALICE, RUNNER_A), 0, "runner a's lock first");
+        _assertEq(staking.runnerLock(ALICE, RUNNER_B), 20, "runner b's lock untouched");
+        _assertEq(info.staked, 30, "then free");
+        _assertEq(info.locked, 20, "locked");
+        _assertEq(staking.slash(ALICE, RUNNER_A, 25, keccak256("evidence")), 25, "slashed");
         info = staking.getStake(ALICE);
-        _assertEq(info.staked, 0, "staked");
-        _assertEq(info.locked, 0, "locked");
-        _assertEq(info.unbonding, 10, "then unbonding");
-        _assertEq(staking.treasuryBalance(), 90, "treasury");
+        _assertEq(info.staked, 20, "only b's lock left staked");
+        _assertEq(info.unbonding, 15, "then unbonding");
+        _assertEq(staking.treasuryBalance(), 65, "treasury");
         _checkBooks();
     }
 
-    function test_slash_revertsAboveStake() public {
+    function test_slash_takesWhatIsThereWhenShort() public {
         _stake(ALICE, 100);
-        vm.expectRevert(abi.encodeWithSelector(IStaking.StakingSlashExceedsStake.selector, ALICE, 101, 100));
-        staking.slash(ALICE, 101, bytes32(0));
+        vm.prank(ALICE);
+        staking.requestUnstake(40);
+        vm.warp(block.timestamp + UNBONDING);
+        _assertEq(staking.slash(ALICE, address(0), 1000, bytes32(0)), 100, "slashed");
+        IStaking.StakeInfo memory info = staking.getStake(ALICE);
+        _assertEq(info.staked + info.unbonding, 0, "nothing left");
+        _assertEq(staking.slash(ALICE, address(0), 1, bytes32(0)), 0, "nothing more");
+        _checkBooks();
     }
 
-    function test_unlockStake_releasesAtMostLocked() public {
+    function test_unlockStake_releasesOnlyTheRunnersLock() public {
         _stake(ALICE, 100);
+        vm.startPrank(LOCKER);
+        staking.lockStake(ALICE, RUNNER_A, 60);
+        staking.lockStake(ALICE, RUNNER_B, 40);
+        vm.stopPrank();
+        staking.slash(ALICE, RUNNER_A, 50, bytes32(0));
         vm.prank(LOCKER);
-        staking.lockStake(ALICE, 60);
-        staking.slash(ALICE, 80, bytes32(0));
-        vm.prank(LOCKER);
-        uint256 released = staking.unlockStake(ALICE, 60);
-        _assertEq(released, 20, "released");
-        _assertEq(staking.getStake(ALICE).locked, 0, "locked");
+        uint256 released = staking.unlockStake(ALICE, RUNNER_A);
+        _assertEq(released, 10, "released");
+        _assertEq(staking.getStake(ALICE).locked, 40, "b's lock stays");
+        _assertEq(staking.freeStake(ALICE), 10, "free");
+        _checkBooks();
+    }
+
+    function test_constructor_revertsOnUnbondingPeriodTooLong() public {
+        uint64 max = staking.MAX_UNBONDING_PERIOD();
+        vm.expectRevert(abi.encodeWithSelector(IStaking.StakingUnbondingPeriodTooLong.selector, max + 1, max));
+        new Staking(token, address(this), ADMIN_DELAY, TREASURY, max + 1);
     }
 
     function test_withdrawTreasury_sendsSlashedFunds() public {
         _stake(ALICE, 100);
-        staking.slash(ALICE, 25, bytes32(0));
+        staking.slash(ALICE, address(0), 25, bytes32(0));
         staking.withdrawTreasury();
         _assertEq(token.balanceOf(TREASURY), 25, "treasury");
         vm.expectRevert(abi.encodeWithSelector(IStaking.StakingNothingToWithdraw.selector, TREASURY));
@@ -129,7 +151,7 @@ contract StakingTest is TestBase {
     }
 
     /// @dev Unbonding and slashing bounds over random amounts and times: nothing leaves before the period,
-    /// a slash never takes more than the stake, and locked stake never unbonds.
+    /// a slash takes exactly min(amount, stake), from the runner's lock first, and locked stake never unbonds.
     function testFuzz_unbondingAndSlashingBounds(
         uint96 stakeAmount,
         uint96 lockAmount,
@@ -142,7 +164,7 @@ contract StakingTest is TestBase {
         uint256 locked = uint256(lockAmount) % (total + 1);
         if (locked != 0) {
             vm.prank(LOCKER);
-            staking.lockStake(ALICE, locked);
+            staking.lockStake(ALICE, RUNNER_A, locked);
         }
 
         uint256 unstake = uint256(unstakeAmount) % (total + 1) + 1;
@@ -158,21 +180,15 @@ contract StakingTest is TestBase {
         }
         _assertEq(staking.getStake(ALICE).locked, locked, "locked stake never unbonds");
 
-        uint256 slash = uint256(slashAmount) % (total + 2) + 1;
-        if (slash > total) {
-            vm.expectRevert(abi.encodeWithSelector(IStaking.StakingSlashExceedsStake.selector, ALICE, slash, total));
-            staking.slash(ALICE, slash, bytes32(0));
-            slash = 0;
-        } else {
-            staking.slash(ALICE, slash, bytes32(0));
-        }
+        uint256 requested = uint256(slashAmount) % (total + 2) + 1;
+        uint256 slash = staking.slash(ALICE, RUNNER_A, requested, bytes32(0));
+        _assertEq(slash, _min(requested, total), "slash takes what is there, up to its amount");
         IStaking.StakeInfo memory info = staking.getStake(ALICE);
-        _assertEq(uint256(info.staked) + info.unbonding, total - slash, "slash takes exactly its amount");
+        _assertEq(uint256(info.staked) + info.unbonding, total - slash, "slash takes exactly what it reports");
         if (info.locked > info.staked) revert("locked exceeds staked");
-        // Free stake goes first, so locked stake is touched only once all free stake is gone.
-        uint256 freeBefore = total - locked - unstake;
-        uint256 expectedLocked = slash > freeBefore ? locked - _min(locked, slash - freeBefore) : locked;
-        _assertEq(info.locked, expectedLocked, "slash order");
+        // The runner's lock goes first, so free stake is touched only once the lock is gone.
+        _assertEq(info.locked, locked - _min(locked, slash), "slash order");
+        _assertEq(staking.runnerLock(ALICE, RUNNER_A), info.locked, "the runner's lock is the staker's locked");
 
         uint256 start = block.timestamp;
         vm.warp(start + uint256(waitTime) % (2 * UNBONDING));

@@ -4,6 +4,7 @@ import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
 import { stakingAbi } from "../packages/contracts/src/index.js";
 import {
   getFreeStake,
+  getRunnerLock,
   getStake,
   getStakingTreasury,
   getStakingTreasuryBalance,
@@ -23,6 +24,8 @@ import {
   withdrawStakingTreasury,
 } from "../packages/sdk/src/index.js";
 import {
+  ADMIN_DELAY,
+  expectAccountingInvariant,
   expectRevert,
   fixtures,
   MIN_STAKE,
@@ -56,33 +59,36 @@ describe("Staking", () => {
     assert.equal(await getUnbondingPeriod(f.publicClient, c), UNBONDING_PERIOD);
   });
 
-  it("test_slash_takesFreeThenLockedThenUnbonding_andTreasuryWithdraws", async () => {
+  it("test_slash_takesRunnerLockThenFreeThenUnbonding_andTreasuryWithdraws", async () => {
     const f = await networkHelpers.loadFixture(fixtures.market1);
     const c = { contracts: f.contracts };
     const alice = f.contributors[0]!;
     const staker = alice.account.address;
+    const runner = f.runners[0]!.address;
     await send(f.publicClient, stake(alice, { ...c, amount: 300n }));
     await send(f.publicClient, requestUnstake(alice, { ...c, amount: 100n }));
-    // staked = MIN_STAKE + 200 (locked MIN_STAKE), unbonding 100
+    // staked = MIN_STAKE + 200 (MIN_STAKE locked behind the runner), unbonding 100
     await send(
       f.publicClient,
-      slash(f.slasher, { ...c, staker, amount: 250n + MIN_STAKE / 2n, evidenceHash: evidence }),
+      slash(f.slasher, { ...c, staker, runner, amount: MIN_STAKE / 2n, evidenceHash: evidence }),
     );
-    const info = await getStake(f.publicClient, { ...c, staker });
-    assert.equal(info.staked, MIN_STAKE / 2n - 50n);
-    assert.equal(info.locked, MIN_STAKE / 2n - 50n);
-    assert.equal(info.unbonding, 100n);
+    let info = await getStake(f.publicClient, { ...c, staker });
+    assert.equal(info.staked, MIN_STAKE / 2n + 200n);
+    assert.equal(info.locked, MIN_STAKE / 2n);
+    assert.equal(await getRunnerLock(f.publicClient, { ...c, staker, runner }), MIN_STAKE / 2n);
     await send(
       f.publicClient,
-      slash(f.slasher, { ...c, staker, amount: MIN_STAKE / 2n + 50n, evidenceHash: evidence }),
+      slash(f.slasher, { ...c, staker, runner, amount: MIN_STAKE / 2n + 250n, evidenceHash: evidence }),
     );
-    assert.equal((await getStake(f.publicClient, { ...c, staker })).unbonding, 0n);
+    info = await getStake(f.publicClient, { ...c, staker });
+    assert.deepEqual([info.staked, info.locked, info.unbonding], [0n, 0n, 50n]);
     const treasury = await getStakingTreasury(f.publicClient, c);
-    assert.equal(await getStakingTreasuryBalance(f.publicClient, c), MIN_STAKE + 300n);
+    assert.equal(await getStakingTreasuryBalance(f.publicClient, c), MIN_STAKE + 250n);
     const before = await getTokenBalance(f.publicClient, { ...c, owner: treasury });
     await send(f.publicClient, withdrawStakingTreasury(f.stranger, c));
-    assert.equal(await getTokenBalance(f.publicClient, { ...c, owner: treasury }), before + MIN_STAKE + 300n);
+    assert.equal(await getTokenBalance(f.publicClient, { ...c, owner: treasury }), before + MIN_STAKE + 250n);
     await expectRevert(withdrawStakingTreasury(f.stranger, c), "StakingNothingToWithdraw");
+    await expectAccountingInvariant(f);
   });
 
   it("test_lockAndUnlock_onlyLocker", async () => {
@@ -90,16 +96,16 @@ describe("Staking", () => {
     const c = { contracts: f.contracts };
     const staker = f.contributors[0]!.account.address;
     await expectRevert(
-      lockStake(f.stranger, { ...c, staker, amount: 1n }),
+      lockStake(f.stranger, { ...c, staker, runner: zeroAddress, amount: 1n }),
       "AccessControlUnauthorizedAccount",
       [f.stranger.account.address, teeTeeRoles.LOCKER_ROLE],
     );
     await expectRevert(
-      unlockStake(f.stranger, { ...c, staker, amount: 1n }),
+      unlockStake(f.stranger, { ...c, staker, runner: zeroAddress }),
       "AccessControlUnauthorizedAccount",
     );
     await expectRevert(
-      slash(f.stranger, { ...c, staker, amount: 1n, evidenceHash: evidence }),
+      slash(f.stranger, { ...c, staker, runner: zeroAddress, amount: 1n, evidenceHash: evidence }),
       "AccessControlUnauthorizedAccount",
     );
   });
@@ -118,13 +124,8 @@ describe("Staking", () => {
     ]);
     await expectRevert(withdrawStake(alice, c), "StakingNothingToWithdraw", [staker]);
     await expectRevert(
-      slash(f.slasher, { ...c, staker, amount: 0n, evidenceHash: evidence }),
+      slash(f.slasher, { ...c, staker, runner: zeroAddress, amount: 0n, evidenceHash: evidence }),
       "StakingZeroAmount",
-    );
-    await expectRevert(
-      slash(f.slasher, { ...c, staker, amount: MIN_STAKE + 1n, evidenceHash: evidence }),
-      "StakingSlashExceedsStake",
-      [staker, MIN_STAKE + 1n, MIN_STAKE],
     );
   });
 
@@ -133,14 +134,20 @@ describe("Staking", () => {
     const admin = f.admin.account.address;
     const treasury = f.treasury.account.address;
     await expectRevert(
-      viem.deployContract("Staking", [zeroAddress, admin, treasury, UNBONDING_PERIOD]),
+      viem.deployContract("Staking", [zeroAddress, admin, ADMIN_DELAY, treasury, UNBONDING_PERIOD]),
       "StakingZeroAddress",
     );
     await expectRevert(
-      viem.deployContract("Staking", [f.contracts.token, admin, zeroAddress, UNBONDING_PERIOD]),
+      viem.deployContract("Staking", [f.contracts.token, admin, ADMIN_DELAY, zeroAddress, UNBONDING_PERIOD]),
       "StakingZeroAddress",
     );
-    const ok = await viem.deployContract("Staking", [f.contracts.token, admin, treasury, UNBONDING_PERIOD]);
+    const ok = await viem.deployContract("Staking", [
+      f.contracts.token,
+      admin,
+      ADMIN_DELAY,
+      treasury,
+      UNBONDING_PERIOD,
+    ]);
     assert.equal(
       await f.publicClient.readContract({ address: ok.address, abi: stakingAbi, functionName: "token" }),
       getAddress(f.contracts.token),
@@ -177,13 +184,13 @@ describe("Staking", () => {
       await hasRole(f.publicClient, { address: f.contracts.staking, role: teeTeeRoles.LOCKER_ROLE, member }),
       true,
     );
-    await send(f.publicClient, unlockStake(f.stranger, { ...c, staker: alice, amount: 1n }));
+    await send(f.publicClient, unlockStake(f.stranger, { ...c, staker: alice, runner: zeroAddress }));
     await send(
       f.publicClient,
       revokeRole(f.admin, { address: f.contracts.staking, role: teeTeeRoles.LOCKER_ROLE, member }),
     );
     await expectRevert(
-      unlockStake(f.stranger, { ...c, staker: alice, amount: 1n }),
+      unlockStake(f.stranger, { ...c, staker: alice, runner: zeroAddress }),
       "AccessControlUnauthorizedAccount",
     );
     await send(
@@ -195,7 +202,7 @@ describe("Staking", () => {
       }),
     );
     await expectRevert(
-      slash(f.slasher, { ...c, staker: alice, amount: 1n, evidenceHash: evidence }),
+      slash(f.slasher, { ...c, staker: alice, runner: zeroAddress, amount: 1n, evidenceHash: evidence }),
       "AccessControlUnauthorizedAccount",
     );
   });

@@ -67,6 +67,11 @@ interface IModelRegistry {
     event ModelAttestationTtlSet(bytes32 indexed modelId, uint64 attestationTtl);
     event ModelComposeHashSet(bytes32 indexed modelId, bytes32 indexed composeHash, bool allowed);
     event ModelActiveSet(bytes32 indexed modelId, bool active);
+    /// @notice `previousCurator` proposed `newCurator`, who becomes curator on `acceptCuratorship`.
+    event ModelCuratorTransferStarted(
+        bytes32 indexed modelId, address indexed previousCurator, address indexed newCurator
+    );
+    /// @notice `newCurator` accepted the model from `previousCurator`.
     event ModelCuratorTransferred(bytes32 indexed modelId, address indexed previousCurator, address indexed newCurator);
 
     error ModelAlreadyRegistered(bytes32 modelId);
@@ -78,6 +83,8 @@ interface IModelRegistry {
     error ModelInvalidAttestationTtl(uint64 attestationTtl);
     error ModelZeroId();
     error ModelInvalidCurator(address curator);
+    /// @notice `caller` is not the curator proposed for `modelId`.
+    error ModelNotPendingCurator(bytes32 modelId, address caller);
 
     /// @notice Registers a model; the caller (who must hold CURATOR_ROLE) becomes its curator.
     /// @dev Shards must be contiguous from layer 0 to `numLayers`; shares plus `protocolFeeBps()` must be 10,000.
@@ -98,8 +105,15 @@ interface IModelRegistry {
     /// @notice Activates or deactivates a model. A deactivated model takes no new runners and no new channels.
     function setActive(bytes32 modelId, bool active) external;
 
-    /// @notice Hands the model to another curator. Curator only.
+    /// @notice Proposes another curator, who takes over with `acceptCuratorship`; the caller stays curator until
+    /// then, and a later proposal replaces this one. Curator only.
     function transferCuratorship(bytes32 modelId, address newCurator) external;
+
+    /// @notice Takes over the model as its proposed curator. The pending curator only.
+    function acceptCuratorship(bytes32 modelId) external;
+
+    /// @notice The proposed curator who has not accepted yet; address(0) when none.
+    function pendingCurator(bytes32 modelId) external view returns (address);
 
     /// @notice The protocol's part of every payment in basis points, fixed at deployment.
     function protocolFeeBps() external view returns (uint16);

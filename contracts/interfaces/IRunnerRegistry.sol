@@ -36,6 +36,8 @@ interface IRunnerRegistry {
         bytes32 modelId;
         bytes32 quoteHash;
         bytes32 composeHash;
+        /// @dev the stake locked at registration (the model's minimum then); the runner is backed while its own
+        /// lock in Staking (`runnerBacking`) is at least this much
         uint128 lockedStake;
         uint64 registeredAt;
         string endpoint;
@@ -43,9 +45,13 @@ interface IRunnerRegistry {
     }
 
     /// @notice A runner with its address, for paginated discovery.
+    /// @param backing what is left of the runner's own stake lock
+    /// @param routable what `isRoutable` says of it now
     struct RunnerView {
         address runner;
         Runner info;
+        uint256 backing;
+        bool routable;
     }
 
     event RunnerRegistered(
@@ -98,7 +104,9 @@ interface IRunnerRegistry {
     /// @notice Changes a runner's endpoint. Its contributor only.
     function setEndpoint(address runner, string calldata endpoint) external;
 
-    /// @notice Deactivates a runner and releases its locked stake. Its contributor, or RUNNER_ADMIN_ROLE.
+    /// @notice Deactivates a runner and releases what is left of its own stake lock, nothing else. Its
+    /// contributor or RUNNER_ADMIN_ROLE; anyone once the runner is no longer backed (a slash cut its lock below
+    /// what it locked).
     function deactivateRunner(address runner) external;
 
     /// @notice Sets the on-chain quote verifier; address(0) turns it off. DEFAULT_ADMIN_ROLE only.
@@ -123,8 +131,20 @@ interface IRunnerRegistry {
         view
         returns (RunnerView[] memory runners, uint256 total);
 
-    /// @notice Whether `account` has an active runner on `modelId` (such contributors use the model free).
+    /// @notice Whether `account` has a routable runner (see `isRoutable`) on `modelId`; such contributors use the
+    /// model free, and only while that holds: a slash of the runner, its attestation going stale or its compose
+    /// hash being withdrawn ends it. Reverts with `ModelNotFound` for an unknown model.
+    /// @dev For off-chain callers: it walks the account's own runners (`getContributorRunners`), which only the
+    /// account can lengthen, each at the price of a registration. No state-changing function calls it.
     function isActiveContributor(bytes32 modelId, address account) external view returns (bool);
+
+    /// @notice Whether a runner may be routed to and served from: active, on an active model, backed (its own
+    /// stake lock still at least what it locked), attested within the model's TTL, under a compose hash the model
+    /// still allows. Reverts with `RunnerNotFound` for an address never registered.
+    function isRoutable(address runner) external view returns (bool);
+
+    /// @notice What is left of the runner's own stake lock. Reverts with `RunnerNotFound` for an unknown runner.
+    function runnerBacking(address runner) external view returns (uint256);
 
     /// @notice The contributor behind each runner of a route, checking runner i was registered for shard i of the
     /// model (active or not: a runner that served and then left is still paid). Used by the escrow on redemption.

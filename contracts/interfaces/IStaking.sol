@@ -3,12 +3,14 @@ pragma solidity 0.8.28;
 
 /// @title IStaking
 /// @notice Contributors' stake in the payment token. Stake backing active runners is locked by the runner
-/// registry; free stake can be unbonded, and withdrawn once the unbonding period has passed. A slasher can
-/// take stake (free, locked or unbonding) on evidence; slashed funds are credited to the treasury.
+/// registry, per runner: each runner's lock is its own, so a slash of one runner never eats the stake another
+/// runner stands on, and releasing a runner frees only its own lock. Free stake can be unbonded, and withdrawn
+/// once the unbonding period has passed. A slasher takes stake on evidence (the named runner's lock, then free,
+/// then unbonding stake, as much as is there); slashed funds are credited to the treasury.
 interface IStaking {
     /// @notice A staker's position.
     /// @param staked stake not unbonding (includes `locked`)
-    /// @param locked part of `staked` that backs active runners
+    /// @param locked part of `staked` that backs active runners (the sum of their `runnerLock`s)
     /// @param unbonding stake waiting for `unbondingEnd`
     /// @param unbondingEnd when `unbonding` can be withdrawn
     struct StakeInfo {
@@ -18,20 +20,41 @@ interface IStaking {
         uint64 unbondingEnd;
     }
 
+    /// @notice `staker` added `amount` to its stake.
     event Staked(address indexed staker, uint256 amount);
+    /// @notice `staker` started unbonding `amount`, withdrawable from `unbondingEnd`.
     event UnstakeRequested(address indexed staker, uint256 amount, uint64 unbondingEnd);
+    /// @notice `staker` withdrew `amount` of unbonded stake.
     event StakeWithdrawn(address indexed staker, uint256 amount);
-    event StakeLocked(address indexed staker, uint256 amount);
-    event StakeUnlocked(address indexed staker, uint256 amount);
-    event Slashed(address indexed staker, uint256 amount, bytes32 indexed evidenceHash, address indexed slasher);
+    /// @notice `amount` of `staker`'s free stake now backs `runner`.
+    event StakeLocked(address indexed staker, address indexed runner, uint256 amount);
+    /// @notice `runner`'s whole lock, `amount`, went back to `staker`'s free stake.
+    event StakeUnlocked(address indexed staker, address indexed runner, uint256 amount);
+    /// @notice `slasher` asked for `requested` of `staker`'s stake (first from `runner`'s lock) on evidence
+    /// `evidenceHash` and took `slashed` (less when less was there) for the treasury.
+    event Slashed(
+        address indexed staker,
+        address indexed runner,
+        uint256 requested,
+        uint256 slashed,
+        bytes32 indexed evidenceHash,
+        address slasher
+    );
+    /// @notice The treasury's slashed funds, `amount`, were sent to `to`.
     event TreasuryWithdrawn(address indexed to, uint256 amount);
 
+    /// @notice An amount of zero was passed where it means nothing.
     error StakingZeroAmount();
+    /// @notice `staker` has `available` free stake, less than the `needed` asked for.
     error StakingInsufficientFreeStake(address staker, uint256 needed, uint256 available);
+    /// @notice `staker` has nothing withdrawable.
     error StakingNothingToWithdraw(address staker);
+    /// @notice `staker`'s unbonding stake is withdrawable only from `unbondingEnd`.
     error StakingStillUnbonding(address staker, uint64 unbondingEnd);
-    error StakingSlashExceedsStake(address staker, uint256 amount, uint256 available);
+    /// @notice The token or the treasury was the zero address.
     error StakingZeroAddress();
+    /// @notice The unbonding period `period` exceeds `max` (a period near 2^64 would overflow every unbonding end).
+    error StakingUnbondingPeriodTooLong(uint64 period, uint64 max);
 
     /// @notice Adds `amount` to the caller's stake (pulls the payment token).
     function stake(uint256 amount) external;
@@ -42,20 +65,32 @@ interface IStaking {
     /// @notice Sends the caller's unbonded stake once the unbonding period has passed.
     function withdrawStake() external;
 
-    /// @notice Locks free stake behind a runner. LOCKER_ROLE (the runner registry) only.
-    function lockStake(address staker, uint256 amount) external;
+    /// @notice Locks `amount` of `staker`'s free stake behind `runner`. LOCKER_ROLE (the runner registry) only.
+    function lockStake(address staker, address runner, uint256 amount) external;
 
-    /// @notice Releases locked stake. LOCKER_ROLE only. Unlocks at most what is still locked (slashing may have
-    /// reduced it) and returns the amount released.
-    function unlockStake(address staker, uint256 amount) external returns (uint256 released);
+    /// @notice Releases what is left of `runner`'s lock (a slash may have reduced it) to `staker`'s free stake,
+    /// and nothing else. LOCKER_ROLE only.
+    /// @return released the amount released
+    function unlockStake(address staker, address runner) external returns (uint256 released);
 
-    /// @notice Takes `amount` from a staker: free stake first, then locked, then unbonding. SLASHER_ROLE only.
-    function slash(address staker, uint256 amount, bytes32 evidenceHash) external;
+    /// @notice Takes up to `amount` from `staker` on evidence against `runner`: from `runner`'s lock first, then
+    /// free stake, then unbonding stake (even when matured). Takes what is there when that is less; never reverts
+    /// for a short stake. Pass `runner` = address(0) to slash free and unbonding stake only. SLASHER_ROLE only.
+    /// @return slashed the amount taken, credited to the treasury
+    function slash(address staker, address runner, uint256 amount, bytes32 evidenceHash)
+        external
+        returns (uint256 slashed);
 
     /// @notice Sends the slashed funds held for the treasury to the treasury address.
     function withdrawTreasury() external;
 
     function getStake(address staker) external view returns (StakeInfo memory);
+
+    /// @notice What of `staker`'s stake is locked behind `runner` now (reduced by slashes of that runner).
+    function runnerLock(address staker, address runner) external view returns (uint256);
+
+    /// @notice The longest unbonding period a deployment may set: 365 days.
+    function MAX_UNBONDING_PERIOD() external view returns (uint64);
 
     /// @notice Stake that is neither locked nor unbonding.
     function freeStake(address staker) external view returns (uint256);

@@ -4,7 +4,8 @@
  *   hardhat ignition deploy ignition/modules/TeeTee.ts --network localhost|remote [--parameters params.json]
  *
  * On a real chain set TEETEE_PAYMENT_TOKEN to the stablecoin's address; without it a TestToken is deployed.
- * Parameters (module "TeeTee"): protocolFeeBps, unbondingPeriod, thawPeriod, treasury (default: the deployer).
+ * Parameters (module "TeeTee"): protocolFeeBps, unbondingPeriod, thawPeriod, adminDelay (seconds a two-step
+ * DEFAULT_ADMIN_ROLE transfer waits, default 2 days), treasury (default: the deployer).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
@@ -14,13 +15,14 @@ export default buildModule("TeeTee", (m) => {
   const protocolFeeBps = m.getParameter("protocolFeeBps", 500);
   const unbondingPeriod = m.getParameter("unbondingPeriod", 7n * 24n * 3600n);
   const thawPeriod = m.getParameter("thawPeriod", 24n * 3600n);
+  const adminDelay = m.getParameter("adminDelay", 2 * 24 * 3600);
 
   const external = process.env.TEETEE_PAYMENT_TOKEN;
   const token = external ? external : m.contract("TestToken");
 
-  const modelRegistry = m.contract("ModelRegistry", [deployer, protocolFeeBps]);
-  const staking = m.contract("Staking", [token, deployer, treasury, unbondingPeriod]);
-  const runnerRegistry = m.contract("RunnerRegistry", [modelRegistry, staking, deployer]);
+  const modelRegistry = m.contract("ModelRegistry", [deployer, adminDelay, protocolFeeBps]);
+  const staking = m.contract("Staking", [token, deployer, adminDelay, treasury, unbondingPeriod]);
+  const runnerRegistry = m.contract("RunnerRegistry", [modelRegistry, staking, deployer, adminDelay]);
   const paymentEscrow = m.contract("PaymentEscrow", [
     token,
     modelRegistry,

@@ -24,6 +24,12 @@ import {
   computeCost,
   decodeContractError,
   deposit,
+  getEscrowTreasuryBalance,
+  getStakingTreasuryBalance,
+  getTokenBalance,
+  getTotalDeposits,
+  getTotalEarnings,
+  getTotalStaked,
   type ModelParams,
   mintTestToken,
   type RunnerRegistration,
@@ -42,6 +48,7 @@ export type Wallet = WalletClient<Transport, Chain, Account>;
 
 export const PROTOCOL_FEE_BPS = 500;
 export const UNBONDING_PERIOD = 7n * 24n * 3600n;
+export const ADMIN_DELAY = 2 * 24 * 3600;
 export const THAW_PERIOD = 24n * 3600n;
 export const MIN_STAKE = 1_000_000_000n;
 export const INPUT_PRICE = 2_000_000n;
@@ -86,6 +93,7 @@ export async function deployFixture(): Promise<TeeTeeFixture> {
     treasury: treasury.account.address,
     protocolFeeBps: PROTOCOL_FEE_BPS,
     unbondingPeriod: UNBONDING_PERIOD,
+    adminDelay: ADMIN_DELAY,
     thawPeriod: THAW_PERIOD,
     slashers: [slasher.account.address],
     runnerAdmins: [admin.account.address],
@@ -298,3 +306,27 @@ export const fixtures = {
   market4: () => marketFixture(4),
   market8: () => marketFixture(8),
 };
+
+/**
+ * The accounting invariant: each contract's token balance equals what it owes (staking: stakes + treasury;
+ * escrow: deposits + credited earnings + treasury).
+ */
+export async function expectAccountingInvariant(f: TeeTeeFixture): Promise<void> {
+  const c = { contracts: f.contracts };
+  const [stakingBalance, totalStaked, stakingTreasury, escrowBalance, deposits, earnings, escrowTreasury] =
+    await Promise.all([
+      getTokenBalance(f.publicClient, { ...c, owner: f.contracts.staking }),
+      getTotalStaked(f.publicClient, c),
+      getStakingTreasuryBalance(f.publicClient, c),
+      getTokenBalance(f.publicClient, { ...c, owner: f.contracts.paymentEscrow }),
+      getTotalDeposits(f.publicClient, c),
+      getTotalEarnings(f.publicClient, c),
+      getEscrowTreasuryBalance(f.publicClient, c),
+    ]);
+  assert.equal(stakingBalance, totalStaked + stakingTreasury, "staking balance != stakes + treasury");
+  assert.equal(
+    escrowBalance,
+    deposits + earnings + escrowTreasury,
+    "escrow balance != deposits + earnings + treasury",
+  );
+}

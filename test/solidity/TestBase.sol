@@ -34,6 +34,7 @@ abstract contract TestBase {
     uint16 internal constant FEE_BPS = 500;
     uint64 internal constant UNBONDING = 7 days;
     uint64 internal constant THAW = 1 days;
+    uint48 internal constant ADMIN_DELAY = 2 days;
     uint128 internal constant MIN_STAKE = 1_000e6;
     bytes32 internal constant MODEL = keccak256("model-a");
     bytes32 internal constant COMPOSE = keccak256("compose-a");
@@ -48,9 +49,9 @@ abstract contract TestBase {
     function _deploy() internal {
         vm.warp(1_700_000_000);
         token = new TestToken();
-        models = new ModelRegistry(address(this), FEE_BPS);
-        staking = new Staking(token, address(this), TREASURY, UNBONDING);
-        runners = new RunnerRegistry(models, staking, address(this));
+        models = new ModelRegistry(address(this), ADMIN_DELAY, FEE_BPS);
+        staking = new Staking(token, address(this), ADMIN_DELAY, TREASURY, UNBONDING);
+        runners = new RunnerRegistry(models, staking, address(this), ADMIN_DELAY);
         escrow = new PaymentEscrow(token, models, runners, address(this), TREASURY, THAW);
         staking.grantRole(staking.LOCKER_ROLE(), address(runners));
         staking.grantRole(staking.SLASHER_ROLE(), address(this));

@@ -142,7 +142,7 @@ async function loadModel(
     const active: RunnerView[] = [];
     for (let offset = 0n; ; offset += 100n) {
       const page = await getRunners(client, { contracts, modelId, shardIndex: index, offset, limit: 100n });
-      active.push(...page.runners.filter((r) => r.info.active));
+      active.push(...page.runners.filter((r) => r.routable));
       if (offset + 100n >= page.total) break;
     }
     runners.push(active);

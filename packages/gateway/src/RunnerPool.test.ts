@@ -28,6 +28,8 @@ function listing(runners: { runner: Address; shard: number; quoteHash: Hex }[]):
           endpoint: `http://127.0.0.1:1/${r.runner}`,
           publicKey: "0x02" as Hex,
         },
+        backing: 0n,
+        routable: true,
       })),
   );
   return new Map([[modelId, { modelId, model: {} as ModelListing["model"], shards: [], runners: byShard }]]);

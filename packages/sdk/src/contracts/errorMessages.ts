@@ -28,14 +28,16 @@ export const teeTeeErrorMessages: Messages = {
   ModelInvalidAttestationTtl: ([ttl]) => `An attestation TTL of ${ttl} s is not allowed.`,
   ModelZeroId: () => "A model id cannot be zero.",
   ModelInvalidCurator: ([curator]) => `${curator} cannot be a model's curator.`,
+  ModelNotPendingCurator: ([id, caller]) =>
+    `${caller} was not proposed as curator of model ${short(id)}; its curator must call transferCuratorship first.`,
   StakingZeroAmount: () => "The amount must be greater than zero.",
   StakingZeroAddress: () => "An address cannot be zero.",
   StakingInsufficientFreeStake: ([staker, needed, available]) =>
     `${staker} has ${available} free stake but ${needed} is needed; stake more or deactivate a runner.`,
   StakingNothingToWithdraw: ([staker]) => `${staker} has no unbonded stake to withdraw.`,
   StakingStillUnbonding: ([staker, end]) => `Stake of ${staker} is unbonding until ${time(end)}.`,
-  StakingSlashExceedsStake: ([staker, amount, available]) =>
-    `Cannot slash ${amount} from ${staker}: only ${available} is at stake.`,
+  StakingUnbondingPeriodTooLong: ([period, max]) =>
+    `An unbonding period of ${period} s exceeds the maximum of ${max} s.`,
   RunnerAlreadyActive: ([runner]) => `Runner ${runner} is already active.`,
   RunnerNotFound: ([runner]) => `Runner ${runner} was never registered.`,
   RunnerNotActive: ([runner]) => `Runner ${runner} is not active.`,
@@ -82,6 +84,12 @@ export const teeTeeErrorMessages: Messages = {
     `The route names runner ${runner} twice (again at hop ${index}); one runner serves one shard.`,
   AccessControlUnauthorizedAccount: ([account, role]) => `${account} lacks role ${short(role)}.`,
   AccessControlBadConfirmation: () => "A role can only be renounced by its holder.",
+  AccessControlEnforcedDefaultAdminRules: () =>
+    "The admin role moves only in two steps: beginDefaultAdminTransfer, then acceptDefaultAdminTransfer after the delay.",
+  AccessControlEnforcedDefaultAdminDelay: ([schedule]) =>
+    `The admin transfer can be accepted only from ${time(schedule)}.`,
+  AccessControlInvalidDefaultAdmin: ([account]) =>
+    `${account} cannot accept the admin role: it was not proposed.`,
   ECDSAInvalidSignature: () => "The signature is invalid.",
   ECDSAInvalidSignatureLength: ([length]) => `A signature must be 65 bytes; got ${length}.`,
   ECDSAInvalidSignatureS: ([s]) => `The signature's s value ${short(s)} is malleable.`,

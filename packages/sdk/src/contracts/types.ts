@@ -33,8 +33,8 @@ export type RunnerRegistration = ContractFunctionArgs<
 >[0];
 /** A runner as stored on-chain. */
 export type Runner = ContractFunctionReturnType<typeof runnerRegistryAbi, "view", "getRunner">;
-/** A runner with its address. */
-export type RunnerView = { runner: Address; info: Runner };
+/** A runner with its address, what is left of its own stake lock, and whether it may be routed to now. */
+export type RunnerView = { runner: Address; info: Runner; backing: bigint; routable: boolean };
 
 /** A cumulative payment for one channel (buyer, model, session, route). */
 export type Voucher = ContractFunctionArgs<typeof paymentEscrowAbi, "nonpayable", "redeem">[0];

@@ -21,6 +21,7 @@ export interface PaymentChainReader {
   sessionSigner(buyer: Address, signer: Address): Promise<SessionSigner>;
   /** Whether the buyer revoked this signer after last authorising it (the revocation may still be thawing). */
   isSignerRevoked(buyer: Address, signer: Address): Promise<boolean>;
+  /** Whether the account has a routable runner on the model (and so uses it free); see `isActiveContributor`. */
   isActiveContributor(modelId: Hex, account: Address): Promise<boolean>;
   channelPaid(channelId: Hex): Promise<bigint>;
   modelPrices(modelId: Hex): Promise<ModelPrices & { active: boolean }>;

@@ -32,7 +32,7 @@ export type Admission = {
   requestId: Hex;
   channelId: Hex;
   buyer: Address;
-  /** An active contributor of the model, using it free of charge. */
+  /** A contributor with a routable runner on the model, using it free of charge. */
   free: boolean;
   /** The most the request can add to the channel, reserved against the buyer's balance until it completes. */
   maxCost: bigint;
@@ -84,6 +84,15 @@ export class PaymentLedger {
   }
 
   /**
+   * Free use, bounded: only while the buyer has a routable runner on this model (active, backed by its own stake
+   * lock, attested within the model's TTL, compose hash still allowed), as the registry says now; a slash of that
+   * runner, its attestation going stale or its deactivation ends it.
+   */
+  #isFreeUse(ticket: PaymentTicket): Promise<boolean> {
+    return this.#p.reader.isActiveContributor(ticket.voucher.modelId, ticket.voucher.buyer);
+  }
+
+  /**
    * Checks a request's ticket and, when it passes, stores its voucher durably and opens the request.
    * @param promptTokens positions the request's prefill carries (prices the request's maximum cost)
    * @throws PaymentError with the reason of the refusal
@@ -102,7 +111,7 @@ export class PaymentLedger {
     }
     const channelId = computeChannelId(voucher);
     const signer = await this.#checkSigner(ticket);
-    const free = await this.#p.reader.isActiveContributor(voucher.modelId, voucher.buyer);
+    const free = await this.#isFreeUse(ticket);
     const prices = await this.#modelPrices();
     const maxCost = free
       ? 0n

@@ -1,6 +1,16 @@
+export {
+  type AcceptCuratorshipParameters,
+  type AcceptCuratorshipReturnType,
+  acceptCuratorship,
+} from "./acceptCuratorship.js";
 export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards } from "./getMaxShards.js";
 export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
 export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
+export {
+  type GetPendingCuratorParameters,
+  type GetPendingCuratorReturnType,
+  getPendingCurator,
+} from "./getPendingCurator.js";
 export {
   type GetProtocolFeeBpsParameters,
   type GetProtocolFeeBpsReturnType,

@@ -35,6 +35,11 @@ export {
 } from "./getRouteContributors.js";
 export { type GetRunnerParameters, type GetRunnerReturnType, getRunner } from "./getRunner.js";
 export {
+  type GetRunnerBackingParameters,
+  type GetRunnerBackingReturnType,
+  getRunnerBacking,
+} from "./getRunnerBacking.js";
+export {
   type GetRunnerNonceParameters,
   type GetRunnerNonceReturnType,
   getRunnerNonce,
@@ -45,6 +50,7 @@ export {
   type IsActiveContributorReturnType,
   isActiveContributor,
 } from "./isActiveContributor.js";
+export { type IsRoutableParameters, type IsRoutableReturnType, isRoutable } from "./isRoutable.js";
 export {
   type RefreshAttestationParameters,
   type RefreshAttestationReturnType,

@@ -14,7 +14,8 @@ export type IsActiveContributorParameters = ContractTarget<"runnerRegistry"> &
 export type IsActiveContributorReturnType = boolean;
 
 /**
- * Whether an account has an active runner on a model (and so uses it free of charge).
+ * Whether an account has a routable runner on a model (active, backed by its own stake lock, attested within the
+ * model's TTL, under an allowed compose hash), and so uses the model free of charge while that holds.
  *
  * Calls `isActiveContributor` on the RunnerRegistry contract.
  * @example

@@ -1,4 +1,9 @@
 export { type GetFreeStakeParameters, type GetFreeStakeReturnType, getFreeStake } from "./getFreeStake.js";
+export {
+  type GetRunnerLockParameters,
+  type GetRunnerLockReturnType,
+  getRunnerLock,
+} from "./getRunnerLock.js";
 export { type GetStakeParameters, type GetStakeReturnType, getStake } from "./getStake.js";
 export {
   type GetStakingTreasuryParameters,

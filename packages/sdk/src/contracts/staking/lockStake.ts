@@ -7,6 +7,8 @@ export type LockStakeParameters = ContractTarget<"staking"> &
   WriteOptions & {
     /** Whose stake. */
     staker: Address;
+    /** The runner the stake backs: the lock is that runner's own. */
+    runner: Address;
     /** Payment-token base units. */
     amount: bigint;
   };
@@ -14,21 +16,21 @@ export type LockStakeParameters = ContractTarget<"staking"> &
 export type LockStakeReturnType = Hash;
 
 /**
- * Locks free stake behind a runner. LOCKER_ROLE only (the runner registry does this on registration).
+ * Locks free stake behind one runner (its own lock). LOCKER_ROLE only (the runner registry does this on registration).
  *
  * Calls `lockStake` on the Staking contract.
  * @example
- * const hash = await lockStake(walletClient, { contracts, staker, amount });
+ * const hash = await lockStake(walletClient, { contracts, staker, runner, amount });
  */
 export async function lockStake(
   client: TeeTeeClient,
   parameters: LockStakeParameters,
 ): Promise<LockStakeReturnType> {
-  const { staker, amount } = parameters;
+  const { staker, runner, amount } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "staking"),
     abi: stakingAbi,
     functionName: "lockStake",
-    args: [staker, amount],
+    args: [staker, runner, amount],
   });
 }

@@ -7,7 +7,10 @@ export type SlashParameters = ContractTarget<"staking"> &
   WriteOptions & {
     /** Whose stake. */
     staker: Address;
-    /** Payment-token base units. */
+    /** The runner the evidence is against: its lock is taken first. The zero address slashes free and unbonding
+     * stake only. */
+    runner: Address;
+    /** The most to take, in payment-token base units; less is taken when less is there. */
     amount: bigint;
     /** Hash of the evidence, for the record. */
     evidenceHash: Hex;
@@ -16,18 +19,19 @@ export type SlashParameters = ContractTarget<"staking"> &
 export type SlashReturnType = Hash;
 
 /**
- * Takes stake (free, then locked, then unbonding) on evidence; the funds go to the treasury. SLASHER_ROLE only.
+ * Takes up to `amount` of stake on evidence (the runner's lock, then free, then unbonding stake, as much as is
+ * there; the `Slashed` event says how much); the funds go to the treasury. SLASHER_ROLE only.
  *
  * Calls `slash` on the Staking contract.
  * @example
- * const hash = await slash(walletClient, { contracts, staker, amount, evidenceHash });
+ * const hash = await slash(walletClient, { contracts, staker, runner, amount, evidenceHash });
  */
 export async function slash(client: TeeTeeClient, parameters: SlashParameters): Promise<SlashReturnType> {
-  const { staker, amount, evidenceHash } = parameters;
+  const { staker, runner, amount, evidenceHash } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "staking"),
     abi: stakingAbi,
     functionName: "slash",
-    args: [staker, amount, evidenceHash],
+    args: [staker, runner, amount, evidenceHash],
   });
 }

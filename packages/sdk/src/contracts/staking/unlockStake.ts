@@ -7,28 +7,28 @@ export type UnlockStakeParameters = ContractTarget<"staking"> &
   WriteOptions & {
     /** Whose stake. */
     staker: Address;
-    /** Payment-token base units. */
-    amount: bigint;
+    /** The runner whose lock is released (all that is left of it, and nothing else). */
+    runner: Address;
   };
 
 export type UnlockStakeReturnType = Hash;
 
 /**
- * Releases locked stake. LOCKER_ROLE only (the runner registry does this on deactivation).
+ * Releases what is left of one runner's stake lock. LOCKER_ROLE only (the runner registry does this on deactivation).
  *
  * Calls `unlockStake` on the Staking contract.
  * @example
- * const hash = await unlockStake(walletClient, { contracts, staker, amount });
+ * const hash = await unlockStake(walletClient, { contracts, staker, runner });
  */
 export async function unlockStake(
   client: TeeTeeClient,
   parameters: UnlockStakeParameters,
 ): Promise<UnlockStakeReturnType> {
-  const { staker, amount } = parameters;
+  const { staker, runner } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "staking"),
     abi: stakingAbi,
     functionName: "unlockStake",
-    args: [staker, amount],
+    args: [staker, runner],
   });
 }
