@@ -396,6 +396,29 @@ describe("PaymentLedger", () => {
     expect(result.owed).toBe(costOfCounts({ inputTokens: 13n, outputTokens: 4n }, prices));
   });
 
+  test("burstLockout: a burst over the concurrency limit never locks a solvent buyer out once it is over", async () => {
+    let now = NOW;
+    const l = ledger(1, { now: () => now });
+    const admitted: Hex[] = [];
+    for (let i = 0; i < 8; i++) {
+      const requestId = newRequestId();
+      await l.admit(await session().requestTicket({ requestId, maxOutputTokens: 1 }), { promptTokens: 1 });
+      admitted.push(requestId);
+    }
+    await expectRefusal(
+      l.admit(await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
+        promptTokens: 1,
+      }),
+      "too_many_open_requests",
+    );
+    // The gateway gave up on the burst: every admitted request is abandoned, none can settle.
+    for (const requestId of admitted) l.abandon(requestId);
+    expect(l.openRequests).toBe(0);
+    now += 10 * 60_000;
+    // Minutes later, with nothing open, the buyer is served again, even with the same key.
+    await serve(l, session(), 2, 1);
+  });
+
   test("abandoned requests are credit, up to a limit per buyer", async () => {
     const l = ledger(1, { maxAbandonedPerBuyer: 2 });
     for (let i = 0; i < 2; i++) {

@@ -25,6 +25,11 @@ export type PaymentLedgerParameters = {
   maxOpenRequestsPerBuyer?: number;
   /** Requests a buyer may abandon (end without a settle voucher) before it must settle again. Default 4. */
   maxAbandonedPerBuyer?: number;
+  /**
+   * How long an abandoned request counts against its buyer. Default 120 s. A settle clears them at once; this
+   * bound keeps a buyer whose every request is refused (so none can settle) from being locked out for good.
+   */
+  abandonedExpirySeconds?: number;
 };
 
 /** A request the ledger let through. */
@@ -69,7 +74,8 @@ export class PaymentLedger {
   readonly #open = new Map<Hex, OpenRequest>();
   readonly #seen = new Set<Hex>();
   readonly #uncovered = new Map<Hex, { buyer: Address; owed: bigint }>();
-  readonly #abandoned = new Map<Address, number>();
+  /** Per buyer, when each of its abandoned requests was abandoned (ms). */
+  readonly #abandoned = new Map<Address, number[]>();
   readonly #signatures = new VoucherSignatureVerifier();
 
   constructor(parameters: PaymentLedgerParameters) {
@@ -78,6 +84,7 @@ export class PaymentLedger {
       settleMarginSeconds: 300,
       maxOpenRequestsPerBuyer: 8,
       maxAbandonedPerBuyer: 4,
+      abandonedExpirySeconds: 120,
       ...parameters,
       runner: getAddress(parameters.runner),
     };
@@ -269,7 +276,7 @@ export class PaymentLedger {
     const open = this.#open.get(requestId.toLowerCase() as Hex);
     if (open === undefined) return;
     this.#open.delete(open.requestId);
-    if (!open.free) this.#abandoned.set(open.buyer, (this.#abandoned.get(open.buyer) ?? 0) + 1);
+    if (!open.free) this.#abandoned.set(open.buyer, [...this.#liveAbandoned(open.buyer), this.#p.now()]);
   }
 
   /** Requests admitted and not yet settled or abandoned. */
@@ -376,7 +383,7 @@ export class PaymentLedger {
     const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
     if (
       open.length >= this.#p.maxOpenRequestsPerBuyer ||
-      (this.#abandoned.get(buyer) ?? 0) >= this.#p.maxAbandonedPerBuyer
+      this.#liveAbandoned(buyer).length >= this.#p.maxAbandonedPerBuyer
     ) {
       throw new PaymentError(
         "too_many_open_requests",
@@ -417,6 +424,15 @@ export class PaymentLedger {
         },
       );
     }
+  }
+
+  /** The buyer's abandoned requests younger than `abandonedExpirySeconds`; older ones are forgotten. */
+  #liveAbandoned(buyer: Address): number[] {
+    const since = this.#p.now() - this.#p.abandonedExpirySeconds * 1000;
+    const live = (this.#abandoned.get(buyer) ?? []).filter((at) => at > since);
+    if (live.length === 0) this.#abandoned.delete(buyer);
+    else this.#abandoned.set(buyer, live);
+    return live;
   }
 
   /** Completing an earlier request of the channel is implied by the channel's next request. */
