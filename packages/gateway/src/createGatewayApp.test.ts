@@ -235,6 +235,21 @@ describe("POST /v1/chat/completions", () => {
     });
   });
 
+  test("a body over the limit gets 413 in OpenAI's error shape, and the gateway keeps serving", async () => {
+    const content = "x".repeat(5 * 1024 * 1024);
+    const response = await post("/v1/chat/completions", { ...chat, messages: [{ role: "user", content }] });
+    expect(response.status).toBe(413);
+    expect(await json(response)).toEqual({
+      error: {
+        message: expect.stringMatching(/larger than the gateway accepts \(4194304 bytes\)/),
+        type: "invalid_request_error",
+        param: null,
+        code: "request_too_large",
+      },
+    });
+    expect((await post("/v1/chat/completions", chat)).status).toBe(200);
+  });
+
   test("404 for an unknown model", async () => {
     const response = await post("/v1/chat/completions", { ...chat, model: "gpt-4o" });
     expect(response.status).toBe(404);

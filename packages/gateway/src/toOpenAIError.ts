@@ -89,6 +89,18 @@ export function toOpenAIError(error: unknown): { status: number; body: OpenAIErr
       ),
     };
   }
+  const tooLarge = bodyTooLarge(error);
+  if (tooLarge !== undefined) {
+    return {
+      status: 413,
+      body: body(
+        `The request body is larger than the gateway accepts (${tooLarge} bytes).`,
+        "invalid_request_error",
+        undefined,
+        "request_too_large",
+      ),
+    };
+  }
   if (isBodyParserError(error)) {
     return {
       status: 400,
@@ -107,4 +119,10 @@ function withHint(message: string, hint: string | undefined): string {
 
 function isBodyParserError(error: unknown): boolean {
   return error instanceof SyntaxError && (error as { type?: string }).type === "entity.parse.failed";
+}
+
+/** The limit a body exceeded, when body-parser refused it as too large (it checks Content-Length before reading). */
+function bodyTooLarge(error: unknown): number | undefined {
+  const { type, limit } = (error ?? {}) as { type?: unknown; limit?: unknown };
+  return type === "entity.too.large" && typeof limit === "number" ? limit : undefined;
 }
