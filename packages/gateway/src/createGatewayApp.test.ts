@@ -354,6 +354,28 @@ describe("GET /v1/models", () => {
     expect((await json(await fetch(`${base}/v1/models`))).data).toEqual([]);
   });
 
+  test("GET /v1/models/{id} answers the model (the OpenAI client's models.retrieve), 404 when not served now", async () => {
+    const found = await fetch(`${base}/v1/models/tiny`);
+    expect(found.status).toBe(200);
+    expect(await json(found)).toMatchObject({ id: "tiny", object: "model", teetee: { model_id: modelId } });
+    const unknown = await fetch(`${base}/v1/models/gpt-4o`);
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).error).toMatchObject({ code: "model_not_found", param: "model" });
+    routable = false;
+    expect((await fetch(`${base}/v1/models/tiny`)).status).toBe(404);
+  });
+
+  test("/healthz is liveness; /readyz is 503 while no model has a complete route", async () => {
+    expect(await json(await fetch(`${base}/readyz`))).toEqual({ status: "ready", models: 1 });
+    routable = false;
+    const live = await fetch(`${base}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await json(live)).toEqual({ status: "live" });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await json(ready)).toEqual({ status: "not ready", models: 0 });
+  });
+
   test("unknown endpoints answer in OpenAI's error shape", async () => {
     const response = await fetch(`${base}/v1/embeddings`, { method: "POST" });
     expect(response.status).toBe(404);

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import { type CompletionContext, resolveModel, runCompletion, samplingOf } from "./completionHandler.js";
+import { ModelNotFoundError } from "./errors.js";
 import type { RunnerPool } from "./RunnerPool.js";
 import {
   type ChatCompletionRequest,
@@ -99,8 +100,20 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
     res.json({ object: "list", data: listModels(parameters) });
   });
 
+  app.get("/v1/models/:model", (req, res) => {
+    const model = listModels(parameters).find((m) => m.id === req.params.model);
+    if (model === undefined) throw new ModelNotFoundError(req.params.model);
+    res.json(model);
+  });
+
+  // Liveness: the process answers. Readiness: it can serve a request now (some model has a complete route).
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", models: listModels(parameters).length });
+    res.json({ status: "live" });
+  });
+
+  app.get("/readyz", (_req, res) => {
+    const models = listModels(parameters).length;
+    res.status(models > 0 ? 200 : 503).json({ status: models > 0 ? "ready" : "not ready", models });
   });
 
   app.get("/metrics", async (_req, res) => {

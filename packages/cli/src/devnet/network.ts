@@ -113,8 +113,9 @@ export async function startDemoGateway(params: {
       TEETEE_DISCOVERY_POLL_MS: "500",
     },
     ready: async () => {
-      const response = await fetch(`${url}/healthz`);
-      return response.ok && ((await response.json()) as { models: number }).models > 0;
+      const response = await fetch(`${url}/readyz`);
+      await response.body?.cancel();
+      return response.ok;
     },
   });
 }
