@@ -250,6 +250,23 @@ describe("POST /v1/chat/completions", () => {
     expect((await post("/v1/chat/completions", chat)).status).toBe(200);
   });
 
+  test.each([
+    [
+      "/v1/chat/completions",
+      { ...chat, stop: ["a", "b", "c", "d", "e"] },
+      "Invalid stop: at most 4 stop strings, each a non-empty string.",
+    ],
+    [
+      "/v1/completions",
+      { model: "tiny", prompt: ["a", "b"] },
+      "Invalid prompt: a string, one string in an array, or an array of token ids; several prompts per request are not supported.",
+    ],
+  ])("%s names the rule a bad value breaks", async (path, body, message) => {
+    const response = await post(path, body);
+    expect(response.status).toBe(400);
+    expect((await json(response)).error.message).toBe(message);
+  });
+
   test("404 for an unknown model", async () => {
     const response = await post("/v1/chat/completions", { ...chat, model: "gpt-4o" });
     expect(response.status).toBe(404);

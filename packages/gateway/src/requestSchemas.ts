@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-const stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish();
+const stop = z
+  .union([z.string().min(1), z.array(z.string().min(1)).max(4)], {
+    error: "at most 4 stop strings, each a non-empty string.",
+  })
+  .nullish();
 
 /** Sampling and length parameters both endpoints share. */
 const common = {
@@ -53,11 +57,10 @@ export const chatCompletionRequestSchema = z
 export const completionRequestSchema = z
   .object({
     ...common,
-    prompt: z.union([
-      z.string(),
-      z.array(z.string()).length(1, { error: "Only one prompt per request is supported." }),
-      z.array(z.number().int().min(0)).min(1),
-    ]),
+    prompt: z.union([z.string(), z.array(z.string()).length(1), z.array(z.number().int().min(0)).min(1)], {
+      error:
+        "a string, one string in an array, or an array of token ids; several prompts per request are not supported.",
+    }),
     max_tokens: z.number().int().min(1).nullish(),
     echo: z.literal(false, { error: "echo is not supported." }).nullish(),
     suffix: z.null({ error: "suffix is not supported." }).optional(),
