@@ -18,6 +18,11 @@ export default defineConfig({
       evmVersion: "cancun",
     },
   },
+  // The accounting rules are the product: every fuzz test takes 1,500 inputs and the invariant 128 sequences
+  // (about 10,600 runs per `hardhat test`).
+  test: {
+    solidity: { fuzz: { runs: 1500 }, invariant: { runs: 128 } },
+  },
   typechain: {
     outDir: "packages/contracts/typechain",
   },
