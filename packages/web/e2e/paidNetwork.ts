@@ -126,8 +126,9 @@ export async function startPaidHarness(): Promise<PaidHarness> {
       ),
     });
     await until(async () => {
-      const response = await fetch(`${gatewayUrl}/healthz`).catch(() => undefined);
-      return response?.ok === true && ((await response.json()) as { models: number }).models > 0;
+      const response = await fetch(`${gatewayUrl}/readyz`).catch(() => undefined);
+      await response?.body?.cancel();
+      return response?.ok === true;
     }, 60_000);
   } catch (error) {
     await stopAll();
