@@ -14,22 +14,20 @@ export type Caller = {
   apiKey: ApiKey;
   /** An active contributor of the model, served free of charge. */
   free: boolean;
+  /** The buyer's available escrow balance, and what the key may still spend (undefined: the buyer's own key). */
+  funds: { available: bigint; remaining: bigint | undefined };
 };
 
 export type AuthenticateParameters = {
   authorization: string | undefined;
   modelId: Hex;
-  prices: ModelPrices;
-  /** Upper bound of the request's tokens, to check funds before any runner is bothered. */
-  maxInputTokens: number;
-  maxOutputTokens: number;
 };
 
 /**
- * Reads the bearer API key and checks it against the chain before a request is routed: the session signer must be
- * authorised by the buyer, unexpired and unrevoked (401 otherwise), and unless the buyer is an active contributor
- * of the model, the buyer's available balance and the key's remaining limit must cover the request's maximum
- * cost (402 otherwise). Runners check the same again on every voucher; this gives the caller a clear answer early.
+ * Reads the bearer API key and checks it against the chain before anything costly is done for a request (before
+ * its prompt is even tokenised): the session signer must be authorised by the buyer, unexpired and unrevoked (401
+ * otherwise). The caller's funds come back with it, for `assertFundsCover` once the request's size is known.
+ * Runners check the same again on every voucher; this gives the caller a clear answer early.
  */
 export class Authenticator {
   readonly #reader: PaymentChainReader;
@@ -61,24 +59,7 @@ export class Authenticator {
         throw new AuthenticationError("This API key has expired.");
       remaining = record.spendLimit > record.spent ? record.spendLimit - record.spent : 0n;
     }
-    if (free) return { apiKey, free: true };
-    const maxCost = costOfCounts(
-      { inputTokens: BigInt(parameters.maxInputTokens), outputTokens: BigInt(parameters.maxOutputTokens) },
-      parameters.prices,
-    );
-    if (remaining !== undefined && remaining < maxCost) {
-      throw new InsufficientFundsError(
-        `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
-        { hint: "Raise the key's limit, or lower max_tokens." },
-      );
-    }
-    if (available < maxCost) {
-      throw new InsufficientFundsError(
-        `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
-        { hint: "Deposit into the PaymentEscrow, or lower max_tokens." },
-      );
-    }
-    return { apiKey, free: false };
+    return { apiKey, free, funds: { available, remaining } };
   }
 
   #parse(authorization: string | undefined): ApiKey {
@@ -97,5 +78,34 @@ export class Authenticator {
       if (isPaymentError(error)) throw new AuthenticationError(error.shortMessage, { hint: error.hint });
       throw error;
     }
+  }
+}
+
+/**
+ * Unless the caller uses the model free, the buyer's available balance and the key's remaining limit must cover
+ * the request's maximum cost.
+ * @throws InsufficientFundsError (402) naming which of the two is short
+ */
+export function assertFundsCover(
+  caller: Caller,
+  request: { prices: ModelPrices; maxInputTokens: number; maxOutputTokens: number },
+): void {
+  if (caller.free) return;
+  const maxCost = costOfCounts(
+    { inputTokens: BigInt(request.maxInputTokens), outputTokens: BigInt(request.maxOutputTokens) },
+    request.prices,
+  );
+  const { available, remaining } = caller.funds;
+  if (remaining !== undefined && remaining < maxCost) {
+    throw new InsufficientFundsError(
+      `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
+      { hint: "Raise the key's limit, or lower max_tokens." },
+    );
+  }
+  if (available < maxCost) {
+    throw new InsufficientFundsError(
+      `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
+      { hint: "Deposit into the PaymentEscrow, or lower max_tokens." },
+    );
   }
 }

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import type { WireSampling } from "@teetee/sdk";
 import type { Request, Response } from "express";
 import type { Hex } from "viem";
-import type { Authenticator } from "./Authenticator.js";
+import { assertFundsCover, type Authenticator, type Caller } from "./Authenticator.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
 import type { GenerateResult, Generator } from "./Generator.js";
@@ -77,10 +77,28 @@ export function samplingOf(body: {
   return { temperature: body.temperature ?? 1, topK: 0, topP: body.top_p ?? 1, seed };
 }
 
-/** Authenticates, runs the generation and answers, streaming or not. */
+/** Characters a prompt may carry per position of the model's context, checked before it is tokenised. */
+export const maxCharsPerPosition = 16;
+
+/**
+ * Refuses a prompt that could not fit the model's context however it tokenises (more characters than
+ * `maxCharsPerPosition` per position), so that tokenising, which runs on the event loop, stays bounded.
+ */
+export function assertPromptLength(served: ServedModel, characters: number, param: string): void {
+  const most = served.manifest.config.maxPositions * maxCharsPerPosition;
+  if (characters > most) {
+    throw new InvalidRequestError(
+      `The prompt (${characters} characters) is longer than this model's context can hold: at most ${most} characters (${maxCharsPerPosition} per position of its ${served.manifest.config.maxPositions}).`,
+      { param, code: "context_length_exceeded" },
+    );
+  }
+}
+
+/** Runs an authenticated caller's generation and answers, streaming or not. */
 export async function runCompletion(
   context: CompletionContext,
   job: CompletionJob,
+  caller: Caller,
   req: Request,
   res: Response,
 ) {
@@ -107,13 +125,7 @@ export async function runCompletion(
     inputPricePerMTok: listing.model.inputPricePerMTok,
     outputPricePerMTok: listing.model.outputPricePerMTok,
   };
-  const caller = await context.authenticator.authenticate({
-    authorization: req.headers.authorization,
-    modelId: served.modelId,
-    prices,
-    maxInputTokens: promptIds.length,
-    maxOutputTokens: maxTokens,
-  });
+  assertFundsCover(caller, { prices, maxInputTokens: promptIds.length, maxOutputTokens: maxTokens });
   const abort = new AbortController();
   res.on("close", () => {
     if (!res.writableFinished) abort.abort();

@@ -57,6 +57,11 @@ const listing = {
 let generate: (p: GenerateParameters) => Promise<GenerateResult>;
 let authenticate: () => Promise<Caller>;
 let routable = true;
+const caller: Caller = {
+  apiKey: {} as Caller["apiKey"],
+  free: false,
+  funds: { available: 10n ** 30n, remaining: undefined },
+};
 const seen: GenerateParameters[] = [];
 
 function scripted(tokens: readonly number[]) {
@@ -106,7 +111,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   generate = scripted(replyTokens);
-  authenticate = async () => ({ apiKey: {} as Caller["apiKey"], free: false });
+  authenticate = async () => caller;
   routable = true;
   seen.length = 0;
 });
@@ -117,6 +122,26 @@ async function post(pathname: string, body: unknown, headers: Record<string, str
     headers: { "content-type": "application/json", authorization: "Bearer tt_x", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** Counts the calls of one method of `object` until `restore`. */
+function countCalls<T extends object, K extends keyof T & string>(object: T, method: K) {
+  const original = object[method] as (...args: unknown[]) => unknown;
+  let calls = 0;
+  Object.assign(object, {
+    [method]: (...args: unknown[]) => {
+      calls++;
+      return original.apply(object, args);
+    },
+  });
+  return {
+    get calls() {
+      return calls;
+    },
+    restore: () => {
+      delete (object as Record<string, unknown>)[method];
+    },
+  };
 }
 
 /** A response's JSON body, loosely typed for assertions. */
@@ -294,6 +319,60 @@ describe("POST /v1/chat/completions", () => {
     const { error } = await json(response);
     expect(error.type).toBe(type);
     expect(error.message).not.toMatch(/secret internals/);
+  });
+
+  test("an unauthenticated request is refused before its prompt is tokenised", async () => {
+    const encodeChat = countCalls(tokenizer, "encodeChat");
+    const encode = countCalls(tokenizer, "encode");
+    authenticate = async () => {
+      throw new AuthenticationError("This API key is not authorised on-chain by its buyer.");
+    };
+    try {
+      const big = "lorem ipsum ".repeat(20_000);
+      const chatResponse = await post("/v1/chat/completions", {
+        ...chat,
+        messages: [{ role: "user", content: big }],
+      });
+      expect(chatResponse.status).toBe(401);
+      const textResponse = await post("/v1/completions", { model: "tiny", prompt: big });
+      expect(textResponse.status).toBe(401);
+      expect(encodeChat.calls).toBe(0);
+      expect(encode.calls).toBe(0);
+    } finally {
+      encodeChat.restore();
+      encode.restore();
+    }
+  });
+
+  test("a prompt with more characters than the context could hold is refused before tokenising", async () => {
+    const encodeChat = countCalls(tokenizer, "encodeChat");
+    try {
+      // The test model's context is 256 positions: 256 x 16 characters is the most a prompt may carry.
+      const response = await post("/v1/chat/completions", {
+        ...chat,
+        messages: [
+          { role: "system", content: "x".repeat(2048) },
+          { role: "user", content: "y".repeat(2049) },
+        ],
+      });
+      expect(response.status).toBe(400);
+      expect((await json(response)).error).toMatchObject({
+        code: "context_length_exceeded",
+        param: "messages",
+        message: expect.stringContaining("4096 characters"),
+      });
+      expect(encodeChat.calls).toBe(0);
+    } finally {
+      encodeChat.restore();
+    }
+  });
+
+  test("a request over the key's funds is refused after tokenising, before any runner", async () => {
+    authenticate = async () => ({ ...caller, funds: { available: 0n, remaining: undefined } });
+    const response = await post("/v1/chat/completions", { ...chat, max_tokens: 50 });
+    expect(response.status).toBe(402);
+    expect((await json(response)).error.message).toMatch(/available escrow balance \(0\)/);
+    expect(seen).toHaveLength(0);
   });
 
   test("a failure after the stream began arrives as an SSE error event", async () => {

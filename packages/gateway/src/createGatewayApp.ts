@@ -2,7 +2,13 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
-import { type CompletionContext, resolveModel, runCompletion, samplingOf } from "./completionHandler.js";
+import {
+  assertPromptLength,
+  type CompletionContext,
+  resolveModel,
+  runCompletion,
+  samplingOf,
+} from "./completionHandler.js";
 import { ModelNotFoundError } from "./errors.js";
 import type { RunnerPool } from "./RunnerPool.js";
 import {
@@ -30,6 +36,9 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: parameters.maxBodyBytes ?? 4 * 1024 * 1024 }));
+  // Before a prompt is tokenised: an unauthenticated caller must cost the gateway nothing but a key check.
+  const authenticate = (req: Request, modelId: Hex) =>
+    parameters.authenticator.authenticate({ authorization: req.headers.authorization, modelId });
   const timed =
     (endpoint: string, handler: (req: Request, res: Response) => Promise<void>) =>
     async (req: Request, res: Response) => {
@@ -46,7 +55,14 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
     timed("chat", async (req, res) => {
       const body = chatCompletionRequestSchema.parse(req.body);
       const { served, listing } = resolveModel(parameters, body.model);
-      const promptIds = served.tokenizer.encodeChat(chatMessages(body));
+      const caller = await authenticate(req, served.modelId);
+      const messages = chatMessages(body);
+      assertPromptLength(
+        served,
+        messages.reduce((sum, m) => sum + m.content.length, 0),
+        "messages",
+      );
+      const promptIds = served.tokenizer.encodeChat(messages);
       await runCompletion(
         parameters,
         {
@@ -60,6 +76,7 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
           stream: body.stream === true,
           includeUsage: body.stream_options?.include_usage === true,
         },
+        caller,
         req,
         res,
       );
@@ -71,11 +88,11 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
     timed("completions", async (req, res) => {
       const body = completionRequestSchema.parse(req.body);
       const { served, listing } = resolveModel(parameters, body.model);
+      const caller = await authenticate(req, served.modelId);
       const prompt = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
-      const promptIds =
-        typeof prompt[0] === "number"
-          ? (prompt as number[])
-          : served.tokenizer.encode(String(prompt[0] ?? ""));
+      const text = typeof prompt[0] === "number" ? undefined : String(prompt[0] ?? "");
+      if (text !== undefined) assertPromptLength(served, text.length, "prompt");
+      const promptIds = text === undefined ? (prompt as number[]) : served.tokenizer.encode(text);
       await runCompletion(
         parameters,
         {
@@ -90,6 +107,7 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
           stream: body.stream === true,
           includeUsage: body.stream_options?.include_usage === true,
         },
+        caller,
         req,
         res,
       );
