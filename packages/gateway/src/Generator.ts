@@ -210,11 +210,14 @@ export class Generator {
   }
 }
 
-/** Failures another route may not have: unreachable or failing runners, full ones, lost sessions. */
+/**
+ * Failures another route may not have: unreachable or failing runners, full ones, lost sessions. A 429 is not
+ * one: it says this buyer has too many requests at once, which another route would only turn into more refusals
+ * (and more unsettled requests on the runners before the one that refused); the caller gets it with Retry-After.
+ */
 function isRetryable(error: unknown): boolean {
   if (error instanceof RunnerUnreachableError) return true;
-  if (error instanceof RunnerRefusedError)
-    return error.status >= 500 || error.status === 404 || error.status === 429;
+  if (error instanceof RunnerRefusedError) return error.status >= 500 || error.status === 404;
   return error instanceof PipelineError && error.status >= 500;
 }
 

@@ -321,6 +321,19 @@ describe("POST /v1/chat/completions", () => {
     expect(error.message).not.toMatch(/secret internals/);
   });
 
+  test("a runner's 'too many at once' is 429 with the runner's Retry-After, never a funds error", async () => {
+    generate = async () => {
+      throw new RunnerRefusedError("too_many_open_requests: Too many open (retry after 7 s)", {
+        status: 429,
+        retryAfterSeconds: 7,
+      });
+    };
+    const response = await post("/v1/chat/completions", chat);
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect((await json(response)).error).toMatchObject({ type: "rate_limit_error", code: "rate_limited" });
+  });
+
   test("an unauthenticated request is refused before its prompt is tokenised", async () => {
     const encodeChat = countCalls(tokenizer, "encodeChat");
     const encode = countCalls(tokenizer, "encode");

@@ -150,7 +150,7 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
   });
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, body } = toOpenAIError(error);
+    const { status, body, retryAfterSeconds } = toOpenAIError(error);
     if (status >= 500) parameters.logger?.error({ err: error }, "request failed");
     if (res.headersSent) {
       // A stream already began: OpenAI's clients read an `error` event and raise it.
@@ -160,6 +160,7 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
       }
       return;
     }
+    if (retryAfterSeconds !== undefined) res.set("Retry-After", String(retryAfterSeconds));
     res.status(status).json(body);
   });
   return app;

@@ -29,7 +29,18 @@ function body(message: string, type: OpenAIErrorType, param?: string, code?: str
  * their own; invalid input is 400; payment refusals are 401 (key) or 402 (funds); runner failures that no
  * failover could absorb are 503; anything else is a 500 that reveals nothing.
  */
-export function toOpenAIError(error: unknown): { status: number; body: OpenAIErrorBody } {
+export function toOpenAIError(error: unknown): {
+  status: number;
+  body: OpenAIErrorBody;
+  /** For HTTP's Retry-After: every 429 has one. */
+  retryAfterSeconds?: number;
+} {
+  const answer = openAIErrorOf(error);
+  if (answer.status !== 429) return answer;
+  return { ...answer, retryAfterSeconds: (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1 };
+}
+
+function openAIErrorOf(error: unknown): { status: number; body: OpenAIErrorBody } {
   if (error instanceof GatewayError) {
     return {
       status: error.status,
@@ -66,7 +77,15 @@ export function toOpenAIError(error: unknown): { status: number; body: OpenAIErr
         body: body(error.shortMessage, "insufficient_quota", undefined, "payment_refused"),
       };
     if (error.status === 429)
-      return { status: 429, body: body(error.shortMessage, "rate_limit_error", undefined, "no_capacity") };
+      return {
+        status: 429,
+        body: body(
+          `A runner has too many of this buyer's requests at once: ${error.shortMessage}`,
+          "rate_limit_error",
+          undefined,
+          "rate_limited",
+        ),
+      };
     return {
       status: 503,
       body: body(

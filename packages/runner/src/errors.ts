@@ -8,6 +8,7 @@ import {
   TeeTeeError,
   type TeeTeeErrorOptions,
   WireError,
+  withRetryAfter,
 } from "@teetee/sdk";
 
 /** Base of every runner failure; `status` is the HTTP status (and error-frame code) a client can act on. */
@@ -70,6 +71,14 @@ export class RunnerFullError extends RunnerError {
   }
 }
 
+/** 429: the buyer has too many requests here at once; the same request may pass after `retryAfterSeconds`. */
+export class BuyerBusyError extends RunnerError {
+  override name = "BuyerBusyError" as const;
+  constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
+    super(shortMessage, { ...options, status: 429 });
+  }
+}
+
 /** 402: the payment hook refused the frame's voucher. */
 export class PaymentRequiredError extends RunnerError {
   override name = "PaymentRequiredError" as const;
@@ -96,7 +105,8 @@ export function statusOf(error: unknown): number {
 /** A one-line message safe to send and log: never activations or prompt text, which no error here carries. */
 export function messageOf(error: unknown): string {
   if (error instanceof TeeTeeError) {
-    return [error.shortMessage, error.details, error.hint].filter((part) => part !== undefined).join(" — ");
+    const text = [error.shortMessage, error.details, error.hint].filter((part) => part !== undefined).join(" — ");
+    return withRetryAfter(text, error.retryAfterSeconds);
   }
   if (error instanceof InferenceError) return error.message;
   return "Internal runner error";

@@ -23,6 +23,7 @@ export {
 export {
   FrameRequestError,
   messageOf,
+  BuyerBusyError,
   PaymentRequiredError,
   RunnerError,
   RunnerFullError,

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   createPaymentChainReader,
   isPaymentError,
+  type PaymentError,
   PaymentLedger,
   requestIdOf,
   Settler,
@@ -12,7 +13,7 @@ import {
 import type { Logger } from "pino";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import type { RunnerConfig } from "./config.js";
-import { PaymentRequiredError } from "./errors.js";
+import { BuyerBusyError, PaymentRequiredError, type RunnerError } from "./errors.js";
 import type { PaymentHook } from "./PaymentHook.js";
 
 export type RunnerPaymentsParameters = {
@@ -77,7 +78,7 @@ export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPay
           await ledger.authorizeFrame(context);
         } catch (error) {
           if (!isPaymentError(error)) throw error;
-          throw new PaymentRequiredError(`${error.code}: ${error.shortMessage}`, { cause: error });
+          throw paymentRefusal(error);
         }
       },
     },
@@ -95,6 +96,17 @@ export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPay
       store.close();
     },
   };
+}
+
+/**
+ * How the runner answers a refused ticket: 429 with when to retry for a buyer over its concurrency limit (the
+ * request is fine, just not now), 402 for everything that more money or a better voucher would fix.
+ */
+export function paymentRefusal(error: PaymentError): RunnerError {
+  const message = `${error.code}: ${error.shortMessage}`;
+  if (error.code === "too_many_open_requests")
+    return new BuyerBusyError(message, { cause: error, retryAfterSeconds: error.retryAfterSeconds ?? 1 });
+  return new PaymentRequiredError(message, { cause: error });
 }
 
 function logSettlerEvent(log: Logger, event: SettlerEvent): void {

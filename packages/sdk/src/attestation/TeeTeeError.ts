@@ -5,6 +5,8 @@ export type TeeTeeErrorOptions = {
   details?: string;
   /** What to do next, in one sentence. */
   hint?: string;
+  /** When the same request may succeed if sent again, in whole seconds (HTTP's Retry-After). */
+  retryAfterSeconds?: number;
 };
 
 /**
@@ -17,6 +19,7 @@ export class TeeTeeError extends Error {
   readonly shortMessage: string;
   readonly details: string | undefined;
   readonly hint: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(shortMessage: string, options: TeeTeeErrorOptions = {}) {
     const causeMessage = options.cause instanceof Error ? options.cause.message : undefined;
@@ -30,5 +33,6 @@ export class TeeTeeError extends Error {
     this.shortMessage = shortMessage;
     this.details = options.details;
     this.hint = options.hint;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

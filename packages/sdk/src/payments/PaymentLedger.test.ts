@@ -5,7 +5,7 @@ import { type Address, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { EscrowAccount, SessionSigner } from "../contracts/types.js";
 import { type ApiKey, formatApiKey, parseApiKey } from "./apiKey.js";
-import { isPaymentError, type PaymentErrorCode } from "./errors.js";
+import { isPaymentError, type PaymentError, type PaymentErrorCode } from "./errors.js";
 import type { PaymentChainReader } from "./PaymentChainReader.js";
 import { PaymentLedger } from "./PaymentLedger.js";
 import { PaymentSession } from "./PaymentSession.js";
@@ -126,7 +126,7 @@ async function serve(l: PaymentLedger, s: PaymentSession, prompt: number, genera
   );
 }
 
-async function expectRefusal(promise: Promise<unknown>, code: PaymentErrorCode): Promise<void> {
+async function expectRefusal(promise: Promise<unknown>, code: PaymentErrorCode): Promise<PaymentError> {
   let failure: unknown;
   try {
     await promise;
@@ -134,6 +134,7 @@ async function expectRefusal(promise: Promise<unknown>, code: PaymentErrorCode):
     failure = error;
   }
   expect(isPaymentError(failure) ? failure.code : failure).toBe(code);
+  return failure as PaymentError;
 }
 
 beforeEach(() => {
@@ -405,12 +406,14 @@ describe("PaymentLedger", () => {
       await l.admit(await session().requestTicket({ requestId, maxOutputTokens: 1 }), { promptTokens: 1 });
       admitted.push(requestId);
     }
-    await expectRefusal(
+    const refusal = await expectRefusal(
       l.admit(await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
         promptTokens: 1,
       }),
       "too_many_open_requests",
     );
+    // Over the concurrency limit is a "wait a moment", not a payment problem.
+    expect(refusal.retryAfterSeconds).toBe(1);
     // The gateway gave up on the burst: every admitted request is abandoned, none can settle.
     for (const requestId of admitted) l.abandon(requestId);
     expect(l.openRequests).toBe(0);
@@ -419,18 +422,24 @@ describe("PaymentLedger", () => {
     await serve(l, session(), 2, 1);
   });
 
-  test("abandoned requests are credit, up to a limit per buyer", async () => {
-    const l = ledger(1, { maxAbandonedPerBuyer: 2 });
+  test("abandoned requests are credit, up to a limit per buyer, and the refusal says when the oldest expires", async () => {
+    let now = NOW;
+    const l = ledger(1, { maxAbandonedPerBuyer: 2, abandonedExpirySeconds: 120, now: () => now });
     for (let i = 0; i < 2; i++) {
       const requestId = newRequestId();
       await l.admit(await session().requestTicket({ requestId, maxOutputTokens: 1 }), { promptTokens: 1 });
       l.abandon(requestId);
+      now += 10_000;
     }
-    await expectRefusal(
+    const refusal = await expectRefusal(
       l.admit(await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 1 }), {
         promptTokens: 1,
       }),
       "too_many_open_requests",
     );
+    // The first was abandoned 20 s ago and counts for 120 s: 100 s to go.
+    expect(refusal.retryAfterSeconds).toBe(100);
+    now += 100_000;
+    await serve(l, session(), 2, 1);
   });
 });

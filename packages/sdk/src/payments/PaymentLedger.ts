@@ -381,15 +381,23 @@ export class PaymentLedger {
       }
     }
     const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
-    if (
-      open.length >= this.#p.maxOpenRequestsPerBuyer ||
-      this.#liveAbandoned(buyer).length >= this.#p.maxAbandonedPerBuyer
-    ) {
+    if (open.length >= this.#p.maxOpenRequestsPerBuyer) {
+      throw new PaymentError("too_many_open_requests", "Too many of this buyer's requests are open at once.", {
+        details: `${open.length} open, at most ${this.#p.maxOpenRequestsPerBuyer}`,
+        hint: "Send fewer requests at once; retry when one has finished.",
+        retryAfterSeconds: 1,
+      });
+    }
+    const abandoned = this.#liveAbandoned(buyer);
+    if (abandoned.length >= this.#p.maxAbandonedPerBuyer) {
+      const expires = abandoned[0]! + this.#p.abandonedExpirySeconds * 1000;
       throw new PaymentError(
         "too_many_open_requests",
-        "Too many of this buyer's requests are open or unsettled.",
+        "Too many of this buyer's requests ended unsettled here lately.",
         {
-          hint: "Wait for running requests to finish and settle.",
+          details: `${abandoned.length} abandoned within ${this.#p.abandonedExpirySeconds} s, at most ${this.#p.maxAbandonedPerBuyer}`,
+          hint: "A settled request clears them; otherwise the oldest is forgotten when it expires.",
+          retryAfterSeconds: Math.max(1, Math.ceil((expires - this.#p.now()) / 1000)),
         },
       );
     }

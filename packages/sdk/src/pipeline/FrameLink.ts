@@ -3,6 +3,7 @@ import { decodeFrame } from "../wire/decodeFrame.js";
 import { encodeFrame } from "../wire/encodeFrame.js";
 import { WireError } from "../wire/errors.js";
 import type { DecodedFrame, Frame } from "../wire/frame.js";
+import { retryAfterOf } from "../wire/retryAfter.js";
 import { createWireChannel, type WireChannel } from "../wire/WireChannel.js";
 import { RunnerRefusedError, RunnerUnreachableError } from "./errors.js";
 import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "./protocol.js";
@@ -63,7 +64,11 @@ export class FrameLink {
     });
     const reply = this.#open(response.status, response.contentType, response.body);
     if (reply.kind === "error" && reply.payload.type === "error") {
-      throw new RunnerRefusedError(reply.payload.message, { status: reply.payload.code, ...this.#where() });
+      throw new RunnerRefusedError(reply.payload.message, {
+        status: reply.payload.code,
+        retryAfterSeconds: retryAfterOf(reply.payload.message),
+        ...this.#where(),
+      });
     }
     if (
       reply.kind !== "result" ||

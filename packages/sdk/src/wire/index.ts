@@ -19,6 +19,7 @@ export {
   type WireSampling,
 } from "./frame.js";
 export { ReplayGuard, type ReplayGuardOptions } from "./ReplayGuard.js";
+export { retryAfterOf, withRetryAfter } from "./retryAfter.js";
 export { checkSampling } from "./sampling.js";
 export { type CreateWireChannelParameters, createWireChannel, WireChannel } from "./WireChannel.js";
 export { type OpenedFrame, WireReceiver, type WireReceiverOptions } from "./WireReceiver.js";
