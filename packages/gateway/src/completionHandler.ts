@@ -5,6 +5,7 @@ import type { Hex } from "viem";
 import { assertFundsCover, type Authenticator, type Caller } from "./Authenticator.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
+import type { BuyerQueue } from "./BuyerQueue.js";
 import type { GenerateResult, Generator } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
@@ -30,6 +31,8 @@ export type CompletionContext = {
   listings: () => ReadonlyMap<Hex, ModelListing>;
   generator: Pick<Generator, "generate">;
   authenticator: Pick<Authenticator, "authenticate">;
+  /** Runs each buyer's requests a few at a time (see `BuyerQueue`). */
+  queue: Pick<BuyerQueue, "enter">;
   metrics: GatewayMetrics;
   /** `max_tokens` when the request sets none (capped by the context left). */
   defaultMaxTokens: number;
@@ -147,7 +150,9 @@ export async function runCompletion(
       sse.send(textChunk(identity, delta, null, job.includeUsage));
     }
   };
-  const result = await context.generator.generate({
+  const leave = await context.queue.enter(caller.apiKey.buyer, abort.signal);
+  const result = await context.generator
+    .generate({
     apiKey: caller.apiKey,
     free: caller.free,
     modelId: served.modelId,
@@ -166,7 +171,8 @@ export async function runCompletion(
       emit(delta);
       return stopped;
     },
-  });
+    })
+    .finally(leave);
   emit(text.finish());
   record(context, result);
   const finishReason = text.stopped ? "stop" : result.finishReason;

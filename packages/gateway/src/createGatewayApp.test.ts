@@ -7,6 +7,7 @@ import { makeTestModel, Tokenizer } from "@teetee/inference";
 import { PaymentError, RunnerRefusedError } from "@teetee/sdk";
 import type { Hex } from "viem";
 import type { Caller } from "./Authenticator.js";
+import { BuyerQueue } from "./BuyerQueue.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import { AuthenticationError, InsufficientFundsError, NoCapacityError } from "./errors.js";
@@ -58,7 +59,7 @@ let generate: (p: GenerateParameters) => Promise<GenerateResult>;
 let authenticate: () => Promise<Caller>;
 let routable = true;
 const caller: Caller = {
-  apiKey: {} as Caller["apiKey"],
+  apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as unknown as Caller["apiKey"],
   free: false,
   funds: { available: 10n ** 30n, remaining: undefined },
 };
@@ -96,6 +97,7 @@ beforeAll(async () => {
     listings: () => new Map([[modelId, listing]]),
     generator: { generate: (p) => generate(p) },
     authenticator: { authenticate: () => authenticate() },
+    queue: new BuyerQueue(),
     metrics: createGatewayMetrics(),
     defaultMaxTokens: 64,
     pool: { hasRoute: () => routable, runners: () => [runner] },
@@ -332,6 +334,22 @@ describe("POST /v1/chat/completions", () => {
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
     expect((await json(response)).error).toMatchObject({ type: "rate_limit_error", code: "rate_limited" });
+  });
+
+  test("a buyer's burst waits its turn at the gateway: at most 4 of its requests reach the runners at once", async () => {
+    let running = 0;
+    let most = 0;
+    const inner = scripted(replyTokens);
+    generate = async (p) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      return inner(p);
+    };
+    const responses = await Promise.all(Array.from({ length: 10 }, () => post("/v1/chat/completions", chat)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(most).toBe(4);
   });
 
   test("an unauthenticated request is refused before its prompt is tokenised", async () => {

@@ -88,3 +88,11 @@ export class NoCapacityError extends GatewayError {
     });
   }
 }
+
+/** 429: this buyer has too many requests at once; `retryAfterSeconds` says when to try again. */
+export class TooManyRequestsError extends GatewayError {
+  override name = "TooManyRequestsError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(429, "rate_limit_error", shortMessage, { code: "rate_limited", ...options });
+  }
+}

@@ -6,6 +6,7 @@ import { createPaymentChainReader, isLocalChainId, RouteVerifier } from "@teetee
 import pino, { type Logger } from "pino";
 import { createPublicClient, defineChain, http, type PublicClient } from "viem";
 import { Authenticator } from "./Authenticator.js";
+import { BuyerQueue } from "./BuyerQueue.js";
 import { ChainDirectory } from "./ChainDirectory.js";
 import type { GatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
@@ -99,6 +100,11 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     listings: () => directory.listings,
     generator,
     authenticator: new Authenticator(reader),
+    queue: new BuyerQueue({
+      maxRunning: config.maxRunningPerBuyer,
+      maxWaiting: config.maxWaitingPerBuyer,
+      maxWaitMs: config.queueWaitMs,
+    }),
     metrics,
     defaultMaxTokens: config.defaultMaxTokens,
     pool,
