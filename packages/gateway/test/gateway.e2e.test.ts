@@ -432,6 +432,26 @@ describe("the official openai client against the paid gateway", () => {
     expect(teetee).toMatchObject({ cost: "0", payment: { free: true } });
   });
 
+  test("a burst of one buyer's requests, more than a runner admits at once, is served in full, and so is the next", async () => {
+    const buyer = await fundBuyer(network, {
+      inputPrice: INPUT_PRICE,
+      outputPrice: OUTPUT_PRICE,
+      deposit: DEPOSIT,
+      spendLimit: DEPOSIT,
+    });
+    const bursting = new OpenAI({ apiKey: buyer.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const ask = () =>
+      bursting.completions
+        .create({ model: "tiny", prompt: IDS_1, max_tokens: 4, temperature: 0 })
+        .then((c) => ({ status: 200, text: c.choices[0]!.text }))
+        .catch((error: { status?: number }) => ({ status: error.status ?? 0, text: "" }));
+    // A runner admits 8 of one buyer's requests at once; the gateway must not send it more.
+    const burst = await Promise.all(Array.from({ length: 12 }, ask));
+    const expected = tokenizer.decode((await reference(IDS_1, 20)).slice(0, 4));
+    expect(burst).toEqual(Array(12).fill({ status: 200, text: expected }));
+    expect(await ask()).toEqual({ status: 200, text: expected });
+  }, 120_000);
+
   // Last, because it replaces every runner: its request is charged to a buyer of its own, not counted above.
   test("a runner restarted after accepting vouchers redeems them afterwards (nothing lost)", async () => {
     const contracts = network.contracts;
