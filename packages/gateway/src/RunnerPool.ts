@@ -264,8 +264,13 @@ export class RunnerPool {
   }
 
   #usable(state: RunnerState, now: number): boolean {
-    return state.attestation.status === "verified" && state.downUntil <= now;
+    return isUsable(state, now);
   }
+}
+
+/** A runner a route may take now: attested, and not marked down by a failed request or health check. */
+export function isUsable(state: RunnerState, now: number = Date.now()): boolean {
+  return state.attestation.status === "verified" && state.downUntil <= now;
 }
 
 function score(state: RunnerState): number {

@@ -58,6 +58,7 @@ const listing = {
 let generate: (p: GenerateParameters) => Promise<GenerateResult>;
 let authenticate: () => Promise<Caller>;
 let routable = true;
+let poolRunners: RunnerState[] = [runner];
 const caller: Caller = {
   apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as unknown as Caller["apiKey"],
   free: false,
@@ -100,7 +101,7 @@ beforeAll(async () => {
     queue: new BuyerQueue(),
     metrics: createGatewayMetrics(),
     defaultMaxTokens: 64,
-    pool: { hasRoute: () => routable, runners: () => [runner] },
+    pool: { hasRoute: () => routable, runners: () => poolRunners },
   });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
@@ -115,6 +116,7 @@ beforeEach(() => {
   generate = scripted(replyTokens);
   authenticate = async () => caller;
   routable = true;
+  poolRunners = [runner];
   seen.length = 0;
 });
 
@@ -479,6 +481,17 @@ describe("GET /v1/models", () => {
     });
     routable = false;
     expect((await json(await fetch(`${base}/v1/models`))).data).toEqual([]);
+  });
+
+  test("a replica that failed its health check is not listed while it is down", async () => {
+    const dead: RunnerState = {
+      ...runner,
+      runner: "0x4444444444444444444444444444444444444444",
+      downUntil: Date.now() + 60_000,
+    };
+    poolRunners = [runner, dead];
+    const body = await json(await fetch(`${base}/v1/models`));
+    expect(body.data[0].teetee.runners).toEqual([[runner.runner]]);
   });
 
   test("GET /v1/models/{id} answers the model (the OpenAI client's models.retrieve), 404 when not served now", async () => {

@@ -10,7 +10,7 @@ import {
   samplingOf,
 } from "./completionHandler.js";
 import { ModelNotFoundError } from "./errors.js";
-import type { RunnerPool } from "./RunnerPool.js";
+import { isUsable, type RunnerPool } from "./RunnerPool.js";
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
@@ -195,7 +195,7 @@ function listModels(parameters: GatewayAppParameters) {
           runners: listing.runners.map((_, shard) =>
             parameters.pool
               .runners(served.modelId, shard)
-              .filter((r) => r.attestation.status === "verified")
+              .filter((r) => isUsable(r))
               .map((r) => r.runner),
           ),
         },
