@@ -14,10 +14,10 @@ const exitCodeHelp = `
 Exit codes:
   0  success
   1  unexpected failure
-  2  bad usage or input
-  3  configuration: no key, unreadable keystore, missing or stale deployment
-  4  network: chain RPC, runner, gateway or TEE unreachable
-  5  refused: the contract reverted (the custom error is shown in words) or the balance is insufficient
+  2  bad usage or input (a gateway's 400 or 404 too)
+  3  configuration: no key, unreadable keystore, missing or stale deployment, a key the gateway refuses (401)
+  4  network: chain RPC, runner, gateway or TEE unreachable, or unable to serve now (429, 503, no model served)
+  5  refused: the contract reverted (the custom error is shown in words) or the balance is insufficient (402)
   6  verification failed: a runner's attestation did not pass every check
 
 Keys and URLs come from flags or the environment (a .env file in the working directory is read):

@@ -2,10 +2,10 @@ import { randomInt } from "node:crypto";
 import type { WireSampling } from "@teetee/sdk";
 import type { Request, Response } from "express";
 import type { Hex } from "viem";
-import { assertFundsCover, type Authenticator, type Caller } from "./Authenticator.js";
+import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
+import type { BuyerQueue } from "./BuyerQueue.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
-import type { BuyerQueue } from "./BuyerQueue.js";
 import type { GenerateResult, Generator } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
@@ -153,24 +153,24 @@ export async function runCompletion(
   const leave = await context.queue.enter(caller.apiKey.buyer, abort.signal);
   const result = await context.generator
     .generate({
-    apiKey: caller.apiKey,
-    free: caller.free,
-    modelId: served.modelId,
-    shardCount: listing.model.shardCount,
-    prices,
-    promptIds,
-    maxTokens,
-    sampling: job.sampling,
-    stopTokenIds: served.tokenizer.stopTokenIds,
-    signal: abort.signal,
-    onRoute: (chosen) => {
-      route = chosen;
-    },
-    onToken: (tokenId) => {
-      const { delta, stopped } = text.push(tokenId);
-      emit(delta);
-      return stopped;
-    },
+      apiKey: caller.apiKey,
+      free: caller.free,
+      modelId: served.modelId,
+      shardCount: listing.model.shardCount,
+      prices,
+      promptIds,
+      maxTokens,
+      sampling: job.sampling,
+      stopTokenIds: served.tokenizer.stopTokenIds,
+      signal: abort.signal,
+      onRoute: (chosen) => {
+        route = chosen;
+      },
+      onToken: (tokenId) => {
+        const { delta, stopped } = text.push(tokenId);
+        emit(delta);
+        return stopped;
+      },
     })
     .finally(leave);
   emit(text.finish());

@@ -105,7 +105,9 @@ export function statusOf(error: unknown): number {
 /** A one-line message safe to send and log: never activations or prompt text, which no error here carries. */
 export function messageOf(error: unknown): string {
   if (error instanceof TeeTeeError) {
-    const text = [error.shortMessage, error.details, error.hint].filter((part) => part !== undefined).join(" — ");
+    const text = [error.shortMessage, error.details, error.hint]
+      .filter((part) => part !== undefined)
+      .join(" — ");
     return withRetryAfter(text, error.retryAfterSeconds);
   }
   if (error instanceof InferenceError) return error.message;

@@ -21,9 +21,9 @@ export {
   type RegistrationOutcome,
 } from "./ensureRegistration.js";
 export {
+  BuyerBusyError,
   FrameRequestError,
   messageOf,
-  BuyerBusyError,
   PaymentRequiredError,
   RunnerError,
   RunnerFullError,

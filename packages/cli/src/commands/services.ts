@@ -2,7 +2,7 @@ import { fetchRunnerAttestation, runnerUrl } from "@teetee/sdk";
 import type { Command } from "commander";
 import OpenAI from "openai";
 import { optionsOf, outputOf } from "../lib/command.js";
-import { CliError, configError, ExitCode } from "../lib/errors.js";
+import { CliError, configError, ExitCode, exitCodeOfStatus } from "../lib/errors.js";
 import type { CliIo } from "../lib/io.js";
 import { runPackage } from "../lib/spawnPackage.js";
 import { registerRunnerRegisterCommand } from "./registerRunner.js";
@@ -100,7 +100,12 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
       const client = new OpenAI({ baseURL: `${baseUrl.replace(/\/+$/, "")}/v1`, apiKey, maxRetries: 0 });
       try {
         const model = options.model ?? (await client.models.list()).data[0]?.id;
-        if (model === undefined) throw configError("The gateway serves no model.");
+        if (model === undefined) {
+          throw new CliError("The gateway serves no model right now.", {
+            exitCode: ExitCode.network,
+            hint: `No model has a complete route of attested, healthy runners (a shard may be down); ${baseUrl}/readyz says when one has.`,
+          });
+        }
         const stream = await client.chat.completions.create({
           model,
           messages: [{ role: "user", content: prompt.join(" ") }],
@@ -129,9 +134,12 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
           });
         }
         if (error instanceof OpenAI.APIError) {
-          const exitCode =
-            error.status === 401 || error.status === 402 ? ExitCode.revert : ExitCode.unexpected;
-          throw new CliError(`The gateway refused: ${error.message}`, { exitCode, cause: error });
+          const retryAfter = error.headers?.get("retry-after");
+          throw new CliError(`The gateway refused: ${error.message}`, {
+            exitCode: exitCodeOfStatus(error.status ?? 0),
+            hint: retryAfter ? `Retry after ${retryAfter} s.` : undefined,
+            cause: error,
+          });
         }
         throw error;
       }

@@ -109,6 +109,20 @@ function firstLine(error: unknown): string {
   return message.split("\n")[0] ?? message;
 }
 
+/**
+ * The exit code for a service's HTTP refusal, on the same scale as every other failure: the request itself is
+ * bad (400, 404: 2), the key is (401, 403: 3), the money is short (402: 5), the service cannot serve it now (408,
+ * 429, 502-504: 4, like an unreachable one), anything else is unexpected (1).
+ */
+export function exitCodeOfStatus(status: number): ExitCodeValue {
+  if (status === 400 || status === 404 || status === 413 || status === 422) return ExitCode.usage;
+  if (status === 401 || status === 403) return ExitCode.config;
+  if (status === 402) return ExitCode.revert;
+  if (status === 408 || status === 429 || status === 502 || status === 503 || status === 504)
+    return ExitCode.network;
+  return ExitCode.unexpected;
+}
+
 export const usageError = (message: string, hint?: string): CliError =>
   new CliError(message, { exitCode: ExitCode.usage, hint });
 

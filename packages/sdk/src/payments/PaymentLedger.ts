@@ -382,11 +382,15 @@ export class PaymentLedger {
     }
     const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
     if (open.length >= this.#p.maxOpenRequestsPerBuyer) {
-      throw new PaymentError("too_many_open_requests", "Too many of this buyer's requests are open at once.", {
-        details: `${open.length} open, at most ${this.#p.maxOpenRequestsPerBuyer}`,
-        hint: "Send fewer requests at once; retry when one has finished.",
-        retryAfterSeconds: 1,
-      });
+      throw new PaymentError(
+        "too_many_open_requests",
+        "Too many of this buyer's requests are open at once.",
+        {
+          details: `${open.length} open, at most ${this.#p.maxOpenRequestsPerBuyer}`,
+          hint: "Send fewer requests at once; retry when one has finished.",
+          retryAfterSeconds: 1,
+        },
+      );
     }
     const abandoned = this.#liveAbandoned(buyer);
     if (abandoned.length >= this.#p.maxAbandonedPerBuyer) {
