@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { createLimitedServer } from "@teetee/sdk";
 import { createDevTeeApp } from "./createDevTeeApp.js";
 import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
 import { MeasurementLog } from "./measurementLog.js";
@@ -26,7 +27,12 @@ export type DevTee = {
 export async function createDevTee(options: DevTeeOptions = {}): Promise<DevTee> {
   const identity = createDevTeeIdentity(options);
   const app = createDevTeeApp(identity, MeasurementLog.boot(identity));
-  const server = app.listen(options.port ?? 0, "127.0.0.1");
+  // dstack's error shape, which `DstackClient` surfaces as an Error.
+  const server = createLimitedServer(app, {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    errorBody: (_status, _code, message) => ({ error: message }),
+  });
+  server.listen(options.port ?? 0, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
