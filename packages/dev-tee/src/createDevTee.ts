@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createLimitedServer } from "@teetee/sdk";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
 import { createDevTeeApp } from "./createDevTeeApp.js";
 import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
 import { MeasurementLog } from "./measurementLog.js";
@@ -14,6 +14,9 @@ export type DevTee = {
   close: () => Promise<void>;
 };
 
+/** The identity's options, and the limits of its HTTP server (the SDK's `ServerLimits`; defaults there). */
+export type DevTeeServerOptions = DevTeeOptions & { limits?: Partial<ServerLimits> };
+
 /**
  * Starts a development dstack endpoint on 127.0.0.1 (never another interface: its quotes and
  * keys are for local use only). Port 0, the default, picks a free port.
@@ -24,7 +27,7 @@ export type DevTee = {
  * const quote = await client.getQuote(reportData);
  * await tee.close();
  */
-export async function createDevTee(options: DevTeeOptions = {}): Promise<DevTee> {
+export async function createDevTee(options: DevTeeServerOptions = {}): Promise<DevTee> {
   const identity = createDevTeeIdentity(options);
   const app = createDevTeeApp(identity, MeasurementLog.boot(identity));
   // dstack's error shape, which `DstackClient` surfaces as an Error.

@@ -1,11 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
-import {
-  DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY,
-  devQuoteSignerPublicKey,
-  serverLimitsSchema,
-} from "@teetee/sdk";
+import { DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY, devQuoteSignerPublicKey } from "@teetee/sdk";
 import { z } from "zod";
 import { fromHex, type Hex, toHex } from "./hex.js";
 
@@ -34,8 +30,6 @@ export const devTeeOptionsSchema = z.object({
   /** Mark the TD as debug in its quotes, to exercise verifiers' debug check. */
   debug: z.boolean().optional(),
   port: z.number().int().min(0).max(65535).optional(),
-  /** Header size and request timeouts of its HTTP server (the SDK's `ServerLimits`; defaults there). */
-  limits: serverLimitsSchema.optional(),
   appName: z.string().optional(),
 });
 
