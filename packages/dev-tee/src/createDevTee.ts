@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
 import { createDevTeeApp } from "./createDevTeeApp.js";
 import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
 import { MeasurementLog } from "./measurementLog.js";
@@ -13,6 +14,9 @@ export type DevTee = {
   close: () => Promise<void>;
 };
 
+/** The identity's options, and the limits of its HTTP server (the SDK's `ServerLimits`; defaults there). */
+export type DevTeeServerOptions = DevTeeOptions & { limits?: Partial<ServerLimits> };
+
 /**
  * Starts a development dstack endpoint on 127.0.0.1 (never another interface: its quotes and
  * keys are for local use only). Port 0, the default, picks a free port.
@@ -23,10 +27,15 @@ export type DevTee = {
  * const quote = await client.getQuote(reportData);
  * await tee.close();
  */
-export async function createDevTee(options: DevTeeOptions = {}): Promise<DevTee> {
+export async function createDevTee(options: DevTeeServerOptions = {}): Promise<DevTee> {
   const identity = createDevTeeIdentity(options);
   const app = createDevTeeApp(identity, MeasurementLog.boot(identity));
-  const server = app.listen(options.port ?? 0, "127.0.0.1");
+  // dstack's error shape, which `DstackClient` surfaces as an Error.
+  const server = createLimitedServer(app, {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    errorBody: (_status, _code, message) => ({ error: message }),
+  });
+  server.listen(options.port ?? 0, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

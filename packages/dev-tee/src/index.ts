@@ -1,4 +1,4 @@
-export { createDevTee, type DevTee } from "./createDevTee.js";
+export { createDevTee, type DevTee, type DevTeeServerOptions } from "./createDevTee.js";
 export { createDevTeeApp } from "./createDevTeeApp.js";
 export { deriveDevKey, getDevKey } from "./deriveDevKey.js";
 export {

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts";
 import { createPaymentChainReader, isLocalChainId, RouteVerifier } from "@teetee/sdk";
@@ -12,6 +11,7 @@ import type { GatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import { GatewayError } from "./errors.js";
 import { Generator } from "./Generator.js";
+import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
 import { RunnerPool } from "./RunnerPool.js";
@@ -110,11 +110,7 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     pool,
     logger,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
-  });
+  const server = await listenGateway(app, config);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   if (config.readyFile !== undefined) writeFileSync(config.readyFile, JSON.stringify({ url }));

@@ -35,8 +35,8 @@ import { createFrameProcessor, createRunnerApp } from "./createRunnerApp.js";
 import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistration.js";
 import { RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
-import { attachFrameStream } from "./frameStreamServer.js";
 import { isNonceRace } from "./isNonceRace.js";
+import { listenRunner } from "./listenRunner.js";
 import { createRunnerMetrics } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
 import { ResultMailbox } from "./ResultMailbox.js";
@@ -279,20 +279,16 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     log,
     registration: () => register(undefined),
   };
-  const app = createRunnerApp(appParams);
-  const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", (cause) =>
-      reject(new RunnerStartupError(`Cannot listen on ${config.host}:${config.port}`, { cause })),
-    );
-  });
-  server.keepAliveTimeout = 65_000;
-  const frameStream = attachFrameStream(server, {
-    processFrame: createFrameProcessor(appParams),
-    maxBodyBytes: config.maxBodyBytes,
-    log,
-    metrics,
+  const { server, frameStream } = await listenRunner(createRunnerApp(appParams), {
+    ...config,
+    frameStream: {
+      processFrame: createFrameProcessor(appParams),
+      maxBodyBytes: config.maxBodyBytes,
+      log,
+      metrics,
+    },
+  }).catch((cause: unknown) => {
+    throw new RunnerStartupError(`Cannot listen on ${config.host}:${config.port}`, { cause });
   });
   const { port } = server.address() as AddressInfo;
   const timers = [

@@ -51,6 +51,36 @@ async function approveInDialog(button: RegExp) {
   await dialog.getByText("Done.").waitFor({ timeout: 60_000 });
 }
 
+test("the first page, without a wallet, says what TeeTee is, names the served models and how to connect", async () => {
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const first = await context.newPage();
+    await first.goto(h.web.url);
+    const home = first.getByTestId("home");
+    await home
+      .getByRole("heading", { name: "Large language models hosted together, in attested TEEs" })
+      .waitFor();
+    await expect(home.textContent()).resolves.toMatch(
+      /split into layer ranges.*Trusted Execution Environment/,
+    );
+    const model = home.getByTestId("home-model");
+    await model.getByRole("heading", { name: GATEWAY_MODEL }).waitFor();
+    await expect(model.textContent()).resolves.toContain("2 shards");
+    const connect = home.getByTestId("home-connect");
+    await connect.getByRole("heading", { name: "Connect a wallet" }).waitFor();
+    await expect(connect.textContent()).resolves.toContain(
+      "open this page in a browser with an Ethereum wallet",
+    );
+    await screenshots(first, "home-no-wallet");
+  } finally {
+    await context.close();
+  }
+  // With a wallet in the browser, not yet connected, the step is the button that connects it.
+  await page.goto(h.web.url);
+  await page.getByTestId("home-connect").getByRole("button", { name: "Connect wallet" }).waitFor();
+  await page.goto(`${h.web.url}#/buy`);
+});
+
 test("connects and shows the wallet's token balance", async () => {
   await page.locator(".connect-prompt").getByRole("button", { name: "Connect wallet" }).click();
   await page.getByTestId("wallet-balance").getByText("100.00 tUSD").waitFor();

@@ -4,8 +4,10 @@ import { WalletBanner, WalletBar } from "./components/WalletBar.js";
 import { BuyerScreen } from "./screens/buyer/BuyerScreen.js";
 import { ContributorScreen } from "./screens/contributor/ContributorScreen.js";
 import { ExplorerScreen } from "./screens/explorer/ExplorerScreen.js";
+import { HomeScreen } from "./screens/home/HomeScreen.js";
 
 const tabs = [
+  { path: "#/", label: "Overview", screen: HomeScreen },
   { path: "#/buy", label: "Use models", screen: BuyerScreen },
   { path: "#/host", label: "Host a shard", screen: ContributorScreen },
   { path: "#/network", label: "Network", screen: ExplorerScreen },
@@ -29,7 +31,7 @@ export function App() {
     <ActionHost>
       <header className="topbar">
         <div className="topbar-inner">
-          <a className="brand" href="#/buy">
+          <a className="brand" href="#/">
             <span className="logo" aria-hidden="true">
               TT
             </span>

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "@teetee/contracts";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
 
 export const distDir: string = fileURLToPath(new URL("../../dist/", import.meta.url));
 
@@ -19,6 +20,10 @@ export type ServeWebParameters = {
   chainName?: string;
   /** The built app; defaults to packages/web/dist (`pnpm web:build`). */
   dir?: string;
+  /** Largest body the proxy forwards, else 413 (default 4 MiB, the gateway's own limit). */
+  maxBodyBytes?: number;
+  /** Header size and request timeouts (the SDK's `ServerLimits`; its defaults). */
+  limits?: Partial<ServerLimits>;
 };
 
 export type ServedWeb = { url: string; close: () => Promise<void> };
@@ -35,14 +40,43 @@ const types: Record<string, string> = {
 /** The runner paths the app may read through the proxy; nothing else is forwarded. */
 const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration"]);
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The gateway's own body limit: a larger body could only be refused there. */
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError" as const;
+}
+
+/** The request's body, refused (before reading, when its length is declared) past `maxBytes`. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new BodyTooLargeError(`The request body is larger than ${maxBytes} bytes.`);
+  if (Number(req.headers["content-length"] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of req) {
+    length += (chunk as Buffer).byteLength;
+    if (length > maxBytes) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
-  const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+function answerJson(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ error: { message } });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function forward(req: IncomingMessage, res: ServerResponse, target: string, maxBodyBytes: number) {
+  let body: Buffer | undefined;
+  try {
+    body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, maxBodyBytes);
+  } catch (error) {
+    // A body cut short (the client left, or the request timeout answered 408) leaves nothing to answer.
+    if (error instanceof BodyTooLargeError) answerJson(res, 413, error.message);
+    return;
+  }
   const headers: Record<string, string> = {};
   for (const name of ["content-type", "authorization", "accept"]) {
     const value = req.headers[name];
@@ -62,8 +96,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: string
     res.writeHead(upstream.status, out);
     res.end(Buffer.from(await upstream.arrayBuffer()));
   } catch {
-    res.writeHead(502, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { message: `Could not reach ${new URL(target).origin}` } }));
+    answerJson(res, 502, `Could not reach ${new URL(target).origin}`);
   }
 }
 
@@ -109,20 +142,24 @@ export async function serveWeb(params: ServeWebParameters): Promise<ServedWeb> {
     publicGatewayUrl: gateway ?? null,
     runnerProxy: "/runner-proxy",
   });
-  const server = createServer((req, res) => {
+  const maxBodyBytes = params.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const handle: RequestListener = (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/config.json") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(config);
     } else if (url.pathname.startsWith("/gateway/") && gateway !== undefined) {
-      void forward(req, res, `${gateway}${url.pathname.slice("/gateway".length)}${url.search}`);
+      const target = `${gateway}${url.pathname.slice("/gateway".length)}${url.search}`;
+      void forward(req, res, target, maxBodyBytes);
     } else if (url.pathname === "/runner-proxy") {
       const target = runnerTarget(url);
-      if (target === undefined) {
-        res.writeHead(400, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { message: "Unsupported runner URL or path" } }));
-      } else void forward(req, res, target);
+      if (target === undefined) answerJson(res, 400, "Unsupported runner URL or path");
+      else void forward(req, res, target, maxBodyBytes);
     } else void serveStatic(dir, url.pathname, res);
+  };
+  const server = createLimitedServer(handle, {
+    ...(params.limits === undefined ? {} : { limits: params.limits }),
+    errorBody: (_status, _code, message) => ({ error: { message } }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

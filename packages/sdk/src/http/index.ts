@@ -1,0 +1,2 @@
+export * from "./createLimitedServer.js";
+export * from "./serverLimits.js";
