@@ -5,6 +5,7 @@ import { makeTestModel, Tokenizer } from "@teetee/inference";
 import { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from "@teetee/sdk";
 import type { Hex } from "viem";
 import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
+import { BuyerQueue } from "./BuyerQueue.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { parseGatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
@@ -75,7 +76,14 @@ const app = createGatewayApp({
   models: [served],
   listings: () => new Map([[modelId, listing]]),
   generator: { generate: slowGenerate },
-  authenticator: { authenticate: async () => ({ apiKey: {} as never, free: false }) },
+  authenticator: {
+    authenticate: async () => ({
+      apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as never,
+      free: false,
+      funds: { available: 10n ** 30n, remaining: undefined },
+    }),
+  },
+  queue: new BuyerQueue(),
   metrics: createGatewayMetrics(),
   defaultMaxTokens: 64,
   pool: { hasRoute: () => true, runners: () => [runner] },
