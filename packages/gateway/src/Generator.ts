@@ -47,9 +47,15 @@ export type GenerateResult = {
   attempts: RouteAttempt[];
 };
 
+/** Opens a generation's session across a route (the SDK's `createPipelineSession`; a seam for unit tests). */
+export type CreatePipeline = (
+  params: Parameters<typeof createPipelineSession>[0],
+) => Pick<ReturnType<typeof createPipelineSession>, "prefill" | "decode" | "close">;
+
 export type GeneratorParameters = {
   pool: RunnerPool;
   payments: PaymentSessionPool;
+  createPipeline?: CreatePipeline;
   topology?: PipelineTopology;
   /** Per-frame timeout, ms. Default 30 000. */
   timeoutMs?: number;
@@ -70,7 +76,13 @@ export class Generator {
   readonly #p: Required<Omit<GeneratorParameters, "onFailover">> & Pick<GeneratorParameters, "onFailover">;
 
   constructor(parameters: GeneratorParameters) {
-    this.#p = { topology: "forward", timeoutMs: 30_000, maxFailovers: 3, ...parameters };
+    this.#p = {
+      topology: "forward",
+      timeoutMs: 30_000,
+      maxFailovers: 3,
+      createPipeline: createPipelineSession,
+      ...parameters,
+    };
   }
 
   async generate(parameters: GenerateParameters): Promise<GenerateResult> {
@@ -122,7 +134,7 @@ export class Generator {
       replayedOutputTokens: replayed,
     });
     let voucher: Uint8Array | undefined = encodePaymentTicket(opening);
-    const pipeline = createPipelineSession({
+    const pipeline = this.#p.createPipeline({
       route: route.map(({ runner, endpoint, publicKey }) => ({ runner, endpoint, publicKey })),
       topology: this.#p.topology,
       sampling: parameters.sampling,
@@ -193,7 +205,10 @@ export class Generator {
       return { done: false, error: describe(error), failed };
     } finally {
       release();
-      payments.release(apiKey, session);
+      // Only a channel whose last request ended with a settle voucher is used again. Its runners measured an
+      // abandoned request's tokens but got no voucher for them: a runner that saw the channel's next request
+      // before the abandoned one's drop would take it as completed and refuse the next voucher as short of it.
+      if (voucher !== undefined) payments.release(apiKey, session);
     }
   }
 

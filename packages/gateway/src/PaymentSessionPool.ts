@@ -8,8 +8,9 @@ export type PaymentSessionPoolParameters = {
 
 /**
  * Payment sessions by API key, model and route. A session carries one request at a time (its voucher is
- * cumulative), so concurrent requests of one key on one route lease separate sessions; finished sessions are
- * reused so that one voucher, redeemed once, covers many requests.
+ * cumulative), so concurrent requests of one key on one route lease separate sessions; sessions whose request was
+ * settled are handed back and reused, so that one voucher, redeemed once, covers many requests. A session whose
+ * request was abandoned is not handed back (see `Generator`).
  */
 export class PaymentSessionPool {
   readonly #p: PaymentSessionPoolParameters;
@@ -35,7 +36,7 @@ export class PaymentSessionPool {
     });
   }
 
-  /** Hands a session back once its request has completed or been abandoned. */
+  /** Hands a session back once its request has completed with a settle voucher. */
   release(apiKey: ApiKey, session: PaymentSession): void {
     const key = poolKey(apiKey, session.modelId, session.route);
     const idle = this.#idle.get(key) ?? [];

@@ -1,0 +1,112 @@
+import { decodePaymentTicket, formatApiKey, parseApiKey, RunnerUnreachableError } from "@teetee/sdk";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type CreatePipeline, Generator } from "./Generator.js";
+import { PaymentSessionPool } from "./PaymentSessionPool.js";
+import type { RunnerPool, RunnerState } from "./RunnerPool.js";
+
+const modelId = `0x${"ab".repeat(32)}` as Hex;
+const buyerKey = generatePrivateKey();
+const apiKey = parseApiKey(
+  formatApiKey({ buyer: privateKeyToAccount(buyerKey).address, sessionPrivateKey: generatePrivateKey() }),
+);
+
+function runner(address: string): RunnerState {
+  return {
+    runner: address as Address,
+    endpoint: "http://127.0.0.1:1",
+    publicKey: "0x02",
+    modelId,
+    shardIndex: 0,
+    contributor: address as Address,
+    attestation: { status: "verified", quoteHash: `0x${"cd".repeat(32)}`, verifiedAt: 1, validUntil: 2 },
+    latencyMs: 1,
+    inflight: 0,
+    downUntil: 0,
+  };
+}
+
+/** The one route there is, whatever was excluded: a runner that timed out once is healthy again at once. */
+const route = [runner("0x1111111111111111111111111111111111111111")];
+const pool = {
+  chooseRoute: async () => route,
+  acquire: () => () => undefined,
+  observeLatency: () => undefined,
+  markDown: () => undefined,
+  checkHealth: async () => true,
+} as unknown as RunnerPool;
+
+/** Each request's channel, read from the request ticket its first frame carries. */
+const channels: { sessionId: Hex; amount: bigint }[] = [];
+let failDecodes = 0;
+
+const createPipeline: CreatePipeline = (params) => ({
+  prefill: async () => {
+    const ticket = decodePaymentTicket(params.voucher()!);
+    channels.push({ sessionId: ticket.voucher.sessionId, amount: ticket.voucher.amount });
+    return { tokenId: 7 } as never;
+  },
+  decode: async () => {
+    if (failDecodes > 0) {
+      failDecodes--;
+      throw new RunnerUnreachableError("Runner timed out", { status: 504 });
+    }
+    return { tokenId: 8 } as never;
+  },
+  close: async () => undefined,
+});
+
+function generator() {
+  return new Generator({
+    pool,
+    payments: new PaymentSessionPool({
+      chainId: 31337,
+      paymentEscrow: "0x9999999999999999999999999999999999999999",
+    }),
+    maxFailovers: 1,
+    createPipeline,
+  });
+}
+
+const request = {
+  apiKey,
+  free: false,
+  modelId,
+  shardCount: 1,
+  prices: { inputPricePerMTok: 10n ** 12n, outputPricePerMTok: 10n ** 12n },
+  promptIds: [1, 2, 3],
+  maxTokens: 4,
+  sampling: { temperature: 0, topK: 0, topP: 1, seed: 1 },
+  stopTokenIds: [],
+};
+
+beforeEach(() => {
+  channels.length = 0;
+  failDecodes = 0;
+});
+
+describe("Generator's payment channels", () => {
+  test("a completed request's channel is reused, its voucher covering the requests before", async () => {
+    const g = generator();
+    await g.generate(request);
+    await g.generate(request);
+    expect(channels[1]!.sessionId).toBe(channels[0]!.sessionId);
+    expect(channels[1]!.amount).toBeGreaterThan(channels[0]!.amount);
+  });
+
+  test("a channel whose request was abandoned mid-route is never used again", async () => {
+    // The runners of the abandoned attempt measured its tokens but get no voucher for them; were the channel
+    // reused, a runner that saw the next request before the abandoned one's drop would count the abandoned
+    // request as completed, find the next voucher short of it, and refuse the buyer (402) on that channel for good.
+    const g = generator();
+    failDecodes = 1;
+    const first = await g.generate(request);
+    expect(first.attempts).toHaveLength(2);
+    await g.generate(request);
+    const [abandoned, failover, next] = channels;
+    expect(failover!.sessionId).not.toBe(abandoned!.sessionId);
+    expect(next!.sessionId).not.toBe(abandoned!.sessionId);
+    // The failover's channel completed, so the next request continues it.
+    expect(next!.sessionId).toBe(failover!.sessionId);
+  });
+});
