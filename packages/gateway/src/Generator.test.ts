@@ -42,7 +42,7 @@ let failDecodes = 0;
 
 const createPipeline: CreatePipeline = (params) => ({
   prefill: async () => {
-    const ticket = decodePaymentTicket(params.voucher()!);
+    const ticket = decodePaymentTicket(params.voucher!()!);
     channels.push({ sessionId: ticket.voucher.sessionId, amount: ticket.voucher.amount });
     return { tokenId: 7 } as never;
   },
