@@ -16,6 +16,7 @@
  */
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Hex, PublicClient } from "viem";
@@ -200,13 +201,17 @@ async function verifyRunners(chain: LocalChain, deploymentFile: string, runners:
 /** The child processes and servers of the network, stopped in reverse order of start. */
 class Processes {
   private readonly stops: { name: string; stop: () => Promise<void> }[] = [];
+  private stopping = false;
+  /** Records how to stop something just started; once stopping has begun, stops it at once instead. */
   add(name: string, stop: () => Promise<void>): void {
-    this.stops.push({ name, stop });
+    if (this.stopping) void stop().catch(() => {});
+    else this.stops.push({ name, stop });
   }
   addService(service: Service): void {
     this.add(service.name, service.stop);
   }
   async stopAll(): Promise<void> {
+    this.stopping = true;
     while (this.stops.length > 0) {
       const { name, stop } = this.stops.pop()!;
       await stop().catch((error: unknown) => console.error(`stopping ${name}: ${String(error)}`));
@@ -384,32 +389,44 @@ async function runDemo(
   };
 }
 
-async function main(): Promise<void> {
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Resolves with the first stop signal. The handlers stay installed: a second Ctrl-C (or the same SIGINT relayed
+ * by a wrapper such as tsx) must not kill this process half-way through stopping its children.
+ */
+function firstStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received === undefined) {
+        received = signal;
+        resolve(signal);
+      } else process.stderr.write(` (${signal}: still stopping)`);
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  });
+}
+
+/** Runs the network until it fails, `--once` completes, or a signal comes; resolves with the exit code. */
+async function main(): Promise<number> {
   const options = parseOptions();
   const processes = new Processes();
-  let stopping = false;
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      resolve();
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
-  const interrupted = stopped.then(() => {
-    throw new Error("Interrupted");
-  });
-  interrupted.catch(() => {});
+  const stopSignal = firstStopSignal();
+  const interrupted = stopSignal.then((signal) => ({ signal }));
+  // Start-up goes on in the background after a signal; whatever it still starts is stopped or refused.
+  const demo = runDemo(options, processes);
+  demo.catch(() => {});
   try {
-    const { report, usage } = await Promise.race([runDemo(options, processes), interrupted]);
+    const outcome = await Promise.race([demo, interrupted]);
+    if ("signal" in outcome) return exitCodeOf(outcome.signal);
+    const { report, usage } = outcome;
     if (options.json) console.log(toJson({ ...report, ...usage }));
     else printReport(report);
-    if (!options.once) {
-      if (!options.json) printUsage(usage);
-      console.error("\nRunning. Press Ctrl-C to stop every process.");
-      await stopped;
-    }
+    if (options.once) return 0;
+    if (!options.json) printUsage(usage);
+    console.error("\nRunning. Press Ctrl-C to stop every process.");
+    return exitCodeOf(await stopSignal);
   } finally {
     process.stderr.write("Stopping every process ...");
     await processes.stopAll();
@@ -418,7 +435,15 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+/** The shell's convention: 128 + the signal's number (130 for Ctrl-C). */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
