@@ -13,6 +13,8 @@
  *   pnpm start --gateway-port N  the gateway's port (default: a free one)
  *   pnpm start --web-port N      the web app's port (default: a free one)
  *   pnpm start --out DIR         where the deployment, model, shards and devnet.env go (default .teetee/devnet)
+ *
+ * One network per output folder: a second start on a folder in use is refused (devnet.lock).
  */
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -36,6 +38,7 @@ import {
   startDemoGateway,
   startDemoRunner,
 } from "../packages/cli/src/devnet/network.js";
+import { lockOutputFolder } from "../packages/cli/src/devnet/outputLock.js";
 import { type Service, stopAllServices } from "../packages/cli/src/devnet/services.js";
 import { readSummary } from "../packages/cli/src/devnet/summary.js";
 import { sendDemoRequests, waitForSettlement } from "../packages/cli/src/devnet/traffic.js";
@@ -411,6 +414,8 @@ function firstStopSignal(): Promise<NodeJS.Signals> {
 /** Runs the network until it fails, `--once` completes, or a signal comes; resolves with the exit code. */
 async function main(): Promise<number> {
   const options = parseOptions();
+  await mkdir(options.out, { recursive: true });
+  const lock = lockOutputFolder(options.out, (message) => console.error(message));
   const processes = new Processes();
   const stopSignal = firstStopSignal();
   const interrupted = stopSignal.then((signal) => ({ signal }));
@@ -431,6 +436,7 @@ async function main(): Promise<number> {
     process.stderr.write("Stopping every process ...");
     await processes.stopAll();
     await stopAllServices();
+    await lock.release();
     process.stderr.write(" stopped\n");
   }
 }
