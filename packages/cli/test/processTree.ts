@@ -145,6 +145,14 @@ export class StartRun {
     }
   }
 
+  /** The pid of the running process whose command line contains `text` (the last started, if several). */
+  pidOf(text: string): number {
+    this.sample();
+    const found = [...this.seen.values()].filter((p) => stillRuns(p) && p.cmdline.includes(text));
+    if (found.length === 0) throw new Error(`no running process has "${text}" in its command line`);
+    return found.at(-1)!.pid;
+  }
+
   /** The processes of the service told to listen on `port`. */
   serviceOn(port: number): ProcessInfo[] {
     this.sample();

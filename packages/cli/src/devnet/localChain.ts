@@ -17,8 +17,6 @@ export type LocalChain = {
   chainId: number;
   accounts: (index: number) => HDAccount;
   stop: () => Promise<void>;
-  /** The chain's process, when this chain was started here. */
-  process?: Supervised;
 };
 
 /** Finds a free TCP port on loopback by letting the kernel pick one. */
@@ -95,6 +93,5 @@ export async function startLocalChain(
     chainId: LOCAL_CHAIN_ID,
     accounts: (index) => mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: index }),
     stop: chain.stop,
-    process: chain,
   };
 }
