@@ -12,10 +12,16 @@
  *   pnpm start --rpc-url URL     use a running local chain instead of starting one
  *   pnpm start --gateway-port N  the gateway's port (default: a free one)
  *   pnpm start --web-port N      the web app's port (default: a free one)
- *   pnpm start --out DIR         where the deployment, model, shards and devnet.env go (default .teetee/devnet)
+ *   pnpm start --out DIR         where the deployment, model, shards, logs and devnet.env go (default .teetee/devnet)
+ *
+ * One network per output folder: a second start on a folder in use is refused (devnet.lock). Each service's
+ * output goes to DIR/logs/<name>.log; a service that dies is reported at once; `teetee devnet status --out DIR`
+ * prints the summary again. Every child runs in its own process group and is stopped and reaped on Ctrl-C,
+ * SIGTERM or a failed step.
  */
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Hex, PublicClient } from "viem";
@@ -32,10 +38,13 @@ import { LOCAL_MNEMONIC, type LocalChain, startLocalChain } from "../packages/cl
 import {
   type DemoRunner,
   type DemoRunnerSpec,
+  type ServiceReporting,
   startDemoGateway,
   startDemoRunner,
 } from "../packages/cli/src/devnet/network.js";
+import { lockOutputFolder } from "../packages/cli/src/devnet/outputLock.js";
 import { type Service, stopAllServices } from "../packages/cli/src/devnet/services.js";
+import { type ServiceKind, type ServiceRecord, writeDevnetState } from "../packages/cli/src/devnet/state.js";
 import { readSummary } from "../packages/cli/src/devnet/summary.js";
 import { sendDemoRequests, waitForSettlement } from "../packages/cli/src/devnet/traffic.js";
 import { formatApiKey } from "../packages/cli/src/lib/apiKey.js";
@@ -101,9 +110,12 @@ function parseOptions(): StartOptions {
   };
 }
 
-async function attachOrStart(options: StartOptions): Promise<LocalChain> {
+async function attachOrStart(options: StartOptions, logDir: string): Promise<LocalChain> {
   if (options.rpcUrl === undefined)
-    return startLocalChain(options.port === undefined ? {} : { port: options.port });
+    return startLocalChain({
+      logFile: join(logDir, "chain.log"),
+      ...(options.port === undefined ? {} : { port: options.port }),
+    });
   const rpcUrl = options.rpcUrl;
   return {
     rpcUrl,
@@ -200,13 +212,17 @@ async function verifyRunners(chain: LocalChain, deploymentFile: string, runners:
 /** The child processes and servers of the network, stopped in reverse order of start. */
 class Processes {
   private readonly stops: { name: string; stop: () => Promise<void> }[] = [];
+  private stopping = false;
+  /** Records how to stop something just started; once stopping has begun, stops it at once instead. */
   add(name: string, stop: () => Promise<void>): void {
-    this.stops.push({ name, stop });
+    if (this.stopping) void stop().catch(() => {});
+    else this.stops.push({ name, stop });
   }
   addService(service: Service): void {
     this.add(service.name, service.stop);
   }
   async stopAll(): Promise<void> {
+    this.stopping = true;
     while (this.stops.length > 0) {
       const { name, stop } = this.stops.pop()!;
       await stop().catch((error: unknown) => console.error(`stopping ${name}: ${String(error)}`));
@@ -214,13 +230,44 @@ class Processes {
   }
 }
 
+/** Service output goes to files; a death is told on the console as soon as it happens. */
+function reportingTo(logDir: string): ServiceReporting {
+  return { logDir, onDeath: (notice) => process.stderr.write(notice) };
+}
+
+/** devnet.env: the URLs, the buyer's API key, and the local chain's well-known key of every demo role. */
+function devnetEnv(chain: LocalChain, deploymentFile: string, gatewayUrl: string, apiKey: string): string {
+  const key = (index: number) =>
+    `0x${Buffer.from(chain.accounts(index).getHdKey().privateKey!).toString("hex")}`;
+  return [
+    `TEETEE_RPC_URL=${chain.rpcUrl}`,
+    `TEETEE_DEPLOYMENT=${deploymentFile}`,
+    `TEETEE_GATEWAY_URL=${gatewayUrl}`,
+    `TEETEE_API_KEY=${apiKey}`,
+    "# Hardhat's well-known development keys of the demo roles: local chain only.",
+    "# Act as one with --key-env, e.g. `pnpm teetee --key-env TEETEE_CONTRIBUTOR_1_KEY runners`.",
+    `TEETEE_CURATOR_KEY=${key(0)}`,
+    `TEETEE_CONTRIBUTOR_1_KEY=${key(1)}`,
+    `TEETEE_CONTRIBUTOR_2_KEY=${key(2)}`,
+    `TEETEE_CONTRIBUTOR_3_KEY=${key(3)}`,
+    `TEETEE_BUYER_KEY=${key(4)}`,
+    "# The key teetee uses by default: the buyer's.",
+    `TEETEE_PRIVATE_KEY=${key(4)}`,
+    "",
+  ].join("\n");
+}
+
 async function runDemo(
   options: StartOptions,
   processes: Processes,
 ): Promise<{ report: DemoReport; usage: Usage }> {
-  await mkdir(options.out, { recursive: true });
+  const logDir = join(options.out, "logs");
+  await rm(logDir, { recursive: true, force: true });
+  await mkdir(logDir, { recursive: true });
+  console.error(`Logs: ${logDir} (one file per service)`);
+  const reporting = reportingTo(logDir);
   const chain = await step(options.rpcUrl ? "Attach to the local chain" : "Start Hardhat's chain", () =>
-    attachOrStart(options),
+    attachOrStart(options, logDir),
   );
   processes.add("chain", chain.stop);
   const actor = (name: string, index: number) => createActor(name, chain.accounts(index), chain.rpcUrl);
@@ -279,7 +326,15 @@ async function runDemo(
       const started: DemoRunner[] = [];
       const results = await Promise.allSettled(
         specs.map(async (spec) => {
-          const runner = await startDemoRunner({ spec, chain, client, contracts, shardDir, dataRoot });
+          const runner = await startDemoRunner({
+            spec,
+            chain,
+            client,
+            contracts,
+            shardDir,
+            dataRoot,
+            reporting,
+          });
           processes.add(runner.name, runner.stop);
           started.push(runner);
           process.stderr.write(` ${runner.name}`);
@@ -300,6 +355,7 @@ async function runDemo(
       deploymentFile,
       shardDir,
       modelName: MODEL_NAME,
+      reporting,
       ...(options.gatewayPort === undefined ? {} : { port: options.gatewayPort }),
     }),
   );
@@ -334,19 +390,29 @@ async function runDemo(
     return served;
   });
   const envFile = join(options.out, "devnet.env");
-  await writeFile(
+  await writeFile(envFile, devnetEnv(chain, deploymentFile, gateway.url, apiKey), { mode: 0o600 });
+  writeDevnetState(options.out, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    rpcUrl: chain.rpcUrl,
+    gatewayUrl: gateway.url,
+    webUrl: web.url,
+    apiKey,
+    model: MODEL_NAME,
     envFile,
-    [
-      `TEETEE_RPC_URL=${chain.rpcUrl}`,
-      `TEETEE_DEPLOYMENT=${deploymentFile}`,
-      `TEETEE_GATEWAY_URL=${gateway.url}`,
-      `TEETEE_API_KEY=${apiKey}`,
-      "# Hardhat's well-known development key of the demo buyer (account 4): local chain only.",
-      `TEETEE_PRIVATE_KEY=0x${Buffer.from(chain.accounts(4).getHdKey().privateKey!).toString("hex")}`,
-      "",
-    ].join("\n"),
-    { mode: 0o600 },
-  );
+    logDir,
+    services: [
+      {
+        name: "chain",
+        kind: "chain",
+        url: chain.rpcUrl,
+        ...(options.rpcUrl === undefined ? { logFile: join(logDir, "chain.log") } : {}),
+      },
+      ...runners.map((r) => serviceRecord(r, "runner")),
+      serviceRecord(gateway, "gateway"),
+      { name: "web app", kind: "web", url: web.url },
+    ],
+  });
   const report: DemoReport = {
     chainId: deployment.chainId,
     rpcUrl: chain.rpcUrl,
@@ -378,47 +444,81 @@ async function runDemo(
       webUrl: web.url,
       apiKey,
       envFile,
+      logDir,
+      out: options.out,
       rpcUrl: chain.rpcUrl,
       model: MODEL_NAME,
     },
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  const processes = new Processes();
-  let stopping = false;
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      resolve();
+function serviceRecord(service: Service, kind: ServiceKind): ServiceRecord {
+  return {
+    name: service.name,
+    kind,
+    url: service.url,
+    ...(service.logFile === undefined ? {} : { logFile: service.logFile }),
+  };
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Resolves with the first stop signal. The handlers stay installed: a second Ctrl-C (or the same SIGINT relayed
+ * by a wrapper such as tsx) must not kill this process half-way through stopping its children.
+ */
+function firstStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received === undefined) {
+        received = signal;
+        resolve(signal);
+      } else process.stderr.write(` (${signal}: still stopping)`);
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
-  const interrupted = stopped.then(() => {
-    throw new Error("Interrupted");
-  });
-  interrupted.catch(() => {});
+}
+
+/** Runs the network until it fails, `--once` completes, or a signal comes; resolves with the exit code. */
+async function main(): Promise<number> {
+  const options = parseOptions();
+  await mkdir(options.out, { recursive: true });
+  const lock = lockOutputFolder(options.out, (message) => console.error(message));
+  const processes = new Processes();
+  const stopSignal = firstStopSignal();
+  const interrupted = stopSignal.then((signal) => ({ signal }));
+  // Start-up goes on in the background after a signal; whatever it still starts is stopped or refused.
+  const demo = runDemo(options, processes);
+  demo.catch(() => {});
   try {
-    const { report, usage } = await Promise.race([runDemo(options, processes), interrupted]);
+    const outcome = await Promise.race([demo, interrupted]);
+    if ("signal" in outcome) return exitCodeOf(outcome.signal);
+    const { report, usage } = outcome;
     if (options.json) console.log(toJson({ ...report, ...usage }));
     else printReport(report);
-    if (!options.once) {
-      if (!options.json) printUsage(usage);
-      console.error("\nRunning. Press Ctrl-C to stop every process.");
-      await stopped;
-    }
+    if (options.once) return 0;
+    if (!options.json) printUsage(usage);
+    console.error("\nRunning. Press Ctrl-C to stop every process.");
+    return exitCodeOf(await stopSignal);
   } finally {
     process.stderr.write("Stopping every process ...");
     await processes.stopAll();
     await stopAllServices();
+    await lock.release();
     process.stderr.write(" stopped\n");
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+/** The shell's convention: 128 + the signal's number (130 for Ctrl-C). */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

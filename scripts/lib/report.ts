@@ -26,6 +26,8 @@ export type Usage = {
   webUrl: string;
   apiKey: string;
   envFile: string;
+  logDir: string;
+  out: string;
   rpcUrl: string;
   model: string;
 };
@@ -103,6 +105,9 @@ export function printUsage(usage: Usage): void {
     `  API key        ${usage.apiKey}`,
     `  chain RPC      ${usage.rpcUrl}`,
     `  environment    set -a; . ${usage.envFile}; set +a   (then: pnpm teetee balance, pnpm teetee chat "Hello")`,
+    "  other roles    the curator's and contributors' keys are in it too: pnpm teetee --key-env TEETEE_CONTRIBUTOR_1_KEY ...",
+    `  logs           ${usage.logDir}/<service>.log`,
+    `  status         pnpm teetee devnet status --out ${usage.out}`,
     "  curl",
     `    curl ${usage.gatewayUrl}/v1/chat/completions -H "Authorization: Bearer ${usage.apiKey}" \\`,
     `      -H "Content-Type: application/json" -d '{"model":"${usage.model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'`,

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDeployContractsCommand } from "./commands/deploy.js";
 import { registerDeployComposeCommand } from "./commands/deployCompose.js";
+import { registerDevnetCommands } from "./commands/devnet.js";
 import { registerDevTeeCommand } from "./commands/devTee.js";
 import { registerEscrowCommands } from "./commands/escrow.js";
 import { registerKeystoreCommands } from "./commands/keystore.js";
@@ -59,6 +60,7 @@ export function createProgram(io: CliIo): Command {
   registerDeployContractsCommand(deploy, io);
   registerDeployComposeCommand(deploy, io);
   registerDevTeeCommand(program, io);
+  registerDevnetCommands(program, io);
   registerKeystoreCommands(program, io);
   return program;
 }

@@ -1,14 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { type HDAccount, mnemonicToAccount } from "viem/accounts";
+import { repoRoot } from "../lib/spawnPackage.js";
+import { describeExit, projectNode, type Supervised, spawnSupervised } from "./processes.js";
 
 /** Hardhat's well-known development mnemonic: its accounts hold test ether on the local chain only. */
 export const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";
 
 export const LOCAL_CHAIN_ID = 31337;
 
-const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const HARDHAT_CLI = join(repoRoot, "node_modules/hardhat/dist/src/cli.js");
 
 export type LocalChain = {
   rpcUrl: string;
@@ -30,13 +32,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForRpc(rpcUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitForRpc(rpcUrl: string, chain: Supervised, timeoutMs: number): Promise<void> {
+  let exit: string | undefined;
+  void chain.exited.then((e) => {
+    exit = describeExit(e);
+  });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`hardhat node exited with code ${child.exitCode}`);
+    if (exit !== undefined) throw new Error(`hardhat node exited (${exit})`);
     try {
       const response = await fetch(rpcUrl, {
         method: "POST",
+        signal: AbortSignal.timeout(5_000),
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
       });
@@ -51,50 +58,40 @@ async function waitForRpc(rpcUrl: string, child: ChildProcess, timeoutMs: number
 
 /**
  * Starts Hardhat's chain (`hardhat node`) as a child process on loopback only, and resolves once it answers
- * JSON-RPC. Runners and gateways are separate processes, so the chain must be reachable over HTTP.
+ * JSON-RPC. Runners and gateways are separate processes, so the chain must be reachable over HTTP. Hardhat runs
+ * as one process of the project's Node (no pnpm wrapper), so stopping it waits for the chain itself to exit.
  */
 export async function startLocalChain(
-  options: { port?: number; timeoutMs?: number } = {},
+  options: { port?: number; timeoutMs?: number; logFile?: string } = {},
 ): Promise<LocalChain> {
   const port = options.port ?? (await freePort());
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    "pnpm",
-    ["exec", "hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-    },
-  );
+  const chain = spawnSupervised("chain", projectNode, [
+    ...[HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+  ]);
+  let log: ReturnType<typeof createWriteStream> | undefined;
+  if (options.logFile !== undefined) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    log = createWriteStream(options.logFile, { flags: "a" });
+    chain.process.stdout?.pipe(log);
+  } else {
+    chain.process.stdout?.resume();
+  }
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  chain.process.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    log?.write(chunk);
   });
   try {
-    await waitForRpc(rpcUrl, child, options.timeoutMs ?? 60_000);
+    await waitForRpc(rpcUrl, chain, options.timeoutMs ?? 60_000);
   } catch (error) {
-    killGroup(child);
+    await chain.stop();
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   return {
     rpcUrl,
     chainId: LOCAL_CHAIN_ID,
     accounts: (index) => mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: index }),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      killGroup(child);
-      await exited;
-    },
+    stop: chain.stop,
   };
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    child.kill("SIGTERM");
-  }
 }

@@ -17,8 +17,18 @@ export type DemoRunnerSpec = {
 
 export type DemoRunner = Service & DemoRunnerSpec & { runner: Address; contributor: Address; tee: DevTee };
 
+/** Where a service's output goes, and who hears when it dies on its own. */
+export type ServiceReporting = { logDir?: string; onDeath?: (notice: string) => void };
+
+function reportingOf(name: string, reporting: ServiceReporting) {
+  return {
+    ...(reporting.logDir === undefined ? {} : { logFile: join(reporting.logDir, `${name}.log`) }),
+    ...(reporting.onDeath === undefined ? {} : { onDeath: reporting.onDeath }),
+  };
+}
+
 async function attestedRunner(url: string): Promise<Address | undefined> {
-  const response = await fetch(`${url}/v1/attestation`);
+  const response = await fetch(`${url}/v1/attestation`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) return undefined;
   return ((await response.json()) as { runner: Address }).runner;
 }
@@ -35,6 +45,7 @@ export async function startDemoRunner(params: {
   contracts: TeeTeeContracts;
   shardDir: string;
   dataRoot: string;
+  reporting?: ServiceReporting;
 }): Promise<DemoRunner> {
   const { spec, chain, contracts } = params;
   const tee = await createDevTee({ appName: spec.name });
@@ -47,6 +58,7 @@ export async function startDemoRunner(params: {
       name: spec.name,
       entry: RUNNER_ENTRY,
       url,
+      ...reportingOf(spec.name, params.reporting ?? {}),
       args: [
         ...["--model-dir", params.shardDir, "--shard", String(spec.shardIndex), "--port", String(port)],
         ...["--rpc-url", chain.rpcUrl, "--runner-registry", contracts.runnerRegistry],
@@ -95,6 +107,7 @@ export async function startDemoGateway(params: {
   shardDir: string;
   modelName: string;
   port?: number;
+  reporting?: ServiceReporting;
 }): Promise<Service> {
   const port = params.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -102,6 +115,7 @@ export async function startDemoGateway(params: {
     name: "gateway",
     entry: GATEWAY_ENTRY,
     url,
+    ...reportingOf("gateway", params.reporting ?? {}),
     args: [
       ...["--model", `${params.modelName}=${params.shardDir}`, "--rpc-url", params.chain.rpcUrl],
       ...["--deployment", params.deploymentFile, "--port", String(port)],
@@ -113,7 +127,7 @@ export async function startDemoGateway(params: {
       TEETEE_DISCOVERY_POLL_MS: "500",
     },
     ready: async () => {
-      const response = await fetch(`${url}/readyz`);
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
       await response.body?.cancel();
       return response.ok;
     },

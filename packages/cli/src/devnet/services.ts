@@ -1,6 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { repoRoot } from "../lib/spawnPackage.js";
+import {
+  describeExit,
+  type Exit,
+  type Supervised,
+  spawnSupervised,
+  stopAllSupervised,
+  typescriptCommand,
+} from "./processes.js";
 
 /** The runner process the local network starts: it checks every frame's voucher and settles with its contributor key. */
 export const RUNNER_ENTRY = join(repoRoot, "packages/runner/src/main.ts");
@@ -10,21 +18,55 @@ export const GATEWAY_ENTRY = join(repoRoot, "packages/gateway/src/main.ts");
 export type Service = {
   name: string;
   url: string;
-  process: ChildProcess;
+  process: Supervised["process"];
+  /** Resolves once the process has exited and been reaped. */
+  exited: Promise<Exit>;
+  /** The file its output goes to, when it has one. */
+  logFile?: string;
   /** The last 20 kB the process printed, for failure reports. */
   output: () => string;
   stop: () => Promise<void>;
 };
 
-/** Every child spawned and not yet stopped, so an interrupted start-up leaves no orphan behind. */
-const live = new Set<Service>();
-
-/** Stops every service still running (those whose start-up was interrupted included). */
+/** Stops every service still running (those whose start-up was interrupted included), and starts no more. */
 export async function stopAllServices(): Promise<void> {
-  await Promise.all([...live].map((service) => service.stop()));
+  await stopAllSupervised();
 }
 
-/** Spawns `tsx <entry> <args>` and resolves once `ready()` answers, or rejects with the process's output. */
+/** The last `count` non-empty lines of `text`. */
+export function lastLines(text: string, count: number): string[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-count);
+}
+
+/** What the console says when a service dies on its own: which, how, its last words and where its log is. */
+export function deathNotice(
+  service: Pick<Service, "name" | "url" | "logFile" | "output">,
+  exit: Exit,
+): string {
+  const tail = lastLines(service.output(), 10).map((line) => `    ${line}`);
+  return [
+    `\n${service.name} (${service.url}) died: ${describeExit(exit)}.`,
+    ...(tail.length > 0 ? ["  Its last log lines:", ...tail] : ["  It printed nothing."]),
+    ...(service.logFile === undefined ? [] : [`  Full log: ${service.logFile}`]),
+    "",
+  ].join("\n");
+}
+
+const READY_CHECK_MS = 5_000;
+
+/** One readiness probe, given up after a while: a port that accepts but never answers must not hang start-up. */
+async function probe(ready: () => Promise<boolean>): Promise<boolean> {
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_CHECK_MS).unref());
+  return Promise.race([ready().catch(() => false), timeout]);
+}
+
+/**
+ * Spawns `node --import tsx <entry> <args>` and resolves once `ready()` answers, or rejects with the process's
+ * output. Its output also goes to `logFile`; if it dies later without being stopped, `onDeath` hears of it.
+ */
 export async function spawnService(params: {
   name: string;
   entry: string;
@@ -33,56 +75,53 @@ export async function spawnService(params: {
   url: string;
   ready: () => Promise<boolean>;
   timeoutMs?: number;
+  logFile?: string;
+  onDeath?: (notice: string) => void;
 }): Promise<Service> {
-  const child = spawn("pnpm", ["exec", "tsx", params.entry, ...params.args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...params.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  const [command, args] = typescriptCommand(params.entry, params.args);
+  const supervised = spawnSupervised(params.name, command, args, { ...process.env, ...params.env });
+  const child = supervised.process;
+  let log: ReturnType<typeof createWriteStream> | undefined;
+  if (params.logFile !== undefined) {
+    mkdirSync(dirname(params.logFile), { recursive: true });
+    log = createWriteStream(params.logFile, { flags: "a" });
+  }
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
+    log?.write(chunk);
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const service: Service = {
     name: params.name,
     url: params.url,
     process: child,
+    exited: supervised.exited,
+    ...(params.logFile === undefined ? {} : { logFile: params.logFile }),
     output: () => output,
-    stop: async () => {
-      live.delete(service);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        child.kill("SIGTERM");
-      }
-      const forced = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(forced);
-    },
+    stop: supervised.stop,
   };
-  live.add(service);
-  const deadline = Date.now() + (params.timeoutMs ?? 120_000);
+  let up = false;
+  void supervised.exited.then((exit) => {
+    log?.end();
+    if (up && !supervised.stopping()) params.onDeath?.(deathNotice(service, exit));
+  });
+  const timeoutMs = params.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      live.delete(service);
-      throw new Error(`${params.name} exited with code ${child.exitCode}\n${output.slice(-3000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await supervised.stop();
+      throw new Error(
+        `${params.name} exited (${describeExit(await supervised.exited)})\n${output.slice(-3000)}`,
+      );
     }
-    if (await params.ready().catch(() => false)) return service;
+    if (await probe(params.ready)) {
+      up = true;
+      return service;
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await service.stop();
-  throw new Error(
-    `${params.name} did not come up within ${(params.timeoutMs ?? 120_000) / 1000} s\n${output.slice(-3000)}`,
-  );
+  await supervised.stop();
+  throw new Error(`${params.name} did not come up within ${timeoutMs / 1000} s\n${output.slice(-3000)}`);
 }
