@@ -465,7 +465,8 @@ describe("attacks from the outside audit (issue 12)", () => {
 
   it("attack: audit-8 the admin role cannot be handed over in one step", async () => {
     const f = await networkHelpers.loadFixture(fixtures.deploy);
-    for (const address of [f.contracts.staking, f.contracts.runnerRegistry, f.contracts.modelRegistry]) {
+    const { staking, runnerRegistry, modelRegistry, paymentEscrow } = f.contracts;
+    for (const address of [staking, runnerRegistry, modelRegistry, paymentEscrow]) {
       await expectRevert(
         grantRole(f.admin, {
           address,

@@ -52,7 +52,7 @@ abstract contract TestBase {
         models = new ModelRegistry(address(this), ADMIN_DELAY, FEE_BPS);
         staking = new Staking(token, address(this), ADMIN_DELAY, TREASURY, UNBONDING);
         runners = new RunnerRegistry(models, staking, address(this), ADMIN_DELAY);
-        escrow = new PaymentEscrow(token, models, runners, address(this), TREASURY, THAW);
+        escrow = new PaymentEscrow(token, models, runners, address(this), ADMIN_DELAY, TREASURY, THAW);
         staking.grantRole(staking.LOCKER_ROLE(), address(runners));
         staking.grantRole(staking.SLASHER_ROLE(), address(this));
         models.grantRole(models.CURATOR_ROLE(), CURATOR);
