@@ -3,6 +3,8 @@ export { assertRunnerAttestation } from "./assertRunnerAttestation.js";
 export type {
   AttestationPolicy,
   ComposeHashAllowlist,
+  MeasurementAllowlist,
+  OsImageAllowlist,
   RunnerAttestationEvidence,
   RunnerRegistrationFacts,
 } from "./attestationPolicy.js";
@@ -39,6 +41,7 @@ export {
   TEE_TYPE_SGX,
   TEE_TYPE_TDX,
 } from "./parseQuote.js";
+export { osImageMeasurement } from "./osImage.js";
 export { canonicalQuote, computeQuoteHash, MAX_QUOTE_BYTES } from "./quoteHash.js";
 export { extendRtmr, replayRtmr } from "./replayRtmr.js";
 export {
@@ -51,6 +54,7 @@ export {
   BOOT_COMPLETE_EVENT,
   bootEvents,
   extractComposeHash,
+  extractOsImageHash,
   findRuntimeEventPayload,
 } from "./runtimeEvents.js";
 export { TeeTeeError, type TeeTeeErrorOptions } from "./TeeTeeError.js";
