@@ -45,6 +45,7 @@ import {
 import {
   COMPOSE_HASH,
   FAR_FUTURE,
+  OS_IMAGE,
   type Market,
   marketFixture,
   modelParams,
@@ -141,6 +142,7 @@ async function measureLifecycle(report: Report): Promise<void> {
     ...c,
     quoteHash,
     composeHash: COMPOSE_HASH,
+    osImage: OS_IMAGE,
     deadline: FAR_FUTURE,
   });
   report.refreshAttestation = await gas(
@@ -150,6 +152,7 @@ async function measureLifecycle(report: Report): Promise<void> {
       runner: runner.address,
       quoteHash,
       composeHash: COMPOSE_HASH,
+      osImage: OS_IMAGE,
       deadline: FAR_FUTURE,
       consent,
     }),

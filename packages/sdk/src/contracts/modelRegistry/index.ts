@@ -27,6 +27,11 @@ export {
   type IsComposeHashAllowedReturnType,
   isComposeHashAllowed,
 } from "./isComposeHashAllowed.js";
+export {
+  type IsOsImageAllowedParameters,
+  type IsOsImageAllowedReturnType,
+  isOsImageAllowed,
+} from "./isOsImageAllowed.js";
 export { type ModelExistsParameters, type ModelExistsReturnType, modelExists } from "./modelExists.js";
 export {
   type RegisterModelParameters,
@@ -43,6 +48,11 @@ export {
   type SetComposeHashAllowedReturnType,
   setComposeHashAllowed,
 } from "./setComposeHashAllowed.js";
+export {
+  type SetOsImageAllowedParameters,
+  type SetOsImageAllowedReturnType,
+  setOsImageAllowed,
+} from "./setOsImageAllowed.js";
 export { type SetMinStakeParameters, type SetMinStakeReturnType, setMinStake } from "./setMinStake.js";
 export {
   type SetModelActiveParameters,
