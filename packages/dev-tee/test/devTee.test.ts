@@ -111,7 +111,7 @@ describe("dev-tee through the real @phala/dstack-sdk client", () => {
     expect(names.indexOf("os-image-hash")).toBe(names.indexOf("boot-mr-done") + 1);
     const payload = boot.find((event) => event.event === "os-image-hash")?.event_payload;
     expect(payload).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(response.vm_config).os_image_hash).toBe(payload);
+    expect(JSON.parse(response.vm_config ?? "{}").os_image_hash).toBe(payload);
     expect((await client.info()).os_image_hash).toBe(payload);
     expect(tee.identity.osImageHash).toBe(`0x${payload}`);
     // What a curator allowlists for dev-tee runners is computable without starting one.

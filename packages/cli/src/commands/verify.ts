@@ -4,6 +4,7 @@ import {
   getRunner,
   getShard,
   isComposeHashAllowed,
+  isOsImageAllowed,
   isLocalChainId,
   type RunnerAttestationDocument,
   verifyRunnerAttestation,
@@ -84,6 +85,7 @@ export async function verifyRunner(ctx: ChainContext, url: string) {
       attestationTtl: model.attestationTtl,
       allowedComposeHashes: (composeHash: Hex) =>
         isComposeHashAllowed(ctx.publicClient, { ...target, modelId, composeHash }),
+      allowedOsImages: (osImage: Hex) => isOsImageAllowed(ctx.publicClient, { ...target, modelId, osImage }),
     },
     policy: { allowDevQuotes: isLocalChainId(ctx.chain.id) },
   });
@@ -97,6 +99,7 @@ export async function verifyRunner(ctx: ChainContext, url: string) {
     kind: verdict.kind,
     checks,
     composeHash: verdict.composeHash,
+    osImage: verdict.osImage,
     quoteHash: verdict.quoteHash,
     expiresAt: verdict.expiresAt,
   };

@@ -41,7 +41,7 @@ export {
   TEE_TYPE_SGX,
   TEE_TYPE_TDX,
 } from "./parseQuote.js";
-export { osImageMeasurement } from "./osImage.js";
+export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export { canonicalQuote, computeQuoteHash, MAX_QUOTE_BYTES } from "./quoteHash.js";
 export { extendRtmr, replayRtmr } from "./replayRtmr.js";
 export {

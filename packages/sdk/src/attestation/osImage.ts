@@ -1,5 +1,8 @@
 import { sha256 } from "@noble/hashes/sha2";
-import { bytesToHex, concatBytes, type Hex } from "viem";
+import { bytesToHex, concatBytes, type Hex, hexToBytes } from "viem";
+import { decodeDevQuote, isDevQuote } from "./devQuote.js";
+import { QuoteFormatError } from "./errors.js";
+import { parseIntelQuote } from "./parseQuote.js";
 import type { TdReport } from "./tdReport.js";
 
 /**
@@ -11,4 +14,16 @@ import type { TdReport } from "./tdReport.js";
  */
 export function osImageMeasurement(report: Pick<TdReport, "mrTd" | "rtmr0" | "rtmr1" | "rtmr2">): Hex {
   return bytesToHex(sha256(concatBytes([report.mrTd, report.rtmr0, report.rtmr1, report.rtmr2])));
+}
+
+/**
+ * The `osImageMeasurement` of a TDX or development quote, as the runner states it in its consent (a verifier
+ * recomputes it from the quote it verified).
+ * @throws QuoteFormatError for a quote that carries no TD report
+ */
+export function quoteOsImage(quote: Hex | Uint8Array): Hex {
+  const bytes = typeof quote === "string" ? hexToBytes(quote) : quote;
+  const report = isDevQuote(bytes) ? decodeDevQuote(bytes).tdReport : parseIntelQuote(bytes).tdReport;
+  if (report === undefined) throw new QuoteFormatError("Quote carries no TD report, so it names no OS image");
+  return osImageMeasurement(report);
 }

@@ -5,6 +5,11 @@ export {
 } from "./acceptCuratorship.js";
 export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards } from "./getMaxShards.js";
 export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
+export {
+  type GetModelAllowlistsParameters,
+  type GetModelAllowlistsReturnType,
+  getModelAllowlists,
+} from "./getModelAllowlists.js";
 export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
 export {
   type GetPendingCuratorParameters,
