@@ -89,7 +89,7 @@ afterAll(async () => {
 test("pnpm start --once exits 0 after every step and names each step on stderr", () => {
   expect({ exitCode, stderr }).toMatchObject({ exitCode: 0 });
   expect(stderr).toMatch(/Deploy the contracts \.\.\. done/);
-  expect(stderr).toMatch(/Register the model with the development compose hash \.\.\. done/);
+  expect(stderr).toMatch(/Register the model with the development compose hash and OS image \.\.\. done/);
   expect(stderr).toMatch(/Start 4 runners .* done/);
   expect(stderr).toMatch(/Settle: the runners redeem the buyer's vouchers on-chain \.\.\. done/);
   expect(stderr).toMatch(/Stopping every process \.\.\. stopped/);
