@@ -28,6 +28,7 @@ import {
   setComposeHashAllowed,
   setEndpoint,
   setMinStake,
+  setOsImageAllowed,
   setModelActive,
   setPrices,
   signAttestationRefresh,
@@ -127,6 +128,10 @@ async function measureLifecycle(report: Report): Promise<void> {
   report.setComposeHashAllowed = await gas(
     m,
     setComposeHashAllowed(m.admin, { ...c, modelId, composeHash: keccak256(toHex("x")), allowed: true }),
+  );
+  report.setOsImageAllowed = await gas(
+    m,
+    setOsImageAllowed(m.admin, { ...c, modelId, osImage: keccak256(toHex("os x")), allowed: true }),
   );
   report.stake = await gas(m, stake(bob, { ...c, amount: m.model.minStake }));
   const runner = newRunnerKey(m);
