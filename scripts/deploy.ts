@@ -209,7 +209,12 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     await grant(options, runners.address, "RUNNER_ADMIN_ROLE", runnerRegistryAbi, runnerAdmin);
   }
   if (admin !== deployer) {
-    await beginAdminTransfer(options, admin, [models.address, staking.address, runners.address, escrow.address]);
+    await beginAdminTransfer(options, admin, [
+      models.address,
+      staking.address,
+      runners.address,
+      escrow.address,
+    ]);
   }
 
   const deployment: Deployment = {

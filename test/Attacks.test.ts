@@ -48,9 +48,9 @@ import {
   ADMIN_DELAY,
   ATTESTATION_TTL,
   COMPOSE_HASH,
-  FAR_FUTURE,
   expectAccountingInvariant,
   expectRevert,
+  FAR_FUTURE,
   fixtures,
   MIN_STAKE,
   modelParams,
@@ -508,7 +508,10 @@ describe("attacks on the booted OS (issue 12, item 11)", () => {
       registration: reg,
       contributor: contributor.account.address,
     });
-    await expectRevert(registerRunner(contributor, { ...c, registration: reg, consent }), "RunnerOsImageNotAllowed");
+    await expectRevert(
+      registerRunner(contributor, { ...c, registration: reg, consent }),
+      "RunnerOsImageNotAllowed",
+    );
     await expectAccountingInvariant(f);
   });
 

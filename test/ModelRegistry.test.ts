@@ -84,7 +84,11 @@ describe("ModelRegistry", () => {
     const params = modelParams(2);
     const registered = await send(f.publicClient, registerModel(f.admin, { ...c, model: params }));
     const m = { ...c, modelId: params.modelId };
-    const seeded = parseEventLogs({ abi: modelRegistryAbi, logs: registered.logs, eventName: "ModelOsImageSet" });
+    const seeded = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: registered.logs,
+      eventName: "ModelOsImageSet",
+    });
     assert.deepEqual(
       seeded.map((log) => log.args),
       [{ modelId: params.modelId, osImage: OS_IMAGE, allowed: true }],
@@ -93,26 +97,37 @@ describe("ModelRegistry", () => {
     const other = keccak256(toHex("another OS image"));
     assert.equal(await isOsImageAllowed(f.publicClient, { ...m, osImage: other }), false);
 
-    await expectRevert(setOsImageAllowed(f.stranger, { ...m, osImage: other, allowed: true }), "ModelNotCurator", [
-      params.modelId,
-      f.stranger.account.address,
-    ]);
+    await expectRevert(
+      setOsImageAllowed(f.stranger, { ...m, osImage: other, allowed: true }),
+      "ModelNotCurator",
+      [params.modelId, f.stranger.account.address],
+    );
     const unknown = { ...c, modelId: keccak256(toHex("unknown model")) };
-    await expectRevert(setOsImageAllowed(f.admin, { ...unknown, osImage: other, allowed: true }), "ModelNotFound");
+    await expectRevert(
+      setOsImageAllowed(f.admin, { ...unknown, osImage: other, allowed: true }),
+      "ModelNotFound",
+    );
 
     for (const [osImage, allowed] of [
       [other, true],
       [OS_IMAGE, false],
     ] as const) {
       const receipt = await send(f.publicClient, setOsImageAllowed(f.admin, { ...m, osImage, allowed }));
-      const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: "ModelOsImageSet" });
+      const [event] = parseEventLogs({
+        abi: modelRegistryAbi,
+        logs: receipt.logs,
+        eventName: "ModelOsImageSet",
+      });
       assert.deepEqual(event?.args, { modelId: params.modelId, osImage, allowed });
       assert.equal(await isOsImageAllowed(f.publicClient, { ...m, osImage }), allowed);
     }
     // The lists are per model: another model's allowlist is untouched.
     const second = modelParams(1, "second model");
     await send(f.publicClient, registerModel(f.admin, { ...c, model: { ...second, osImages: [] } }));
-    assert.equal(await isOsImageAllowed(f.publicClient, { ...c, modelId: second.modelId, osImage: other }), false);
+    assert.equal(
+      await isOsImageAllowed(f.publicClient, { ...c, modelId: second.modelId, osImage: other }),
+      false,
+    );
   });
 
   it("test_curatorSetters_updateTheModel", async () => {

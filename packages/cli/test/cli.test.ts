@@ -172,7 +172,9 @@ describe("curator commands", () => {
     expect(stranger.stderr).toMatch(/ModelNotCurator/);
     expect(await run(["model", "allow-os", modelId, osImage, "--disallow"], 0)).toMatchObject({ code: 0 });
     expect(await isOsImageAllowed(net.publicClient, { contracts, modelId, osImage })).toBe(false);
-    expect(parseJson<{ osImages: Hex[] }>(await run(["--json", "model", "inspect", modelId])).osImages).toEqual([]);
+    expect(
+      parseJson<{ osImages: Hex[] }>(await run(["--json", "model", "inspect", modelId])).osImages,
+    ).toEqual([]);
   });
 });
 

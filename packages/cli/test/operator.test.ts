@@ -128,6 +128,9 @@ describe("runner register", () => {
     expect(result).toMatchObject({ code: 6 });
     expect(result.stdout).toMatch(/✗ OS image .*allowlist/);
     expect(result.stdout).toMatch(/✓ Compose hash/);
+    // The operator reads the OS image to allow off the runner's quote.
+    const shown = await run(["runner", "attestation", runnerService.url]);
+    expect(shown.stdout).toMatch(new RegExp(`OS image \\(of the quote\\)\\s+${tee.osImage}`));
     const allowed = await run(["model", "allow-os", modelId, tee.osImage], 0);
     expect(allowed).toMatchObject({ code: 0 });
   });

@@ -176,9 +176,9 @@ test("one runner per shard plus a replica, each registered to its contributor an
     // Each runner booted the development TEE's OS image, the one the curator allowed.
     expect(record.osImage).toBe(summary.osImage);
   }
-  expect(await isOsImageAllowed(client, { contracts, modelId: summary.modelId, osImage: summary.osImage })).toBe(
-    true,
-  );
+  expect(
+    await isOsImageAllowed(client, { contracts, modelId: summary.modelId, osImage: summary.osImage }),
+  ).toBe(true);
 });
 
 test("the printed tokens, costs, payment, earnings and treasury equal the chain's", async () => {

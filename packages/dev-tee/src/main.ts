@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     `compose hash ${tee.identity.composeHash}, app id ${tee.identity.appId}, instance ${tee.identity.instanceId}`,
   );
   console.log(`dev quote signer ${tee.signerPublicKey}`);
-  console.log(`OS image ${tee.identity.osImageName}: measurement ${tee.osImage} (allowlist it), os-image-hash ${tee.identity.osImageHash}`);
+  console.log(
+    `OS image ${tee.identity.osImageName}: measurement ${tee.osImage} (allowlist it), os-image-hash ${tee.identity.osImageHash}`,
+  );
   const stop = () => {
     tee.close().then(
       () => process.exit(0),

@@ -72,7 +72,8 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
   const composeHash = document.composeHash;
   if (composeHash === undefined) throw new RunnerStartupError("The quote's event log names no compose hash");
   const osImage = document.osImage;
-  if (osImage === undefined) throw new RunnerStartupError("The quote carries no TD report, so it names no OS image");
+  if (osImage === undefined)
+    throw new RunnerStartupError("The quote carries no TD report, so it names no OS image");
   const record = await readRunner(client, params);
   if (record?.active) {
     if (

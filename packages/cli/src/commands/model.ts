@@ -111,7 +111,10 @@ export function registerModelCommands(program: Command, io: CliIo): void {
     .requiredOption("--min-stake <tokens>", "stake each runner locks, in payment tokens")
     .option("--ttl <duration>", "how long an attestation stays valid (e.g. 3600, 12h, 7d)", "1d")
     .option("--compose-hash <hash...>", "dstack compose hashes runners may run under")
-    .option("--os-image <measurement...>", "OS images runners may boot: SHA-256 of a quote's MRTD and RTMR0-2")
+    .option(
+      "--os-image <measurement...>",
+      "OS images runners may boot: SHA-256 of a quote's MRTD and RTMR0-2",
+    )
     .option("--shares <bps>", "each shard's revenue share in basis points, comma separated")
     .action(async (dir: string, _options: object, command: Command) => {
       const options = optionsOf<{

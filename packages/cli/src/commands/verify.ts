@@ -4,8 +4,8 @@ import {
   getRunner,
   getShard,
   isComposeHashAllowed,
-  isOsImageAllowed,
   isLocalChainId,
+  isOsImageAllowed,
   type RunnerAttestationDocument,
   verifyRunnerAttestation,
 } from "@teetee/sdk";
@@ -125,6 +125,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
         [
           `Runner ${result.runner} at ${url} (${result.kind} quote)`,
           ...lines,
+          ...(result.osImage === undefined ? [] : [`OS image (MRTD, RTMR0-2): ${result.osImage}`]),
           result.ok ? `VERIFIED${expiry}` : "NOT VERIFIED",
         ].join("\n"),
       );

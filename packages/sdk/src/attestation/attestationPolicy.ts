@@ -12,7 +12,10 @@ export type RunnerAttestationEvidence = {
 };
 
 /** An allowlist of 32-byte measurements: a set, or a callback that asks the chain (only `true` allows). */
-export type MeasurementAllowlist = ReadonlySet<Hex> | readonly Hex[] | ((value: Hex) => boolean | Promise<boolean>);
+export type MeasurementAllowlist =
+  | ReadonlySet<Hex>
+  | readonly Hex[]
+  | ((value: Hex) => boolean | Promise<boolean>);
 
 /** Allowlist of dstack compose hashes. */
 export type ComposeHashAllowlist = MeasurementAllowlist;

@@ -34,6 +34,7 @@ export * from "./errors.js";
 export { computeEventDigest, DSTACK_RUNTIME_EVENT_TYPE } from "./eventDigest.js";
 export { type DstackEvent, parseEventLog } from "./eventLog.js";
 export { isLocalChainId, LOCAL_CHAIN_IDS } from "./localChain.js";
+export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export {
   type ParsedIntelQuote,
   parseIntelQuote,
@@ -41,7 +42,6 @@ export {
   TEE_TYPE_SGX,
   TEE_TYPE_TDX,
 } from "./parseQuote.js";
-export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export { canonicalQuote, computeQuoteHash, MAX_QUOTE_BYTES } from "./quoteHash.js";
 export { extendRtmr, replayRtmr } from "./replayRtmr.js";
 export {

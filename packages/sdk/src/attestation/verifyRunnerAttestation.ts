@@ -21,9 +21,9 @@ import type { AttestationCheck, AttestationCheckId, AttestationVerdict } from ".
 import { decodeDevQuote, isDevQuote } from "./devQuote.js";
 import { AttestationError, QuoteFormatError } from "./errors.js";
 import { type DstackEvent, parseEventLog } from "./eventLog.js";
+import { osImageMeasurement } from "./osImage.js";
 import { parseIntelQuote } from "./parseQuote.js";
 import { canonicalQuote, computeQuoteHash } from "./quoteHash.js";
-import { osImageMeasurement } from "./osImage.js";
 import { extractComposeHash, extractOsImageHash } from "./runtimeEvents.js";
 import type { TdReport } from "./tdReport.js";
 

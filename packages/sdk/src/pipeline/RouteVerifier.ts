@@ -125,7 +125,8 @@ export class RouteVerifier {
         attestationTtl: model.attestationTtl,
         allowedComposeHashes: (composeHash) =>
           isComposeHashAllowed(client, { contracts, modelId: expected.modelId, composeHash }),
-        allowedOsImages: (osImage) => isOsImageAllowed(client, { contracts, modelId: expected.modelId, osImage }),
+        allowedOsImages: (osImage) =>
+          isOsImageAllowed(client, { contracts, modelId: expected.modelId, osImage }),
       },
       policy,
     }).catch((cause: unknown) => {

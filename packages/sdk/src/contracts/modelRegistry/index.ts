@@ -53,17 +53,17 @@ export {
   type SetComposeHashAllowedReturnType,
   setComposeHashAllowed,
 } from "./setComposeHashAllowed.js";
-export {
-  type SetOsImageAllowedParameters,
-  type SetOsImageAllowedReturnType,
-  setOsImageAllowed,
-} from "./setOsImageAllowed.js";
 export { type SetMinStakeParameters, type SetMinStakeReturnType, setMinStake } from "./setMinStake.js";
 export {
   type SetModelActiveParameters,
   type SetModelActiveReturnType,
   setModelActive,
 } from "./setModelActive.js";
+export {
+  type SetOsImageAllowedParameters,
+  type SetOsImageAllowedReturnType,
+  setOsImageAllowed,
+} from "./setOsImageAllowed.js";
 export { type SetPricesParameters, type SetPricesReturnType, setPrices } from "./setPrices.js";
 export {
   type TransferCuratorshipParameters,

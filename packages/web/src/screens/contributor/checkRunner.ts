@@ -105,7 +105,8 @@ async function chainChecks(input: Inputs): Promise<Check[]> {
       attestationTtl: model.attestationTtl,
       allowedComposeHashes: (composeHash) =>
         isComposeHashAllowed(publicClient, { contracts, modelId: doc.modelId, composeHash }),
-      allowedOsImages: (osImage) => isOsImageAllowed(publicClient, { contracts, modelId: doc.modelId, osImage }),
+      allowedOsImages: (osImage) =>
+        isOsImageAllowed(publicClient, { contracts, modelId: doc.modelId, osImage }),
     },
     policy: { allowDevQuotes: config.chainId === 31337, now: () => input.now },
   });
@@ -128,7 +129,10 @@ async function consentChecks(input: Inputs): Promise<Check[]> {
   const checks = [
     same
       ? pass("Consent matches the attestation", "same runner, model, shard, key, quote and OS image")
-      : fail("Consent matches the attestation", "The consent names another runner, shard, quote or OS image."),
+      : fail(
+          "Consent matches the attestation",
+          "The consent names another runner, shard, quote or OS image.",
+        ),
   ];
   const nonce = await getRunnerNonce(publicClient, { contracts: config.contracts, runner: r.runner });
   const digest = hashRunnerConsent({

@@ -140,7 +140,9 @@ function AllowedList({ title, values, testId }: { title: string; values: readonl
     <div>
       <dt>{title}</dt>
       <dd className="mono break small" data-testid={testId}>
-        {values.length === 0 ? "none: no runner can register" : values.map((value) => <div key={value}>{value}</div>)}
+        {values.length === 0
+          ? "none: no runner can register"
+          : values.map((value) => <div key={value}>{value}</div>)}
       </dd>
     </div>
   );
@@ -186,7 +188,11 @@ function ModelCard({ row, now }: { row: ModelRow; now: number }) {
           <dt>Model id (manifest hash)</dt>
           <dd className="mono break small">{row.id}</dd>
         </div>
-        <AllowedList title="Allowed compose hashes" values={row.allowlists.composeHashes} testId="compose-hashes" />
+        <AllowedList
+          title="Allowed compose hashes"
+          values={row.allowlists.composeHashes}
+          testId="compose-hashes"
+        />
         <AllowedList
           title="Allowed OS images (SHA-256 of MRTD, RTMR0-2)"
           values={row.allowlists.osImages}
