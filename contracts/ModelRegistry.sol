@@ -25,6 +25,7 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     /// @dev Every shard's share packed into one word (see RevenueLib), so a split costs two storage reads.
     mapping(bytes32 modelId => uint256) private _packedShares;
     mapping(bytes32 modelId => mapping(bytes32 composeHash => bool)) private _composeAllowed;
+    mapping(bytes32 modelId => mapping(bytes32 osImage => bool)) private _osImageAllowed;
     bytes32[] private _modelIds;
     mapping(bytes32 modelId => address) private _pendingCurators;
 
@@ -72,6 +73,10 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
             _composeAllowed[id][params.composeHashes[i]] = true;
             emit ModelComposeHashSet(id, params.composeHashes[i], true);
         }
+        for (uint256 i; i < params.osImages.length; ++i) {
+            _osImageAllowed[id][params.osImages[i]] = true;
+            emit ModelOsImageSet(id, params.osImages[i], true);
+        }
     }
 
     /// @inheritdoc IModelRegistry
@@ -102,6 +107,12 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     function setComposeHashAllowed(bytes32 modelId, bytes32 composeHash, bool allowed) external onlyCurator(modelId) {
         _composeAllowed[modelId][composeHash] = allowed;
         emit ModelComposeHashSet(modelId, composeHash, allowed);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setOsImageAllowed(bytes32 modelId, bytes32 osImage, bool allowed) external onlyCurator(modelId) {
+        _osImageAllowed[modelId][osImage] = allowed;
+        emit ModelOsImageSet(modelId, osImage, allowed);
     }
 
     /// @inheritdoc IModelRegistry
@@ -165,6 +176,11 @@ contract ModelRegistry is IModelRegistry, AccessControlDefaultAdminRules {
     /// @inheritdoc IModelRegistry
     function isComposeHashAllowed(bytes32 modelId, bytes32 composeHash) external view returns (bool) {
         return _composeAllowed[modelId][composeHash];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isOsImageAllowed(bytes32 modelId, bytes32 osImage) external view returns (bool) {
+        return _osImageAllowed[modelId][osImage];
     }
 
     /// @inheritdoc IModelRegistry

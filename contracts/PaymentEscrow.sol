@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -20,7 +20,7 @@ import {VoucherLib} from "./libraries/VoucherLib.sol";
 /// @notice Buyers' deposits, vouchers and contributors' earnings. A channel pays only the increase of its
 /// cumulative voucher, capped by the buyer's balance; payments are split by the model's shares and pulled.
 /// @dev Invariant: token balance == totalDeposits + totalEarnings + treasuryBalance (direct transfers excepted).
-contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard {
+contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -47,6 +47,7 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
     /// @param models the model registry (revenue splits)
     /// @param runners the runner registry (route checks)
     /// @param admin holder of DEFAULT_ADMIN_ROLE
+    /// @param adminDelay seconds a DEFAULT_ADMIN_ROLE transfer waits before it can be accepted
     /// @param treasury_ receiver of protocol fees
     /// @param thawPeriod_ seconds a withdrawal (or a signer revocation) waits so served requests can settle
     constructor(
@@ -54,9 +55,10 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         IModelRegistry models,
         IRunnerRegistry runners,
         address admin,
+        uint48 adminDelay,
         address treasury_,
         uint64 thawPeriod_
-    ) EIP712("TeeTee PaymentEscrow", "1") {
+    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("TeeTee PaymentEscrow", "1") {
         if (
             address(token_) == address(0) || address(models) == address(0) || address(runners) == address(0)
                 || treasury_ == address(0)
@@ -69,7 +71,6 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         _runners = runners;
         _treasury = treasury_;
         _thawPeriod = thawPeriod_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc IPaymentEscrow

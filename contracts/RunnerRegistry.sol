@@ -63,6 +63,7 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
                 runner,
                 registration.quoteHash,
                 registration.composeHash,
+                registration.osImage,
                 quote
             );
         }
@@ -76,8 +77,7 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
     /// @inheritdoc IRunnerRegistry
     function refreshAttestation(
         address runner,
-        bytes32 quoteHash,
-        bytes32 composeHash,
+        Attestation calldata attestation,
         uint256 deadline,
         bytes calldata quote,
         bytes calldata consent
@@ -85,19 +85,17 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         if (block.timestamp > deadline) revert RunnerConsentExpired(deadline);
         Runner storage stored = _runners[runner];
         if (!stored.active) revert RunnerNotActive(runner);
-        bytes32 modelId = stored.modelId;
-        if (!_models.isComposeHashAllowed(modelId, composeHash)) {
-            revert RunnerComposeHashNotAllowed(modelId, composeHash);
-        }
-        _consumeRefreshConsent(runner, quoteHash, composeHash, deadline, consent);
-        if (address(_quoteVerifier) != address(0)) {
-            _checkQuote(modelId, stored.shardIndex, runner, quoteHash, composeHash, quote);
-        }
+        _checkAllowed(stored.modelId, attestation.composeHash, attestation.osImage);
+        _consumeRefreshConsent(runner, attestation, deadline, consent);
+        if (address(_quoteVerifier) != address(0)) _checkRefreshQuote(stored, runner, attestation, quote);
         uint64 attestedAt = uint64(block.timestamp);
-        stored.quoteHash = quoteHash;
-        stored.composeHash = composeHash;
+        stored.quoteHash = attestation.quoteHash;
+        stored.composeHash = attestation.composeHash;
+        stored.osImage = attestation.osImage;
         stored.attestedAt = attestedAt;
-        emit RunnerAttestationRefreshed(runner, quoteHash, composeHash, attestedAt);
+        emit RunnerAttestationRefreshed(
+            runner, attestation.quoteHash, attestation.composeHash, attestation.osImage, attestedAt
+        );
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -220,12 +218,15 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
     }
 
     /// @inheritdoc IRunnerRegistry
-    function refreshDigest(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
-        external
-        view
-        returns (bytes32)
-    {
-        return _refreshDigest(runner, quoteHash, composeHash, nonce, deadline);
+    function refreshDigest(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        bytes32 osImage,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _refreshDigest(runner, quoteHash, composeHash, osImage, nonce, deadline);
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -239,7 +240,8 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         return _domainSeparatorV4();
     }
 
-    /// @dev Active, on an active model, its lock still what it locked, attested within the TTL, compose hash allowed.
+    /// @dev Active, on an active model, its lock still what it locked, attested within the TTL, compose hash and OS
+    /// image allowed.
     function _isRoutable(address runner, Runner storage stored, IModelRegistry.Model memory model)
         private
         view
@@ -247,7 +249,8 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
     {
         return stored.active && model.active && block.timestamp <= uint256(stored.attestedAt) + model.attestationTtl
             && _isBacked(stored.contributor, runner, stored.lockedStake)
-            && _models.isComposeHashAllowed(stored.modelId, stored.composeHash);
+            && _models.isComposeHashAllowed(stored.modelId, stored.composeHash)
+            && _models.isOsImageAllowed(stored.modelId, stored.osImage);
     }
 
     /// @dev Whether the runner's own lock still covers what it locked at registration (a slash cuts it).
@@ -255,28 +258,37 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         return required == 0 || _staking.runnerLock(contributor, runner) >= required;
     }
 
-    /// @dev Reads the model once and checks it takes this registration: active, shard in range, compose hash allowed.
+    /// @dev Reads the model once and checks it takes this registration: active, shard in range, compose hash and OS
+    /// image allowed.
     function _checkModel(Registration calldata registration) private view returns (IModelRegistry.Model memory model) {
         bytes32 modelId = registration.modelId;
         model = _models.getModel(modelId);
         if (!model.active) revert RunnerModelInactive(modelId);
         if (registration.shardIndex >= model.shardCount) revert RunnerInvalidShard(modelId, registration.shardIndex);
-        if (!_models.isComposeHashAllowed(modelId, registration.composeHash)) {
-            revert RunnerComposeHashNotAllowed(modelId, registration.composeHash);
+        _checkAllowed(modelId, registration.composeHash, registration.osImage);
+    }
+
+    /// @dev The OS image first: the compose hash was measured by that OS, so it means nothing on an OS not allowed.
+    function _checkAllowed(bytes32 modelId, bytes32 composeHash, bytes32 osImage) private view {
+        if (!_models.isOsImageAllowed(modelId, osImage)) revert RunnerOsImageNotAllowed(modelId, osImage);
+        if (!_models.isComposeHashAllowed(modelId, composeHash)) {
+            revert RunnerComposeHashNotAllowed(modelId, composeHash);
         }
     }
 
-    /// @dev Checks the runner key signed `digest` and consumes the runner's nonce.
     function _consumeRefreshConsent(
         address runner,
-        bytes32 quoteHash,
-        bytes32 composeHash,
+        Attestation calldata attestation,
         uint256 deadline,
         bytes calldata consent
     ) private {
-        _consumeConsent(runner, _refreshDigest(runner, quoteHash, composeHash, _nonces[runner], deadline), consent);
+        bytes32 digest = _refreshDigest(
+            runner, attestation.quoteHash, attestation.composeHash, attestation.osImage, _nonces[runner], deadline
+        );
+        _consumeConsent(runner, digest, consent);
     }
 
+    /// @dev Checks the runner key signed `digest` and consumes the runner's nonce.
     function _consumeConsent(address runner, bytes32 digest, bytes calldata consent) private {
         (address signer,,) = ECDSA.tryRecover(digest, consent);
         if (signer != runner || signer == address(0)) revert RunnerInvalidConsent(runner, signer);
@@ -284,22 +296,41 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
     }
 
     /// @dev With an on-chain verifier set: the quote is the one hashed, verifies, carries this runner's
-    /// commitment and measured the submitted compose hash.
+    /// commitment and measured the submitted compose hash and OS image.
     function _checkQuote(
         bytes32 modelId,
         uint16 shardIndex,
         address runner,
         bytes32 quoteHash,
         bytes32 composeHash,
+        bytes32 osImage,
         bytes calldata quote
     ) private {
         bytes32 actualHash = keccak256(quote);
         if (actualHash != quoteHash) revert RunnerQuoteHashMismatch(quoteHash, actualHash);
-        (bytes memory reportData, bytes32 measured) = _quoteVerifier.verifyQuote(quote);
+        (bytes memory reportData, bytes32 measured, bytes32 measuredOs) = _quoteVerifier.verifyQuote(quote);
         bytes32 expected = _commitment(modelId, shardIndex, runner);
         bytes32 head = AttestationLib.reportDataHead(reportData);
         if (head != expected) revert RunnerReportDataMismatch(expected, head);
         if (measured != composeHash) revert RunnerComposeHashMismatch(composeHash, measured);
+        if (measuredOs != osImage) revert RunnerOsImageMismatch(osImage, measuredOs);
+    }
+
+    function _checkRefreshQuote(
+        Runner storage stored,
+        address runner,
+        Attestation calldata attestation,
+        bytes calldata quote
+    ) private {
+        _checkQuote(
+            stored.modelId,
+            stored.shardIndex,
+            runner,
+            attestation.quoteHash,
+            attestation.composeHash,
+            attestation.osImage,
+            quote
+        );
     }
 
     function _storeRunner(Registration calldata registration, uint128 lockedStake, bool firstTime) private {
@@ -313,6 +344,7 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
             modelId: registration.modelId,
             quoteHash: registration.quoteHash,
             composeHash: registration.composeHash,
+            osImage: registration.osImage,
             lockedStake: lockedStake,
             registeredAt: nowTs,
             endpoint: registration.endpoint,
@@ -337,7 +369,8 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
             registration.shardIndex,
             registration.endpoint,
             registration.quoteHash,
-            registration.composeHash
+            registration.composeHash,
+            registration.osImage
         );
     }
 
@@ -370,12 +403,15 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         return _hashTypedDataV4(AttestationLib.registrationHash(registration, contributor, nonce));
     }
 
-    function _refreshDigest(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
-        private
-        view
-        returns (bytes32)
-    {
-        return _hashTypedDataV4(AttestationLib.refreshHash(runner, quoteHash, composeHash, nonce, deadline));
+    function _refreshDigest(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        bytes32 osImage,
+        uint256 nonce,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(AttestationLib.refreshHash(runner, quoteHash, composeHash, osImage, nonce, deadline));
     }
 
     function _commitment(bytes32 modelId, uint16 shardIndex, address runner) private view returns (bytes32) {

@@ -60,8 +60,8 @@ export interface DeployTeeTeeOptions {
   /** The payment token; required off local chains, where a TestToken is deployed when omitted. */
   paymentToken?: Address;
   /**
-   * Admin of every contract (DEFAULT_ADMIN_ROLE); defaults to the deployer. ModelRegistry, Staking and
-   * RunnerRegistry move their admin in two steps: the deployer begins the transfer and `admin` accepts it
+   * Admin of every contract (DEFAULT_ADMIN_ROLE); defaults to the deployer. Every contract moves its admin
+   * in two steps: the deployer begins the transfer and `admin` accepts it
    * (`acceptDefaultAdminTransfer`) once `adminDelay` has passed.
    */
   admin?: Address;
@@ -194,6 +194,7 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     models.address,
     runners.address,
     deployer,
+    adminDelay,
     treasury,
     options.thawPeriod ?? 24n * 3600n,
   ]);
@@ -208,8 +209,12 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     await grant(options, runners.address, "RUNNER_ADMIN_ROLE", runnerRegistryAbi, runnerAdmin);
   }
   if (admin !== deployer) {
-    await handOverAdmin(options, admin, [escrow.address]);
-    await beginAdminTransfer(options, admin, [models.address, staking.address, runners.address]);
+    await beginAdminTransfer(options, admin, [
+      models.address,
+      staking.address,
+      runners.address,
+      escrow.address,
+    ]);
   }
 
   const deployment: Deployment = {
@@ -255,31 +260,6 @@ async function beginAdminTransfer(
   options.log?.(
     `began DEFAULT_ADMIN_ROLE transfer to ${admin}: it calls acceptDefaultAdminTransfer after the delay`,
   );
-}
-
-/** Grants DEFAULT_ADMIN_ROLE to `admin` and renounces the deployer's (the escrow's plain AccessControl). */
-async function handOverAdmin(options: DeployTeeTeeOptions, admin: Address, contracts: readonly Address[]) {
-  const { walletClient, publicClient } = options;
-  const adminRole = `0x${"00".repeat(32)}` as Hex;
-  for (const address of contracts) {
-    for (const [functionName, member] of [
-      ["grantRole", admin],
-      ["renounceRole", walletClient.account.address],
-    ] as const) {
-      const hash = await walletClient.writeContract({
-        address,
-        abi: modelRegistryAbi,
-        functionName,
-        args: [adminRole, member],
-        account: walletClient.account,
-        chain: walletClient.chain,
-      });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success")
-        throw new DeployError(`${functionName} on ${address} failed (${hash}).`);
-    }
-  }
-  options.log?.(`handed DEFAULT_ADMIN_ROLE to ${admin}`);
 }
 
 function optionalAddress(value: string | undefined, name: string): Address | undefined {

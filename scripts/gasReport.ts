@@ -29,6 +29,7 @@ import {
   setEndpoint,
   setMinStake,
   setModelActive,
+  setOsImageAllowed,
   setPrices,
   signAttestationRefresh,
   signPermit,
@@ -50,6 +51,7 @@ import {
   modelParams,
   networkHelpers,
   newRunnerKey,
+  OS_IMAGE,
   registration,
   send,
   signedVoucher,
@@ -127,6 +129,10 @@ async function measureLifecycle(report: Report): Promise<void> {
     m,
     setComposeHashAllowed(m.admin, { ...c, modelId, composeHash: keccak256(toHex("x")), allowed: true }),
   );
+  report.setOsImageAllowed = await gas(
+    m,
+    setOsImageAllowed(m.admin, { ...c, modelId, osImage: keccak256(toHex("os x")), allowed: true }),
+  );
   report.stake = await gas(m, stake(bob, { ...c, amount: m.model.minStake }));
   const runner = newRunnerKey(m);
   const reg = registration(runner, modelId, 0);
@@ -141,6 +147,7 @@ async function measureLifecycle(report: Report): Promise<void> {
     ...c,
     quoteHash,
     composeHash: COMPOSE_HASH,
+    osImage: OS_IMAGE,
     deadline: FAR_FUTURE,
   });
   report.refreshAttestation = await gas(
@@ -150,6 +157,7 @@ async function measureLifecycle(report: Report): Promise<void> {
       runner: runner.address,
       quoteHash,
       composeHash: COMPOSE_HASH,
+      osImage: OS_IMAGE,
       deadline: FAR_FUTURE,
       consent,
     }),

@@ -304,8 +304,8 @@ async function runDemo(
     return shardDemoModel(modelDir, options.out, options.shards);
   });
   const shardDir = join(options.out, "shards");
-  const registered = await step("Register the model with the development compose hash", () =>
-    registerDemoModel(curator, contracts, sharded.manifest, sharded.modelId, composeHash),
+  const registered = await step("Register the model with the development compose hash and OS image", () =>
+    registerDemoModel(curator, contracts, sharded.manifest, sharded.modelId, composeHash, tee.osImage),
   );
   const specs = runnerSpecs(options.shards, contributors.length);
   await step("Fund and stake three contributors (one stake per runner they run)", async () => {
@@ -420,6 +420,7 @@ async function runDemo(
     modelId: sharded.modelId,
     modelName: MODEL_NAME,
     composeHash,
+    osImage: tee.osImage,
     shards: sharded.manifest.shards.map((s, i) => ({
       index: s.index,
       layerStart: s.layerStart,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, hexToBytes, pad, parseEventLogs, toHex, zeroAddress } from "viem";
+import { getAddress, hexToBytes, keccak256, pad, parseEventLogs, toHex, zeroAddress } from "viem";
 import {
   modelRegistryAbi,
   paymentEscrowAbi,
@@ -24,6 +24,7 @@ import {
   isActiveContributor,
   isRoutable,
   redeemVoucher,
+  refreshAttestation,
   registerModel,
   registerRunner,
   requestUnstake,
@@ -31,6 +32,7 @@ import {
   setComposeHashAllowed,
   setModelActive,
   setPrices,
+  signAttestationRefresh,
   signRunnerConsent,
   signVoucher,
   slash,
@@ -48,6 +50,7 @@ import {
   COMPOSE_HASH,
   expectAccountingInvariant,
   expectRevert,
+  FAR_FUTURE,
   fixtures,
   MIN_STAKE,
   modelParams,
@@ -465,7 +468,8 @@ describe("attacks from the outside audit (issue 12)", () => {
 
   it("attack: audit-8 the admin role cannot be handed over in one step", async () => {
     const f = await networkHelpers.loadFixture(fixtures.deploy);
-    for (const address of [f.contracts.staking, f.contracts.runnerRegistry, f.contracts.modelRegistry]) {
+    const { staking, runnerRegistry, modelRegistry, paymentEscrow } = f.contracts;
+    for (const address of [staking, runnerRegistry, modelRegistry, paymentEscrow]) {
       await expectRevert(
         grantRole(f.admin, {
           address,
@@ -484,5 +488,46 @@ describe("attacks from the outside audit (issue 12)", () => {
       );
     }
     await expectAccountingInvariant(f);
+  });
+});
+
+describe("attacks on the booted OS (issue 12, item 11)", () => {
+  /** A measurement no curator allowed: the OS (firmware, kernel, initrd) of a TD nobody checked. */
+  const uncheckedOs = keccak256(toHex("an OS image nobody checked"));
+
+  it("attack: audit-11 a runner on an OS image the model never allowed registers", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const model = await registerTestModel(f, 1);
+    const contributor = f.contributors[0] as Wallet;
+    await stakeFor(f, contributor);
+    const runner = newRunnerKey(f);
+    const reg = { ...registration(runner, model.modelId, 0), osImage: uncheckedOs };
+    const c = { contracts: f.contracts };
+    const consent = await signRunnerConsent(runner.client, {
+      ...c,
+      registration: reg,
+      contributor: contributor.account.address,
+    });
+    await expectRevert(
+      registerRunner(contributor, { ...c, registration: reg, consent }),
+      "RunnerOsImageNotAllowed",
+    );
+    await expectAccountingInvariant(f);
+  });
+
+  it("attack: audit-11 a registered runner refreshes its attestation onto an OS image never allowed", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market1);
+    const runner = m.runners[0]!;
+    const refresh = {
+      contracts: m.contracts,
+      runner: runner.address,
+      quoteHash: keccak256(toHex("a quote from the unchecked OS")),
+      composeHash: COMPOSE_HASH,
+      osImage: uncheckedOs,
+      deadline: FAR_FUTURE,
+    };
+    const consent = await signAttestationRefresh(runner.client, refresh);
+    await expectRevert(refreshAttestation(m.stranger, { ...refresh, consent }), "RunnerOsImageNotAllowed");
+    await expectAccountingInvariant(m);
   });
 });

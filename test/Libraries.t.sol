@@ -46,8 +46,8 @@ contract LibrariesTest is TestBase {
             uint256(
                 keccak256(
                     "RunnerRegistration(address runner,address contributor,bytes32 modelId,uint16 shardIndex,"
-                    "string endpoint,bytes publicKey,bytes32 quoteHash,bytes32 composeHash,uint256 nonce,"
-                    "uint256 deadline)"
+                    "string endpoint,bytes publicKey,bytes32 quoteHash,bytes32 composeHash,bytes32 osImage,"
+                    "uint256 nonce,uint256 deadline)"
                 )
             ),
             "registration"

@@ -27,6 +27,7 @@ contract ModelRegistryTest is TestBase {
         }
         _assertEq(sum, 10_000, "sum");
         if (!models.isComposeHashAllowed(MODEL, COMPOSE)) revert("compose hash");
+        if (!models.isOsImageAllowed(MODEL, OS_IMAGE)) revert("os image");
     }
 
     /// @dev Fault 3: nobody without CURATOR_ROLE registers a model.
@@ -111,6 +112,8 @@ contract ModelRegistryTest is TestBase {
         vm.expectRevert(notCurator);
         models.setComposeHashAllowed(MODEL, bytes32(uint256(1)), true);
         vm.expectRevert(notCurator);
+        models.setOsImageAllowed(MODEL, bytes32(uint256(1)), true);
+        vm.expectRevert(notCurator);
         models.setActive(MODEL, false);
         vm.expectRevert(notCurator);
         models.transferCuratorship(MODEL, MALLORY);
@@ -124,13 +127,16 @@ contract ModelRegistryTest is TestBase {
         models.setMinStake(MODEL, 5);
         models.setAttestationTtl(MODEL, 60);
         models.setComposeHashAllowed(MODEL, COMPOSE, false);
+        models.setOsImageAllowed(MODEL, OS_IMAGE, false);
         models.setActive(MODEL, false);
         vm.stopPrank();
         IModelRegistry.Model memory m = models.getModel(MODEL);
         _assertEq(m.inputPricePerMTok + m.outputPricePerMTok * 100, 907, "prices");
         _assertEq(m.minStake, 5, "min stake");
         _assertEq(m.attestationTtl, 60, "ttl");
-        if (m.active || models.isComposeHashAllowed(MODEL, COMPOSE)) revert("flags");
+        if (m.active || models.isComposeHashAllowed(MODEL, COMPOSE) || models.isOsImageAllowed(MODEL, OS_IMAGE)) {
+            revert("flags");
+        }
         if (models.getRevenueSplit(MODEL).active) revert("split active");
     }
 

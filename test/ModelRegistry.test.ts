@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
+import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash } from "viem";
+import { modelRegistryAbi } from "../packages/contracts/src/index.js";
 import {
   acceptCuratorship,
   getMaxShards,
@@ -12,12 +13,14 @@ import {
   getShard,
   hasRole,
   isComposeHashAllowed,
+  isOsImageAllowed,
   modelExists,
   registerModel,
   setAttestationTtl,
   setComposeHashAllowed,
   setMinStake,
   setModelActive,
+  setOsImageAllowed,
   setPrices,
   teeTeeRoles,
   transferCuratorship,
@@ -28,6 +31,7 @@ import {
   fixtures,
   modelParams,
   networkHelpers,
+  OS_IMAGE,
   PROTOCOL_FEE_BPS,
   send,
 } from "./helpers/fixture.js";
@@ -71,6 +75,58 @@ describe("ModelRegistry", () => {
         member: f.admin.account.address,
       }),
       true,
+    );
+  });
+
+  it("test_osImageAllowlist_seededAtRegistration_curatorOnly_withEvents", async () => {
+    const f = await networkHelpers.loadFixture(fixtures.deploy);
+    const c = { contracts: f.contracts };
+    const params = modelParams(2);
+    const registered = await send(f.publicClient, registerModel(f.admin, { ...c, model: params }));
+    const m = { ...c, modelId: params.modelId };
+    const seeded = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: registered.logs,
+      eventName: "ModelOsImageSet",
+    });
+    assert.deepEqual(
+      seeded.map((log) => log.args),
+      [{ modelId: params.modelId, osImage: OS_IMAGE, allowed: true }],
+    );
+    assert.equal(await isOsImageAllowed(f.publicClient, { ...m, osImage: OS_IMAGE }), true);
+    const other = keccak256(toHex("another OS image"));
+    assert.equal(await isOsImageAllowed(f.publicClient, { ...m, osImage: other }), false);
+
+    await expectRevert(
+      setOsImageAllowed(f.stranger, { ...m, osImage: other, allowed: true }),
+      "ModelNotCurator",
+      [params.modelId, f.stranger.account.address],
+    );
+    const unknown = { ...c, modelId: keccak256(toHex("unknown model")) };
+    await expectRevert(
+      setOsImageAllowed(f.admin, { ...unknown, osImage: other, allowed: true }),
+      "ModelNotFound",
+    );
+
+    for (const [osImage, allowed] of [
+      [other, true],
+      [OS_IMAGE, false],
+    ] as const) {
+      const receipt = await send(f.publicClient, setOsImageAllowed(f.admin, { ...m, osImage, allowed }));
+      const [event] = parseEventLogs({
+        abi: modelRegistryAbi,
+        logs: receipt.logs,
+        eventName: "ModelOsImageSet",
+      });
+      assert.deepEqual(event?.args, { modelId: params.modelId, osImage, allowed });
+      assert.equal(await isOsImageAllowed(f.publicClient, { ...m, osImage }), allowed);
+    }
+    // The lists are per model: another model's allowlist is untouched.
+    const second = modelParams(1, "second model");
+    await send(f.publicClient, registerModel(f.admin, { ...c, model: { ...second, osImages: [] } }));
+    assert.equal(
+      await isOsImageAllowed(f.publicClient, { ...c, modelId: second.modelId, osImage: other }),
+      false,
     );
   });
 

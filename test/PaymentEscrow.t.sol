@@ -510,7 +510,7 @@ contract PaymentEscrowTest is MarketBase {
         vm.expectRevert(
             abi.encodeWithSelector(IPaymentEscrow.EscrowThawPeriodOutOfRange.selector, huge, 1 hours, 365 days)
         );
-        new PaymentEscrow(token, models, runners, address(this), TREASURY, huge);
+        new PaymentEscrow(token, models, runners, address(this), ADMIN_DELAY, TREASURY, huge);
         _checkTokenBalances();
     }
 
@@ -518,7 +518,7 @@ contract PaymentEscrowTest is MarketBase {
         vm.expectRevert(
             abi.encodeWithSelector(IPaymentEscrow.EscrowThawPeriodOutOfRange.selector, 0, 1 hours, 365 days)
         );
-        new PaymentEscrow(token, models, runners, address(this), TREASURY, 0);
+        new PaymentEscrow(token, models, runners, address(this), ADMIN_DELAY, TREASURY, 0);
     }
 
     function test_attack_routeRepeatsOneRunnerTakesTwoShares() public {

@@ -36,6 +36,7 @@ import {
   withdrawEscrowTreasury,
 } from "../packages/sdk/src/index.js";
 import {
+  ADMIN_DELAY,
   cost,
   expectRevert,
   FAR_FUTURE,
@@ -286,8 +287,8 @@ describe("PaymentEscrow", () => {
     const { token, modelRegistry, runnerRegistry } = f.contracts;
     const admin = f.admin.account.address;
     const treasury = f.treasury.account.address;
-    const args = [token, modelRegistry, runnerRegistry, admin, treasury, THAW_PERIOD] as const;
-    for (const i of [0, 1, 2, 4]) {
+    const args = [token, modelRegistry, runnerRegistry, admin, ADMIN_DELAY, treasury, THAW_PERIOD] as const;
+    for (const i of [0, 1, 2, 5]) {
       const withZero = args.map((arg, j) => (j === i ? zeroAddress : arg)) as unknown as typeof args;
       await expectRevert(viem.deployContract("PaymentEscrow", [...withZero]), "EscrowZeroAddress");
     }

@@ -84,6 +84,21 @@ contract RunnerRegistryTest is MarketBase {
         );
     }
 
+    function test_registerRunner_revertsOnDisallowedOsImage() public {
+        IRunnerRegistry.Registration memory reg = _registration(NEW_KEY, MODEL, 0);
+        reg.osImage = keccak256("other os");
+        _expectRegisterRevert(
+            reg, abi.encodeWithSelector(IRunnerRegistry.RunnerOsImageNotAllowed.selector, MODEL, reg.osImage)
+        );
+    }
+
+    function test_isRoutable_falseOnceItsOsImageIsWithdrawn() public {
+        if (!runners.isRoutable(route[0])) revert("routable before");
+        vm.prank(CURATOR);
+        models.setOsImageAllowed(MODEL, OS_IMAGE, false);
+        if (runners.isRoutable(route[0])) revert("routable on a withdrawn OS image");
+    }
+
     function test_registerRunner_revertsOnPublicKeyMismatch() public {
         IRunnerRegistry.Registration memory reg = _registration(NEW_KEY, MODEL, 0);
         reg.publicKey = _publicKey(0xA00E);
@@ -220,21 +235,23 @@ contract RunnerRegistryTest is MarketBase {
         uint256 deadline = block.timestamp + 1;
         vm.warp(block.timestamp + 100);
         deadline = block.timestamp + 1;
-        bytes memory sig = _sign(0xA000, runners.refreshDigest(route[0], quoteHash, COMPOSE, 1, deadline));
-        runners.refreshAttestation(route[0], quoteHash, COMPOSE, deadline, "", sig);
+        bytes memory sig = _sign(0xA000, runners.refreshDigest(route[0], quoteHash, COMPOSE, OS_IMAGE, 1, deadline));
+        runners.refreshAttestation(route[0], IRunnerRegistry.Attestation(quoteHash, COMPOSE, OS_IMAGE), deadline, "", sig);
         IRunnerRegistry.Runner memory r = runners.getRunner(route[0]);
         if (r.quoteHash != quoteHash) revert("quote hash");
         _assertEq(r.attestedAt, block.timestamp, "attestedAt");
-        address recovered = ECDSA.recover(runners.refreshDigest(route[0], quoteHash, COMPOSE, 2, deadline), sig);
+        address recovered = ECDSA.recover(runners.refreshDigest(route[0], quoteHash, COMPOSE, OS_IMAGE, 2, deadline), sig);
         vm.expectRevert(abi.encodeWithSelector(IRunnerRegistry.RunnerInvalidConsent.selector, route[0], recovered));
-        runners.refreshAttestation(route[0], quoteHash, COMPOSE, deadline, "", sig);
+        runners.refreshAttestation(route[0], IRunnerRegistry.Attestation(quoteHash, COMPOSE, OS_IMAGE), deadline, "", sig);
     }
 
     function test_refreshAttestation_revertsWhenInactive() public {
         vm.prank(contributors[0]);
         runners.deactivateRunner(route[0]);
         vm.expectRevert(abi.encodeWithSelector(IRunnerRegistry.RunnerNotActive.selector, route[0]));
-        runners.refreshAttestation(route[0], bytes32(0), COMPOSE, block.timestamp, "", "");
+        runners.refreshAttestation(
+            route[0], IRunnerRegistry.Attestation(bytes32(0), COMPOSE, OS_IMAGE), block.timestamp, "", ""
+        );
     }
 
     function test_setQuoteVerifier_onlyAdmin() public {
@@ -269,7 +286,7 @@ contract RunnerRegistryTest is MarketBase {
         runners.registerRunner(reg, quote, consent);
 
         reg.quoteHash = keccak256(quote);
-        verifier.setResult(abi.encode(keccak256("prompt"), bytes32(0)), COMPOSE);
+        verifier.setResult(abi.encode(keccak256("prompt"), bytes32(0)), COMPOSE, OS_IMAGE);
         consent = _consent(NEW_KEY, reg, ALICE);
         vm.prank(ALICE);
         vm.expectRevert(
@@ -277,14 +294,22 @@ contract RunnerRegistryTest is MarketBase {
         );
         runners.registerRunner(reg, quote, consent);
 
-        verifier.setResult(abi.encode(commitment, bytes32(0)), keccak256("other"));
+        verifier.setResult(abi.encode(commitment, bytes32(0)), keccak256("other"), OS_IMAGE);
         vm.prank(ALICE);
         vm.expectRevert(
             abi.encodeWithSelector(IRunnerRegistry.RunnerComposeHashMismatch.selector, COMPOSE, keccak256("other"))
         );
         runners.registerRunner(reg, quote, consent);
 
-        verifier.setResult(abi.encode(commitment, bytes32(0)), COMPOSE);
+        // The quote measured another OS than the one the runner key signed for.
+        verifier.setResult(abi.encode(commitment, bytes32(0)), COMPOSE, keccak256("other os"));
+        vm.prank(ALICE);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRunnerRegistry.RunnerOsImageMismatch.selector, OS_IMAGE, keccak256("other os"))
+        );
+        runners.registerRunner(reg, quote, consent);
+
+        verifier.setResult(abi.encode(commitment, bytes32(0)), COMPOSE, OS_IMAGE);
         vm.prank(ALICE);
         runners.registerRunner(reg, quote, consent);
         if (!runners.getRunner(reg.runner).active) revert("not registered");

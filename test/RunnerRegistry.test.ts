@@ -46,6 +46,7 @@ import {
   MIN_STAKE,
   networkHelpers,
   newRunnerKey,
+  OS_IMAGE,
   registration,
   send,
   stakeFor,
@@ -53,7 +54,7 @@ import {
 } from "./helpers/fixture.js";
 
 const mockQuoteVerifierAbi = parseAbi([
-  "function setResult(bytes reportData, bytes32 composeHash)",
+  "function setResult(bytes reportData, bytes32 composeHash, bytes32 osImage)",
   "function setRejecting(bool rejecting)",
   "function verifications() view returns (uint256)",
 ]);
@@ -65,7 +66,7 @@ async function verifierFixture() {
   await send(m.publicClient, setQuoteVerifier(m.admin, { contracts: m.contracts, verifier: address }));
   const write = (
     functionName: "setResult" | "setRejecting",
-    args: readonly [Hex, Hex] | readonly [boolean],
+    args: readonly [Hex, Hex, Hex] | readonly [boolean],
   ) =>
     send(
       m.publicClient,
@@ -75,7 +76,8 @@ async function verifierFixture() {
     );
   const verifier = {
     address,
-    setResult: (reportData: Hex, composeHash: Hex) => write("setResult", [reportData, composeHash]),
+    setResult: (reportData: Hex, composeHash: Hex, osImage: Hex = OS_IMAGE) =>
+      write("setResult", [reportData, composeHash, osImage]),
     setRejecting: (rejecting: boolean) => write("setRejecting", [rejecting]),
     verifications: () =>
       m.publicClient.readContract({ address, abi: mockQuoteVerifierAbi, functionName: "verifications" }),
@@ -158,6 +160,7 @@ describe("RunnerRegistry", () => {
         runner: runner.address,
         quoteHash: q,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         nonce: 3n,
         deadline: 9n,
       }),
@@ -165,6 +168,7 @@ describe("RunnerRegistry", () => {
         runner: runner.address,
         quoteHash: q,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         nonce: 3n,
         deadline: 9n,
         chainId,
@@ -190,6 +194,7 @@ describe("RunnerRegistry", () => {
       ...c,
       quoteHash,
       composeHash: COMPOSE_HASH,
+      osImage: OS_IMAGE,
       deadline: FAR_FUTURE,
     });
     await send(
@@ -199,6 +204,7 @@ describe("RunnerRegistry", () => {
         runner: runner.address,
         quoteHash,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         deadline: FAR_FUTURE,
         consent,
       }),
@@ -210,6 +216,7 @@ describe("RunnerRegistry", () => {
         runner: runner.address,
         quoteHash,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         deadline: FAR_FUTURE,
         consent,
       }),
@@ -356,6 +363,7 @@ describe("RunnerRegistry", () => {
           runner: runner.address,
           quoteHash: composeHash,
           composeHash,
+          osImage: OS_IMAGE,
           deadline: FAR_FUTURE,
           consent: "0x",
         }),
@@ -367,6 +375,7 @@ describe("RunnerRegistry", () => {
           runner: runner.address,
           quoteHash: composeHash,
           composeHash,
+          osImage: OS_IMAGE,
           deadline: 1n,
           consent: "0x",
         }),
@@ -384,6 +393,7 @@ describe("RunnerRegistry", () => {
           runner: runner.address,
           quoteHash: composeHash,
           composeHash: COMPOSE_HASH,
+          osImage: OS_IMAGE,
           deadline: FAR_FUTURE,
           consent: "0x",
         }),
@@ -474,6 +484,7 @@ describe("RunnerRegistry", () => {
         ...c,
         quoteHash,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         deadline: FAR_FUTURE,
       });
       const attempt = (q: Hex = quote) =>
@@ -482,6 +493,7 @@ describe("RunnerRegistry", () => {
           runner: runner.address,
           quoteHash,
           composeHash: COMPOSE_HASH,
+          osImage: OS_IMAGE,
           deadline: FAR_FUTURE,
           quote: q,
           consent,
@@ -533,6 +545,7 @@ describe("RunnerRegistry", () => {
         ...c,
         quoteHash,
         composeHash: COMPOSE_HASH,
+        osImage: OS_IMAGE,
         deadline: FAR_FUTURE,
       });
       await send(
@@ -542,6 +555,7 @@ describe("RunnerRegistry", () => {
           runner: runner.address,
           quoteHash,
           composeHash: COMPOSE_HASH,
+          osImage: OS_IMAGE,
           deadline: FAR_FUTURE,
           quote: fresh,
           consent: refresh,

@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 /// @title IModelRegistry
 /// @notice Models served by TeeTee: the manifest of their shards, prices, revenue shares, the stake a runner
-/// must lock, how long an attestation stays fresh and which dstack compose hashes a runner may run under.
+/// must lock, how long an attestation stays fresh and which dstack compose hashes and OS images a runner may run
+/// under.
 /// @dev A model's id is its manifest hash (SHA-256 of the canonical manifest, see packages/inference), so a
 /// model can never be renumbered or confused with another. Models are never deleted, only deactivated.
 interface IModelRegistry {
@@ -29,6 +30,8 @@ interface IModelRegistry {
     /// @param attestationTtl seconds an attestation stays valid after it was recorded
     /// @param shards the layer ranges, in order, at most `MAX_SHARDS`
     /// @param composeHashes dstack compose hashes allowed at registration
+    /// @param osImages OS images allowed at registration: each SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of a TDX
+    /// quote, the firmware, VM configuration, kernel, command line and initrd measured before the guest OS ran
     struct ModelParams {
         bytes32 modelId;
         bytes32 tokenizerHash;
@@ -39,6 +42,7 @@ interface IModelRegistry {
         uint64 attestationTtl;
         Shard[] shards;
         bytes32[] composeHashes;
+        bytes32[] osImages;
     }
 
     /// @notice A model's state as stored.
@@ -66,6 +70,7 @@ interface IModelRegistry {
     event ModelMinStakeSet(bytes32 indexed modelId, uint128 minStake);
     event ModelAttestationTtlSet(bytes32 indexed modelId, uint64 attestationTtl);
     event ModelComposeHashSet(bytes32 indexed modelId, bytes32 indexed composeHash, bool allowed);
+    event ModelOsImageSet(bytes32 indexed modelId, bytes32 indexed osImage, bool allowed);
     event ModelActiveSet(bytes32 indexed modelId, bool active);
     /// @notice `previousCurator` proposed `newCurator`, who becomes curator on `acceptCuratorship`.
     event ModelCuratorTransferStarted(
@@ -102,6 +107,11 @@ interface IModelRegistry {
     /// @notice Allows or disallows a dstack compose hash for new registrations and refreshes. Curator only.
     function setComposeHashAllowed(bytes32 modelId, bytes32 composeHash, bool allowed) external;
 
+    /// @notice Allows or disallows an OS image (SHA-256 of a quote's MRTD and RTMR0-2) for new registrations and
+    /// refreshes; a disallowed image also makes its runners unroutable. The compose hash is measured by the OS, so
+    /// it means nothing on an OS nobody checked. Curator only.
+    function setOsImageAllowed(bytes32 modelId, bytes32 osImage, bool allowed) external;
+
     /// @notice Activates or deactivates a model. A deactivated model takes no new runners and no new channels.
     function setActive(bytes32 modelId, bool active) external;
 
@@ -131,6 +141,8 @@ interface IModelRegistry {
     function getRevenueSplit(bytes32 modelId) external view returns (RevenueSplit memory);
 
     function isComposeHashAllowed(bytes32 modelId, bytes32 composeHash) external view returns (bool);
+
+    function isOsImageAllowed(bytes32 modelId, bytes32 osImage) external view returns (bool);
 
     function modelExists(bytes32 modelId) external view returns (bool);
 

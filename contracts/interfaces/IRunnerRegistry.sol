@@ -8,8 +8,10 @@ pragma solidity 0.8.28;
 /// presenting the runner key's EIP-712 consent, so nobody can claim a TEE they do not operate.
 /// @dev EIP-712 domain: name "TeeTee RunnerRegistry", version "1", this chain, this contract. Types:
 /// RunnerRegistration(address runner,address contributor,bytes32 modelId,uint16 shardIndex,string endpoint,
-///   bytes publicKey,bytes32 quoteHash,bytes32 composeHash,uint256 nonce,uint256 deadline)
-/// AttestationRefresh(address runner,bytes32 quoteHash,bytes32 composeHash,uint256 nonce,uint256 deadline)
+///   bytes publicKey,bytes32 quoteHash,bytes32 composeHash,bytes32 osImage,uint256 nonce,uint256 deadline)
+/// AttestationRefresh(address runner,bytes32 quoteHash,bytes32 composeHash,bytes32 osImage,uint256 nonce,
+///   uint256 deadline)
+/// `osImage` is SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of the quote (see IModelRegistry.ModelParams).
 /// `nonce` is the runner's current `runnerNonce`; each accepted signature consumes it.
 /// The attestation report data commits to
 /// keccak256(abi.encode(keccak256("TeeTee.RunnerAttestation.v1"), chainid, registry, modelId, shardIndex,
@@ -24,7 +26,15 @@ interface IRunnerRegistry {
         bytes publicKey;
         bytes32 quoteHash;
         bytes32 composeHash;
+        bytes32 osImage;
         uint256 deadline;
+    }
+
+    /// @notice What an attestation refresh records: the new quote's hash and what that quote measured.
+    struct Attestation {
+        bytes32 quoteHash;
+        bytes32 composeHash;
+        bytes32 osImage;
     }
 
     /// @notice A runner as stored. The first slot packs what `routeContributors` reads.
@@ -36,6 +46,7 @@ interface IRunnerRegistry {
         bytes32 modelId;
         bytes32 quoteHash;
         bytes32 composeHash;
+        bytes32 osImage;
         /// @dev the stake locked at registration (the model's minimum then); the runner is backed while its own
         /// lock in Staking (`runnerBacking`) is at least this much
         uint128 lockedStake;
@@ -61,9 +72,12 @@ interface IRunnerRegistry {
         uint16 shardIndex,
         string endpoint,
         bytes32 quoteHash,
-        bytes32 composeHash
+        bytes32 composeHash,
+        bytes32 osImage
     );
-    event RunnerAttestationRefreshed(address indexed runner, bytes32 quoteHash, bytes32 composeHash, uint64 attestedAt);
+    event RunnerAttestationRefreshed(
+        address indexed runner, bytes32 quoteHash, bytes32 composeHash, bytes32 osImage, uint64 attestedAt
+    );
     event RunnerEndpointSet(address indexed runner, string endpoint);
     event RunnerDeactivated(address indexed runner, address indexed by, uint256 stakeReleased);
     event QuoteVerifierSet(address indexed verifier);
@@ -74,6 +88,7 @@ interface IRunnerRegistry {
     error RunnerModelInactive(bytes32 modelId);
     error RunnerInvalidShard(bytes32 modelId, uint256 shardIndex);
     error RunnerComposeHashNotAllowed(bytes32 modelId, bytes32 composeHash);
+    error RunnerOsImageNotAllowed(bytes32 modelId, bytes32 osImage);
     error RunnerInvalidConsent(address runner, address signer);
     error RunnerConsentExpired(uint256 deadline);
     error RunnerPublicKeyMismatch(address runner);
@@ -83,6 +98,8 @@ interface IRunnerRegistry {
     error RunnerReportDataMismatch(bytes32 expected, bytes32 actual);
     /// @notice The compose hash the on-chain quote verifier measured differs from the one submitted.
     error RunnerComposeHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The OS image the on-chain quote verifier measured differs from the one submitted.
+    error RunnerOsImageMismatch(bytes32 expected, bytes32 actual);
     error RunnerRouteLengthMismatch(uint256 expected, uint256 actual);
     error RunnerRouteInvalid(uint256 shardIndex, address runner);
 
@@ -94,8 +111,7 @@ interface IRunnerRegistry {
     /// @notice Records a fresh attestation signed by the runner key. Anyone may submit it.
     function refreshAttestation(
         address runner,
-        bytes32 quoteHash,
-        bytes32 composeHash,
+        Attestation calldata attestation,
         uint256 deadline,
         bytes calldata quote,
         bytes calldata consent
@@ -133,14 +149,14 @@ interface IRunnerRegistry {
 
     /// @notice Whether `account` has a routable runner (see `isRoutable`) on `modelId`; such contributors use the
     /// model free, and only while that holds: a slash of the runner, its attestation going stale or its compose
-    /// hash being withdrawn ends it. Reverts with `ModelNotFound` for an unknown model.
+    /// hash or OS image being withdrawn ends it. Reverts with `ModelNotFound` for an unknown model.
     /// @dev For off-chain callers: it walks the account's own runners (`getContributorRunners`), which only the
     /// account can lengthen, each at the price of a registration. No state-changing function calls it.
     function isActiveContributor(bytes32 modelId, address account) external view returns (bool);
 
     /// @notice Whether a runner may be routed to and served from: active, on an active model, backed (its own
-    /// stake lock still at least what it locked), attested within the model's TTL, under a compose hash the model
-    /// still allows. Reverts with `RunnerNotFound` for an address never registered.
+    /// stake lock still at least what it locked), attested within the model's TTL, under a compose hash and an OS
+    /// image the model still allows. Reverts with `RunnerNotFound` for an address never registered.
     function isRoutable(address runner) external view returns (bool);
 
     /// @notice What is left of the runner's own stake lock. Reverts with `RunnerNotFound` for an unknown runner.
@@ -160,8 +176,14 @@ interface IRunnerRegistry {
         returns (bytes32);
 
     /// @notice The EIP-712 digest the runner key signs for an attestation refresh at `nonce`.
-    function refreshDigest(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
-        external
+    function refreshDigest(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        bytes32 osImage,
+        uint256 nonce,
+        uint256 deadline
+    ) external
         view
         returns (bytes32);
 

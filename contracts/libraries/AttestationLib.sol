@@ -13,12 +13,13 @@ library AttestationLib {
     /// @notice keccak256 of the RunnerRegistration type string.
     bytes32 internal constant REGISTRATION_TYPEHASH = keccak256(
         "RunnerRegistration(address runner,address contributor,bytes32 modelId,uint16 shardIndex,string endpoint,"
-        "bytes publicKey,bytes32 quoteHash,bytes32 composeHash,uint256 nonce,uint256 deadline)"
+        "bytes publicKey,bytes32 quoteHash,bytes32 composeHash,bytes32 osImage,uint256 nonce,uint256 deadline)"
     );
 
     /// @notice keccak256 of the AttestationRefresh type string.
     bytes32 internal constant REFRESH_TYPEHASH = keccak256(
-        "AttestationRefresh(address runner,bytes32 quoteHash,bytes32 composeHash,uint256 nonce,uint256 deadline)"
+        "AttestationRefresh(address runner,bytes32 quoteHash,bytes32 composeHash,bytes32 osImage,uint256 nonce,"
+        "uint256 deadline)"
     );
 
     /// @notice Length of an uncompressed secp256k1 public key without its 0x04 prefix.
@@ -59,6 +60,7 @@ library AttestationLib {
                 keccak256(reg.publicKey),
                 reg.quoteHash,
                 reg.composeHash,
+                reg.osImage,
                 nonce,
                 reg.deadline
             )
@@ -66,12 +68,15 @@ library AttestationLib {
     }
 
     /// @notice The EIP-712 struct hash of an attestation refresh at `nonce`.
-    function refreshHash(address runner, bytes32 quoteHash, bytes32 composeHash, uint256 nonce, uint256 deadline)
-        internal
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(REFRESH_TYPEHASH, runner, quoteHash, composeHash, nonce, deadline));
+    function refreshHash(
+        address runner,
+        bytes32 quoteHash,
+        bytes32 composeHash,
+        bytes32 osImage,
+        uint256 nonce,
+        uint256 deadline
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(REFRESH_TYPEHASH, runner, quoteHash, composeHash, osImage, nonce, deadline));
     }
 
     /// @notice The first 32 bytes of `reportData`, or zero when it is shorter.

@@ -28,6 +28,7 @@ export default buildModule("TeeTee", (m) => {
     modelRegistry,
     runnerRegistry,
     deployer,
+    adminDelay,
     treasury,
     thawPeriod,
   ]);

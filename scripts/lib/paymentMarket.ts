@@ -71,6 +71,8 @@ export type PaymentMarketOptions = {
 };
 
 export const TEST_COMPOSE_HASH: Hex = keccak256(toHex("compose: teetee-runner v1"));
+/** The OS image the placeholder runners claim to boot (they carry no quote). */
+export const TEST_OS_IMAGE: Hex = keccak256(toHex("os image: dstack-0.5 measured"));
 
 export function shareSpec(count: number, feeBps: number): number[] {
   const total = 10_000 - feeBps;
@@ -132,6 +134,7 @@ export async function createPaymentMarket(
       shareBps,
     })),
     composeHashes: [TEST_COMPOSE_HASH],
+    osImages: [TEST_OS_IMAGE],
   };
   await send(registerModel(admin, { contracts, model }));
   const runners: PrivateKeyAccount[] = [];
@@ -188,6 +191,7 @@ async function registerPlaceholderRunner(parameters: {
     publicKey: `0x${runner.publicKey.slice(4)}` as Hex,
     quoteHash: keccak256(toHex(`quote of ${runner.address}`)),
     composeHash: model.composeHashes[0] ?? TEST_COMPOSE_HASH,
+    osImage: model.osImages[0] ?? TEST_OS_IMAGE,
     deadline: 2n ** 40n,
   };
   const runnerClient = createWalletClient({

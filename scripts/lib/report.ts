@@ -67,6 +67,7 @@ export function printReport(report: DemoReport): void {
     `  model          ${report.modelName} ${report.modelId}`,
     `  prices         ${tUsd(report.prices.inputPricePerMTok)} in / ${tUsd(report.prices.outputPricePerMTok)} out per 1M tokens; stake ${tUsd(report.prices.minStake)} per runner`,
     `  compose hash   ${report.composeHash} (development TEE)`,
+    `  OS image       ${report.osImage} (development TEE: SHA-256 of MRTD, RTMR0-2)`,
     "  shards",
     ...report.shards.map(
       (s) =>

@@ -55,6 +55,7 @@ export const INPUT_PRICE = 2_000_000n;
 export const OUTPUT_PRICE = 6_000_000n;
 export const ATTESTATION_TTL = 3600n;
 export const COMPOSE_HASH = keccak256(toHex("compose: teetee-runner v1"));
+export const OS_IMAGE = keccak256(toHex("os image: dstack-0.5 measured"));
 export const FAR_FUTURE = 2n ** 40n;
 
 /** Connects once per test file; each test then restores a snapshot of the fixture with `loadFixture`. */
@@ -179,6 +180,7 @@ export function modelParams(count: number, name = `model ${count}`): ModelParams
     attestationTtl: ATTESTATION_TTL,
     shards: shardSpec(count),
     composeHashes: [COMPOSE_HASH],
+    osImages: [OS_IMAGE],
   };
 }
 
@@ -220,6 +222,7 @@ export function registration(runner: RunnerKey, modelId: Hex, shardIndex: number
     publicKey: runner.publicKey,
     quoteHash: keccak256(toHex(`quote of ${runner.address}`)),
     composeHash: COMPOSE_HASH,
+    osImage: OS_IMAGE,
     deadline: FAR_FUTURE,
   };
 }

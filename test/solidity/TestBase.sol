@@ -38,6 +38,7 @@ abstract contract TestBase {
     uint128 internal constant MIN_STAKE = 1_000e6;
     bytes32 internal constant MODEL = keccak256("model-a");
     bytes32 internal constant COMPOSE = keccak256("compose-a");
+    bytes32 internal constant OS_IMAGE = keccak256("os-image-a");
     uint8 internal constant SHARDS = 4;
 
     TestToken internal token;
@@ -52,7 +53,7 @@ abstract contract TestBase {
         models = new ModelRegistry(address(this), ADMIN_DELAY, FEE_BPS);
         staking = new Staking(token, address(this), ADMIN_DELAY, TREASURY, UNBONDING);
         runners = new RunnerRegistry(models, staking, address(this), ADMIN_DELAY);
-        escrow = new PaymentEscrow(token, models, runners, address(this), TREASURY, THAW);
+        escrow = new PaymentEscrow(token, models, runners, address(this), ADMIN_DELAY, TREASURY, THAW);
         staking.grantRole(staking.LOCKER_ROLE(), address(runners));
         staking.grantRole(staking.SLASHER_ROLE(), address(this));
         models.grantRole(models.CURATOR_ROLE(), CURATOR);
@@ -81,6 +82,8 @@ abstract contract TestBase {
         }
         p.composeHashes = new bytes32[](1);
         p.composeHashes[0] = COMPOSE;
+        p.osImages = new bytes32[](1);
+        p.osImages[0] = OS_IMAGE;
     }
 
     function _registerModel(bytes32 modelId, uint8 shardCount) internal {
@@ -113,6 +116,7 @@ abstract contract TestBase {
             publicKey: _publicKey(runnerKey),
             quoteHash: keccak256(abi.encode("quote", runnerKey)),
             composeHash: COMPOSE,
+            osImage: OS_IMAGE,
             deadline: block.timestamp + 1 hours
         });
     }

@@ -10,6 +10,7 @@ import {
   getSessionSigner,
   getStake,
   isComposeHashAllowed,
+  isOsImageAllowed,
   mintTestToken,
   type TeeTeeContracts,
 } from "@teetee/sdk";
@@ -29,6 +30,7 @@ let net: TestNetwork;
 let contracts: TeeTeeContracts;
 let env: Record<string, string | undefined>;
 const composeHash = `0x${"c0".repeat(32)}` as Hex;
+const osImage = `0x${"05".repeat(32)}` as Hex;
 
 /** Runs teetee with the test network's RPC and deployment, signing with Hardhat account `account`. */
 const run = (args: string[], account?: number, extra: Record<string, string> = {}): Promise<CliRun> =>
@@ -152,6 +154,27 @@ describe("curator commands", () => {
     expect(parseJson<{ shards: unknown[]; curator: string }>(inspect)).toMatchObject({
       curator: net.chain.accounts(0).address,
     });
+  });
+
+  test("model allow-os sets, model inspect shows and --disallow withdraws an OS image; only the curator may", async () => {
+    const allowed = await run(["--json", "model", "allow-os", modelId, osImage], 0);
+    expect(allowed).toMatchObject({ code: 0 });
+    expect(parseJson<{ osImage: Hex; allowed: boolean }>(allowed)).toMatchObject({ osImage, allowed: true });
+    expect(await isOsImageAllowed(net.publicClient, { contracts, modelId, osImage })).toBe(true);
+    const inspect = parseJson<{ osImages: Hex[]; composeHashes: Hex[] }>(
+      await run(["--json", "model", "inspect", modelId]),
+    );
+    expect(inspect.osImages).toEqual([osImage]);
+    expect(inspect.composeHashes).toEqual([composeHash]);
+    expect((await run(["model", "inspect", modelId])).stdout).toMatch(new RegExp(`OS images\\s+${osImage}`));
+    const stranger = await run(["model", "allow-os", modelId, osImage], 2);
+    expect(stranger).toMatchObject({ code: 5 });
+    expect(stranger.stderr).toMatch(/ModelNotCurator/);
+    expect(await run(["model", "allow-os", modelId, osImage, "--disallow"], 0)).toMatchObject({ code: 0 });
+    expect(await isOsImageAllowed(net.publicClient, { contracts, modelId, osImage })).toBe(false);
+    expect(
+      parseJson<{ osImages: Hex[] }>(await run(["--json", "model", "inspect", modelId])).osImages,
+    ).toEqual([]);
   });
 });
 

@@ -123,6 +123,18 @@ describe("runner register", () => {
     expect(allowed).toMatchObject({ code: 0 });
   });
 
+  test("attack: 11 refuses a runner booting an OS image the model does not allow (exit 6); allow-os admits it", async () => {
+    const result = await run(["runner", "register", runnerService.url], CONTRIBUTOR);
+    expect(result).toMatchObject({ code: 6 });
+    expect(result.stdout).toMatch(/✗ OS image .*allowlist/);
+    expect(result.stdout).toMatch(/✓ Compose hash/);
+    // The operator reads the OS image to allow off the runner's quote.
+    const shown = await run(["runner", "attestation", runnerService.url]);
+    expect(shown.stdout).toMatch(new RegExp(`OS image \\(of the quote\\)\\s+${tee.osImage}`));
+    const allowed = await run(["model", "allow-os", modelId, tee.osImage], 0);
+    expect(allowed).toMatchObject({ code: 0 });
+  });
+
   test("a runner of another shard or model than expected is refused (exit 2)", async () => {
     const shard = await run(["runner", "register", runnerService.url, "--shard", "1"], CONTRIBUTOR);
     expect(shard).toMatchObject({ code: 2 });

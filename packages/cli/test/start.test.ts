@@ -13,6 +13,7 @@ import {
   getRunner,
   getSessionSigner,
   getStake,
+  isOsImageAllowed,
 } from "@teetee/sdk";
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
@@ -23,6 +24,7 @@ type Summary = {
   deploymentFile: string;
   modelId: Hex;
   composeHash: Hex;
+  osImage: Hex;
   prices: { inputPricePerMTok: string; outputPricePerMTok: string; minStake: string };
   shards: { index: number; layerStart: number; layerEnd: number; shareBps: number; weightsHash: Hex }[];
   contributors: { name: string; address: Address; staked: string; locked: string; earnings: string }[];
@@ -87,7 +89,7 @@ afterAll(async () => {
 test("pnpm start --once exits 0 after every step and names each step on stderr", () => {
   expect({ exitCode, stderr }).toMatchObject({ exitCode: 0 });
   expect(stderr).toMatch(/Deploy the contracts \.\.\. done/);
-  expect(stderr).toMatch(/Register the model with the development compose hash \.\.\. done/);
+  expect(stderr).toMatch(/Register the model with the development compose hash and OS image \.\.\. done/);
   expect(stderr).toMatch(/Start 4 runners .* done/);
   expect(stderr).toMatch(/Settle: the runners redeem the buyer's vouchers on-chain \.\.\. done/);
   expect(stderr).toMatch(/Stopping every process \.\.\. stopped/);
@@ -171,7 +173,12 @@ test("one runner per shard plus a replica, each registered to its contributor an
     const record = await getRunner(client, { contracts, runner: r.runner });
     expect(record).toMatchObject({ active: true, contributor: r.contributor, shardIndex: r.shardIndex });
     expect(record.modelId).toBe(summary.modelId);
+    // Each runner booted the development TEE's OS image, the one the curator allowed.
+    expect(record.osImage).toBe(summary.osImage);
   }
+  expect(
+    await isOsImageAllowed(client, { contracts, modelId: summary.modelId, osImage: summary.osImage }),
+  ).toBe(true);
 });
 
 test("the printed tokens, costs, payment, earnings and treasury equal the chain's", async () => {

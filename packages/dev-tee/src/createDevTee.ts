@@ -2,7 +2,8 @@ import type { AddressInfo } from "node:net";
 import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
 import { createDevTeeApp } from "./createDevTeeApp.js";
 import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
-import { MeasurementLog } from "./measurementLog.js";
+import type { Hex } from "./hex.js";
+import { devTeeOsImage, MeasurementLog } from "./measurementLog.js";
 
 /** A running dev-tee: point `DSTACK_SIMULATOR_ENDPOINT` (or `new DstackClient(url)`) at `url`. */
 export type DevTee = {
@@ -11,6 +12,8 @@ export type DevTee = {
   identity: DevTeeIdentity;
   /** Compressed public key verifiers must list in `devQuoteSigners` (unless it is the default key). */
   signerPublicKey: DevTeeIdentity["signerPublicKey"];
+  /** SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of its quotes: what a model allowlists (`devTeeOsImage`). */
+  osImage: Hex;
   close: () => Promise<void>;
 };
 
@@ -46,6 +49,7 @@ export async function createDevTee(options: DevTeeServerOptions = {}): Promise<D
     port,
     identity,
     signerPublicKey: identity.signerPublicKey,
+    osImage: devTeeOsImage(identity.osImageName),
     close: () =>
       new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

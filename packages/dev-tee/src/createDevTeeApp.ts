@@ -32,13 +32,13 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-function vmConfig(log: MeasurementLog): string {
+function vmConfig(identity: DevTeeIdentity): string {
   return JSON.stringify({
     spec_version: 1,
-    os_image_hash: bareHex(log.mrTd.subarray(0, 32)),
+    os_image_hash: bareHex(fromHex(identity.osImageHash)),
     cpu_count: 1,
     memory_size: 0,
-    image: "teetee-dev-tee",
+    image: identity.osImageName,
   });
 }
 
@@ -58,7 +58,7 @@ export function createDevTeeApp(identity: DevTeeIdentity, log: MeasurementLog): 
       quote: bareHex(issueDevQuote(identity, log, reportData)),
       event_log: JSON.stringify(log.events()),
       report_data: bareHex(reportData),
-      vm_config: vmConfig(log),
+      vm_config: vmConfig(identity),
     });
   });
 
@@ -74,7 +74,7 @@ export function createDevTeeApp(identity: DevTeeIdentity, log: MeasurementLog): 
     const registers = log.registers();
     const common = {
       mr_aggregated: log.aggregated(),
-      os_image_hash: bareHex(log.mrTd.subarray(0, 32)),
+      os_image_hash: bareHex(fromHex(identity.osImageHash)),
       compose_hash: bareHex(fromHex(identity.composeHash)),
       device_id: bareHex(new Uint8Array(32)),
     };
@@ -93,7 +93,7 @@ export function createDevTeeApp(identity: DevTeeIdentity, log: MeasurementLog): 
         name: "teetee-dev",
         id: bareHex(fromHex(identity.signerPublicKey)),
       }),
-      vm_config: vmConfig(log),
+      vm_config: vmConfig(identity),
       ...common,
     });
   });

@@ -3,6 +3,7 @@ import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
 import { DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY, devQuoteSignerPublicKey } from "@teetee/sdk";
 import { z } from "zod";
+import { DEFAULT_DEV_OS_IMAGE_NAME, devOsImage } from "./devOsImage.js";
 import { fromHex, type Hex, toHex } from "./hex.js";
 
 const hexOfBytes = (length: number) =>
@@ -27,6 +28,8 @@ export const devTeeOptionsSchema = z.object({
   rootSecret: hexOfBytes(32).optional(),
   /** Key that signs dev quotes; defaults to the well-known dev key the SDK trusts by default. */
   signerPrivateKey: hexOfBytes(32).optional(),
+  /** The dev OS image this instance boots (its MRTD, RTMR0-2 and os-image-hash follow from the name). */
+  osImageName: z.string().min(1).optional(),
   /** Mark the TD as debug in its quotes, to exercise verifiers' debug check. */
   debug: z.boolean().optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -42,6 +45,9 @@ export type DevTeeIdentity = {
   composeHash: Hex;
   appCompose: string;
   appName: string;
+  osImageName: string;
+  /** dstack's `os_image_hash` of that image (SHA-256 of its sha256sum.txt), as its `os-image-hash` event holds it. */
+  osImageHash: Hex;
   rootSecret: Hex;
   signerPrivateKey: Hex;
   signerPublicKey: Hex;
@@ -62,12 +68,15 @@ export function createDevTeeIdentity(options: DevTeeOptions = {}): DevTeeIdentit
       sha256(concatBytes(utf8ToBytes("TeeTee.DevTee.RootSecret.v1"), fromHex(appId), fromHex(instanceId))),
     );
   const signerPrivateKey = parsed.signerPrivateKey ?? DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY;
+  const osImageName = parsed.osImageName ?? DEFAULT_DEV_OS_IMAGE_NAME;
   return {
     appId,
     instanceId,
     composeHash,
     appCompose,
     appName: parsed.appName ?? "teetee-dev",
+    osImageName,
+    osImageHash: devOsImage(osImageName).osImageHash,
     rootSecret,
     signerPrivateKey,
     signerPublicKey: devQuoteSignerPublicKey(signerPrivateKey),

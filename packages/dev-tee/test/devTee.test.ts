@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DstackClient } from "@phala/dstack-sdk";
 import {
   type AttestationPolicy,
@@ -10,7 +11,7 @@ import {
   verifyRunnerAttestation,
 } from "@teetee/sdk";
 import { bareHex, fromHex, type Hex } from "../src/hex.js";
-import { createDevTee, type DevTee } from "../src/index.js";
+import { createDevTee, type DevTee, devTeeOsImage } from "../src/index.js";
 
 const composeHash: Hex = `0x${"c0".repeat(32)}`;
 const appId: Hex = `0x${"a1".repeat(20)}`;
@@ -28,6 +29,13 @@ const commitment = {
 const reportOffset = DEV_QUOTE_MAGIC.length + 33;
 const rtmrAt = (quote: Uint8Array, imr: number) =>
   bareHex(quote.slice(reportOffset + 328 + 48 * imr, reportOffset + 376 + 48 * imr));
+/** SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) read straight from the quote's bytes. */
+const osImageOf = (quote: Uint8Array): Hex =>
+  `0x${createHash("sha256")
+    .update(quote.slice(reportOffset + 136, reportOffset + 184))
+    .update(quote.slice(reportOffset + 328, reportOffset + 472))
+    .digest("hex")}`;
+let defaultOsImage: Hex;
 
 let tee: DevTee;
 let client: DstackClient;
@@ -35,6 +43,7 @@ let client: DstackClient;
 beforeAll(async () => {
   tee = await createDevTee({ composeHash, appId });
   client = new DstackClient(tee.url);
+  defaultOsImage = osImageOf(fromHex((await client.getQuote("")).quote));
 });
 
 afterAll(async () => {
@@ -52,6 +61,7 @@ async function attest(target: DstackClient, chainId: number = commitment.chainId
     attestedAt: Math.floor(Date.now() / 1000) - 10,
     attestationTtl: 3600,
     allowedComposeHashes: new Set([composeHash]),
+    allowedOsImages: new Set([defaultOsImage]),
   };
   return { response, quote, registration };
 }
@@ -92,6 +102,39 @@ describe("dev-tee through the real @phala/dstack-sdk client", () => {
       name: "teetee-dev",
       id: tee.signerPublicKey.slice(2),
     });
+  });
+
+  test("the boot section carries os-image-hash after boot-mr-done, the image vm_config and /Info name", async () => {
+    const response = await client.getQuote("");
+    const boot = parseEventLog(response.event_log).filter((event) => event.imr === 3);
+    const names = boot.map((event) => event.event);
+    expect(names.indexOf("os-image-hash")).toBe(names.indexOf("boot-mr-done") + 1);
+    const payload = boot.find((event) => event.event === "os-image-hash")?.event_payload;
+    expect(payload).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(response.vm_config ?? "{}").os_image_hash).toBe(payload);
+    expect((await client.info()).os_image_hash).toBe(payload);
+    expect(tee.identity.osImageHash).toBe(`0x${payload}`);
+    // What a curator allowlists for dev-tee runners is computable without starting one.
+    expect(tee.osImage).toBe(defaultOsImage);
+    expect(devTeeOsImage()).toBe(defaultOsImage);
+  });
+
+  test("another OS image gives other MRTD, RTMR0-2 and os-image-hash; the same image, the same ones", async () => {
+    const other = await createDevTee({ composeHash, osImageName: "teetee-dev-os-unchecked" });
+    const same = await createDevTee({ composeHash: `0x${"c1".repeat(32)}` });
+    try {
+      const quoteOf = async (t: DevTee) => new DstackClient(t.url).getQuote("");
+      const otherResponse = await quoteOf(other);
+      const eventOf = (r: { event_log: string }) =>
+        parseEventLog(r.event_log).find((event) => event.event === "os-image-hash")?.event_payload;
+      expect(osImageOf(fromHex(otherResponse.quote))).not.toBe(defaultOsImage);
+      expect(eventOf(otherResponse)).not.toBe(eventOf(await client.getQuote("")));
+      // The OS measurements do not depend on the app or the instance.
+      expect(osImageOf(fromHex((await quoteOf(same)).quote))).toBe(defaultOsImage);
+    } finally {
+      await other.close();
+      await same.close();
+    }
   });
 
   test("info reports the identity and the same registers", async () => {
@@ -276,6 +319,22 @@ describe("the SDK verifier on dev quotes", () => {
       expect(trusted.ok).toBe(true);
     } finally {
       await rogue.close();
+    }
+  });
+
+  test("attack: 11 a dev TEE booting an OS image not on the model's allowlist passes attestation", async () => {
+    const unchecked = await createDevTee({ composeHash, osImageName: "teetee-dev-os-unchecked" });
+    try {
+      const { response, registration } = await attest(new DstackClient(unchecked.url));
+      const verdict = await verifyRunnerAttestation({
+        evidence: { quote: response.quote as Hex, eventLog: response.event_log },
+        registration,
+        policy: devPolicy,
+      });
+      expect(verdict.error?.name).toBe("OsImageNotAllowedError");
+      expect(verdict.ok).toBe(false);
+    } finally {
+      await unchecked.close();
     }
   });
 

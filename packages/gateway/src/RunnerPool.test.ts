@@ -23,6 +23,7 @@ function listing(runners: { runner: Address; shard: number; quoteHash: Hex }[]):
           modelId,
           quoteHash: r.quoteHash,
           composeHash: quote(0),
+          osImage: quote(1),
           lockedStake: 0n,
           registeredAt: 0n,
           endpoint: `http://127.0.0.1:1/${r.runner}`,

@@ -6,6 +6,7 @@ import {
   computeReportData,
   extractComposeHash,
   parseEventLog,
+  quoteOsImage,
   type RunnerAttestationDocument,
 } from "@teetee/sdk";
 import type { Hex } from "viem";
@@ -49,6 +50,12 @@ export async function attestRunner(params: {
   } catch {
     composeHash = undefined;
   }
+  let osImage: Hex | undefined;
+  try {
+    osImage = quoteOsImage(quote);
+  } catch {
+    osImage = undefined;
+  }
   return {
     version: 1,
     runner: commitment.runner,
@@ -72,6 +79,7 @@ export async function attestRunner(params: {
       weightsHash: commitment.weightsHash,
     },
     ...(composeHash === undefined ? {} : { composeHash }),
+    ...(osImage === undefined ? {} : { osImage }),
     manifest: params.manifest as unknown as Record<string, unknown>,
   };
 }

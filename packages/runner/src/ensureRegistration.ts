@@ -71,6 +71,9 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
   const deadline = BigInt(Math.floor(Date.now() / 1000) + (params.deadlineSeconds ?? 3600));
   const composeHash = document.composeHash;
   if (composeHash === undefined) throw new RunnerStartupError("The quote's event log names no compose hash");
+  const osImage = document.osImage;
+  if (osImage === undefined)
+    throw new RunnerStartupError("The quote carries no TD report, so it names no OS image");
   const record = await readRunner(client, params);
   if (record?.active) {
     if (
@@ -94,12 +97,14 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
       account: runnerAccount,
       quoteHash: document.quoteHash,
       composeHash,
+      osImage,
       deadline,
     });
     const args = {
       runner: runnerAccount.address,
       quoteHash: document.quoteHash,
       composeHash,
+      osImage,
       deadline,
       consent,
     };
@@ -117,6 +122,7 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
     publicKey: document.publicKey,
     quoteHash: document.quoteHash,
     composeHash,
+    osImage,
     deadline,
   };
   const contributor = contributorWallet?.account.address ?? params.contributor;

@@ -138,6 +138,7 @@ export async function startTestNetwork(params: {
           shareBps: index === 0 ? 9500 - shareBps * (shardCount - 1) : shareBps,
         })),
         composeHashes: [...new Set(devTees.map((tee) => tee.identity.composeHash))],
+        osImages: [...new Set(devTees.map((tee) => tee.osImage))],
       },
     }),
   );

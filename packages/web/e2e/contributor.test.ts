@@ -103,10 +103,15 @@ test("sees earnings after a paid request through its runner is settled, and with
   await page.getByTestId("earnings-unwithdrawn").getByText("0.00 tUSD").waitFor();
 });
 
-test("the explorer lists the model, its shards, prices, shares and runners", async () => {
+test("the explorer lists the model, its allowed OS images and compose hashes, shards, prices, shares and runners", async () => {
   await page.goto(`${h.web.url}#/network`);
   await page.getByTestId("model").waitFor();
   await expect(page.getByTestId("input-price").textContent()).resolves.toBe("2.00 tUSD / 1M tokens");
+  // The OS images and compose hashes the curator allowed, each exactly as the chain holds it.
+  await expect(page.getByTestId("os-images").textContent()).resolves.toBe(h.market.model.osImages.join(""));
+  await expect(page.getByTestId("compose-hashes").textContent()).resolves.toBe(
+    h.market.model.composeHashes.join(""),
+  );
   for (const [i, runner] of h.runners.map((r) => r.runner).entries()) {
     await page
       .getByTestId(`shard-${i}`)

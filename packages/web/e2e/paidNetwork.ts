@@ -48,6 +48,7 @@ export async function startPaidHarness(): Promise<PaidHarness> {
   const sharded = await prepareShardedModel({ dir: workDir, shardCount: SHARD_COUNT, shape: SHAPE });
   const probe = await createDevTee();
   const composeHash = probe.identity.composeHash;
+  const osImage = probe.osImage;
   await probe.close();
   const manifest = sharded.manifest;
   const model: ModelParams = {
@@ -65,6 +66,7 @@ export async function startPaidHarness(): Promise<PaidHarness> {
       shareBps: shareSpec(SHARD_COUNT, 500)[i]!,
     })),
     composeHashes: [composeHash],
+    osImages: [osImage],
   };
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;

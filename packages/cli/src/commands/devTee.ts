@@ -19,10 +19,16 @@ export function registerDevTeeCommand(program: Command, io: CliIo): void {
         ...(options.composeHash === undefined ? {} : { composeHash: options.composeHash }),
       });
       out.result(
-        { url: tee.url, composeHash: tee.identity.composeHash, signerPublicKey: tee.signerPublicKey },
+        {
+          url: tee.url,
+          composeHash: tee.identity.composeHash,
+          osImage: tee.osImage,
+          signerPublicKey: tee.signerPublicKey,
+        },
         [
           ["dev-tee listening", `DSTACK_SIMULATOR_ENDPOINT=${tee.url}`],
           ["compose hash", tee.identity.composeHash],
+          ["OS image", `${tee.osImage} (teetee model allow-os <model id> ${tee.osImage})`],
           ["dev quote signer", tee.signerPublicKey],
           ["stop with", "Ctrl-C"],
         ],

@@ -2,11 +2,13 @@ import { resolve } from "node:path";
 import { loadManifest, type Manifest, modelIdOf, shardModel } from "@teetee/inference";
 import {
   getModel,
+  getModelAllowlists,
   getProtocolFeeBps,
   getRunners,
   getShard,
   registerModel,
   setComposeHashAllowed,
+  setOsImageAllowed,
   setPrices,
 } from "@teetee/sdk";
 import type { Command } from "commander";
@@ -109,6 +111,10 @@ export function registerModelCommands(program: Command, io: CliIo): void {
     .requiredOption("--min-stake <tokens>", "stake each runner locks, in payment tokens")
     .option("--ttl <duration>", "how long an attestation stays valid (e.g. 3600, 12h, 7d)", "1d")
     .option("--compose-hash <hash...>", "dstack compose hashes runners may run under")
+    .option(
+      "--os-image <measurement...>",
+      "OS images runners may boot: SHA-256 of a quote's MRTD and RTMR0-2",
+    )
     .option("--shares <bps>", "each shard's revenue share in basis points, comma separated")
     .action(async (dir: string, _options: object, command: Command) => {
       const options = optionsOf<{
@@ -117,6 +123,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         minStake: string;
         ttl: string;
         composeHash?: string[];
+        osImage?: string[];
         shares?: string;
       }>(command);
       const out = outputOf(io, command);
@@ -144,6 +151,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
           shareBps: shares[i]!,
         })),
         composeHashes: (options.composeHash ?? []).map((h) => parseBytes32(h, "compose hash")),
+        osImages: (options.osImage ?? []).map((h) => parseBytes32(h, "OS image")),
       };
       const receipt = await ctx.send("registerModel", () =>
         registerModel(ctx.walletClient, { contracts: ctx.contracts, model: params }),
@@ -158,6 +166,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
             "compose hashes",
             params.composeHashes.length === 0 ? "none yet" : params.composeHashes.join(", "),
           ],
+          ["OS images", params.osImages.length === 0 ? "none yet" : params.osImages.join(", ")],
           ["transaction", receipt.transactionHash],
         ],
       );
@@ -184,6 +193,31 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       out.result(
         { modelId, composeHash, allowed, transaction: receipt.transactionHash },
         `${allowed ? "Allowed" : "Disallowed"} compose hash ${composeHash} for model ${modelId}.`,
+      );
+    });
+
+  model
+    .command("allow-os")
+    .description(
+      "Allow (or with --disallow, refuse) an OS image for a model's runners: SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) " +
+        "of their quotes (`teetee dev-tee` prints the development TEE's). Curator only",
+    )
+    .argument("<model-id>")
+    .argument("<os-image>")
+    .option("--disallow", "remove the OS image from the allowlist; its runners become unroutable")
+    .action(async (modelIdText: string, osImageText: string, _options: object, command: Command) => {
+      const options = optionsOf<{ disallow?: boolean }>(command);
+      const out = outputOf(io, command);
+      const modelId = parseBytes32(modelIdText, "model id");
+      const osImage = parseBytes32(osImageText, "OS image");
+      const ctx = await connectWallet(io, options);
+      const allowed = options.disallow !== true;
+      const receipt = await ctx.send("setOsImageAllowed", () =>
+        setOsImageAllowed(ctx.walletClient, { contracts: ctx.contracts, modelId, osImage, allowed }),
+      );
+      out.result(
+        { modelId, osImage, allowed, transaction: receipt.transactionHash },
+        `${allowed ? "Allowed" : "Disallowed"} OS image ${osImage} for model ${modelId}.`,
       );
     });
 
@@ -248,8 +282,14 @@ async function inspectOnChain(io: CliIo, command: Command, modelId: Hex): Promis
     const { runners } = await getRunners(ctx.publicClient, { ...target, modelId, shardIndex: index });
     shards.push({ index, ...shard, activeRunners: runners.filter((r) => r.info.active).length });
   }
+  const { composeHashes, osImages } = await getModelAllowlists(ctx.publicClient, {
+    ...target,
+    modelId,
+    fromBlock: BigInt(ctx.deployment.startBlock),
+  });
+  const list = (values: readonly Hex[]) => (values.length === 0 ? "none" : values.join(", "));
   const { decimals, symbol } = ctx.token;
-  out.result({ modelId, ...record, shards }, [
+  out.result({ modelId, ...record, composeHashes, osImages, shards }, [
     ["model id", modelId],
     ["curator", record.curator],
     ["active", record.active],
@@ -258,6 +298,8 @@ async function inspectOnChain(io: CliIo, command: Command, modelId: Hex): Promis
     ["output / 1M tokens", formatAmount(record.outputPricePerMTok, decimals, symbol)],
     ["min stake", formatAmount(record.minStake, decimals, symbol)],
     ["attestation TTL", `${record.attestationTtl} s`],
+    ["compose hashes", list(composeHashes)],
+    ["OS images", list(osImages)],
     ...shards.map(
       (s) =>
         [

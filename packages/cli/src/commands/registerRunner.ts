@@ -8,6 +8,8 @@ import {
   hashRunnerConsent,
   isComposeHashAllowed,
   isLocalChainId,
+  isOsImageAllowed,
+  quoteOsImage,
   REGISTRATION_PATH,
   type RunnerAttestationDocument,
   type RunnerRegistration,
@@ -42,6 +44,7 @@ const registrationSchema = z.object({
   publicKey: hex,
   quoteHash: bytes32,
   composeHash: bytes32,
+  osImage: bytes32,
   deadline: uint,
 });
 
@@ -69,6 +72,7 @@ const outcomeSchema = z.discriminatedUnion("action", [
           runner: address,
           quoteHash: bytes32,
           composeHash: bytes32,
+          osImage: bytes32,
           deadline: uint,
           consent: hex,
         }),
@@ -132,6 +136,8 @@ function checkAgainstDocument(call: PrintedCall, doc: RunnerAttestationDocument)
     throw mismatch("The consent names another quote than the one the runner publishes.");
   if (doc.composeHash !== undefined && claimed.composeHash.toLowerCase() !== doc.composeHash.toLowerCase())
     throw mismatch("The consent names another compose hash than the runner's TEE measures.");
+  if (claimed.osImage.toLowerCase() !== quoteOsImage(doc.quote))
+    throw mismatch("The consent names another OS image than the runner's quote measures.");
 }
 
 /**
@@ -171,6 +177,8 @@ async function verifyBeforeRegistering(ctx: ChainContext, doc: RunnerAttestation
       attestationTtl: model.attestationTtl,
       allowedComposeHashes: (composeHash: Hex) =>
         isComposeHashAllowed(ctx.publicClient, { ...target, modelId: doc.modelId, composeHash }),
+      allowedOsImages: (osImage: Hex) =>
+        isOsImageAllowed(ctx.publicClient, { ...target, modelId: doc.modelId, osImage }),
     },
     policy: { allowDevQuotes: isLocalChainId(ctx.chain.id) },
   });
@@ -201,9 +209,9 @@ async function checkConsentSigner(ctx: WalletContext, call: PrintedCall): Promis
     }
     digest = hashRunnerConsent({ ...common, registration, contributor });
   } else {
-    const { quoteHash, composeHash, deadline } = call.args;
+    const { quoteHash, composeHash, osImage, deadline } = call.args;
     consent = call.args.consent;
-    digest = hashAttestationRefresh({ ...common, runner, quoteHash, composeHash, deadline });
+    digest = hashAttestationRefresh({ ...common, runner, quoteHash, composeHash, osImage, deadline });
   }
   const signer = await recoverAddress({ hash: digest, signature: consent }).catch(() => undefined);
   if (signer === undefined || !isAddressEqual(signer, runner))

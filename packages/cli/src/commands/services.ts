@@ -1,6 +1,7 @@
-import { fetchRunnerAttestation, runnerUrl } from "@teetee/sdk";
+import { fetchRunnerAttestation, quoteOsImage, runnerUrl } from "@teetee/sdk";
 import type { Command } from "commander";
 import OpenAI from "openai";
+import type { Hex } from "viem";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { CliError, configError, ExitCode, exitCodeOfStatus } from "../lib/errors.js";
 import type { CliIo } from "../lib/io.js";
@@ -20,6 +21,15 @@ async function delegate(io: CliIo, name: "runner" | "gateway", command: Command)
   const code = await runPackage(name, passThrough(command), env);
   if (code !== 0)
     throw new CliError(`The ${name} exited with code ${code}.`, { exitCode: ExitCode.unexpected });
+}
+
+/** The quote's SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2), what `model allow-os` takes; read from the quote itself. */
+function osImageOf(quote: Hex): string {
+  try {
+    return quoteOsImage(quote);
+  } catch {
+    return "none: the quote carries no TD report";
+  }
 }
 
 export function registerServiceCommands(program: Command, io: CliIo): void {
@@ -59,6 +69,7 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
         ["chain", doc.chainId],
         ["registry", doc.runnerRegistry],
         ["compose hash (claimed)", doc.composeHash ?? "not given"],
+        ["OS image (of the quote)", osImageOf(doc.quote)],
         ["quote hash", doc.quoteHash],
         ["quote", `${(doc.quote.length - 2) / 2} bytes`],
         ["document", runnerUrl(url, "/v1/attestation")],

@@ -5,6 +5,7 @@ import {
   getShard,
   isComposeHashAllowed,
   isLocalChainId,
+  isOsImageAllowed,
   type RunnerAttestationDocument,
   verifyRunnerAttestation,
 } from "@teetee/sdk";
@@ -84,6 +85,7 @@ export async function verifyRunner(ctx: ChainContext, url: string) {
       attestationTtl: model.attestationTtl,
       allowedComposeHashes: (composeHash: Hex) =>
         isComposeHashAllowed(ctx.publicClient, { ...target, modelId, composeHash }),
+      allowedOsImages: (osImage: Hex) => isOsImageAllowed(ctx.publicClient, { ...target, modelId, osImage }),
     },
     policy: { allowDevQuotes: isLocalChainId(ctx.chain.id) },
   });
@@ -97,6 +99,7 @@ export async function verifyRunner(ctx: ChainContext, url: string) {
     kind: verdict.kind,
     checks,
     composeHash: verdict.composeHash,
+    osImage: verdict.osImage,
     quoteHash: verdict.quoteHash,
     expiresAt: verdict.expiresAt,
   };
@@ -122,6 +125,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
         [
           `Runner ${result.runner} at ${url} (${result.kind} quote)`,
           ...lines,
+          ...(result.osImage === undefined ? [] : [`OS image (MRTD, RTMR0-2): ${result.osImage}`]),
           result.ok ? `VERIFIED${expiry}` : "NOT VERIFIED",
         ].join("\n"),
       );

@@ -38,13 +38,17 @@ export const demoPricing: DemoPricing = {
   ttl: 86_400n,
 };
 
-/** Registers the sharded model with the development compose hash; the curator's gas is recorded. */
+/**
+ * Registers the sharded model allowing the development TEE's compose hash and OS image (its MRTD and RTMR0-2);
+ * the curator's gas is recorded.
+ */
 export async function registerDemoModel(
   curator: Actor,
   contracts: TeeTeeContracts,
   manifest: Manifest,
   modelId: Hex,
   composeHash: Hex,
+  osImage: Hex,
 ): Promise<ModelParams> {
   const feeBps = await getProtocolFeeBps(curator.publicClient, { contracts });
   const shares = defaultShares(manifest, feeBps);
@@ -63,6 +67,7 @@ export async function registerDemoModel(
       shareBps: shares[i]!,
     })),
     composeHashes: [composeHash],
+    osImages: [osImage],
   };
   await curator.send("registerModel", () => registerModel(curator.walletClient, { contracts, model }));
   return model;

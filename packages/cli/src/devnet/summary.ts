@@ -25,6 +25,8 @@ export interface DevnetSummary {
   deploymentFile: string;
   modelId: Hex;
   composeHash: Hex;
+  /** The development TEE's OS image (SHA-256 of MRTD and RTMR0-2), allowlisted for the demo model. */
+  osImage: Hex;
   prices: { inputPricePerMTok: bigint; outputPricePerMTok: bigint; minStake: bigint };
   shards: { index: number; layerStart: number; layerEnd: number; shareBps: number; weightsHash: Hex }[];
   contributors: {

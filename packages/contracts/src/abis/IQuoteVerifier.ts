@@ -21,6 +21,11 @@ export const iQuoteVerifierAbi = [
         "internalType": "bytes32",
         "name": "composeHash",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "nonpayable",

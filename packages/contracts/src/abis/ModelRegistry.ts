@@ -408,6 +408,31 @@ export const modelRegistryAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "allowed",
+        "type": "bool"
+      }
+    ],
+    "name": "ModelOsImageSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
         "indexed": false,
         "internalType": "uint128",
         "name": "inputPricePerMTok",
@@ -928,6 +953,30 @@ export const modelRegistryAbi = [
         "internalType": "bytes32",
         "name": "modelId",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
+      }
+    ],
+    "name": "isOsImageAllowed",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
       }
     ],
     "name": "modelExists",
@@ -1092,6 +1141,11 @@ export const modelRegistryAbi = [
             "internalType": "bytes32[]",
             "name": "composeHashes",
             "type": "bytes32[]"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "osImages",
+            "type": "bytes32[]"
           }
         ],
         "internalType": "struct IModelRegistry.ModelParams",
@@ -1220,6 +1274,29 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "setMinStake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bool",
+        "name": "allowed",
+        "type": "bool"
+      }
+    ],
+    "name": "setOsImageAllowed",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -235,6 +235,38 @@ export const runnerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "actual",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RunnerOsImageMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RunnerOsImageNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "runner",
         "type": "address"
@@ -501,6 +533,12 @@ export const runnerRegistryAbi = [
       },
       {
         "indexed": false,
+        "internalType": "bytes32",
+        "name": "osImage",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
         "internalType": "uint64",
         "name": "attestedAt",
         "type": "uint64"
@@ -596,6 +634,12 @@ export const runnerRegistryAbi = [
         "indexed": false,
         "internalType": "bytes32",
         "name": "composeHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "osImage",
         "type": "bytes32"
       }
     ],
@@ -841,6 +885,11 @@ export const runnerRegistryAbi = [
                 "type": "bytes32"
               },
               {
+                "internalType": "bytes32",
+                "name": "osImage",
+                "type": "bytes32"
+              },
+              {
                 "internalType": "uint128",
                 "name": "lockedStake",
                 "type": "uint128"
@@ -956,6 +1005,11 @@ export const runnerRegistryAbi = [
             "type": "bytes32"
           },
           {
+            "internalType": "bytes32",
+            "name": "osImage",
+            "type": "bytes32"
+          },
+          {
             "internalType": "uint128",
             "name": "lockedStake",
             "type": "uint128"
@@ -1051,6 +1105,11 @@ export const runnerRegistryAbi = [
               {
                 "internalType": "bytes32",
                 "name": "composeHash",
+                "type": "bytes32"
+              },
+              {
+                "internalType": "bytes32",
+                "name": "osImage",
                 "type": "bytes32"
               },
               {
@@ -1257,14 +1316,26 @@ export const runnerRegistryAbi = [
         "type": "address"
       },
       {
-        "internalType": "bytes32",
-        "name": "quoteHash",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "composeHash",
-        "type": "bytes32"
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "quoteHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "composeHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "osImage",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IRunnerRegistry.Attestation",
+        "name": "attestation",
+        "type": "tuple"
       },
       {
         "internalType": "uint256",
@@ -1302,6 +1373,11 @@ export const runnerRegistryAbi = [
       {
         "internalType": "bytes32",
         "name": "composeHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "osImage",
         "type": "bytes32"
       },
       {
@@ -1363,6 +1439,11 @@ export const runnerRegistryAbi = [
           {
             "internalType": "bytes32",
             "name": "composeHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "osImage",
             "type": "bytes32"
           },
           {
@@ -1428,6 +1509,11 @@ export const runnerRegistryAbi = [
           {
             "internalType": "bytes32",
             "name": "composeHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "osImage",
             "type": "bytes32"
           },
           {

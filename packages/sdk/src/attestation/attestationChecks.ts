@@ -4,6 +4,8 @@ import type { AttestationCache } from "./AttestationCache.js";
 import type {
   AttestationPolicy,
   ComposeHashAllowlist,
+  MeasurementAllowlist,
+  OsImageAllowlist,
   RunnerRegistrationFacts,
 } from "./attestationPolicy.js";
 import { type CollateralSource, collateralExpiry, pccsCollateralSource } from "./collateral.js";
@@ -15,6 +17,7 @@ import {
   ComposeHashNotAllowedError,
   DebugModeError,
   DevQuoteRefusedError,
+  OsImageNotAllowedError,
   QuoteHashMismatchError,
   ReportDataMismatchError,
   Rtmr3MismatchError,
@@ -126,13 +129,23 @@ export function checkRtmr3(report: TdReport, events: readonly DstackEvent[]): st
   return `${count} RTMR3 events replay to ${quoted}`;
 }
 
-async function isAllowed(allowlist: ComposeHashAllowlist, composeHash: Hex): Promise<boolean> {
+async function isAllowed(allowlist: MeasurementAllowlist, value: Hex): Promise<boolean> {
   // Only `true` allows: a callback that answers a truthy non-boolean (a count, a record) has a bug, not an opinion.
-  if (typeof allowlist === "function") return (await allowlist(composeHash)) === true;
+  if (typeof allowlist === "function") return (await allowlist(value)) === true;
   for (const allowed of allowlist) {
-    if (allowed.toLowerCase() === composeHash) return true;
+    if (allowed.toLowerCase() === value) return true;
   }
   return false;
+}
+
+export async function checkOsImage(allowlist: OsImageAllowlist, osImage: Hex): Promise<string> {
+  if (!(await isAllowed(allowlist, osImage))) {
+    throw new OsImageNotAllowedError("OS image is not in the model's allowlist", {
+      details: `SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) = ${osImage}`,
+      hint: "The runner booted an OS (firmware, kernel, initrd, VM configuration) the model curator has not approved.",
+    });
+  }
+  return `OS image ${osImage} is allowed`;
 }
 
 export async function checkComposeHash(allowlist: ComposeHashAllowlist, composeHash: Hex): Promise<string> {

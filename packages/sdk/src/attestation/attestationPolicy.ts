@@ -11,11 +11,17 @@ export type RunnerAttestationEvidence = {
   eventLog: string | readonly unknown[];
 };
 
-/** Allowlist of compose hashes: a set, or a callback that asks the chain. */
-export type ComposeHashAllowlist =
+/** An allowlist of 32-byte measurements: a set, or a callback that asks the chain (only `true` allows). */
+export type MeasurementAllowlist =
   | ReadonlySet<Hex>
   | readonly Hex[]
-  | ((composeHash: Hex) => boolean | Promise<boolean>);
+  | ((value: Hex) => boolean | Promise<boolean>);
+
+/** Allowlist of dstack compose hashes. */
+export type ComposeHashAllowlist = MeasurementAllowlist;
+
+/** Allowlist of OS images, each `osImageMeasurement` of a TD report (SHA-256 of MRTD and RTMR0-2). */
+export type OsImageAllowlist = MeasurementAllowlist;
 
 /**
  * The on-chain facts a runner's attestation is checked against. Plain values, so this module
@@ -29,6 +35,7 @@ export type RunnerRegistrationFacts = AttestationCommitmentParameters & {
   /** The model's attestation time-to-live, seconds. */
   attestationTtl: number | bigint;
   allowedComposeHashes: ComposeHashAllowlist;
+  allowedOsImages: OsImageAllowlist;
 };
 
 /** How strict the verifier is, and where it gets time and collateral. */

@@ -7,6 +7,7 @@ export type AttestationCheckId =
   | "tee-type"
   | "debug-off"
   | "rtmr3-replay"
+  | "os-image-allowed"
   | "compose-hash-allowed"
   | "report-data"
   | "quote-hash"
@@ -27,6 +28,10 @@ export type AttestationVerdict = {
   kind: "tdx" | "dev" | "unknown";
   quoteHash: Hex | undefined;
   composeHash: Hex | undefined;
+  /** `osImageMeasurement` of the quote's TD report: what the model's OS allowlist holds. */
+  osImage: Hex | undefined;
+  /** The boot section's `os-image-hash` event (dstack's image digest, written by the guest; informative only). */
+  osImageHash: Hex | undefined;
   tcbStatus: string | undefined;
   checks: AttestationCheck[];
   /** Seconds since epoch after which the verdict must be recomputed; undefined when not ok. */

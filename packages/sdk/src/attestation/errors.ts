@@ -61,6 +61,11 @@ export class ComposeHashNotAllowedError extends AttestationError {
   override name = "ComposeHashNotAllowedError" as const;
 }
 
+/** The OS the runner booted (its MRTD and RTMR0-2) is not in the model's on-chain allowlist. */
+export class OsImageNotAllowedError extends AttestationError {
+  override name = "OsImageNotAllowedError" as const;
+}
+
 /** The quote's report data is not the commitment to this runner's registration. */
 export class ReportDataMismatchError extends AttestationError {
   override name = "ReportDataMismatchError" as const;

@@ -3,6 +3,8 @@ export { assertRunnerAttestation } from "./assertRunnerAttestation.js";
 export type {
   AttestationPolicy,
   ComposeHashAllowlist,
+  MeasurementAllowlist,
+  OsImageAllowlist,
   RunnerAttestationEvidence,
   RunnerRegistrationFacts,
 } from "./attestationPolicy.js";
@@ -32,6 +34,7 @@ export * from "./errors.js";
 export { computeEventDigest, DSTACK_RUNTIME_EVENT_TYPE } from "./eventDigest.js";
 export { type DstackEvent, parseEventLog } from "./eventLog.js";
 export { isLocalChainId, LOCAL_CHAIN_IDS } from "./localChain.js";
+export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export {
   type ParsedIntelQuote,
   parseIntelQuote,
@@ -51,6 +54,7 @@ export {
   BOOT_COMPLETE_EVENT,
   bootEvents,
   extractComposeHash,
+  extractOsImageHash,
   findRuntimeEventPayload,
 } from "./runtimeEvents.js";
 export { TeeTeeError, type TeeTeeErrorOptions } from "./TeeTeeError.js";

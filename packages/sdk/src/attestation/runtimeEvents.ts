@@ -69,3 +69,12 @@ export function extractComposeHash(events: readonly DstackEvent[]): Hex {
   }
   return composeHash;
 }
+
+/** dstack's `os-image-hash` boot event (32 bytes), or undefined when this CVM's dstack emitted none (no KMS). */
+export function extractOsImageHash(events: readonly DstackEvent[]): Hex | undefined {
+  const osImageHash = findRuntimeEventPayload(events, "os-image-hash");
+  if (osImageHash !== undefined && osImageHash.length !== 66) {
+    throw new EventLogError("os-image-hash event payload is not 32 bytes", { details: osImageHash });
+  }
+  return osImageHash;
+}

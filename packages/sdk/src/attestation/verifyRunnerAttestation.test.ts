@@ -10,6 +10,13 @@ const tdxQuote = readFixture("tdx/tdx_quote");
 const tdxCollateral = readCollateral("tdx/tdx_quote_collateral.json");
 const dstackResponse = readDstackResponse("quote-report.json");
 const dstackComposeHash: Hex = "0x3763bc34552cf3a27ff71ad5f7a90471562a1a2df552dfc1998cba2d60da27e7";
+const liteResponse = readDstackResponse("tdx-lite-getquote.json");
+// SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of each fixture quote, computed independently with Python's hashlib.
+const dstackOsImage: Hex = "0x93fe7eddb11e0d6709fa4a72bb08518f8ce4fabb624bf6d3730f4adbde1081b6";
+const liteOsImage: Hex = "0x25b6bcfaf2f8b1a9a5ddb7853e6af4eaba062de693b049d8f71521286d90f494";
+const tdxOsImage: Hex = "0x345469a462dafe286b728237091da824ce7508ebf14b390a47b1766c9c22cd65";
+/** The `os-image-hash` event the dstack 0.6.0 guest wrote into RTMR3 of the lite fixture. */
+const liteOsImageHashEvent: Hex = "0x07a2388c7a6a1b6a646d443f1517990a4ec294471d63146cda9d56972765051d";
 
 function registration(
   quote: Uint8Array,
@@ -26,6 +33,7 @@ function registration(
     attestedAt: PINNED_TDX_TIME - 3600,
     attestationTtl: 86400,
     allowedComposeHashes: new Set([dstackComposeHash]),
+    allowedOsImages: new Set([dstackOsImage, liteOsImage, tdxOsImage]),
     ...overrides,
   };
 }
@@ -48,6 +56,7 @@ describe("verifyRunnerAttestation with the real TDX quote", () => {
       "tee-type",
       "debug-off",
       "rtmr3-replay",
+      "os-image-allowed",
       "compose-hash-allowed",
       "report-data",
       "quote-hash",
@@ -60,6 +69,8 @@ describe("verifyRunnerAttestation with the real TDX quote", () => {
     expect(statusOf(verdict, "debug-off")?.status).toBe("pass");
     // The dcap-qvl sample was not made by dstack: RTMR3 is zero and no compose-hash event exists.
     expect(statusOf(verdict, "rtmr3-replay")?.status).toBe("pass");
+    expect(statusOf(verdict, "os-image-allowed")?.status).toBe("pass");
+    expect(verdict.osImage).toBe(tdxOsImage);
     expect(statusOf(verdict, "compose-hash-allowed")?.error?.name).toBe("EventLogError");
     expect(statusOf(verdict, "report-data")?.error?.name).toBe("ReportDataMismatchError");
     expect(statusOf(verdict, "quote-hash")?.status).toBe("pass");
@@ -281,5 +292,57 @@ describe("verifyRunnerAttestation with a real dstack GetQuote response", () => {
     });
     expect(verdict.error?.name).toBe("QuoteFormatError");
     expect(verdict.checks.slice(1).every((check) => check.status === "skip")).toBe(true);
+  });
+});
+
+describe("audit attack on the booted OS (issue 12, item 11)", () => {
+  const bytesOf = (response: typeof dstackResponse) => Uint8Array.from(Buffer.from(response.quote, "hex"));
+  const verify = (response: typeof dstackResponse, overrides: Partial<RunnerRegistrationFacts>) =>
+    verifyRunnerAttestation({
+      evidence: { quote: response.quote as Hex, eventLog: response.event_log },
+      registration: registration(bytesOf(response), {
+        allowedComposeHashes: () => true,
+        ...overrides,
+      }),
+      policy: pinnedPolicy,
+    });
+
+  test("attack: 11 a runner booting an OS image not on the model's allowlist passes attestation", async () => {
+    // The model allows only the OS of the dstack 0.6.0 fixture; this real CVM booted another one.
+    const verdict = await verify(dstackResponse, { allowedOsImages: new Set([liteOsImage]) });
+    expect(statusOf(verdict, "os-image-allowed")?.error?.name).toBe("OsImageNotAllowedError");
+    expect(verdict.osImage).toBe(dstackOsImage);
+    expect(verdict.ok).toBe(false);
+  });
+
+  test("attack: 11 an allowlisted os-image-hash event does not vouch for the OS that wrote it", async () => {
+    // The guest OS extends os-image-hash into RTMR3 itself, so only the registers measured before it ran count.
+    const verdict = await verify(liteResponse, { allowedOsImages: new Set([liteOsImageHashEvent]) });
+    expect(statusOf(verdict, "rtmr3-replay")?.status).toBe("pass");
+    expect(verdict.osImageHash).toBe(liteOsImageHashEvent);
+    expect(statusOf(verdict, "os-image-allowed")?.error?.name).toBe("OsImageNotAllowedError");
+  });
+
+  test("each real dstack quote passes with its own OS measurement allowlisted, through a callback too", async () => {
+    const asked: Hex[] = [];
+    const lite = await verify(liteResponse, {
+      allowedOsImages: (osImage) => {
+        asked.push(osImage);
+        return osImage === liteOsImage;
+      },
+    });
+    expect(asked).toEqual([liteOsImage]);
+    expect(statusOf(lite, "os-image-allowed")?.status).toBe("pass");
+    const dstack = await verify(dstackResponse, { allowedOsImages: [dstackOsImage] });
+    expect(statusOf(dstack, "os-image-allowed")?.detail).toBe(`OS image ${dstackOsImage} is allowed`);
+    // No os-image-hash event: this CVM used a local key provider, not a KMS.
+    expect(dstack.osImageHash).toBeUndefined();
+  });
+
+  test("attack: 11 an allowlist callback answering a truthy non-boolean does not allow an OS", async () => {
+    const verdict = await verify(dstackResponse, {
+      allowedOsImages: (() => 1) as unknown as () => boolean,
+    });
+    expect(statusOf(verdict, "os-image-allowed")?.error?.name).toBe("OsImageNotAllowedError");
   });
 });

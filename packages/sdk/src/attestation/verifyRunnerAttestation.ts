@@ -5,6 +5,7 @@ import {
   checkDevQuoteSignature,
   checkFreshness,
   checkIntelSignature,
+  checkOsImage,
   checkQuoteHash,
   checkReportData,
   checkRtmr3,
@@ -20,9 +21,10 @@ import type { AttestationCheck, AttestationCheckId, AttestationVerdict } from ".
 import { decodeDevQuote, isDevQuote } from "./devQuote.js";
 import { AttestationError, QuoteFormatError } from "./errors.js";
 import { type DstackEvent, parseEventLog } from "./eventLog.js";
+import { osImageMeasurement } from "./osImage.js";
 import { parseIntelQuote } from "./parseQuote.js";
 import { canonicalQuote, computeQuoteHash } from "./quoteHash.js";
-import { extractComposeHash } from "./runtimeEvents.js";
+import { extractComposeHash, extractOsImageHash } from "./runtimeEvents.js";
 import type { TdReport } from "./tdReport.js";
 
 export type VerifyRunnerAttestationParameters = {
@@ -38,6 +40,7 @@ const titles: Record<AttestationCheckId, string> = {
   "tee-type": "TEE type is TDX",
   "debug-off": "Debug mode is off",
   "rtmr3-replay": "RTMR3 matches the replayed event log",
+  "os-image-allowed": "OS image (MRTD, RTMR0-2) is in the model's allowlist",
   "compose-hash-allowed": "Compose hash is in the model's allowlist",
   "report-data": "Report data commits to the registration",
   "quote-hash": "Quote hash matches the registration",
@@ -124,6 +127,8 @@ function failedToParse(error: AttestationError): AttestationVerdict {
     kind: "unknown",
     quoteHash: undefined,
     composeHash: undefined,
+    osImage: undefined,
+    osImageHash: undefined,
     tcbStatus: undefined,
     checks,
     expiresAt: undefined,
@@ -139,7 +144,8 @@ function earliest(...times: (number | undefined)[]): number | undefined {
 /**
  * Verifies a runner's attestation against its on-chain registration, in this order: Intel
  * signature chain and TCB status (or, for dev quotes, policy and dev signature); TEE type TDX;
- * debug off; RTMR3 replayed from recomputed event digests; compose hash allowlisted; report
+ * debug off; RTMR3 replayed from recomputed event digests; OS image (MRTD, RTMR0-2) allowlisted; compose hash
+ * allowlisted; report
  * data equals the registration commitment; quote hash equals the registered one; attestation
  * within the TTL. Every check is reported (skipped when a fact it needs is missing); the
  * verdict passes only when all pass. Never throws for a bad attestation: read `verdict.error`.
@@ -166,6 +172,8 @@ export async function verifyRunnerAttestation(
   let signature: SignatureFacts | undefined;
   let events: DstackEvent[] | undefined;
   let composeHash: Hex | undefined;
+  let osImageHash: Hex | undefined;
+  const osImage = tdReport === undefined ? undefined : osImageMeasurement(tdReport);
 
   const checks: AttestationCheck[] = [];
   checks.push(
@@ -188,9 +196,15 @@ export async function verifyRunnerAttestation(
     }),
   );
   checks.push(
+    await runCheck("os-image-allowed", () =>
+      osImage === undefined ? noReport : checkOsImage(registration.allowedOsImages, osImage),
+    ),
+  );
+  checks.push(
     await runCheck("compose-hash-allowed", () => {
       if (events === undefined) return new Skip("the event log did not replay to the quote's RTMR3");
       composeHash = extractComposeHash(events);
+      osImageHash = extractOsImageHash(events);
       return checkComposeHash(registration.allowedComposeHashes, composeHash);
     }),
   );
@@ -214,6 +228,8 @@ export async function verifyRunnerAttestation(
     kind: parsed.kind,
     quoteHash: parsed.quoteHash,
     composeHash,
+    osImage,
+    osImageHash,
     tcbStatus: signature?.tcbStatus,
     checks,
     expiresAt: ok ? earliest(ttlEnd, signature?.expiresAt) : undefined,

@@ -56,6 +56,10 @@ export const teeTeeErrorMessages: Messages = {
     `The quote hashes to ${short(actual)}, not the ${short(expected)} signed.`,
   RunnerReportDataMismatch: ([expected, actual]) =>
     `The quote's report data ${short(actual)} does not commit to this runner (expected ${short(expected)}).`,
+  RunnerOsImageNotAllowed: ([id, osImage]) =>
+    `OS image ${short(osImage)} is not in model ${short(id)}'s allowlist; boot an allowed dstack OS image.`,
+  RunnerOsImageMismatch: ([expected, actual]) =>
+    `The quote measures OS image ${short(actual)}, not the ${short(expected)} signed.`,
   RunnerComposeHashMismatch: ([expected, actual]) =>
     `The quote measures compose hash ${short(actual)}, not the ${short(expected)} signed.`,
   RunnerRouteLengthMismatch: ([expected, actual]) =>

@@ -5,6 +5,7 @@ import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
 import { getModel } from "../contracts/modelRegistry/getModel.js";
 import { getShard } from "../contracts/modelRegistry/getShard.js";
 import { isComposeHashAllowed } from "../contracts/modelRegistry/isComposeHashAllowed.js";
+import { isOsImageAllowed } from "../contracts/modelRegistry/isOsImageAllowed.js";
 import { getRunner } from "../contracts/runnerRegistry/getRunner.js";
 import type { TeeTeeContracts } from "../contracts/types.js";
 import { compressedPublicKey } from "../wire/wireKeys.js";
@@ -124,6 +125,8 @@ export class RouteVerifier {
         attestationTtl: model.attestationTtl,
         allowedComposeHashes: (composeHash) =>
           isComposeHashAllowed(client, { contracts, modelId: expected.modelId, composeHash }),
+        allowedOsImages: (osImage) =>
+          isOsImageAllowed(client, { contracts, modelId: expected.modelId, osImage }),
       },
       policy,
     }).catch((cause: unknown) => {

@@ -39,6 +39,8 @@ export const runnerAttestationDocumentSchema = z.object({
   reportDataPreimage,
   /** The compose hash the runner's TEE reports measuring (a claim; verifiers read it from the event log). */
   composeHash: bytes32.optional(),
+  /** SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of the quote (a claim; verifiers recompute it from the quote). */
+  osImage: bytes32.optional(),
   /** The shard manifest the runner loaded; its canonical hash is `modelId`. */
   manifest: z.record(z.string(), z.unknown()),
 });

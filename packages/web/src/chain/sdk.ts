@@ -4,6 +4,7 @@
  */
 
 export type { AttestationCheck } from "../../../sdk/src/attestation/attestationResult.js";
+export { quoteOsImage } from "../../../sdk/src/attestation/osImage.js";
 export { verifyRunnerAttestation } from "../../../sdk/src/attestation/verifyRunnerAttestation.js";
 export * from "../../../sdk/src/contracts/index.js";
 export { formatApiKey } from "../../../sdk/src/payments/apiKey.js";

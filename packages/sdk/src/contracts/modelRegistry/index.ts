@@ -5,6 +5,11 @@ export {
 } from "./acceptCuratorship.js";
 export { type GetMaxShardsParameters, type GetMaxShardsReturnType, getMaxShards } from "./getMaxShards.js";
 export { type GetModelParameters, type GetModelReturnType, getModel } from "./getModel.js";
+export {
+  type GetModelAllowlistsParameters,
+  type GetModelAllowlistsReturnType,
+  getModelAllowlists,
+} from "./getModelAllowlists.js";
 export { type GetModelIdsParameters, type GetModelIdsReturnType, getModelIds } from "./getModelIds.js";
 export {
   type GetPendingCuratorParameters,
@@ -27,6 +32,11 @@ export {
   type IsComposeHashAllowedReturnType,
   isComposeHashAllowed,
 } from "./isComposeHashAllowed.js";
+export {
+  type IsOsImageAllowedParameters,
+  type IsOsImageAllowedReturnType,
+  isOsImageAllowed,
+} from "./isOsImageAllowed.js";
 export { type ModelExistsParameters, type ModelExistsReturnType, modelExists } from "./modelExists.js";
 export {
   type RegisterModelParameters,
@@ -49,6 +59,11 @@ export {
   type SetModelActiveReturnType,
   setModelActive,
 } from "./setModelActive.js";
+export {
+  type SetOsImageAllowedParameters,
+  type SetOsImageAllowedReturnType,
+  setOsImageAllowed,
+} from "./setOsImageAllowed.js";
 export { type SetPricesParameters, type SetPricesReturnType, setPrices } from "./setPrices.js";
 export {
   type TransferCuratorshipParameters,

@@ -5,6 +5,8 @@ export interface HashAttestationRefreshParameters {
   runner: Address;
   quoteHash: Hex;
   composeHash: Hex;
+  /** SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of the quote (`osImageMeasurement`). */
+  osImage: Hex;
   nonce: bigint;
   deadline: bigint;
   chainId: number;
@@ -17,11 +19,11 @@ export type HashAttestationRefreshReturnType = Hex;
 export function hashAttestationRefresh(
   parameters: HashAttestationRefreshParameters,
 ): HashAttestationRefreshReturnType {
-  const { chainId, runnerRegistry, runner, quoteHash, composeHash, nonce, deadline } = parameters;
+  const { chainId, runnerRegistry, runner, quoteHash, composeHash, osImage, nonce, deadline } = parameters;
   return hashTypedData({
     domain: runnerRegistryDomain(chainId, runnerRegistry),
     types: attestationRefreshTypes,
     primaryType: "AttestationRefresh",
-    message: { runner, quoteHash, composeHash, nonce, deadline },
+    message: { runner, quoteHash, composeHash, osImage, nonce, deadline },
   });
 }

@@ -35,6 +35,7 @@ export function runnerConsentMessage(registration: RunnerRegistration, contribut
     publicKey: registration.publicKey,
     quoteHash: registration.quoteHash,
     composeHash: registration.composeHash,
+    osImage: registration.osImage,
     nonce,
     deadline: registration.deadline,
   };

@@ -12,6 +12,8 @@ export type SignAttestationRefreshParameters = ContractTarget<"runnerRegistry"> 
   quoteHash: Hex;
   /** The compose hash the quote measures. */
   composeHash: Hex;
+  /** The OS image the quote measures (`osImageMeasurement` of its TD report). */
+  osImage: Hex;
   /** When the signature expires (unix seconds). */
   deadline: bigint;
   /** The runner's current `runnerNonce`; read from the chain when omitted. */
@@ -28,7 +30,7 @@ export type SignAttestationRefreshReturnType = Hex;
  * Signs, with the runner's TEE key, a fresh attestation record (EIP-712 AttestationRefresh) that anyone can then
  * submit with `refreshAttestation`.
  * @example
- * const consent = await signAttestationRefresh(runnerClient, { contracts, quoteHash, composeHash, deadline });
+ * const consent = await signAttestationRefresh(runnerClient, { contracts, quoteHash, composeHash, osImage, deadline });
  */
 export async function signAttestationRefresh(
   client: TeeTeeClient,
@@ -41,12 +43,12 @@ export async function signAttestationRefresh(
   const runnerRegistry = resolveAddress(parameters, "runnerRegistry");
   const nonce = parameters.nonce ?? (await getRunnerNonce(client, { address: runnerRegistry, runner }));
   const chainId = await resolveChainId(client, parameters.chainId);
-  const { quoteHash, composeHash, deadline } = parameters;
+  const { quoteHash, composeHash, osImage, deadline } = parameters;
   return signTypedData(client, {
     account,
     domain: runnerRegistryDomain(chainId, runnerRegistry),
     types: attestationRefreshTypes,
     primaryType: "AttestationRefresh",
-    message: { runner, quoteHash, composeHash, nonce, deadline },
+    message: { runner, quoteHash, composeHash, osImage, nonce, deadline },
   });
 }

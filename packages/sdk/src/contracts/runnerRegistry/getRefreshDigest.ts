@@ -11,6 +11,8 @@ export type GetRefreshDigestParameters = ContractTarget<"runnerRegistry"> &
     quoteHash: Hex;
     /** The compose hash. */
     composeHash: Hex;
+    /** The OS image (`osImageMeasurement`). */
+    osImage: Hex;
     /** The runner's current nonce. */
     nonce: bigint;
     /** Signature expiry (unix seconds). */
@@ -24,17 +26,17 @@ export type GetRefreshDigestReturnType = Hex;
  *
  * Calls `refreshDigest` on the RunnerRegistry contract.
  * @example
- * const result = await getRefreshDigest(publicClient, { contracts, runner, quoteHash, composeHash, nonce, deadline });
+ * const result = await getRefreshDigest(publicClient, { contracts, runner, quoteHash, composeHash, osImage, nonce, deadline });
  */
 export async function getRefreshDigest(
   client: TeeTeeClient,
   parameters: GetRefreshDigestParameters,
 ): Promise<GetRefreshDigestReturnType> {
-  const { runner, quoteHash, composeHash, nonce, deadline } = parameters;
+  const { runner, quoteHash, composeHash, osImage, nonce, deadline } = parameters;
   return readTeeTee(client, parameters, {
     address: resolveAddress(parameters, "runnerRegistry"),
     abi: runnerRegistryAbi,
     functionName: "refreshDigest",
-    args: [runner, quoteHash, composeHash, nonce, deadline],
+    args: [runner, quoteHash, composeHash, osImage, nonce, deadline],
   });
 }

@@ -11,6 +11,8 @@ export type RefreshAttestationParameters = ContractTarget<"runnerRegistry"> &
     quoteHash: Hex;
     /** The compose hash the quote measures. */
     composeHash: Hex;
+    /** The OS image the quote measures (`osImageMeasurement` of its TD report). */
+    osImage: Hex;
     /** When the signature expires (unix seconds). */
     deadline: bigint;
     /** The raw quote; read only when an on-chain quote verifier is set. Defaults to `"0x"`. */
@@ -26,17 +28,17 @@ export type RefreshAttestationReturnType = Hash;
  *
  * Calls `refreshAttestation` on the RunnerRegistry contract.
  * @example
- * const hash = await refreshAttestation(walletClient, { contracts, runner, quoteHash, composeHash, deadline, consent });
+ * const hash = await refreshAttestation(walletClient, { contracts, runner, quoteHash, composeHash, osImage, deadline, consent });
  */
 export async function refreshAttestation(
   client: TeeTeeClient,
   parameters: RefreshAttestationParameters,
 ): Promise<RefreshAttestationReturnType> {
-  const { runner, quoteHash, composeHash, deadline, quote = "0x", consent } = parameters;
+  const { runner, quoteHash, composeHash, osImage, deadline, quote = "0x", consent } = parameters;
   return writeTeeTee(client, parameters, {
     address: resolveAddress(parameters, "runnerRegistry"),
     abi: runnerRegistryAbi,
     functionName: "refreshAttestation",
-    args: [runner, quoteHash, composeHash, deadline, quote, consent],
+    args: [runner, { quoteHash, composeHash, osImage }, deadline, quote, consent],
   });
 }

@@ -7,7 +7,9 @@ import {
   getShard,
   hashRunnerConsent,
   isComposeHashAllowed,
+  isOsImageAllowed,
   parseRunnerAttestationDocument,
+  quoteOsImage,
   type RunnerAttestationDocument,
   verifyRunnerAttestation,
 } from "../../chain/sdk.js";
@@ -103,6 +105,8 @@ async function chainChecks(input: Inputs): Promise<Check[]> {
       attestationTtl: model.attestationTtl,
       allowedComposeHashes: (composeHash) =>
         isComposeHashAllowed(publicClient, { contracts, modelId: doc.modelId, composeHash }),
+      allowedOsImages: (osImage) =>
+        isOsImageAllowed(publicClient, { contracts, modelId: doc.modelId, osImage }),
     },
     policy: { allowDevQuotes: config.chainId === 31337, now: () => input.now },
   });
@@ -120,11 +124,15 @@ async function consentChecks(input: Inputs): Promise<Check[]> {
     r.modelId.toLowerCase() === doc.modelId.toLowerCase() &&
     r.shardIndex === doc.shardIndex &&
     r.publicKey.toLowerCase() === doc.publicKey.toLowerCase() &&
-    r.quoteHash.toLowerCase() === doc.quoteHash.toLowerCase();
+    r.quoteHash.toLowerCase() === doc.quoteHash.toLowerCase() &&
+    r.osImage.toLowerCase() === quoteOsImage(doc.quote);
   const checks = [
     same
-      ? pass("Consent matches the attestation", "same runner, model, shard, key and quote")
-      : fail("Consent matches the attestation", "The consent names another runner, shard or quote."),
+      ? pass("Consent matches the attestation", "same runner, model, shard, key, quote and OS image")
+      : fail(
+          "Consent matches the attestation",
+          "The consent names another runner, shard, quote or OS image.",
+        ),
   ];
   const nonce = await getRunnerNonce(publicClient, { contracts: config.contracts, runner: r.runner });
   const digest = hashRunnerConsent({

@@ -40,6 +40,7 @@ export function parseRunnerConsent(value: unknown): RunnerConsent {
       publicKey: hexField(r, "publicKey"),
       quoteHash: hexField(r, "quoteHash"),
       composeHash: hexField(r, "composeHash"),
+      osImage: hexField(r, "osImage"),
       deadline: BigInt(String(r["deadline"] ?? "0")),
     },
     consent: hexField(record, "consent"),

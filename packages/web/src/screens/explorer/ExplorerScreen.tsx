@@ -9,7 +9,9 @@ import {
 } from "../../chain/format.js";
 import { type Health, probeHealth } from "../../chain/runnerHttp.js";
 import {
+  type GetModelAllowlistsReturnType,
   getModel,
+  getModelAllowlists,
   getModelIds,
   getRevenueSplit,
   getRunners,
@@ -25,7 +27,13 @@ import { AttestationAge, HealthCell } from "../contributor/RunnersCard.js";
 import { Playground } from "./Playground.js";
 
 type ShardRow = Shard & { index: number; runners: (RunnerView & { health: Health })[] };
-type ModelRow = { id: Hex; model: Model; feeBps: number; shards: ShardRow[] };
+type ModelRow = {
+  id: Hex;
+  model: Model;
+  feeBps: number;
+  allowlists: GetModelAllowlistsReturnType;
+  shards: ShardRow[];
+};
 
 function useModels() {
   const { publicClient, config } = useWallet();
@@ -35,9 +43,10 @@ function useModels() {
       const { ids } = await getModelIds(publicClient, { contracts, limit: 50n });
       return Promise.all(
         ids.map(async (id) => {
-          const [model, split] = await Promise.all([
+          const [model, split, allowlists] = await Promise.all([
             getModel(publicClient, { contracts, modelId: id }),
             getRevenueSplit(publicClient, { contracts, modelId: id }),
+            getModelAllowlists(publicClient, { contracts, modelId: id, fromBlock: config.startBlock }),
           ]);
           const shards = await Promise.all(
             Array.from({ length: model.shardCount }, async (_, index) => {
@@ -56,7 +65,7 @@ function useModels() {
               return { ...shard, index, runners: withHealth };
             }),
           );
-          return { id, model, feeBps: split.feeBps, shards };
+          return { id, model, feeBps: split.feeBps, allowlists, shards };
         }),
       );
     },
@@ -125,6 +134,20 @@ function ShardTable({ row, now }: { row: ModelRow; now: number }) {
   );
 }
 
+/** A model's allowlist: its runners must measure one of these values, or nothing is routed to them. */
+function AllowedList({ title, values, testId }: { title: string; values: readonly Hex[]; testId: string }) {
+  return (
+    <div>
+      <dt>{title}</dt>
+      <dd className="mono break small" data-testid={testId}>
+        {values.length === 0
+          ? "none: no runner can register"
+          : values.map((value) => <div key={value}>{value}</div>)}
+      </dd>
+    </div>
+  );
+}
+
 function ModelCard({ row, now }: { row: ModelRow; now: number }) {
   const { token } = useWallet();
   const { model } = row;
@@ -165,6 +188,16 @@ function ModelCard({ row, now }: { row: ModelRow; now: number }) {
           <dt>Model id (manifest hash)</dt>
           <dd className="mono break small">{row.id}</dd>
         </div>
+        <AllowedList
+          title="Allowed compose hashes"
+          values={row.allowlists.composeHashes}
+          testId="compose-hashes"
+        />
+        <AllowedList
+          title="Allowed OS images (SHA-256 of MRTD, RTMR0-2)"
+          values={row.allowlists.osImages}
+          testId="os-images"
+        />
       </dl>
       <ShardTable row={row} now={now} />
     </Card>
