@@ -36,15 +36,20 @@ describe("BuyerQueue", () => {
 
   test("buyers do not wait for each other, and case does not make a new buyer", async () => {
     const queue = new BuyerQueue({ maxRunning: 1 });
-    await queue.enter(buyer);
+    const release = await queue.enter(buyer);
     let upper = false;
-    void queue.enter(buyer.toUpperCase().replace("0X", "0x")).then(() => {
+    const waiting = queue.enter(buyer.toUpperCase().replace("0X", "0x")).then((leave) => {
       upper = true;
+      leave();
     });
-    await queue.enter(other);
+    (await queue.enter(other))();
     await tick();
     expect(upper).toBe(false);
-    expect(queue.depth).toEqual({ running: 2, waiting: 1 });
+    expect(queue.depth).toEqual({ running: 1, waiting: 1 });
+    release();
+    await waiting;
+    expect(upper).toBe(true);
+    expect(queue.depth).toEqual({ running: 0, waiting: 0 });
   });
 
   test("a full line is refused with 429 and Retry-After, and leaves nothing behind", async () => {
