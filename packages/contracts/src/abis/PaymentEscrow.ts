@@ -78,6 +78,27 @@ export const paymentEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "needed",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "available",
+        "type": "uint256"
+      }
+    ],
+    "name": "EscrowInsufficientAllocation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "buyer",
         "type": "address"
@@ -105,6 +126,22 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "EscrowInvalidExpiry",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "EscrowNoReleasePending",
     "type": "error"
   },
   {
@@ -206,6 +243,27 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "EscrowSignerNotAuthorized",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "releaseEnd",
+        "type": "uint64"
+      }
+    ],
+    "name": "EscrowStillReleasing",
     "type": "error"
   },
   {
@@ -335,6 +393,43 @@ export const paymentEscrowAbi = [
       },
       {
         "indexed": true,
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Allocated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
         "internalType": "address",
         "name": "from",
         "type": "address"
@@ -422,6 +517,81 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "FeeCredited",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ReleaseCancelled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "releaseEnd",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReleaseRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "allocationId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Released",
     "type": "event"
   },
   {
@@ -798,6 +968,58 @@ export const paymentEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "allocate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      }
+    ],
+    "name": "allocationId",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "signer",
         "type": "address"
@@ -821,6 +1043,25 @@ export const paymentEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "allocationId_",
+        "type": "bytes32"
+      }
+    ],
+    "name": "availableAllocation",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "buyer",
         "type": "address"
@@ -835,6 +1076,24 @@ export const paymentEscrowAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      }
+    ],
+    "name": "cancelRelease",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -1068,6 +1327,42 @@ export const paymentEscrowAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "allocationId_",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getAllocation",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint128",
+            "name": "amount",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "releasing",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "releaseEnd",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IPaymentEscrow.Allocation",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
       }
@@ -1282,6 +1577,24 @@ export const paymentEscrowAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      }
+    ],
+    "name": "release",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
       },
@@ -1292,6 +1605,29 @@ export const paymentEscrowAbi = [
       }
     ],
     "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "route",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestRelease",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
