@@ -179,7 +179,7 @@ async function benchGas(): Promise<GasRow[]> {
 function fixedReader(): PaymentChainReader {
   return {
     availableBalance: async () => 10n ** 30n,
-    escrowAccount: async () => ({ balance: 10n ** 30n, thawing: 0n, thawEnd: 0n }),
+    routeAllocation: async () => ({ amount: 10n ** 30n, releasing: 0n, releaseEnd: 0n }),
     sessionSigner: async () => ({
       spendLimit: 10n ** 30n,
       spent: 0n,
