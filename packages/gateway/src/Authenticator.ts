@@ -28,8 +28,9 @@ export type AuthenticateParameters = {
 /**
  * Reads the bearer API key and checks it against the chain before a request is routed: the session signer must be
  * authorised by the buyer, unexpired and unrevoked (401 otherwise), and unless the buyer is an active contributor
- * of the model, the buyer's available balance and the key's remaining limit must cover the request's maximum
- * cost (402 otherwise). Runners check the same again on every voucher; this gives the caller a clear answer early.
+ * of the model, the key's remaining limit must cover the request's maximum cost (402 otherwise). Funds are not
+ * checked here: what pays is the buyer's allocation to the route chosen later, which that route's runners check on
+ * every voucher and refuse with 402 when it falls short.
  */
 export class Authenticator {
   readonly #reader: PaymentChainReader;
@@ -46,11 +47,10 @@ export class Authenticator {
     const signer = getAddress(apiKey.signer.address);
     const own = signer === buyer;
     // Every read at once: they are independent, and this is on each request's path.
-    const [record, revoked, free, available] = await Promise.all([
+    const [record, revoked, free] = await Promise.all([
       own ? undefined : this.#reader.sessionSigner(buyer, signer),
       own ? false : this.#reader.isSignerRevoked(buyer, signer),
       this.#reader.isActiveContributor(parameters.modelId, buyer),
-      this.#reader.availableBalance(buyer),
     ]);
     let remaining: bigint | undefined;
     if (record !== undefined) {
@@ -70,12 +70,6 @@ export class Authenticator {
       throw new InsufficientFundsError(
         `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
         { hint: "Raise the key's limit, or lower max_tokens." },
-      );
-    }
-    if (available < maxCost) {
-      throw new InsufficientFundsError(
-        `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
-        { hint: "Deposit into the PaymentEscrow, or lower max_tokens." },
       );
     }
     return { apiKey, free: false };

@@ -4,7 +4,6 @@ import { getContractEvents } from "viem/actions";
 import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
 import { getModel } from "../contracts/modelRegistry/getModel.js";
 import { getAllocation } from "../contracts/paymentEscrow/getAllocation.js";
-import { getAvailableBalance } from "../contracts/paymentEscrow/getAvailableBalance.js";
 import { getChannelPaid } from "../contracts/paymentEscrow/getChannelPaid.js";
 import { getSessionSigner } from "../contracts/paymentEscrow/getSessionSigner.js";
 import { isActiveContributor } from "../contracts/runnerRegistry/isActiveContributor.js";
@@ -13,12 +12,11 @@ import { allocationId } from "../contracts/voucher/allocationId.js";
 import type { ModelPrices } from "./tokenCounts.js";
 
 /**
- * The on-chain facts a runner checks a voucher against. An interface so a check can be tested against fixed facts,
+ * The on-chain facts a runner checks a voucher against. The buyer's unallocated balance is not among them: any
+ * route's voucher may spend it first, so no runner counts on it. An interface so a check can be tested against fixed facts,
  * and so a runner can put a cache in front of the chain.
  */
 export interface PaymentChainReader {
-  /** The buyer's unallocated balance not thawing: any route's voucher may spend it first, so no runner counts on it. */
-  availableBalance(buyer: Address): Promise<bigint>;
   /** What the buyer set aside for one route of a model: what that route's runners count on. */
   routeAllocation(buyer: Address, modelId: Hex, route: readonly Address[]): Promise<RouteAllocation>;
   sessionSigner(buyer: Address, signer: Address): Promise<SessionSigner>;
@@ -63,8 +61,6 @@ export function createPaymentChainReader(
     return value;
   }
   return {
-    availableBalance: (buyer) =>
-      cached(`bal:${buyer}`, () => getAvailableBalance(client, { contracts, buyer })),
     routeAllocation: (buyer, modelId, route) => {
       const id = allocationId({ buyer, modelId, route });
       return cached(`alloc:${id}`, () => getAllocation(client, { contracts, allocationId: id }));

@@ -24,16 +24,12 @@ const nowSeconds = BigInt(NOW / 1000);
 
 /** Fixed on-chain facts a test can change: the ledger's chain reads, isolated. */
 class FakeChain implements PaymentChainReader {
-  balance = 10n ** 9n;
   /** Every route's allocation unless set here by id. */
   allocation: RouteAllocation = { amount: 10n ** 9n, releasing: 0n, releaseEnd: 0n };
   allocations = new Map<Hex, RouteAllocation>();
   signers = new Map<string, SessionSigner>();
   revoked = new Set<string>();
   contributors = new Set<string>();
-  async availableBalance() {
-    return this.balance;
-  }
   async routeAllocation(buyer: Address, modelIdOfRoute: Hex, hops: readonly Address[]) {
     return (
       this.allocations.get(allocationId({ buyer, modelId: modelIdOfRoute, route: hops })) ?? this.allocation
@@ -367,8 +363,8 @@ describe("PaymentLedger", () => {
   test("selfDealingRoute: counts only this route's allocation, never the balance another route can spend first", async () => {
     const l = ledger();
     const s = session();
-    // a large unallocated balance: vouchers of any route (the buyer's own, too) may spend it first
-    chain.balance = 10n ** 12n;
+    // Whatever the buyer's unallocated balance (vouchers of any route, its own too, may spend it first), a route
+    // with nothing allocated is refused.
     chain.allocations.set(allocationId({ buyer: key.buyer, modelId, route }), {
       amount: 0n,
       releasing: 0n,
@@ -427,7 +423,7 @@ describe("PaymentLedger", () => {
     );
     chain.authorize(own);
     chain.contributors.add(contributor.address);
-    chain.balance = 0n;
+    chain.allocation = { amount: 0n, releasing: 0n, releaseEnd: 0n };
     const l = ledger();
     const admission = await l.admit(
       await session(own).requestTicket({ requestId: newRequestId(), maxOutputTokens: 9 }),
