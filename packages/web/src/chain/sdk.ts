@@ -7,6 +7,7 @@ export type { AttestationCheck } from "../../../sdk/src/attestation/attestationR
 export { verifyRunnerAttestation } from "../../../sdk/src/attestation/verifyRunnerAttestation.js";
 export * from "../../../sdk/src/contracts/index.js";
 export { formatApiKey } from "../../../sdk/src/payments/apiKey.js";
+export { routesOf } from "../../../sdk/src/payments/routesOf.js";
 export {
   parseRunnerAttestationDocument,
   type RunnerAttestationDocument,
