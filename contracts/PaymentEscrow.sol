@@ -17,9 +17,11 @@ import {RevenueLib} from "./libraries/RevenueLib.sol";
 import {VoucherLib} from "./libraries/VoucherLib.sol";
 
 /// @title PaymentEscrow
-/// @notice Buyers' deposits, vouchers and contributors' earnings. A channel pays only the increase of its
-/// cumulative voucher, capped by the buyer's balance; payments are split by the model's shares and pulled.
-/// @dev Invariant: token balance == totalDeposits + totalEarnings + treasuryBalance (direct transfers excepted).
+/// @notice Buyers' deposits, route allocations, vouchers and contributors' earnings. A channel pays only the
+/// increase of its cumulative voucher, from its route's allocation first and then from the buyer's balance;
+/// payments are split by the model's shares and pulled.
+/// @dev Invariant: token balance == totalDeposits + totalEarnings + treasuryBalance (direct transfers excepted), and
+/// totalDeposits == sum of balances + sum of allocations.
 contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -37,6 +39,7 @@ contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712
     uint64 private immutable _thawPeriod;
 
     mapping(address buyer => Account) private _accounts;
+    mapping(bytes32 allocationId => Allocation) private _allocations;
     mapping(address buyer => mapping(address signer => SessionSigner)) private _signers;
     mapping(bytes32 channelId => uint256) private _channelPaid;
     mapping(address contributor => uint256) private _earnings;
@@ -134,6 +137,65 @@ contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712
     }
 
     /// @inheritdoc IPaymentEscrow
+    function allocate(bytes32 modelId, address[] calldata route, uint256 amount) external {
+        if (amount == 0) revert EscrowZeroAmount();
+        VoucherLib.checkDistinct(route);
+        Account storage account = _accounts[msg.sender];
+        uint256 balance = account.balance;
+        uint256 thawing = account.thawing;
+        uint256 available = thawing < balance ? balance - thawing : 0;
+        if (amount > available) revert EscrowInsufficientBalance(msg.sender, amount, available);
+        bytes32 id = VoucherLib.allocationId(msg.sender, modelId, VoucherLib.routeHash(route));
+        Allocation storage allocation = _allocations[id];
+        account.balance = uint128(balance - amount);
+        allocation.amount = (allocation.amount + amount).toUint128();
+        emit Allocated(msg.sender, id, modelId, route, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function requestRelease(bytes32 modelId, address[] calldata route, uint256 amount) external {
+        if (amount == 0) revert EscrowZeroAmount();
+        bytes32 id = VoucherLib.allocationId(msg.sender, modelId, VoucherLib.routeHash(route));
+        Allocation storage allocation = _allocations[id];
+        uint256 allocated = allocation.amount;
+        if (amount > allocated) revert EscrowInsufficientAllocation(id, amount, allocated);
+        uint64 releaseEnd = uint64(block.timestamp) + _thawPeriod;
+        allocation.releasing = uint128(amount);
+        allocation.releaseEnd = releaseEnd;
+        emit ReleaseRequested(msg.sender, id, amount, releaseEnd);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function cancelRelease(bytes32 modelId, address[] calldata route) external {
+        bytes32 id = VoucherLib.allocationId(msg.sender, modelId, VoucherLib.routeHash(route));
+        Allocation storage allocation = _allocations[id];
+        if (allocation.releasing == 0) revert EscrowNoReleasePending(msg.sender, id);
+        allocation.releasing = 0;
+        allocation.releaseEnd = 0;
+        emit ReleaseCancelled(msg.sender, id);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function release(bytes32 modelId, address[] calldata route) external {
+        bytes32 id = VoucherLib.allocationId(msg.sender, modelId, VoucherLib.routeHash(route));
+        Allocation storage allocation = _allocations[id];
+        uint256 releasing = allocation.releasing;
+        if (releasing == 0) revert EscrowNoReleasePending(msg.sender, id);
+        if (block.timestamp < allocation.releaseEnd) {
+            revert EscrowStillReleasing(msg.sender, id, allocation.releaseEnd);
+        }
+        uint256 allocated = allocation.amount;
+        // Vouchers of the route may have spent part of what was releasing during the thaw.
+        uint256 amount = releasing < allocated ? releasing : allocated;
+        allocation.amount = uint128(allocated - amount);
+        allocation.releasing = 0;
+        allocation.releaseEnd = 0;
+        Account storage account = _accounts[msg.sender];
+        account.balance = uint128(account.balance + amount);
+        emit Released(msg.sender, id, amount);
+    }
+
+    /// @inheritdoc IPaymentEscrow
     function authorizeSigner(address signer, uint128 spendLimit, uint64 expiry) external {
         if (signer == address(0)) revert EscrowZeroAddress();
         if (expiry <= block.timestamp) revert EscrowInvalidExpiry(expiry);
@@ -190,9 +252,7 @@ contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712
         bytes32 channel = VoucherLib.channelId(voucher.buyer, voucher.modelId, voucher.sessionId, routeHash);
         uint256 alreadyPaid = _channelPaid[channel];
         if (voucher.amount <= alreadyPaid) revert EscrowVoucherNotIncreasing(channel, voucher.amount, alreadyPaid);
-        uint256 balance = _accounts[voucher.buyer].balance;
-        if (balance == 0) revert EscrowInsufficientBalance(voucher.buyer, voucher.amount - alreadyPaid, 0);
-        return _settle(voucher, signature, routeHash, channel, alreadyPaid, balance);
+        return _settle(voucher, signature, routeHash, channel, alreadyPaid);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -244,6 +304,24 @@ contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712
         uint256 balance = account.balance;
         uint256 thawing = account.thawing;
         return thawing < balance ? balance - thawing : 0;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function getAllocation(bytes32 allocationId_) external view returns (Allocation memory) {
+        return _allocations[allocationId_];
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function availableAllocation(bytes32 allocationId_) external view returns (uint256) {
+        Allocation storage allocation = _allocations[allocationId_];
+        uint256 amount = allocation.amount;
+        uint256 releasing = allocation.releasing;
+        return releasing < amount ? amount - releasing : 0;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function allocationId(address buyer, bytes32 modelId, address[] calldata route) external pure returns (bytes32) {
+        return VoucherLib.allocationId(buyer, modelId, VoucherLib.routeHash(route));
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -328,28 +406,41 @@ contract PaymentEscrow is IPaymentEscrow, AccessControlDefaultAdminRules, EIP712
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @dev Pays a checked channel increase: authorises the signer, debits the buyer, credits the route.
-    /// The caller has checked the voucher increases the channel and the buyer's balance is not zero.
+    /// @dev Pays a checked channel increase: debits the route's allocation and then the buyer's balance, authorises
+    /// the signer for what was paid, credits the route. The caller has checked the voucher increases the channel.
     function _settle(
         Voucher calldata voucher,
         bytes calldata signature,
         bytes32 routeHash,
         bytes32 channel,
-        uint256 alreadyPaid,
-        uint256 balance
+        uint256 alreadyPaid
     ) private returns (uint256 pay) {
-        {
-            uint256 increase = voucher.amount - alreadyPaid;
-            pay = increase < balance ? increase : balance;
-        }
+        bytes32 allocation = VoucherLib.allocationId(voucher.buyer, voucher.modelId, routeHash);
+        pay = _debit(voucher.buyer, allocation, voucher.amount - alreadyPaid);
         address signer = _authorize(
             voucher.buyer, _hashTypedDataV4(VoucherLib.structHash(voucher, routeHash)), signature, pay
         );
-
         _channelPaid[channel] = alreadyPaid + pay;
-        _accounts[voucher.buyer].balance = uint128(balance - pay);
         emit VoucherRedeemed(channel, voucher.buyer, voucher.modelId, voucher.sessionId, signer, voucher.amount, pay);
         _distribute(voucher, channel, pay);
+    }
+
+    /// @dev Takes up to `increase` from the allocation, then the rest (as far as it goes) from the buyer's balance,
+    /// which is read only when the allocation falls short. Reverts when both are empty.
+    function _debit(address buyer, bytes32 allocationId_, uint256 increase) private returns (uint256 pay) {
+        Allocation storage allocation = _allocations[allocationId_];
+        uint256 allocated = allocation.amount;
+        if (allocated >= increase) {
+            allocation.amount = uint128(allocated - increase);
+            return increase;
+        }
+        if (allocated != 0) allocation.amount = 0;
+        Account storage account = _accounts[buyer];
+        uint256 balance = account.balance;
+        uint256 fromBalance = increase - allocated < balance ? increase - allocated : balance;
+        pay = allocated + fromBalance;
+        if (pay == 0) revert EscrowInsufficientBalance(buyer, increase, 0);
+        if (fromBalance != 0) account.balance = uint128(balance - fromBalance);
     }
 
     /// @dev Splits `pay` between the route's contributors and the treasury; moves it from deposits to earnings.

@@ -42,6 +42,7 @@ import {
   type PaymentTicket,
   parseApiKey,
   requestIdOf,
+  routesOf,
   Settler,
   type VoucherSignatureBackend,
   VoucherSignatureVerifier,
@@ -178,8 +179,7 @@ async function benchGas(): Promise<GasRow[]> {
 /** Fixed chain facts, so the measurement is the runner's own work. */
 function fixedReader(): PaymentChainReader {
   return {
-    availableBalance: async () => 10n ** 30n,
-    escrowAccount: async () => ({ balance: 10n ** 30n, thawing: 0n, thawEnd: 0n }),
+    routeAllocation: async () => ({ amount: 10n ** 30n, releasing: 0n, releaseEnd: 0n }),
     sessionSigner: async () => ({
       spendLimit: 10n ** 30n,
       spent: 0n,
@@ -297,6 +297,7 @@ async function benchOverhead(): Promise<{
       outputPrice: 6_000_000n,
       deposit: 10n ** 15n,
       spendLimit: 10n ** 15n,
+      routes: routesOf(runners),
     });
     const deploymentFile = join(work, "deployment.json");
     writeFileSync(

@@ -10,7 +10,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { keccak256, type TransactionReceipt, toHex } from "viem";
 import {
+  allocate,
   authorizeSigner,
+  cancelRelease,
   cancelWithdrawal,
   deactivateRunner,
   deposit,
@@ -21,6 +23,8 @@ import {
   refreshAttestation,
   registerModel,
   registerRunner,
+  releaseAllocation,
+  requestRelease,
   requestUnstake,
   requestWithdrawal,
   revokeSigner,
@@ -71,9 +75,23 @@ async function gas(m: Market, tx: Promise<`0x${string}`>): Promise<number> {
   return Number(receipt.gasUsed);
 }
 
+/** Sets aside most of the market buyer's deposit for the market's route, as a buyer does before using it. */
+async function allocateRoute(m: Market): Promise<void> {
+  await send(
+    m.publicClient,
+    allocate(m.buyer, {
+      contracts: m.contracts,
+      modelId: m.model.modelId,
+      route: m.route,
+      amount: 10n ** 11n,
+    }),
+  );
+}
+
 export async function measureRedeem(report: Report, runners: number): Promise<void> {
   const m = await marketFixture(runners);
   const c = { contracts: m.contracts };
+  await allocateRoute(m);
   // First credit: a new channel and contributors who hold no earnings yet.
   report[`redeem.${runners}runners.firstCredit`] = await gas(
     m,
@@ -89,9 +107,21 @@ export async function measureRedeem(report: Report, runners: number): Promise<vo
   );
 }
 
+/** Steady redemption on 4 runners paid from the buyer's unallocated balance (its route allocated nothing). */
+async function measureRedeemFromBalance(report: Report): Promise<void> {
+  const m = await marketFixture(4);
+  const c = { contracts: m.contracts };
+  await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000_000n)) }));
+  report["redeem.4runners.steady.fromBalance"] = await gas(
+    m,
+    redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 2_000_000n)) }),
+  );
+}
+
 async function measureBatch(report: Report, size: number): Promise<void> {
   const m = await marketFixture(4);
   const c = { contracts: m.contracts };
+  await allocateRoute(m);
   await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000n)) }));
   const vouchers = [];
   for (let i = 0; i < size; i++)
@@ -213,6 +243,13 @@ async function measureLifecycle(report: Report): Promise<void> {
   report.revokeSigner = await gas(m, revokeSigner(m.buyer2, { ...c, signer: session }));
   await networkHelpers.time.increase(THAW_PERIOD);
   report.withdraw = await gas(m, withdraw(m.buyer2, c));
+  const route = { ...c, modelId, route: m.route };
+  report.allocate = await gas(m, allocate(m.buyer2, { ...route, amount: 1_000n }));
+  report.requestRelease = await gas(m, requestRelease(m.buyer2, { ...route, amount: 500n }));
+  report.cancelRelease = await gas(m, cancelRelease(m.buyer2, route));
+  await send(m.publicClient, requestRelease(m.buyer2, { ...route, amount: 500n }));
+  await networkHelpers.time.increase(THAW_PERIOD);
+  report.release = await gas(m, releaseAllocation(m.buyer2, route));
   await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 1_000_000n)) }));
   report.withdrawEarnings = await gas(m, withdrawEarnings(alice, c));
   report.withdrawEscrowTreasury = await gas(m, withdrawEscrowTreasury(m.stranger, c));
@@ -228,6 +265,7 @@ export async function measureGas(): Promise<Report> {
   const report: Report = {};
   await measureLifecycle(report);
   for (const runners of [1, 2, 4, 8]) await measureRedeem(report, runners);
+  await measureRedeemFromBalance(report);
   for (const size of [1, 10, 100]) await measureBatch(report, size);
   return report;
 }

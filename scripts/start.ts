@@ -52,10 +52,12 @@ import { connect } from "../packages/cli/src/lib/context.js";
 import { toJson } from "../packages/cli/src/lib/io.js";
 import { createDevTee, type DevTee } from "../packages/dev-tee/src/index.js";
 import {
+  allocate,
   approveToken,
   authorizeSigner,
   depositWithPermit,
   mintTestToken,
+  routesOf,
   signPermit,
   stake,
   type TeeTeeContracts,
@@ -177,6 +179,27 @@ async function buyerSetup(contracts: TeeTeeContracts, minter: Actor, buyer: Acto
     authorizeSigner(buyer.walletClient, { contracts, signer, spendLimit: 10_000_000n, expiry }),
   );
   return { signer, apiKey: formatApiKey(buyer.account.address, sessionKey) };
+}
+
+const ALLOCATION_PER_ROUTE = 10_000_000n;
+
+/**
+ * The buyer sets aside part of its deposit for each route its runners make: runners admit requests only against
+ * their route's allocation, which no other route's voucher can spend first.
+ */
+async function allocateRoutes(
+  contracts: TeeTeeContracts,
+  buyer: Actor,
+  modelId: Hex,
+  runners: readonly DemoRunner[],
+) {
+  const routes = routesOf(runners.map((r) => ({ address: r.runner, shardIndex: r.shardIndex })));
+  for (const route of routes) {
+    await buyer.send("allocate", () =>
+      allocate(buyer.walletClient, { contracts, modelId, route, amount: ALLOCATION_PER_ROUTE }),
+    );
+  }
+  return routes;
 }
 
 /** Every runner checked as `teetee verify <url>` checks it: its quote against its on-chain record. */
@@ -346,6 +369,10 @@ async function runDemo(
       return specs.map((spec) => started.find((r) => r.name === spec.name)!);
     },
   );
+  const routes = await step(
+    `Buyer allocates ${Number(ALLOCATION_PER_ROUTE) / 1e6} tUSD to each route its runners make (what they admit requests against)`,
+    () => allocateRoutes(contracts, buyer, sharded.modelId, runners),
+  );
   const verified = await step("Verify every runner's attestation against the chain (teetee verify)", () =>
     verifyRunners(chain, deploymentFile, runners),
   );
@@ -373,6 +400,7 @@ async function runDemo(
       contributors,
       buyer,
       signer,
+      routes,
       actors: [curator, ...contributors, buyer],
     }),
   );
@@ -434,7 +462,10 @@ async function runDemo(
       promptTokens: requests.reduce((sum, r) => sum + r.promptTokens, 0),
       completionTokens: requests.reduce((sum, r) => sum + r.completionTokens, 0),
       cost: requests.reduce((sum, r) => sum + r.cost, 0n),
-      paid: DEPOSIT - figures.buyer.escrowBalance,
+      paid:
+        DEPOSIT -
+        figures.buyer.escrowBalance -
+        figures.buyer.allocations.reduce((sum, a) => sum + a.amount, 0n),
     },
     ...figures,
   };

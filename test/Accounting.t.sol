@@ -10,7 +10,7 @@ import {IStaking} from "../contracts/interfaces/IStaking.sol";
 import {TestToken} from "../contracts/mocks/TestToken.sol";
 import {MarketBase, Vm} from "./solidity/TestBase.sol";
 
-/// @dev Drives random deposits, withdrawals, redemptions, earnings withdrawals, stakes, unstakes, slashes (of a
+/// @dev Drives random deposits, withdrawals, route allocations and their releases, redemptions, earnings withdrawals, stakes, unstakes, slashes (of a
 /// runner's lock or of free stake, for more than there may be) and runner deactivations (by anyone once unbacked).
 /// Every call bounds its inputs to something plausible; the invariant fuzzer picks the calls and their order.
 contract AccountingHandler {
@@ -118,21 +118,60 @@ contract AccountingHandler {
         ++calls;
     }
 
+    /// @dev What buyer i set aside for the handler's route.
+    function allocationOf(uint256 who) public view returns (IPaymentEscrow.Allocation memory) {
+        return _escrow.getAllocation(_escrow.allocationId(buyer(who), _model, _route));
+    }
+
+    function _funded(uint256 who) internal view returns (bool) {
+        return _escrow.getAccount(buyer(who)).balance != 0 || allocationOf(who).amount != 0;
+    }
+
+    function allocate(uint256 who, uint256 amount) external {
+        address b = buyer(who);
+        uint256 available = _escrow.availableBalance(b);
+        if (available == 0) return;
+        vm.prank(b);
+        _escrow.allocate(_model, _route, amount % available + 1);
+        ++calls;
+    }
+
+    function requestRelease(uint256 who, uint256 amount) external {
+        uint256 allocated = allocationOf(who).amount;
+        if (allocated == 0) return;
+        vm.prank(buyer(who));
+        _escrow.requestRelease(_model, _route, amount % allocated + 1);
+        ++calls;
+    }
+
+    /// @dev Releases after a random wait: never more than what was releasing, and only into the buyer's balance.
+    function release(uint256 who, uint32 wait) external {
+        address b = buyer(who);
+        IPaymentEscrow.Allocation memory before = allocationOf(who);
+        if (before.releasing == 0) return;
+        vm.warp(block.timestamp + wait % 2 days);
+        if (block.timestamp < before.releaseEnd) return;
+        uint256 balanceBefore = _escrow.getAccount(b).balance;
+        vm.prank(b);
+        _escrow.release(_model, _route);
+        uint256 moved = before.amount - allocationOf(who).amount;
+        if (moved > before.releasing) revert("released more than was releasing");
+        if (_escrow.getAccount(b).balance != balanceBefore + moved) revert("release did not reach the balance");
+        ++calls;
+    }
+
+    /// @dev Checks where a voucher's payment came from: its route's allocation first, the balance only after it.
     function redeem(uint256 who, uint8 session, uint256 increase) external {
+        if (!_funded(who)) return;
         uint256 key = BUYER_KEY_BASE + who % BUYERS;
-        address b = vm.addr(key);
-        if (_escrow.getAccount(b).balance == 0) return;
-        bytes32 sessionId = bytes32(uint256(session % 4));
-        uint256 paid = _escrow.channelPaid(_escrow.channelId(b, _model, sessionId, _route));
-        IPaymentEscrow.Voucher memory v = IPaymentEscrow.Voucher({
-            buyer: b,
-            modelId: _model,
-            sessionId: sessionId,
-            route: _route,
-            amount: paid + increase % 500e6 + 1
-        });
-        (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, _escrow.voucherDigest(v));
-        _escrow.redeem(v, abi.encodePacked(r, s, sv));
+        IPaymentEscrow.Voucher memory v = _voucherFor(vm.addr(key), bytes32(uint256(session % 4)), increase % 500e6 + 1);
+        uint256 allocatedBefore = allocationOf(who).amount;
+        uint256 balanceBefore = _escrow.getAccount(v.buyer).balance;
+        uint256 paid = _escrow.redeem(v, _signed(key, v));
+        uint256 allocatedAfter = allocationOf(who).amount;
+        uint256 fromBalance = balanceBefore - _escrow.getAccount(v.buyer).balance;
+        if (allocatedBefore - allocatedAfter + fromBalance != paid) revert("paid other than allocation + balance spent");
+        if (fromBalance != 0 && allocatedAfter != 0) revert("balance spent before the allocation");
         ++calls;
     }
 
@@ -149,7 +188,7 @@ contract AccountingHandler {
         address b = buyer(who);
         uint256 key = SIGNER_KEY_BASE + who % BUYERS;
         IPaymentEscrow.SessionSigner memory record = _escrow.getSigner(b, vm.addr(key));
-        if (record.validUntil < block.timestamp || _escrow.getAccount(b).balance == 0) return;
+        if (record.validUntil < block.timestamp || !_funded(who)) return;
         IPaymentEscrow.Voucher memory v = _voucherFor(b, bytes32(uint256(session % 4) + 100), increase % 50e6 + 1);
         try _escrow.redeem(v, _signed(key, v)) {} catch {}
         ++calls;
@@ -159,7 +198,7 @@ contract AccountingHandler {
     function redeemBatchWithBadVoucher(uint256 who, uint8 session, uint256 increase) external {
         uint256 key = BUYER_KEY_BASE + who % BUYERS;
         address b = vm.addr(key);
-        if (_escrow.getAccount(b).balance == 0) return;
+        if (!_funded(who)) return;
         IPaymentEscrow.Voucher[] memory vs = new IPaymentEscrow.Voucher[](2);
         bytes[] memory sigs = new bytes[](2);
         vs[0] = _voucherFor(b, bytes32(uint256(session % 4)), increase % 500e6 + 1);
@@ -293,9 +332,9 @@ contract AccountingInvariantTest is MarketBase {
         uint256 deposits;
         for (uint256 i; i < handler.buyerCount(); ++i) {
             IPaymentEscrow.Account memory account = escrow.getAccount(handler.buyer(i));
-            deposits += account.balance;
+            deposits += account.balance + handler.allocationOf(i).amount;
         }
-        _assertEq(escrow.totalDeposits(), deposits, "deposits = sum of balances");
+        _assertEq(escrow.totalDeposits(), deposits, "deposits = sum of balances and allocations");
 
         uint256 earned;
         uint256 staked;
@@ -327,7 +366,7 @@ contract AccountingInvariantTest is MarketBase {
             uint256 a = actions[i];
             uint256 x = a >> 8;
             uint256 y = a >> 128;
-            uint256 op = a % 16;
+            uint256 op = a % 19;
             if (op == 0) handler.deposit(x, y);
             else if (op == 1) handler.requestWithdrawal(x, y);
             else if (op == 2) handler.withdraw(x, uint32(y));
@@ -342,7 +381,10 @@ contract AccountingInvariantTest is MarketBase {
             else if (op == 12) handler.redeemBySigner(x, uint8(y), y >> 8);
             else if (op == 13) handler.redeemBatchWithBadVoucher(x, uint8(y), y >> 8);
             else if (op == 14) handler.deactivateRunner(x);
-            else handler.toggleModel();
+            else if (op == 15) handler.toggleModel();
+            else if (op == 16) handler.allocate(x, y);
+            else if (op == 17) handler.requestRelease(x, y);
+            else handler.release(x, uint32(y));
             _checkAccounting();
         }
     }

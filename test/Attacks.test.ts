@@ -9,11 +9,13 @@ import {
 } from "../packages/contracts/src/index.js";
 import {
   acceptCuratorship,
+  allocate,
   channelId,
   deactivateRunner,
   deposit,
   getChannelPaid,
   getEarnings,
+  getEscrowAccount,
   getModel,
   getModelIds,
   getRunners,
@@ -319,6 +321,41 @@ describe("attacks from the original prototype", () => {
 
 describe("attacks from the outside audit (issue 12)", () => {
   const evidence = pad(toHex("evidence"), { size: 32 });
+
+  it("attack: audit-2 a buyer self-deals through its own route, redeems first and withdraws: the honest route is still paid in full", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market2);
+    const c = { contracts: m.contracts };
+    const buyer = m.buyer.account.address;
+    const { balance } = await getEscrowAccount(m.publicClient, { ...c, buyer });
+    // The buyer sets aside what the honest route will serve; the runners admit requests against that allocation.
+    const owed = 3_000_000n;
+    await send(
+      m.publicClient,
+      allocate(m.buyer, { ...c, modelId: m.model.modelId, route: m.route, amount: owed }),
+    );
+    const honest = await signedVoucher(m, owed);
+    // The buyer runs one runner per shard itself and signs the rest of its balance to that route.
+    const own = [
+      await registerTestRunner(m, m.buyer, m.model.modelId, 0),
+      await registerTestRunner(m, m.buyer, m.model.modelId, 1),
+    ];
+    const selfDeal = { ...voucherFor(m, balance), route: own.map((r) => r.address) };
+    const selfSignature = await signVoucher(m.buyer, { ...c, voucher: selfDeal });
+    await send(m.publicClient, redeemVoucher(m.buyer, { ...c, voucher: selfDeal, signature: selfSignature }));
+    await send(m.publicClient, withdrawEarnings(m.buyer, c));
+    // The honest route's voucher, redeemed last, is paid in full.
+    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...honest }));
+    const channel = channelId({ ...honest.voucher });
+    assert.equal(await getChannelPaid(m.publicClient, { ...c, channelId: channel }), owed);
+    for (const [i, contributor] of m.contributors.slice(0, 2).entries()) {
+      const share = (owed * BigInt(m.model.shards[i]!.shareBps)) / 10_000n;
+      assert.equal(
+        await getEarnings(m.publicClient, { ...c, contributor: contributor.account.address }),
+        share,
+      );
+    }
+    await expectAccountingInvariant(m);
+  });
 
   it("attack: audit-4 a slash cannot leave an active runner unbacked while its contributor withdraws", async () => {
     const f = await networkHelpers.loadFixture(fixtures.deploy);

@@ -304,6 +304,59 @@ contract PaymentEscrowTest is MarketBase {
         _assertEq(escrow.earnings(address(0xC0FF)), escrow.earnings(contributors[0]), "same share");
     }
 
+    // ---- route allocations ----
+
+    /// @dev The buyer runs a whole route of its own and spends its balance there in any amounts and order: the
+    /// honest route's allocation is untouched, and its voucher redeemed last is paid in full.
+    function testFuzz_attack_selfDealingRouteCannotSpendAnotherRoutesAllocation(uint96 allocated, uint96[3] memory spends)
+        public
+    {
+        uint256 owed = uint256(allocated) % 50_000e6 + 1;
+        vm.prank(buyer);
+        escrow.allocate(MODEL, route, owed);
+        address[] memory own = new address[](SHARDS);
+        _stake(buyer, uint256(MIN_STAKE) * SHARDS);
+        for (uint256 i; i < SHARDS; ++i) {
+            own[i] = _registerRunner(0xA008 + i, buyer, MODEL, uint16(i));
+        }
+        uint256 cumulative;
+        for (uint256 i; i < spends.length; ++i) {
+            cumulative += uint256(spends[i]) % 60_000e6 + 1;
+            IPaymentEscrow.Voucher memory v = _voucher(buyer, MODEL, SESSION, own, cumulative);
+            try escrow.redeem(v, _signVoucher(BUYER_KEY, v)) {} catch {}
+        }
+        if (escrow.earnings(buyer) != 0) {
+            vm.prank(buyer);
+            escrow.withdrawEarnings();
+        }
+        bytes32 id = escrow.allocationId(buyer, MODEL, route);
+        _assertEq(escrow.availableAllocation(id), owed, "allocation untouched by another route");
+        _assertEq(_redeem(BUYER_KEY, SESSION, owed), owed, "honest route paid in full");
+        _assertEq(escrow.getAllocation(id).amount, 0, "allocation spent by its own route");
+        _checkBooks();
+    }
+
+    function test_allocate_revertsOnTheThawingPart() public {
+        vm.prank(buyer);
+        escrow.requestWithdrawal(100_000e6 - 10);
+        vm.prank(buyer);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.EscrowInsufficientBalance.selector, buyer, 11, 10));
+        escrow.allocate(MODEL, route, 11);
+    }
+
+    function test_release_isCappedByWhatTheRouteLeft() public {
+        vm.startPrank(buyer);
+        escrow.allocate(MODEL, route, 10e6);
+        escrow.requestRelease(MODEL, route, 10e6);
+        vm.stopPrank();
+        _redeem(BUYER_KEY, SESSION, 4e6);
+        vm.warp(block.timestamp + THAW);
+        vm.prank(buyer);
+        escrow.release(MODEL, route);
+        _assertEq(escrow.getAccount(buyer).balance, 100_000e6 - 4e6, "released what vouchers left");
+        _checkBooks();
+    }
+
     function test_redeem_revertsOnWrongShardOrder() public {
         address[] memory swapped = route;
         (swapped[0], swapped[1]) = (swapped[1], swapped[0]);

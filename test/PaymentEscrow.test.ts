@@ -3,12 +3,17 @@ import { describe, it } from "node:test";
 import { getAddress, hashDomain, keccak256, toHex, zeroAddress } from "viem";
 import { paymentEscrowAbi } from "../packages/contracts/src/index.js";
 import {
+  allocate,
+  allocationId,
   authorizeSigner,
+  cancelRelease,
   cancelWithdrawal,
   channelId,
   deposit,
   depositFor,
   depositWithPermit,
+  getAllocation,
+  getAvailableAllocation,
   getAvailableBalance,
   getChannelPaid,
   getEarnings,
@@ -25,6 +30,8 @@ import {
   recoverVoucherSigner,
   redeemVoucher,
   redeemVouchers,
+  releaseAllocation,
+  requestRelease,
   requestWithdrawal,
   revokeSigner,
   setModelActive,
@@ -195,6 +202,69 @@ describe("PaymentEscrow", () => {
       10n ** 9n,
       1050n,
     ]);
+  });
+
+  it("test_allocate_takesOnlyTheAvailableBalance_andPaysItsRouteFirst", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market2);
+    const c = { contracts: m.contracts };
+    const buyer = m.buyer.account.address;
+    const target = { ...c, modelId: m.model.modelId, route: m.route };
+    const id = allocationId({ buyer, modelId: m.model.modelId, route: m.route });
+    assert.equal(
+      id,
+      await m.publicClient.readContract({
+        address: m.contracts.paymentEscrow,
+        abi: paymentEscrowAbi,
+        functionName: "allocationId",
+        args: [buyer, m.model.modelId, m.route],
+      }),
+    );
+    const { balance } = await getEscrowAccount(m.publicClient, { ...c, buyer });
+    await send(m.publicClient, requestWithdrawal(m.buyer, { ...c, amount: balance - 1_000n }));
+    await expectRevert(allocate(m.buyer, { ...target, amount: 1_001n }), "EscrowInsufficientBalance");
+    await expectRevert(allocate(m.buyer, { ...target, amount: 0n }), "EscrowZeroAmount");
+    await expectRevert(
+      allocate(m.buyer, { ...target, route: [m.route[0]!, m.route[0]!], amount: 1n }),
+      "EscrowRouteRepeatsRunner",
+    );
+    await send(m.publicClient, allocate(m.buyer, { ...target, amount: 600n }));
+    assert.equal(await getAvailableAllocation(m.publicClient, { ...c, allocationId: id }), 600n);
+    assert.equal(await getTotalDeposits(m.publicClient, c), balance);
+    // 600 from the allocation, then 100 from the balance
+    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 700n)) }));
+    assert.equal((await getAllocation(m.publicClient, { ...c, allocationId: id })).amount, 0n);
+    assert.equal((await getEscrowAccount(m.publicClient, { ...c, buyer })).balance, balance - 700n);
+  });
+
+  it("test_release_waitsTheThaw_whileTheRouteStillSpendsIt", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market2);
+    const c = { contracts: m.contracts };
+    const buyer = m.buyer.account.address;
+    const target = { ...c, modelId: m.model.modelId, route: m.route };
+    const id = allocationId({ buyer, modelId: m.model.modelId, route: m.route });
+    const { balance } = await getEscrowAccount(m.publicClient, { ...c, buyer });
+    await send(m.publicClient, allocate(m.buyer, { ...target, amount: 1_000n }));
+    await expectRevert(releaseAllocation(m.buyer, target), "EscrowNoReleasePending");
+    await expectRevert(
+      requestRelease(m.buyer, { ...target, amount: 1_001n }),
+      "EscrowInsufficientAllocation",
+    );
+    await send(m.publicClient, requestRelease(m.buyer, { ...target, amount: 1_000n }));
+    assert.equal(await getAvailableAllocation(m.publicClient, { ...c, allocationId: id }), 0n);
+    await send(m.publicClient, cancelRelease(m.buyer, target));
+    assert.equal(await getAvailableAllocation(m.publicClient, { ...c, allocationId: id }), 1_000n);
+    await send(m.publicClient, requestRelease(m.buyer, { ...target, amount: 1_000n }));
+    await expectRevert(releaseAllocation(m.buyer, target), "EscrowStillReleasing");
+    // a voucher the runners accepted before the release still settles from the allocation during the thaw
+    await send(m.publicClient, redeemVoucher(m.stranger, { ...c, ...(await signedVoucher(m, 300n)) }));
+    await networkHelpers.time.increase(THAW_PERIOD);
+    await send(m.publicClient, releaseAllocation(m.buyer, target));
+    assert.deepEqual(await getAllocation(m.publicClient, { ...c, allocationId: id }), {
+      amount: 0n,
+      releasing: 0n,
+      releaseEnd: 0n,
+    });
+    assert.equal((await getEscrowAccount(m.publicClient, { ...c, buyer })).balance, balance - 300n);
   });
 
   it("test_sessionSigners_limitExpiryRevocation", async () => {

@@ -4,8 +4,12 @@ pragma solidity 0.8.28;
 /// @title IPaymentEscrow
 /// @notice Buyers' deposits and runners' earnings. Buyers pay per request with EIP-712 vouchers carrying a
 /// cumulative amount per channel; anyone may redeem the best voucher of a channel, which pays only the
-/// increase over what the channel already paid, capped by the buyer's balance, and credits each route
-/// runner's contributor by its shard's share and the protocol fee to the treasury. Earnings are pulled.
+/// increase over what the channel already paid, and credits each route runner's contributor by its shard's
+/// share and the protocol fee to the treasury. Earnings are pulled.
+/// A buyer allocates part of its balance to a route (model + runners in order). A voucher is paid first from its
+/// route's allocation, then from the buyer's unallocated balance; an allocation leaves only by paying vouchers of
+/// its own route or by a release that thaws like a withdrawal. So what a route's runners can count on is its
+/// allocation's unreleased amount: no voucher of another route, and no withdrawal, can spend it first.
 /// @dev EIP-712 domain: name "TeeTee PaymentEscrow", version "1", this chain, this contract. Type:
 /// Voucher(address buyer,bytes32 modelId,bytes32 sessionId,address[] route,uint256 amount)
 /// A channel is keccak256(abi.encode(buyer, modelId, sessionId, keccak256(abi.encodePacked(route)))).
@@ -18,13 +22,24 @@ interface IPaymentEscrow {
         uint256 amount;
     }
 
-    /// @param balance deposit available to vouchers (includes `thawing`)
+    /// @param balance unallocated deposit: pays any route's voucher once that route's allocation is spent, first come
+    /// first served (includes `thawing`)
     /// @param thawing part of `balance` the buyer asked to withdraw
     /// @param thawEnd when `thawing` can be withdrawn
     struct Account {
         uint128 balance;
         uint128 thawing;
         uint64 thawEnd;
+    }
+
+    /// @notice Part of a buyer's deposit set aside for one route; see `allocationId`.
+    /// @param amount what is left for the route's vouchers (includes `releasing`)
+    /// @param releasing part of `amount` the buyer asked to move back to its balance
+    /// @param releaseEnd when `releasing` can be released
+    struct Allocation {
+        uint128 amount;
+        uint128 releasing;
+        uint64 releaseEnd;
     }
 
     /// @notice A session signer (API key) a buyer authorised. A cut of an unexpired signer's limit or expiry waits
@@ -46,6 +61,15 @@ interface IPaymentEscrow {
     event WithdrawalRequested(address indexed buyer, uint256 amount, uint64 thawEnd);
     event WithdrawalCancelled(address indexed buyer);
     event Withdrawn(address indexed buyer, uint256 amount);
+    /// @notice `amount` of the buyer's balance moved into the allocation of route `route` of `modelId`.
+    event Allocated(
+        address indexed buyer, bytes32 indexed allocationId, bytes32 indexed modelId, address[] route, uint256 amount
+    );
+    /// @notice The buyer asked to release `amount` of an allocation; vouchers can spend it until `releaseEnd`.
+    event ReleaseRequested(address indexed buyer, bytes32 indexed allocationId, uint256 amount, uint64 releaseEnd);
+    event ReleaseCancelled(address indexed buyer, bytes32 indexed allocationId);
+    /// @notice `amount` of an allocation went back to the buyer's balance.
+    event Released(address indexed buyer, bytes32 indexed allocationId, uint256 amount);
     event SignerAuthorized(address indexed buyer, address indexed signer, uint128 spendLimit, uint64 expiry);
     event SignerRevoked(address indexed buyer, address indexed signer, uint64 validUntil);
     /// @notice A cut of a signer's limit was asked for; it takes effect at `effectiveFrom`, the old limit holds until.
@@ -86,6 +110,12 @@ interface IPaymentEscrow {
     /// @notice The thaw period is outside [min, max]: zero would leave served vouchers unpaid, and one near 2^64
     /// would overflow every thaw end.
     error EscrowThawPeriodOutOfRange(uint64 thawPeriod, uint64 min, uint64 max);
+    /// @notice Nothing of this allocation is waiting to be released.
+    error EscrowNoReleasePending(address buyer, bytes32 allocationId);
+    /// @notice The release of this allocation is still thawing until `releaseEnd`.
+    error EscrowStillReleasing(address buyer, bytes32 allocationId, uint64 releaseEnd);
+    /// @notice The allocation holds less than the release asked for.
+    error EscrowInsufficientAllocation(bytes32 allocationId, uint256 needed, uint256 available);
     /// @notice A route names the same runner twice (at `index` and earlier): one runner serves one shard.
     error EscrowRouteRepeatsRunner(uint256 index, address runner);
 
@@ -109,6 +139,20 @@ interface IPaymentEscrow {
     /// current balance (zero when vouchers redeemed during the thaw spent it all).
     function withdraw() external;
 
+    /// @notice Moves `amount` of the caller's available balance (not thawing) into its allocation for `route` of
+    /// `modelId`. Only that route's vouchers can spend it; only `requestRelease` + `release` move it back.
+    function allocate(bytes32 modelId, address[] calldata route, uint256 amount) external;
+
+    /// @notice Starts thawing `amount` of the caller's allocation for `route` of `modelId` (replacing any pending
+    /// release, restarting the thaw). Vouchers of the route can still spend it until it is released.
+    function requestRelease(bytes32 modelId, address[] calldata route, uint256 amount) external;
+
+    function cancelRelease(bytes32 modelId, address[] calldata route) external;
+
+    /// @notice Once the thaw period has passed, moves the releasing amount (capped by what vouchers left of the
+    /// allocation) back to the caller's balance.
+    function release(bytes32 modelId, address[] calldata route) external;
+
     /// @notice Authorises (or updates) a session signer with a spend limit and an expiry. Amount spent is kept.
     /// Raising either takes effect at once. While the signer is unexpired, lowering the limit waits the thaw period
     /// (`pendingLimit`), and lowering the expiry leaves it valid until the earlier of its old expiry and now plus
@@ -118,8 +162,10 @@ interface IPaymentEscrow {
     /// @notice Revokes a session signer; takes effect after the thaw period so served requests can settle.
     function revokeSigner(address signer) external;
 
-    /// @notice Redeems one voucher; reverts unless it pays something. A model's deactivation does not stop
-    /// vouchers of its service from settling: runners refuse new requests for an inactive model off-chain.
+    /// @notice Redeems one voucher; reverts unless it pays something. The channel's increase is paid from the
+    /// route's allocation, then from the buyer's balance; what neither covers stays owed to the channel. A model's
+    /// deactivation does not stop vouchers of its service from settling: runners refuse new requests for an inactive
+    /// model off-chain.
     function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid);
 
     /// @notice Redeems many vouchers, each on its own: a voucher whose `redeem` would revert (already paid as far
@@ -135,8 +181,20 @@ interface IPaymentEscrow {
 
     function getAccount(address buyer) external view returns (Account memory);
 
-    /// @notice Balance not thawing: what a runner may count on.
+    /// @notice Unallocated balance not thawing. Runners cannot count on it: any route's voucher may spend it first.
     function availableBalance(address buyer) external view returns (uint256);
+
+    function getAllocation(bytes32 allocationId) external view returns (Allocation memory);
+
+    /// @notice An allocation less what is releasing: what the route's runners may count on, since only a voucher
+    /// of that route (paying them) can lower it before a release the runners see coming a thaw period ahead.
+    function availableAllocation(bytes32 allocationId) external view returns (uint256);
+
+    /// @notice keccak256(abi.encode(buyer, modelId, keccak256(abi.encodePacked(route)))).
+    function allocationId(address buyer, bytes32 modelId, address[] calldata route)
+        external
+        pure
+        returns (bytes32);
 
     function getSigner(address buyer, address signer) external view returns (SessionSigner memory);
 
@@ -167,7 +225,7 @@ interface IPaymentEscrow {
     /// @notice Gas forwarded to a contract buyer's ERC-1271 `isValidSignature`.
     function ERC1271_GAS() external view returns (uint256);
 
-    /// @notice Sum of all buyer balances.
+    /// @notice Sum of all buyer balances and allocations.
     function totalDeposits() external view returns (uint256);
 
     /// @notice Sum of all credited, unwithdrawn earnings.

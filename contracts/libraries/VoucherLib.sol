@@ -33,6 +33,11 @@ library VoucherLib {
         return keccak256(abi.encode(buyer, modelId, sessionId, routeHash_));
     }
 
+    /// @notice The allocation a buyer set aside for one route of one model.
+    function allocationId(address buyer, bytes32 modelId, bytes32 routeHash_) internal pure returns (bytes32) {
+        return keccak256(abi.encode(buyer, modelId, routeHash_));
+    }
+
     /// @notice Reverts when a route names one runner twice (a runner serves one shard of a route).
     function checkDistinct(address[] calldata route) internal pure {
         for (uint256 i = 1; i < route.length; ++i) {

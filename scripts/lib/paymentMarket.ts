@@ -23,6 +23,7 @@ import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 
 import type { Deployment } from "../../packages/contracts/src/index.js";
 import {
   type ApiKey,
+  allocate,
   approveToken,
   authorizeSigner,
   deposit,
@@ -63,6 +64,8 @@ export type PaymentMarketOptions = {
   inputPricePerMTok?: bigint;
   outputPricePerMTok?: bigint;
   deposit?: bigint;
+  /** What the buyer allocates to the registered runners' route (what they admit requests against). Default half the deposit. */
+  allocation?: bigint;
   spendLimit?: bigint;
   /** Model parameters to register instead of generated ones (shards, prices, compose hashes). */
   model?: ModelParams;
@@ -143,7 +146,13 @@ export async function createPaymentMarket(
       runners.push(await registerPlaceholderRunner({ contributor, contracts, model, shardIndex: i, send }));
     }
   }
-  await send(deposit(buyer, { contracts, amount: options.deposit ?? 10n ** 15n }));
+  const deposited = options.deposit ?? 10n ** 15n;
+  await send(deposit(buyer, { contracts, amount: deposited }));
+  const route = runners.map((r) => r.address);
+  const allocation = options.allocation ?? deposited / 2n;
+  if (route.length > 0 && allocation > 0n) {
+    await send(allocate(buyer, { contracts, modelId: model.modelId, route, amount: allocation }));
+  }
   const sessionPrivateKey = generatePrivateKey();
   const apiKeyString = formatApiKey({ buyer: buyer.account.address, sessionPrivateKey });
   const apiKey = parseApiKey(apiKeyString);
@@ -165,7 +174,7 @@ export async function createPaymentMarket(
     contributors,
     model,
     runners,
-    route: runners.map((r) => r.address),
+    route,
     apiKey,
     apiKeyString,
     wallet,

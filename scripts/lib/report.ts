@@ -78,7 +78,10 @@ export function printReport(report: DemoReport): void {
     "  requests (official OpenAI client, the buyer's API key)",
     ...requestLines(report),
     `  tokens         ${totals.promptTokens} prompt + ${totals.completionTokens} completion`,
-    `  cost           ${tUsd(totals.cost)} charged; ${tUsd(totals.paid)} paid from the buyer's escrow on-chain (now ${tUsd(report.buyer.escrowBalance)})`,
+    `  cost           ${tUsd(totals.cost)} charged; ${tUsd(totals.paid)} paid from the buyer's escrow on-chain (now ${tUsd(report.buyer.escrowBalance)} unallocated)`,
+    ...report.buyer.allocations.map(
+      (a) => `    allocation   ${tUsd(a.amount)} left for route ${a.route.map(short).join(" -> ")}`,
+    ),
     "  earnings",
     ...report.contributors.map(
       (c) =>

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAllocationCommands } from "./commands/allocation.js";
 import { registerDeployContractsCommand } from "./commands/deploy.js";
 import { registerDeployComposeCommand } from "./commands/deployCompose.js";
 import { registerDevnetCommands } from "./commands/devnet.js";
@@ -53,6 +54,7 @@ export function createProgram(io: CliIo): Command {
   registerModelCommands(program, io);
   registerStakingCommands(program, io);
   registerEscrowCommands(program, io);
+  registerAllocationCommands(program, io);
   registerServiceCommands(program, io);
   const deploy = program
     .command("deploy")

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTestModel } from "@teetee/inference";
 import {
+  allocationId,
+  getAllocation,
   getEarnings,
   getEscrowAccount,
   getModel,
@@ -14,7 +16,7 @@ import {
   mintTestToken,
   type TeeTeeContracts,
 } from "@teetee/sdk";
-import { createWalletClient, getAddress, type Hex, http } from "viem";
+import { createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import {
@@ -283,6 +285,27 @@ describe("buyer commands", () => {
     expect(tooMuch).toMatchObject({ code: 5 });
     expect(tooMuch.stderr).toMatch(/EscrowInsufficientBalance/);
     expect(await run(["withdraw", "cancel"], 4)).toMatchObject({ code: 0 });
+  });
+
+  test("allocate sets part of the deposit aside for a route; release thaws first, and can be cancelled", async () => {
+    const modelId = keccak256(toHex("any model"));
+    const route = [net.chain.accounts(7).address, net.chain.accounts(8).address];
+    const where = ["--model", modelId, "--route", route.join(",")];
+    const allocated = parseJson<{ id: Hex; amount: string }>(
+      await run(["--json", "allocate", "10", ...where], 4),
+    );
+    expect(allocated.id).toBe(allocationId({ buyer: buyer(), modelId, route }));
+    expect((await getAllocation(net.publicClient, { contracts, allocationId: allocated.id })).amount).toBe(
+      10_000_000n,
+    );
+    const releasing = parseJson<{ releasing: string }>(await run(["--json", "release", "4", ...where], 4));
+    expect(releasing.releasing).toBe("4000000");
+    const early = await run(["release", ...where], 4);
+    expect(early).toMatchObject({ code: 5 });
+    expect(early.stderr).toMatch(/EscrowStillReleasing/);
+    expect(await run(["release", "--cancel", ...where], 4)).toMatchObject({ code: 0 });
+    const badRoute = await run(["allocate", "1", "--model", modelId, "--route", "0x12"], 4);
+    expect(badRoute).toMatchObject({ code: 2 });
   });
 
   test("deposit beyond the wallet's balance is refused (insufficient balance)", async () => {

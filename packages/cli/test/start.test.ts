@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDeployment, paymentEscrowAbi } from "@teetee/contracts";
 import {
+  allocationId,
   computeCost,
+  getAllocation,
   getEarnings,
   getEscrowAccount,
   getEscrowTreasuryBalance,
@@ -14,6 +16,7 @@ import {
   getSessionSigner,
   getStake,
   isOsImageAllowed,
+  routesOf,
 } from "@teetee/sdk";
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
@@ -28,7 +31,14 @@ type Summary = {
   prices: { inputPricePerMTok: string; outputPricePerMTok: string; minStake: string };
   shards: { index: number; layerStart: number; layerEnd: number; shareBps: number; weightsHash: Hex }[];
   contributors: { name: string; address: Address; staked: string; locked: string; earnings: string }[];
-  buyer: { address: Address; escrowBalance: string; signer: Address; spendLimit: string; spent: string };
+  buyer: {
+    address: Address;
+    escrowBalance: string;
+    allocations: { route: Address[]; amount: string }[];
+    signer: Address;
+    spendLimit: string;
+    spent: string;
+  };
   runners: {
     name: string;
     shardIndex: number;
@@ -122,6 +132,13 @@ test("the printed stakes, earnings, escrow balance and API key equal the chain's
   expect(summary.contributors.map((c) => c.staked)).toEqual(["200000000", "100000000", "100000000"]);
   const account = await getEscrowAccount(client, { contracts, buyer: summary.buyer.address });
   expect(summary.buyer.escrowBalance).toBe(String(account.balance));
+  // The buyer allocated to every route its runners make, and what is left of each is what the chain holds.
+  const routes = routesOf(summary.runners.map((r) => ({ address: r.runner, shardIndex: r.shardIndex })));
+  expect(summary.buyer.allocations.map((a) => a.route)).toEqual(routes);
+  for (const { route, amount } of summary.buyer.allocations) {
+    const id = allocationId({ buyer: summary.buyer.address, modelId: summary.modelId, route });
+    expect(amount).toBe(String((await getAllocation(client, { contracts, allocationId: id })).amount));
+  }
   const signer = await getSessionSigner(client, {
     contracts,
     buyer: summary.buyer.address,
@@ -217,7 +234,8 @@ test("the printed tokens, costs, payment, earnings and treasury equal the chain'
   expect(String(paid)).toBe(summary.totals.cost);
   expect(summary.totals.paid).toBe(summary.totals.cost);
   const account = await getEscrowAccount(client, { contracts, buyer: summary.buyer.address });
-  expect(50_000_000n - account.balance).toBe(BigInt(summary.totals.paid));
+  const allocated = summary.buyer.allocations.reduce((sum, a) => sum + BigInt(a.amount), 0n);
+  expect(50_000_000n - account.balance - allocated).toBe(BigInt(summary.totals.paid));
 
   const credited = new Map<string, bigint>();
   for (const log of logs.filter((l) => l.eventName === "EarningsCredited")) {

@@ -14,8 +14,8 @@ export type Caller = {
   apiKey: ApiKey;
   /** An active contributor of the model, served free of charge. */
   free: boolean;
-  /** The buyer's available escrow balance, and what the key may still spend (undefined: the buyer's own key). */
-  funds: { available: bigint; remaining: bigint | undefined };
+  /** What the key may still spend (undefined: the buyer's own key, bounded by its allocations only). */
+  funds: { remaining: bigint | undefined };
 };
 
 export type AuthenticateParameters = {
@@ -26,8 +26,9 @@ export type AuthenticateParameters = {
 /**
  * Reads the bearer API key and checks it against the chain before anything costly is done for a request (before
  * its prompt is even tokenised): the session signer must be authorised by the buyer, unexpired and unrevoked (401
- * otherwise). The caller's funds come back with it, for `assertFundsCover` once the request's size is known.
- * Runners check the same again on every voucher; this gives the caller a clear answer early.
+ * otherwise). The key's remaining spend limit comes back with it, for `assertFundsCover` once the request's size
+ * is known. Funds are not checked here: what pays is the buyer's allocation to the route chosen later, which that
+ * route's runners check on every voucher and refuse with 402 when it falls short.
  */
 export class Authenticator {
   readonly #reader: PaymentChainReader;
@@ -44,11 +45,10 @@ export class Authenticator {
     const signer = getAddress(apiKey.signer.address);
     const own = signer === buyer;
     // Every read at once: they are independent, and this is on each request's path.
-    const [record, revoked, free, available] = await Promise.all([
+    const [record, revoked, free] = await Promise.all([
       own ? undefined : this.#reader.sessionSigner(buyer, signer),
       own ? false : this.#reader.isSignerRevoked(buyer, signer),
       this.#reader.isActiveContributor(parameters.modelId, buyer),
-      this.#reader.availableBalance(buyer),
     ]);
     let remaining: bigint | undefined;
     if (record !== undefined) {
@@ -59,7 +59,7 @@ export class Authenticator {
         throw new AuthenticationError("This API key has expired.");
       remaining = record.spendLimit > record.spent ? record.spendLimit - record.spent : 0n;
     }
-    return { apiKey, free, funds: { available, remaining } };
+    return { apiKey, free, funds: { remaining } };
   }
 
   #parse(authorization: string | undefined): ApiKey {
@@ -82,30 +82,23 @@ export class Authenticator {
 }
 
 /**
- * Unless the caller uses the model free, the buyer's available balance and the key's remaining limit must cover
- * the request's maximum cost.
- * @throws InsufficientFundsError (402) naming which of the two is short
+ * Unless the caller uses the model free, the key's remaining spend limit must cover the request's maximum cost.
+ * @throws InsufficientFundsError (402)
  */
 export function assertFundsCover(
   caller: Caller,
   request: { prices: ModelPrices; maxInputTokens: number; maxOutputTokens: number },
 ): void {
-  if (caller.free) return;
+  const { remaining } = caller.funds;
+  if (caller.free || remaining === undefined) return;
   const maxCost = costOfCounts(
     { inputTokens: BigInt(request.maxInputTokens), outputTokens: BigInt(request.maxOutputTokens) },
     request.prices,
   );
-  const { available, remaining } = caller.funds;
-  if (remaining !== undefined && remaining < maxCost) {
+  if (remaining < maxCost) {
     throw new InsufficientFundsError(
       `This API key's remaining spend limit (${remaining}) is below the request's maximum cost (${maxCost}).`,
       { hint: "Raise the key's limit, or lower max_tokens." },
-    );
-  }
-  if (available < maxCost) {
-    throw new InsufficientFundsError(
-      `The buyer's available escrow balance (${available}) is below the request's maximum cost (${maxCost}).`,
-      { hint: "Deposit into the PaymentEscrow, or lower max_tokens." },
     );
   }
 }

@@ -62,7 +62,7 @@ let poolRunners: RunnerState[] = [runner];
 const caller: Caller = {
   apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as unknown as Caller["apiKey"],
   free: false,
-  funds: { available: 10n ** 30n, remaining: undefined },
+  funds: { remaining: undefined },
 };
 const seen: GenerateParameters[] = [];
 
@@ -401,10 +401,10 @@ describe("POST /v1/chat/completions", () => {
   });
 
   test("a request over the key's funds is refused after tokenising, before any runner", async () => {
-    authenticate = async () => ({ ...caller, funds: { available: 0n, remaining: undefined } });
+    authenticate = async () => ({ ...caller, funds: { remaining: 0n } });
     const response = await post("/v1/chat/completions", { ...chat, max_tokens: 50 });
     expect(response.status).toBe(402);
-    expect((await json(response)).error.message).toMatch(/available escrow balance \(0\)/);
+    expect((await json(response)).error.message).toMatch(/remaining spend limit \(0\)/);
     expect(seen).toHaveLength(0);
   });
 

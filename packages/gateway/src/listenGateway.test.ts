@@ -80,7 +80,7 @@ const app = createGatewayApp({
     authenticate: async () => ({
       apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as never,
       free: false,
-      funds: { available: 10n ** 30n, remaining: undefined },
+      funds: { remaining: undefined },
     }),
   },
   queue: new BuyerQueue(),

@@ -4,7 +4,18 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { approveToken, authorizeSigner, deposit, formatApiKey, mintTestToken, setPrices } from "@teetee/sdk";
+import {
+  allocate,
+  allocationId,
+  approveToken,
+  authorizeSigner,
+  deposit,
+  formatApiKey,
+  getAllocation,
+  getEscrowAccount,
+  mintTestToken,
+  setPrices,
+} from "@teetee/sdk";
 import { bytesToHex, createWalletClient, type Hash, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort } from "../../../scripts/lib/localChain.js";
@@ -91,12 +102,15 @@ export function stopPaidRunner(
   }
 }
 
-export type FundedBuyer = { address: Hex; apiKey: string; deposit: bigint };
+export type FundedBuyer = { address: Hex; apiKey: string; deposit: bigint; routes: Hex[][] };
 
-/** Sets the model's prices (as its curator) and funds a fresh buyer with a deposit and an authorised API key. */
+/**
+ * Sets the model's prices (as its curator) and funds a fresh buyer with a deposit, an authorised API key and an
+ * equal allocation to each of `routes` (what their runners admit requests against), out of the deposit.
+ */
 export async function fundBuyer(
   network: TestNetwork,
-  options: { inputPrice: bigint; outputPrice: bigint; deposit: bigint; spendLimit: bigint },
+  options: { inputPrice: bigint; outputPrice: bigint; deposit: bigint; spendLimit: bigint; routes: Hex[][] },
 ): Promise<FundedBuyer> {
   const { publicClient, contracts } = network;
   const { chain } = publicClient;
@@ -120,6 +134,10 @@ export async function fundBuyer(
   await send(mintTestToken(wallet, { contracts, to: buyer.address, amount: options.deposit }));
   await send(approveToken(wallet, { contracts, spender: contracts.paymentEscrow, amount: options.deposit }));
   await send(deposit(wallet, { contracts, amount: options.deposit }));
+  const share = options.deposit / BigInt(options.routes.length);
+  for (const route of options.routes) {
+    await send(allocate(wallet, { contracts, modelId: network.modelId, route, amount: share }));
+  }
   const sessionPrivateKey = generatePrivateKey();
   const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
   const signer = privateKeyToAccount(sessionPrivateKey).address;
@@ -128,5 +146,21 @@ export async function fundBuyer(
     address: buyer.address,
     apiKey: formatApiKey({ buyer: buyer.address, sessionPrivateKey }),
     deposit: options.deposit,
+    routes: options.routes,
   };
+}
+
+/** What the buyer still holds in escrow: its balance plus what is left of its route allocations. */
+export async function escrowHeld(network: TestNetwork, buyer: FundedBuyer): Promise<bigint> {
+  const { publicClient, contracts } = network;
+  const { balance } = await getEscrowAccount(publicClient, { contracts, buyer: buyer.address });
+  const allocations = await Promise.all(
+    buyer.routes.map((route) =>
+      getAllocation(publicClient, {
+        contracts,
+        allocationId: allocationId({ buyer: buyer.address, modelId: network.modelId, route }),
+      }),
+    ),
+  );
+  return allocations.reduce((sum, a) => sum + a.amount, balance);
 }

@@ -1,10 +1,13 @@
 /**
- * A buyer in the browser: deposits with a permit, creates an API key, pays for real requests with it (the official
- * `openai` client and the Playground, through the gateway over paid runner processes), withdraws after the thaw.
+ * A buyer in the browser: deposits with a permit, creates an API key, allocates part of the deposit to the runners'
+ * route, pays for real requests with it (the official `openai` client and the Playground, through the gateway over
+ * paid runner processes; the route's allocation pays), withdraws after the thaw.
  * Every step is read back from the chain.
  */
 import {
+  allocationId,
   computeCost,
+  getAllocation,
   getEscrowAccount,
   getSessionSigner,
   getTokenBalance,
@@ -124,18 +127,37 @@ test("creates an API key, authorised on-chain with its limit, shown once with a 
   await page.getByTestId("key-list").getByText("Active").waitFor();
 });
 
-/** The key's `spent` and the buyer's escrow balance, from the chain. */
+test("allocates part of the deposit to every route the runners make", async () => {
+  await page.getByTestId("route-allocations").getByText(/→/).waitFor();
+  await page.getByLabel("Allocate to every route").fill("10");
+  await page.getByRole("button", { name: "Allocate", exact: true }).click();
+  await approveInDialog(/Open wallet/);
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  expect((await getAllocation(h.market.publicClient, routeAllocation())).amount).toBe(tUsd(10));
+  await page.getByTestId("allocated").getByText("10.00 tUSD").waitFor();
+  await page.getByTestId("escrow-balance").getByText("15.00 tUSD").waitFor();
+});
+
+/** The buyer's allocation to the harness runners' route. */
+function routeAllocation() {
+  const route = h.runners.map((r) => r.runner);
+  const modelId = h.market.model.modelId;
+  return { contracts: contracts(), allocationId: allocationId({ buyer: buyer.address, modelId, route }) };
+}
+
+/** The key's `spent`, the buyer's escrow balance and its route's allocation, from the chain. */
 async function keyState() {
   const key = parseApiKey(apiKey);
-  const [signer, account] = await Promise.all([
+  const [signer, account, allocation] = await Promise.all([
     getSessionSigner(h.market.publicClient, {
       contracts: contracts(),
       buyer: buyer.address,
       signer: key.signer.address,
     }),
     getEscrowAccount(h.market.publicClient, { contracts: contracts(), buyer: buyer.address }),
+    getAllocation(h.market.publicClient, routeAllocation()),
   ]);
-  return { spent: signer.spent, balance: account.balance };
+  return { spent: signer.spent, balance: account.balance, allocated: allocation.amount };
 }
 
 /** Waits for the runners to redeem the key's vouchers up to `total`. */
@@ -146,7 +168,7 @@ async function settled(total: bigint) {
 
 test("the key works with the official openai client; the runners settle exactly its cost", async () => {
   const before = await keyState();
-  expect(before).toEqual({ spent: 0n, balance: tUsd(25) });
+  expect(before).toEqual({ spent: 0n, balance: tUsd(15), allocated: tUsd(10) });
   const client = new OpenAI({ apiKey, baseURL: `${h.gatewayUrl}/v1`, maxRetries: 0 });
   expect((await client.models.list()).data.map((m) => m.id)).toEqual([GATEWAY_MODEL]);
   const completion = await client.chat.completions.create({
@@ -175,13 +197,14 @@ test("the key works with the official openai client; the runners settle exactly 
   expect(cost).toBeGreaterThan(0n);
   const after = await settled(cost);
   expect(after.spent - before.spent).toBe(cost);
-  expect(before.balance - after.balance).toBe(cost);
+  expect(before.allocated - after.allocated).toBe(cost);
+  expect(after.balance).toBe(before.balance);
   charged += cost;
   await page.reload();
   await page.getByTestId("history").getByText("Paid for requests").waitFor();
   await page
-    .getByTestId("escrow-balance")
-    .getByText(shown(tUsd(25) - cost))
+    .getByTestId("allocated")
+    .getByText(shown(tUsd(10) - cost))
     .waitFor();
   await page.getByTestId("key-list").getByText(shown(cost)).waitFor();
 });
@@ -208,13 +231,13 @@ test("the Playground answers with that key and shows the cost and the route", as
   await screenshots(page, "playground");
   const before = await keyState();
   const after = await settled(charged + cost);
-  expect(before.balance - after.balance).toBe(after.spent - before.spent);
-  expect(after.balance).toBe(tUsd(25) - charged - cost);
+  expect(before.allocated - after.allocated).toBe(after.spent - before.spent);
+  expect(after.allocated).toBe(tUsd(10) - charged - cost);
   charged += cost;
   await page.goto(`${h.web.url}#/buy`);
   await page
-    .getByTestId("escrow-balance")
-    .getByText(shown(tUsd(25) - charged))
+    .getByTestId("allocated")
+    .getByText(shown(tUsd(10) - charged))
     .waitFor();
 });
 
@@ -246,6 +269,6 @@ test("withdraws after the thaw, with the countdown in between", async () => {
     contracts: contracts(),
     buyer: buyer.address,
   });
-  expect(after.balance).toBe(tUsd(15) - charged);
+  expect(after.balance).toBe(tUsd(5));
   expect(after.thawing).toBe(0n);
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseGatewayConfig, type StartedGateway, startGateway } from "@teetee/gateway";
-import { type ModelParams, stake } from "@teetee/sdk";
+import { allocate, getEscrowAccount, type ModelParams, stake } from "@teetee/sdk";
 import type { Hex } from "viem";
 import { freePort } from "../../../scripts/lib/localChain.js";
 import { shareSpec } from "../../../scripts/lib/paymentMarket.js";
@@ -108,6 +108,19 @@ export async function startPaidHarness(): Promise<PaidHarness> {
       }),
     );
     runners.sort((a, b) => a.shardIndex - b.shardIndex);
+    // The market's own buyer pays through this route: half its deposit goes to the route's allocation.
+    const { balance } = await getEscrowAccount(market.publicClient, {
+      contracts: market.deployment,
+      buyer: market.buyer.account.address,
+    });
+    await market.send(
+      allocate(market.buyer, {
+        contracts: market.deployment,
+        modelId: model.modelId,
+        route: runners.map((r) => r.runner),
+        amount: balance / 2n,
+      }),
+    );
     const deploymentFile = join(workDir, "deployment.json");
     writeFileSync(
       deploymentFile,

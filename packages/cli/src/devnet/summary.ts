@@ -6,6 +6,8 @@ import {
   testTokenAbi,
 } from "@teetee/contracts";
 import {
+  allocationId,
+  getAllocation,
   getEarnings,
   getEscrowAccount,
   getEscrowTreasuryBalance,
@@ -39,7 +41,10 @@ export interface DevnetSummary {
   }[];
   buyer: {
     address: Address;
+    /** Unallocated: any route's voucher may spend it. */
     escrowBalance: bigint;
+    /** What is left of each route's allocation: only that route's vouchers spend it. */
+    allocations: { route: Address[]; amount: bigint }[];
     signer: Address;
     spendLimit: bigint;
     spent: bigint;
@@ -99,6 +104,7 @@ export async function readSummary(
     contributors: Actor[];
     buyer: Actor;
     signer: Address;
+    routes: Address[][];
     actors: Actor[];
   },
 ) {
@@ -116,10 +122,16 @@ export async function readSummary(
     }),
   );
   const buyerAddress = facts.buyer.account.address;
-  const [account, signer, treasuryBalance] = await Promise.all([
+  const [account, signer, treasuryBalance, allocations] = await Promise.all([
     getEscrowAccount(client, { ...target, buyer: buyerAddress }),
     getSessionSigner(client, { ...target, buyer: buyerAddress, signer: facts.signer }),
     getEscrowTreasuryBalance(client, target),
+    Promise.all(
+      facts.routes.map(async (route) => {
+        const id = allocationId({ buyer: buyerAddress, modelId: facts.modelId, route });
+        return { route, amount: (await getAllocation(client, { ...target, allocationId: id })).amount };
+      }),
+    ),
   ]);
   return {
     prices: {
@@ -131,6 +143,7 @@ export async function readSummary(
     buyer: {
       address: buyerAddress,
       escrowBalance: account.balance,
+      allocations,
       signer: facts.signer,
       spendLimit: signer.spendLimit,
       spent: signer.spent,

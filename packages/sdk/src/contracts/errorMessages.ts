@@ -72,6 +72,12 @@ export const teeTeeErrorMessages: Messages = {
     `Buyer ${buyer} has ${available} in escrow, less than the ${needed} needed; deposit more.`,
   EscrowNoWithdrawalPending: ([buyer]) => `Buyer ${buyer} has no withdrawal pending.`,
   EscrowStillThawing: ([buyer, end]) => `The withdrawal of ${buyer} thaws until ${time(end)}.`,
+  EscrowInsufficientAllocation: ([id, needed, available]) =>
+    `Allocation ${short(id)} holds ${available}, less than the ${needed} asked to release.`,
+  EscrowNoReleasePending: ([buyer, id]) =>
+    `Buyer ${buyer} has no release of allocation ${short(id)} pending.`,
+  EscrowStillReleasing: ([buyer, id, end]) =>
+    `The release of ${buyer}'s allocation ${short(id)} thaws until ${time(end)}.`,
   EscrowSignerNotAuthorized: ([buyer, signer]) => `${signer} is not a session signer of buyer ${buyer}.`,
   EscrowSignerExpired: ([buyer, signer, until]) =>
     `Session signer ${signer} of ${buyer} stopped being valid at ${time(until)}.`,

@@ -41,6 +41,7 @@ export type {
   Model,
   ModelParams,
   RevenueSplit,
+  RouteAllocation,
   Runner,
   RunnerRegistration,
   RunnerView,

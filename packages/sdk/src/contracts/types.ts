@@ -40,5 +40,7 @@ export type RunnerView = { runner: Address; info: Runner; backing: bigint; routa
 export type Voucher = ContractFunctionArgs<typeof paymentEscrowAbi, "nonpayable", "redeem">[0];
 /** A buyer's escrow account. */
 export type EscrowAccount = ContractFunctionReturnType<typeof paymentEscrowAbi, "view", "getAccount">;
+/** Part of a buyer's deposit set aside for one route: amount, releasing, releaseEnd. */
+export type RouteAllocation = ContractFunctionReturnType<typeof paymentEscrowAbi, "view", "getAllocation">;
 /** A session signer (API key) a buyer authorised. */
 export type SessionSigner = ContractFunctionReturnType<typeof paymentEscrowAbi, "view", "getSigner">;

@@ -3,21 +3,22 @@ import type { Address, Hex } from "viem";
 import { getContractEvents } from "viem/actions";
 import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
 import { getModel } from "../contracts/modelRegistry/getModel.js";
-import { getAvailableBalance } from "../contracts/paymentEscrow/getAvailableBalance.js";
+import { getAllocation } from "../contracts/paymentEscrow/getAllocation.js";
 import { getChannelPaid } from "../contracts/paymentEscrow/getChannelPaid.js";
-import { getEscrowAccount } from "../contracts/paymentEscrow/getEscrowAccount.js";
 import { getSessionSigner } from "../contracts/paymentEscrow/getSessionSigner.js";
 import { isActiveContributor } from "../contracts/runnerRegistry/isActiveContributor.js";
-import type { EscrowAccount, SessionSigner, TeeTeeContracts } from "../contracts/types.js";
+import type { RouteAllocation, SessionSigner, TeeTeeContracts } from "../contracts/types.js";
+import { allocationId } from "../contracts/voucher/allocationId.js";
 import type { ModelPrices } from "./tokenCounts.js";
 
 /**
- * The on-chain facts a runner checks a voucher against. An interface so a check can be tested against fixed facts,
+ * The on-chain facts a runner checks a voucher against. The buyer's unallocated balance is not among them: any
+ * route's voucher may spend it first, so no runner counts on it. An interface so a check can be tested against fixed facts,
  * and so a runner can put a cache in front of the chain.
  */
 export interface PaymentChainReader {
-  availableBalance(buyer: Address): Promise<bigint>;
-  escrowAccount(buyer: Address): Promise<EscrowAccount>;
+  /** What the buyer set aside for one route of a model: what that route's runners count on. */
+  routeAllocation(buyer: Address, modelId: Hex, route: readonly Address[]): Promise<RouteAllocation>;
   sessionSigner(buyer: Address, signer: Address): Promise<SessionSigner>;
   /** Whether the buyer revoked this signer after last authorising it (the revocation may still be thawing). */
   isSignerRevoked(buyer: Address, signer: Address): Promise<boolean>;
@@ -32,8 +33,8 @@ export type CreatePaymentChainReaderParameters = {
   /** First block to scan for signer events (the deployment's `startBlock`). */
   fromBlock?: bigint;
   /**
-   * How long a read may be reused, ms. Default 0 (always read). Balances and signer records only shrink by
-   * redemptions, withdrawals and revocations, all of which a runner learns of within this window.
+   * How long a read may be reused, ms. Default 0 (always read). Allocations, balances and signer records only
+   * shrink by redemptions, releases, withdrawals and revocations, all of which a runner learns of within this window.
    */
   cacheMs?: number;
   now?: () => number;
@@ -60,9 +61,10 @@ export function createPaymentChainReader(
     return value;
   }
   return {
-    availableBalance: (buyer) =>
-      cached(`bal:${buyer}`, () => getAvailableBalance(client, { contracts, buyer })),
-    escrowAccount: (buyer) => cached(`acct:${buyer}`, () => getEscrowAccount(client, { contracts, buyer })),
+    routeAllocation: (buyer, modelId, route) => {
+      const id = allocationId({ buyer, modelId, route });
+      return cached(`alloc:${id}`, () => getAllocation(client, { contracts, allocationId: id }));
+    },
     sessionSigner: (buyer, signer) =>
       cached(`sig:${buyer}:${signer}`, () => getSessionSigner(client, { contracts, buyer, signer })),
     isSignerRevoked: (buyer, signer) =>

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { EscrowAccount, SessionSigner } from "../contracts/types.js";
+import type { RouteAllocation, SessionSigner } from "../contracts/types.js";
+import { allocationId } from "../contracts/voucher/allocationId.js";
 import { type ApiKey, formatApiKey, parseApiKey } from "./apiKey.js";
 import { isPaymentError, type PaymentError, type PaymentErrorCode } from "./errors.js";
 import type { PaymentChainReader } from "./PaymentChainReader.js";
@@ -23,16 +24,16 @@ const nowSeconds = BigInt(NOW / 1000);
 
 /** Fixed on-chain facts a test can change: the ledger's chain reads, isolated. */
 class FakeChain implements PaymentChainReader {
-  balance = 10n ** 9n;
-  account: EscrowAccount = { balance: 10n ** 9n, thawing: 0n, thawEnd: 0n };
+  /** Every route's allocation unless set here by id. */
+  allocation: RouteAllocation = { amount: 10n ** 9n, releasing: 0n, releaseEnd: 0n };
+  allocations = new Map<Hex, RouteAllocation>();
   signers = new Map<string, SessionSigner>();
   revoked = new Set<string>();
   contributors = new Set<string>();
-  async availableBalance() {
-    return this.balance;
-  }
-  async escrowAccount() {
-    return this.account;
+  async routeAllocation(buyer: Address, modelIdOfRoute: Hex, hops: readonly Address[]) {
+    return (
+      this.allocations.get(allocationId({ buyer, modelId: modelIdOfRoute, route: hops })) ?? this.allocation
+    );
   }
   async sessionSigner(buyer: Address, signer: Address) {
     return (
@@ -347,17 +348,73 @@ describe("PaymentLedger", () => {
     );
   });
 
-  test("refuses a buyer whose available balance (after a withdrawal request) does not cover unredeemed plus this request", async () => {
+  test("refuses a buyer whose route allocation does not cover unredeemed plus this request", async () => {
     const l = ledger();
     const s = session();
     await serve(l, s, 100, 100);
     const owed = costOfCounts({ inputTokens: 100n, outputTokens: 100n }, prices);
     const next = costOfCounts({ inputTokens: 100n, outputTokens: 100n }, prices) + 1n;
-    chain.balance = owed + next - 1n;
+    chain.allocation = { amount: owed + next - 1n, releasing: 0n, releaseEnd: 0n };
     const ticket = await s.requestTicket({ requestId: newRequestId(), maxOutputTokens: 100 });
     await expectRefusal(l.admit(ticket, { promptTokens: 100 }), "insufficient_balance");
-    chain.balance = owed + next;
+    chain.allocation = { amount: owed + next, releasing: 0n, releaseEnd: 0n };
     await expect(l.admit(ticket, { promptTokens: 100 })).resolves.toMatchObject({ maxCost: next });
+  });
+
+  test("selfDealingRoute: counts only this route's allocation, never the balance another route can spend first", async () => {
+    const l = ledger();
+    const s = session();
+    // Whatever the buyer's unallocated balance (vouchers of any route, its own too, may spend it first), a route
+    // with nothing allocated is refused.
+    chain.allocations.set(allocationId({ buyer: key.buyer, modelId, route }), {
+      amount: 0n,
+      releasing: 0n,
+      releaseEnd: 0n,
+    });
+    const ticket = await s.requestTicket({ requestId: newRequestId(), maxOutputTokens: 10 });
+    await expectRefusal(l.admit(ticket, { promptTokens: 10 }), "insufficient_balance");
+    const maxCost = costOfCounts({ inputTokens: 10n, outputTokens: 10n }, prices) + 1n;
+    chain.allocations.set(allocationId({ buyer: key.buyer, modelId, route }), {
+      amount: maxCost,
+      releasing: 0n,
+      releaseEnd: 0n,
+    });
+    await expect(l.admit(ticket, { promptTokens: 10 })).resolves.toMatchObject({ maxCost });
+  });
+
+  test("a release the buyer requested no longer counts, and the voucher must settle before it ends", async () => {
+    const l = ledger();
+    const s = session();
+    const id = allocationId({ buyer: key.buyer, modelId, route });
+    const releaseEnd = nowSeconds + 3_600n;
+    chain.allocations.set(id, { amount: 10n ** 9n, releasing: 10n ** 9n, releaseEnd });
+    const ticket = await s.requestTicket({ requestId: newRequestId(), maxOutputTokens: 10 });
+    await expectRefusal(l.admit(ticket, { promptTokens: 10 }), "insufficient_balance");
+    chain.allocations.set(id, { amount: 10n ** 9n, releasing: 1n, releaseEnd });
+    const admission = await l.admit(ticket, { promptTokens: 10 });
+    expect(store.get(admission.channelId)?.deadline).toBe(Number(releaseEnd));
+  });
+
+  test("vouchers of the buyer's other routes do not count against this route's allocation", async () => {
+    const here = ledger(1);
+    const other = [route[0]!, route[1]!, privateKeyToAccount(generatePrivateKey()).address];
+    const otherSession = new PaymentSession({
+      apiKey: key,
+      chainId,
+      paymentEscrow,
+      modelId,
+      route: other,
+      prices,
+    });
+    await serve(here, otherSession, 100, 100);
+    const maxCost = costOfCounts({ inputTokens: 10n, outputTokens: 10n }, prices) + 1n;
+    chain.allocations.set(allocationId({ buyer: key.buyer, modelId, route }), {
+      amount: maxCost,
+      releasing: 0n,
+      releaseEnd: 0n,
+    });
+    const ticket = await session().requestTicket({ requestId: newRequestId(), maxOutputTokens: 10 });
+    await expect(here.admit(ticket, { promptTokens: 10 })).resolves.toMatchObject({ maxCost });
   });
 
   test("lets an active contributor use the model free of charge with its own key", async () => {
@@ -367,7 +424,7 @@ describe("PaymentLedger", () => {
     );
     chain.authorize(own);
     chain.contributors.add(contributor.address);
-    chain.balance = 0n;
+    chain.allocation = { amount: 0n, releasing: 0n, releaseEnd: 0n };
     const l = ledger();
     const admission = await l.admit(
       await session(own).requestTicket({ requestId: newRequestId(), maxOutputTokens: 9 }),

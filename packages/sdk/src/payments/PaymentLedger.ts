@@ -1,10 +1,12 @@
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
+import type { Voucher } from "../contracts/types.js";
+import { allocationId as computeAllocationId } from "../contracts/voucher/allocationId.js";
 import { channelId as computeChannelId } from "../contracts/voucher/channelId.js";
 import { PaymentError } from "./errors.js";
 import type { PaymentChainReader } from "./PaymentChainReader.js";
 import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
 import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "./tokenCounts.js";
-import type { VoucherStore } from "./VoucherStore.js";
+import type { StoredChannel, VoucherStore } from "./VoucherStore.js";
 import { VoucherSignatureVerifier, verifyTicketSignature } from "./verifyTicketSignature.js";
 
 export type PaymentLedgerParameters = {
@@ -44,6 +46,8 @@ export type Admission = {
 };
 
 type OpenRequest = Admission & {
+  /** The route allocation that pays it. */
+  allocationId: Hex;
   signer: Address;
   replayed: bigint;
   measured: TokenCounts;
@@ -59,7 +63,10 @@ type ChannelUsage = { measured: TokenCounts; declared: TokenCounts };
  * The runner's side of the payments: checks every ticket before a request is served, measures what is served,
  * and keeps each channel's best voucher on disk for the `Settler`. Post-paid with one request of credit: a
  * request's voucher arrives when it completes (`settle`), and a buyer whose completed requests are not covered,
- * who would overdraw its balance or its signer's limit, or whose key is expired or revoked, is refused.
+ * who would overdraw its signer's limit or its allocation to this route, or whose key is expired or revoked, is
+ * refused. Only the route's allocation counts, never the buyer's unallocated balance: that one any route's voucher
+ * (the buyer's own route, too) may spend first, while the allocation pays only this route's vouchers and is released
+ * only after a thaw this ledger sees coming.
  *
  * What a request costs is measured here, not taken from the buyer: prompt positions are input, and each token the
  * model produced is output. A replayed context after a failover (`replayedOutputTokens`) may be priced as output
@@ -130,7 +137,7 @@ export class PaymentLedger {
       this.#completeChannelRequests(channelId);
       await this.#checkMoney(ticket, channelId, signer, maxCost, prices);
     }
-    const deadline = free ? 0 : await this.#deadline(voucher.buyer, signer);
+    const deadline = free ? 0 : await this.#deadline(voucher, signer);
     if (!free) {
       this.#p.store.saveVoucher({
         channelId,
@@ -145,6 +152,7 @@ export class PaymentLedger {
     this.#remember(requestId);
     this.#open.set(requestId, {
       ...admission,
+      allocationId: computeAllocationId(voucher),
       signer,
       replayed: BigInt(ticket.replayedOutputTokens),
       measured: zeroCounts,
@@ -233,7 +241,7 @@ export class PaymentLedger {
       return { channelId, amount: 0n, owed: 0n };
     }
     const signer = await this.#checkSigner(ticket);
-    const deadline = await this.#deadline(ticket.voucher.buyer, signer);
+    const deadline = await this.#deadline(ticket.voucher, signer);
     this.#abandoned.delete(getAddress(ticket.voucher.buyer));
     const stored = this.#p.store.get(channelId);
     if (stored === undefined) {
@@ -408,31 +416,60 @@ export class PaymentLedger {
     const reserved = open.reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
     const channels = this.#p.store.unredeemed(buyer).filter((c) => c.channelId !== channelId);
     const thisChannel = voucher.amount - (stored?.paid ?? 0n);
-    const unredeemed = channels.reduce((sum, c) => sum + c.voucher.amount - c.paid, 0n) + thisChannel;
-    if (signer !== buyer) {
-      const record = await this.#p.reader.sessionSigner(buyer, signer);
-      const bySigner = channels
-        .filter((c) => c.signer === signer)
-        .reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
-      const needed = record.spent + bySigner + thisChannel + reserved;
-      // A cut the buyer scheduled binds from its start; counting it now keeps every voucher accepted redeemable.
-      const limit =
-        record.pendingLimitFrom === 0n ? record.spendLimit : smaller(record.spendLimit, record.pendingLimit);
-      if (needed > limit) {
-        throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
-          details: `limit ${limit}, spent ${record.spent}, would need ${needed}`,
-          hint: "Raise the key's limit with authorizeSigner, or create a new key.",
-        });
-      }
+    if (signer !== buyer) await this.#checkSignerLimit(buyer, signer, channels, thisChannel + reserved);
+    await this.#checkAllocation(voucher, channels, open, thisChannel, maxCost);
+  }
+
+  async #checkSignerLimit(
+    buyer: Address,
+    signer: Address,
+    channels: readonly StoredChannel[],
+    thisRequest: bigint,
+  ): Promise<void> {
+    const record = await this.#p.reader.sessionSigner(buyer, signer);
+    const bySigner = channels
+      .filter((c) => c.signer === signer)
+      .reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
+    const needed = record.spent + bySigner + thisRequest;
+    // A cut the buyer scheduled binds from its start; counting it now keeps every voucher accepted redeemable.
+    const limit =
+      record.pendingLimitFrom === 0n ? record.spendLimit : smaller(record.spendLimit, record.pendingLimit);
+    if (needed > limit) {
+      throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
+        details: `limit ${limit}, spent ${record.spent}, would need ${needed}`,
+        hint: "Raise the key's limit with authorizeSigner, or create a new key.",
+      });
     }
-    const available = await this.#p.reader.availableBalance(buyer);
+  }
+
+  /**
+   * The route's allocation, less what is releasing, must cover every unredeemed voucher of this route here, the
+   * open requests on it and this one. Vouchers of the buyer's other routes are paid by their own allocations.
+   */
+  async #checkAllocation(
+    voucher: Voucher,
+    channels: readonly StoredChannel[],
+    open: readonly OpenRequest[],
+    thisChannel: bigint,
+    maxCost: bigint,
+  ): Promise<void> {
+    const id = computeAllocationId(voucher);
+    const unredeemed =
+      channels
+        .filter((c) => computeAllocationId(c.voucher) === id)
+        .reduce((sum, c) => sum + c.voucher.amount - c.paid, 0n) + thisChannel;
+    const reserved =
+      open.filter((r) => r.allocationId === id).reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
+    const allocation = await this.#p.reader.routeAllocation(voucher.buyer, voucher.modelId, voucher.route);
+    const available =
+      allocation.amount > allocation.releasing ? allocation.amount - allocation.releasing : 0n;
     if (available < unredeemed + reserved) {
       throw new PaymentError(
         "insufficient_balance",
-        "The buyer's escrow balance does not cover this request.",
+        "The buyer's allocation to this route does not cover this request.",
         {
-          details: `available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved})`,
-          hint: "Deposit into the PaymentEscrow, or cancel a pending withdrawal.",
+          details: `allocation available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved}); allocation ${id}`,
+          hint: "Allocate to this route in the PaymentEscrow (allocate), or cancel a pending release. The unallocated balance does not count: any route may spend it first.",
         },
       );
     }
@@ -479,13 +516,13 @@ export class PaymentLedger {
     return smaller(measured, declared);
   }
 
-  /** When the voucher must be redeemed by: the signer's validity, or the end of the buyer's thaw. */
-  async #deadline(buyer: Address, signer: Address): Promise<number> {
-    const account = await this.#p.reader.escrowAccount(buyer);
+  /** When the voucher must be redeemed by: the signer's validity, or the end of the route allocation's release. */
+  async #deadline(voucher: Voucher, signer: Address): Promise<number> {
+    const allocation = await this.#p.reader.routeAllocation(voucher.buyer, voucher.modelId, voucher.route);
     let deadline = Number.MAX_SAFE_INTEGER;
-    if (account.thawing > 0n) deadline = Number(account.thawEnd);
-    if (getAddress(signer) !== getAddress(buyer)) {
-      const record = await this.#p.reader.sessionSigner(buyer, signer);
+    if (allocation.releasing > 0n) deadline = Number(allocation.releaseEnd);
+    if (getAddress(signer) !== getAddress(voucher.buyer)) {
+      const record = await this.#p.reader.sessionSigner(voucher.buyer, signer);
       deadline = Math.min(deadline, Number(record.validUntil));
     }
     return deadline;

@@ -5,11 +5,12 @@ import { type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type LocalChain, startLocalChain } from "../../../../scripts/lib/localChain.js";
 import { createPaymentMarket, type PaymentMarket } from "../../../../scripts/lib/paymentMarket.js";
+import { getAllocation } from "../contracts/paymentEscrow/getAllocation.js";
 import { getEarnings } from "../contracts/paymentEscrow/getEarnings.js";
-import { getEscrowAccount } from "../contracts/paymentEscrow/getEscrowAccount.js";
 import { getEscrowTreasuryBalance } from "../contracts/paymentEscrow/getEscrowTreasuryBalance.js";
-import { requestWithdrawal } from "../contracts/paymentEscrow/requestWithdrawal.js";
+import { requestRelease } from "../contracts/paymentEscrow/requestRelease.js";
 import { revokeSigner } from "../contracts/paymentEscrow/revokeSigner.js";
+import { allocationId } from "../contracts/voucher/allocationId.js";
 import { isPaymentError, type PaymentErrorCode } from "./errors.js";
 import { createPaymentChainReader } from "./PaymentChainReader.js";
 import { PaymentLedger } from "./PaymentLedger.js";
@@ -116,10 +117,15 @@ describe("Settler on a local chain", () => {
       costOfCounts({ inputTokens: 53n, outputTokens: 12n }, prices()) +
       costOfCounts({ inputTokens: 8n, outputTokens: 64n }, prices());
 
-    const before = await getEscrowAccount(market.publicClient, {
+    const allocation = {
       contracts,
-      buyer: market.buyer.account.address,
-    });
+      allocationId: allocationId({
+        buyer: market.buyer.account.address,
+        modelId: market.model.modelId,
+        route: market.route,
+      }),
+    };
+    const before = await getAllocation(market.publicClient, allocation);
     const earningsBefore = await Promise.all(
       market.contributors.map((c) =>
         getEarnings(market.publicClient, { contracts, contributor: c.account.address }),
@@ -140,11 +146,8 @@ describe("Settler on a local chain", () => {
       expect(report.skipped).toEqual(expect.arrayContaining([s1.channelId, s2.channelId]));
     }
 
-    const after = await getEscrowAccount(market.publicClient, {
-      contracts,
-      buyer: market.buyer.account.address,
-    });
-    expect(before.balance - after.balance).toBe(expected);
+    const after = await getAllocation(market.publicClient, allocation);
+    expect(before.amount - after.amount).toBe(expected);
     let credited = 0n;
     for (const [i, c] of market.contributors.entries()) {
       const earned =
@@ -250,7 +253,7 @@ describe("Settler on a local chain", () => {
     store.close();
   });
 
-  test("a revoked key, and a buyer who asked to withdraw, are refused against the real chain", async () => {
+  test("a revoked key, and a buyer who asked to release its route's allocation, are refused against the real chain", async () => {
     const contracts = market.deployment;
     const other = await createPaymentMarket(local, { shardCount: 3 });
     const reader = createPaymentChainReader(other.publicClient, { contracts: other.deployment });
@@ -277,13 +280,13 @@ describe("Settler on a local chain", () => {
     expect(await refusal(ledger.admit(await ticket(), { promptTokens: 16 }))).toBe("accepted");
     ledger.abandon((await ticket()).requestId);
 
-    const account = await getEscrowAccount(other.publicClient, {
+    const target = { contracts: other.deployment, modelId: other.model.modelId, route: other.route };
+    const id = allocationId({ buyer: other.buyer.account.address, ...target });
+    const { amount } = await getAllocation(other.publicClient, {
       contracts: other.deployment,
-      buyer: other.buyer.account.address,
+      allocationId: id,
     });
-    await other.send(
-      requestWithdrawal(other.buyer, { contracts: other.deployment, amount: account.balance }),
-    );
+    await other.send(requestRelease(other.buyer, { ...target, amount }));
     expect(await refusal(ledger.admit(await ticket(), { promptTokens: 16 }))).toBe("insufficient_balance");
 
     await other.send(

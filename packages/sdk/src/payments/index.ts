@@ -13,6 +13,7 @@ export {
   type PaymentTicket,
   requestIdOf,
 } from "./paymentTicket.js";
+export { type RoutableRunner, routesOf } from "./routesOf.js";
 export { type SettleReport, Settler, type SettlerEvent, type SettlerParameters } from "./Settler.js";
 export {
   addCounts,

@@ -8,6 +8,7 @@ export { quoteOsImage } from "../../../sdk/src/attestation/osImage.js";
 export { verifyRunnerAttestation } from "../../../sdk/src/attestation/verifyRunnerAttestation.js";
 export * from "../../../sdk/src/contracts/index.js";
 export { formatApiKey } from "../../../sdk/src/payments/apiKey.js";
+export { routesOf } from "../../../sdk/src/payments/routesOf.js";
 export {
   parseRunnerAttestationDocument,
   type RunnerAttestationDocument,

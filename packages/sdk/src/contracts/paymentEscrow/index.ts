@@ -1,8 +1,14 @@
+export { type AllocateParameters, type AllocateReturnType, allocate } from "./allocate.js";
 export {
   type AuthorizeSignerParameters,
   type AuthorizeSignerReturnType,
   authorizeSigner,
 } from "./authorizeSigner.js";
+export {
+  type CancelReleaseParameters,
+  type CancelReleaseReturnType,
+  cancelRelease,
+} from "./cancelRelease.js";
 export {
   type CancelWithdrawalParameters,
   type CancelWithdrawalReturnType,
@@ -15,6 +21,16 @@ export {
   type DepositWithPermitReturnType,
   depositWithPermit,
 } from "./depositWithPermit.js";
+export {
+  type GetAllocationParameters,
+  type GetAllocationReturnType,
+  getAllocation,
+} from "./getAllocation.js";
+export {
+  type GetAvailableAllocationParameters,
+  type GetAvailableAllocationReturnType,
+  getAvailableAllocation,
+} from "./getAvailableAllocation.js";
 export {
   type GetAvailableBalanceParameters,
   type GetAvailableBalanceReturnType,
@@ -76,6 +92,16 @@ export {
   type RedeemVouchersReturnType,
   redeemVouchers,
 } from "./redeemVouchers.js";
+export {
+  type ReleaseAllocationParameters,
+  type ReleaseAllocationReturnType,
+  releaseAllocation,
+} from "./releaseAllocation.js";
+export {
+  type RequestReleaseParameters,
+  type RequestReleaseReturnType,
+  requestRelease,
+} from "./requestRelease.js";
 export {
   type RequestWithdrawalParameters,
   type RequestWithdrawalReturnType,

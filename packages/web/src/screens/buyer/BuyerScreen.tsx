@@ -5,6 +5,7 @@ import { ConnectPrompt } from "../../components/WalletBar.js";
 import { useWallet } from "../../wallet/WalletContext.js";
 import { ApiKeysCard } from "./ApiKeysCard.js";
 import { FundsCard } from "./FundsCard.js";
+import { RoutesCard } from "./RoutesCard.js";
 import { SpendingHistory } from "./SpendingHistory.js";
 
 /** For API buyers: the deposit, API keys and what was spent. */
@@ -30,6 +31,7 @@ export function BuyerScreen() {
         <FundsCard account={escrow.data} walletBalance={balance.data} />
         <ApiKeysCard buyer={account} />
       </div>
+      <RoutesCard buyer={account} account={escrow.data} />
       <SpendingHistory buyer={account} />
     </div>
   );
