@@ -1,5 +1,6 @@
 import {
   type ApiKey,
+  costOfCounts,
   createPipelineSession,
   encodePaymentTicket,
   type ModelPrices,
@@ -56,6 +57,11 @@ export type GeneratorParameters = {
   pool: RunnerPool;
   payments: PaymentSessionPool;
   createPipeline?: CreatePipeline;
+  /**
+   * Whether the buyer's allocation to a route covers `maxCost` (what its runners check before they serve). When
+   * given, a paid request takes the best route it holds true for, and a buyer with none gets 402 at once.
+   */
+  funded?: (buyer: Address, modelId: Hex, route: readonly Address[], maxCost: bigint) => Promise<boolean>;
   topology?: PipelineTopology;
   /** Per-frame timeout, ms. Default 30 000. */
   timeoutMs?: number;
@@ -73,7 +79,8 @@ export type GeneratorParameters = {
  * abandoned route get a drop without a voucher (their one request of credit).
  */
 export class Generator {
-  readonly #p: Required<Omit<GeneratorParameters, "onFailover">> & Pick<GeneratorParameters, "onFailover">;
+  readonly #p: Required<Omit<GeneratorParameters, "onFailover" | "funded">> &
+    Pick<GeneratorParameters, "onFailover" | "funded">;
 
   constructor(parameters: GeneratorParameters) {
     this.#p = {
@@ -91,7 +98,12 @@ export class Generator {
     const exclude = new Set<Address>();
     for (let attempt = 0; attempt <= this.#p.maxFailovers; attempt++) {
       parameters.signal?.throwIfAborted();
-      const route = await this.#p.pool.chooseRoute(parameters.modelId, parameters.shardCount, exclude);
+      const route = await this.#p.pool.chooseRoute(
+        parameters.modelId,
+        parameters.shardCount,
+        exclude,
+        this.#fundedRoute(parameters, tokens.length),
+      );
       const record: RouteAttempt = { route };
       attempts.push(record);
       parameters.onRoute?.(route);
@@ -210,6 +222,24 @@ export class Generator {
       // before the abandoned one's drop would take it as completed and refuse the next voucher as short of it.
       if (voucher !== undefined) payments.release(apiKey, session);
     }
+  }
+
+  /** The route test for a paid request: the buyer's allocation covers the most the request can cost there. */
+  #fundedRoute(
+    parameters: GenerateParameters,
+    replayed: number,
+  ): ((route: readonly Address[]) => Promise<boolean>) | undefined {
+    const { funded } = this.#p;
+    if (funded === undefined || parameters.free) return undefined;
+    const maxCost =
+      costOfCounts(
+        {
+          inputTokens: BigInt(parameters.promptIds.length + replayed),
+          outputTokens: BigInt(parameters.maxTokens),
+        },
+        parameters.prices,
+      ) + 1n;
+    return (route) => funded(parameters.apiKey.buyer, parameters.modelId, route, maxCost);
   }
 
   /** The runners to blame: the hop that failed when known, otherwise those failing a health check now. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { RouteRunner, VerifiedRunner } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
-import { RunnerPool } from "./RunnerPool.js";
+import { RunnerPool, rankedRoutes } from "./RunnerPool.js";
 
 const modelId = `0x${"aa".repeat(32)}` as Hex;
 const address = (i: number) => `0x${i.toString(16).padStart(40, "0")}` as Address;
@@ -59,6 +59,38 @@ beforeEach(() => {
 });
 
 describe("RunnerPool", () => {
+  test("takes the best route the caller accepts (the one the buyer funded), and says when none is", async () => {
+    const p = pool();
+    p.sync(
+      listing([
+        { runner: address(1), shard: 0, quoteHash: quote(1) },
+        { runner: address(2), shard: 0, quoteHash: quote(1) },
+        { runner: address(3), shard: 1, quoteHash: quote(1) },
+        { runner: address(4), shard: 1, quoteHash: quote(1) },
+      ]),
+    );
+    p.observeLatency(address(2), 500);
+    p.observeLatency(address(4), 500);
+    const funded = [address(2), address(4)].join();
+    const asked: string[] = [];
+    const accept = async (route: readonly Address[]) => {
+      asked.push(route.join());
+      return route.join() === funded;
+    };
+    expect((await p.chooseRoute(modelId, 2)).map((r) => r.runner)).toEqual([address(1), address(3)]);
+    expect((await p.chooseRoute(modelId, 2, new Set(), accept)).map((r) => r.runner)).toEqual([
+      address(2),
+      address(4),
+    ]);
+    // Best first: the fastest route was asked about first, the funded (slowest) last.
+    expect(asked[0]).toBe([address(1), address(3)].join());
+    expect(asked.at(-1)).toBe(funded);
+    await expect(p.chooseRoute(modelId, 2, new Set(), async () => false)).rejects.toMatchObject({
+      name: "RouteUnfundedError",
+      status: 402,
+    });
+  });
+
   test("routes over verified runners by latency weighted by load", async () => {
     const p = pool();
     p.sync(
@@ -172,5 +204,28 @@ describe("RunnerPool", () => {
     expect(verified.length).toBe(initial + 3);
     p.sync(listing([runners[1]!]));
     expect(p.get(address(1))).toBeUndefined();
+  });
+});
+
+describe("rankedRoutes", () => {
+  test("lists every route once, the sum of its ranks never falling, the best first", () => {
+    let seed = 3;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const perShard = Array.from({ length: 1 + random(4) }, (_, shard) =>
+        Array.from({ length: 1 + random(4) }, (_, rank) => `${shard}:${rank}`),
+      );
+      const routes = rankedRoutes(perShard, 10_000);
+      const total = perShard.reduce((n, list) => n * list.length, 1);
+      expect(routes).toHaveLength(total);
+      expect(new Set(routes.map((r) => r.join())).size).toBe(total);
+      expect(routes[0]).toEqual(perShard.map((list) => list[0]));
+      const sums = routes.map((r) => r.reduce((sum, hop) => sum + Number(hop.split(":")[1]), 0));
+      for (let i = 1; i < sums.length; i++) expect(sums[i]).toBeGreaterThanOrEqual(sums[i - 1]!);
+      expect(rankedRoutes(perShard, 3)).toEqual(routes.slice(0, 3));
+    }
   });
 });

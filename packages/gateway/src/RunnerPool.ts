@@ -1,7 +1,7 @@
 import { HEALTH_PATH, type RouteRunner, runnerUrl, type VerifiedRunner } from "@teetee/sdk";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
-import { NoCapacityError } from "./errors.js";
+import { NoCapacityError, RouteUnfundedError } from "./errors.js";
 
 /** What a buyer can check about one runner of its route. */
 export type AttestationStatus = {
@@ -136,7 +136,9 @@ export class RunnerPool {
     modelId: Hex,
     shardCount: number,
     exclude: ReadonlySet<Address> = new Set(),
+    accept?: (route: readonly Address[]) => Promise<boolean>,
   ): Promise<RunnerState[]> {
+    if (accept !== undefined) return this.#chooseAccepted(modelId, shardCount, exclude, accept);
     const route: RunnerState[] = [];
     for (let shard = 0; shard < shardCount; shard++) {
       const now = this.#p.now();
@@ -158,6 +160,44 @@ export class RunnerPool {
       route.push(chosen);
     }
     return route;
+  }
+
+  /**
+   * The best route `accept` takes, among every combination of verified, usable runners per shard, best first
+   * (by the sum of each runner's rank on its shard; at most `maxRoutesTried` are asked about).
+   * @throws NoCapacityError when a shard has no usable runner; RouteUnfundedError when `accept` takes none
+   */
+  async #chooseAccepted(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address>,
+    accept: (route: readonly Address[]) => Promise<boolean>,
+  ): Promise<RunnerState[]> {
+    const perShard: RunnerState[][] = [];
+    for (let shard = 0; shard < shardCount; shard++) {
+      const now = this.#p.now();
+      const candidates = this.runners(modelId, shard)
+        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
+        .sort((a, b) => score(a) - score(b));
+      const passed = await Promise.all(candidates.map((c) => this.verify(c.runner)));
+      const usable = candidates.filter((_, i) => passed[i]);
+      if (usable.length === 0) {
+        throw new NoCapacityError(
+          `No attested, healthy runner serves shard ${shard} of this model right now.`,
+        );
+      }
+      perShard.push(usable);
+    }
+    const routes = rankedRoutes(perShard, maxRoutesTried);
+    for (const route of routes) {
+      if (await accept(route.map((r) => r.runner))) return route;
+    }
+    throw new RouteUnfundedError(
+      `None of the ${routes.length} routes that can serve this model now has an allocation of this buyer covering the request.`,
+      {
+        hint: "Allocate to a route of this model in the PaymentEscrow (teetee allocate, or the web app's Routes card); GET /v1/models lists the runners per shard.",
+      },
+    );
   }
 
   /** Verifies a runner's attestation if it is not verified or its verdict is due; returns whether it passes. */
@@ -271,6 +311,36 @@ export class RunnerPool {
 /** A runner a route may take now: attested, and not marked down by a failed request or health check. */
 export function isUsable(state: RunnerState, now: number = Date.now()): boolean {
   return state.attestation.status === "verified" && state.downUntil <= now;
+}
+
+/** Routes `accept` is asked about at most, per request. */
+const maxRoutesTried = 64;
+
+/**
+ * Every route through `perShard` (each list best first), ordered by the sum of the ranks of its runners, the best
+ * route first; at most `limit`.
+ */
+export function rankedRoutes<T>(perShard: readonly (readonly T[])[], limit: number): T[][] {
+  const ranked: { ranks: number[]; sum: number }[] = [];
+  const walk = (shard: number, ranks: number[], sum: number) => {
+    if (shard === perShard.length) {
+      ranked.push({ ranks, sum });
+      return;
+    }
+    for (let rank = 0; rank < perShard[shard]!.length; rank++) walk(shard + 1, [...ranks, rank], sum + rank);
+  };
+  const combinations = perShard.reduce((n, list) => n * list.length, 1);
+  if (combinations > 4096) {
+    // Too many to list: the best runner per shard with one shard at a time moved down its list.
+    ranked.push({ ranks: perShard.map(() => 0), sum: 0 });
+    for (let shard = 0; shard < perShard.length; shard++)
+      for (let rank = 1; rank < perShard[shard]!.length; rank++)
+        ranked.push({ ranks: perShard.map((_, s) => (s === shard ? rank : 0)), sum: rank });
+  } else walk(0, [], 0);
+  return ranked
+    .sort((a, b) => a.sum - b.sum)
+    .slice(0, limit)
+    .map(({ ranks }) => ranks.map((rank, shard) => perShard[shard]![rank]!));
 }
 
 function score(state: RunnerState): number {

@@ -96,3 +96,11 @@ export class TooManyRequestsError extends GatewayError {
     super(429, "rate_limit_error", shortMessage, { code: "rate_limited", ...options });
   }
 }
+
+/** 402: no route that can serve the model now is one the buyer allocated enough to. */
+export class RouteUnfundedError extends GatewayError {
+  override name = "RouteUnfundedError" as const;
+  constructor(shortMessage: string, options: GatewayErrorOptions = {}) {
+    super(402, "insufficient_quota", shortMessage, { code: "route_unfunded", ...options });
+  }
+}

@@ -89,6 +89,10 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     topology: config.topology,
     timeoutMs: config.timeoutMs,
     maxFailovers: config.maxFailovers,
+    funded: async (buyer, modelId, route, maxCost) => {
+      const allocation = await reader.routeAllocation(buyer, modelId, route);
+      return allocation.amount - allocation.releasing >= maxCost;
+    },
     onFailover: (attempt) =>
       logger.warn(
         { route: attempt.route.map((r) => r.runner), failed: attempt.failed, error: attempt.error },

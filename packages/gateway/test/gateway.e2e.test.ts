@@ -459,6 +459,26 @@ describe("the official openai client against the paid gateway", () => {
     expect(await ask()).toEqual({ status: 200, text: expected });
   }, 120_000);
 
+  test("a buyer with no allocation on any route that can serve now is told so at once (402 route_unfunded)", async () => {
+    const live = runners.filter((r) => r.process.exitCode === null && r.process.signalCode === null);
+    const dead = runners.filter((r) => !live.includes(r));
+    // Funded only a route through a runner that is gone: no route that can serve is funded.
+    const buyer = await fundBuyer(network, {
+      inputPrice: INPUT_PRICE,
+      outputPrice: OUTPUT_PRICE,
+      deposit: DEPOSIT,
+      spendLimit: DEPOSIT,
+      routes: routesOf([
+        ...live.filter((r) => r.shardIndex !== 1),
+        ...dead.filter((r) => r.shardIndex === 1),
+      ]),
+    });
+    const unfunded = new OpenAI({ apiKey: buyer.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    await expect(
+      unfunded.completions.create({ model: "tiny", prompt: IDS_1, max_tokens: 4, temperature: 0 }),
+    ).rejects.toMatchObject({ status: 402, code: "route_unfunded" });
+  });
+
   // Last, because it replaces every runner: its request is charged to a buyer of its own, not counted above.
   test("a runner restarted after accepting vouchers redeems them afterwards (nothing lost)", async () => {
     const contracts = network.contracts;
