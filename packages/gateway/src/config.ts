@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { serverLimitsShape } from "@teetee/sdk";
+import { serverLimitOptions, serverLimitsShape } from "@teetee/sdk";
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { GatewayError } from "./errors.js";
@@ -164,30 +164,7 @@ export const gatewayOptions: readonly Option[] = [
     key: "chainCacheMs",
     help: "reuse API-key chain reads (default 2000)",
   },
-  {
-    flag: "max-header-bytes",
-    env: "TEETEE_MAX_HEADER_BYTES",
-    key: "maxHeaderBytes",
-    help: "largest request head, else 431 (default 16384)",
-  },
-  {
-    flag: "headers-timeout-ms",
-    env: "TEETEE_HEADERS_TIMEOUT_MS",
-    key: "headersTimeoutMs",
-    help: "time to receive a request's head, else 408 (default 10000)",
-  },
-  {
-    flag: "request-timeout-ms",
-    env: "TEETEE_REQUEST_TIMEOUT_MS",
-    key: "requestTimeoutMs",
-    help: "time to receive a whole request, else 408; streams are not cut (default 30000)",
-  },
-  {
-    flag: "keep-alive-timeout-ms",
-    env: "TEETEE_KEEP_ALIVE_TIMEOUT_MS",
-    key: "keepAliveTimeoutMs",
-    help: "idle keep-alive connections close after (default 5000)",
-  },
+  ...serverLimitOptions({ streams: "streams", keepAliveDefaultMs: 5000 }),
   { flag: "ready-file", env: "TEETEE_READY_FILE", key: "readyFile", help: "write {url} here once listening" },
   { flag: "log-level", env: "TEETEE_LOG_LEVEL", key: "logLevel", help: "pino level (default info)" },
   {

@@ -46,3 +46,41 @@ export const serverLimitsSchema = z
 export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
   return serverLimitsSchema.parse(limits);
 }
+
+/**
+ * The limits as command-line flags and environment variables, for a service's option table (one definition for
+ * every server). `streams` names what the request timeout does not cut; `keepAliveDefaultMs` is the service's own.
+ */
+export function serverLimitOptions(service: { streams: string; keepAliveDefaultMs: number }): {
+  flag: string;
+  env: string;
+  key: keyof ServerLimits;
+  help: string;
+}[] {
+  return [
+    {
+      flag: "max-header-bytes",
+      env: "TEETEE_MAX_HEADER_BYTES",
+      key: "maxHeaderBytes",
+      help: `largest request head, else 431 (default ${DEFAULT_SERVER_LIMITS.maxHeaderBytes})`,
+    },
+    {
+      flag: "headers-timeout-ms",
+      env: "TEETEE_HEADERS_TIMEOUT_MS",
+      key: "headersTimeoutMs",
+      help: `time to receive a request's head, else 408 (default ${DEFAULT_SERVER_LIMITS.headersTimeoutMs})`,
+    },
+    {
+      flag: "request-timeout-ms",
+      env: "TEETEE_REQUEST_TIMEOUT_MS",
+      key: "requestTimeoutMs",
+      help: `time to receive a whole request, else 408; ${service.streams} are not cut (default ${DEFAULT_SERVER_LIMITS.requestTimeoutMs})`,
+    },
+    {
+      flag: "keep-alive-timeout-ms",
+      env: "TEETEE_KEEP_ALIVE_TIMEOUT_MS",
+      key: "keepAliveTimeoutMs",
+      help: `idle keep-alive connections close after (default ${service.keepAliveDefaultMs})`,
+    },
+  ];
+}
