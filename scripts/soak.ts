@@ -51,7 +51,8 @@ const stopNetwork = async () => {
   stopping = true;
   const exited = new Promise((done) => network.once("exit", done));
   if (network.exitCode === null) process.kill(-network.pid!, "SIGINT");
-  await Promise.race([exited, new Promise((done) => setTimeout(done, 60_000))]);
+  // Bounded: a network that does not stop within a minute is left to the caller, and the timer must not hold us.
+  await Promise.race([exited, new Promise((done) => setTimeout(done, 60_000).unref())]);
 };
 process.once("SIGINT", () => void stopNetwork().then(() => process.exit(130)));
 
