@@ -47,7 +47,7 @@ export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphPara
   const externalWeights: ShardGraph["externalWeights"] = [];
   const weight = (spec: WeightSpec): string => {
     const existing = externalWeights.find((w) => w.spec.name === spec.name);
-    if (!existing) externalWeights.push({ spec, tensor: g.externalFloat(spec.name, spec.shape) });
+    if (!existing) externalWeights.push({ spec, tensor: g.externalTensor(spec.name, FLOAT, spec.shape) });
     return spec.name;
   };
   const first = layerStart === 0;
