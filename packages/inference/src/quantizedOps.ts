@@ -1,6 +1,6 @@
 import type { WeightSpec } from "./modelWeights.js";
 import { FLOAT, type GraphBuilder, UINT8 } from "./onnxGraph.js";
-import { bitsOf, type QuantizedSpec, type QuantizedTensor } from "./quantize.js";
+import { bitsOf, checkBlockDivides, type QuantizedSpec, type QuantizedTensor } from "./quantize.js";
 
 /** Which bytes of a weight an initializer holds: the fp32 tensor, or one part of its quantized form. */
 export type WeightPart = "fp32" | "codes" | "scales" | "zeroPoints";
@@ -43,6 +43,7 @@ export function quantizedLinear(
   bias?: string,
 ): string {
   const [n, k] = w.shape as [number, number];
+  checkBlockDivides(w.name, k, spec.blockSize);
   const bits = bitsOf(spec.format);
   const blocks = k / spec.blockSize;
   const inputs = [
@@ -69,6 +70,7 @@ export function quantizedGather(
   ids: string,
 ): string {
   const [rows, cols] = w.shape as [number, number];
+  checkBlockDivides(w.name, cols, spec.blockSize);
   const bits = bitsOf(spec.format);
   const blocks = cols / spec.blockSize;
   const inputs = [
