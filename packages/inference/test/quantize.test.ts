@@ -171,11 +171,11 @@ describe.each(SPECS)("onnxruntime reads $format (block $blockSize) as dequantize
    * bound). Measured here: 0, bit-identical (onnxruntime dequantizes the blocks to fp32 and runs the same sgemm), but
    * another CPU's kernels may sum in another order. A wrong nibble order, scale index or zero point is O(Σ|x·w|).
    */
-  test("MatMulNBits (with bias) equals MatMul + bias on the dequantized weights within fp32 accumulation rounding", async () => {
+  test("MatMulNBits at accuracy level 0 (with bias) equals MatMul + bias on the dequantized weights within fp32 accumulation rounding", async () => {
     const g = new GraphBuilder();
     const x = g.input("x", FLOAT, [m, k]);
     const bias = g.floatTensor("bias", randomMatrix(4, n, 1), [n]);
-    const quantized = quantizedLinear(g, inlineDeclare(g, q), x, w, spec, bias);
+    const quantized = quantizedLinear(g, inlineDeclare(g, q), x, w, spec, bias, 0);
     g.op("Identity", [quantized], {}, "y");
     g.output("y", FLOAT, [m, n]);
     g.floatTensor("w_dq", dequantized, [n, k]);
@@ -193,6 +193,46 @@ describe.each(SPECS)("onnxruntime reads $format (block $blockSize) as dequantize
         expect(diff).toBeLessThanOrEqual(k * 2 ** -23 * magnitude);
       }
     }
+  });
+
+  /**
+   * At accuracy level 4 (what shards use) onnxruntime quantizes each block of K activations to int8 with scale
+   * max|x_block| / 127, so each activation moves by at most half that step: |Δy| <= Σ_blocks (max|x_block| / 254) ·
+   * Σ_block |w| (plus fp32 rounding, the bound above). A wrong layout or scale is O(Σ|x·w|), far outside.
+   */
+  test("MatMulNBits at accuracy level 4 stays within the int8 activation rounding bound of the dequantized MatMul", async () => {
+    const g = new GraphBuilder();
+    const x = g.input("x", FLOAT, [m, k]);
+    g.op("Identity", [quantizedLinear(g, inlineDeclare(g, q), x, w, spec, undefined, 4)], {}, "y");
+    g.output("y", FLOAT, [m, n]);
+    g.floatTensor("w_dq", dequantized, [n, k]);
+    g.op("Gemm", [x, "w_dq"], { transB: 1 }, "y_ref");
+    g.output("y_ref", FLOAT, [m, n]);
+    const input = randomMatrix(6, m * k, 1);
+    const out = await runGraph(g, { x: new ort.Tensor("float32", input, [m, k]) });
+    const y = out.y!.data as Float32Array;
+    const reference = out.y_ref!.data as Float32Array;
+    let worst = 0;
+    for (let row = 0; row < m; row++) {
+      for (let col = 0; col < n; col++) {
+        let bound = 0;
+        for (let start = 0; start < k; start += spec.blockSize) {
+          let xMax = 0;
+          let wSum = 0;
+          let magnitude = 0;
+          for (let i = start; i < start + spec.blockSize; i++) {
+            xMax = Math.max(xMax, Math.abs(input[row * k + i]!));
+            wSum += Math.abs(dequantized[col * k + i]!);
+            magnitude += Math.abs(input[row * k + i]! * dequantized[col * k + i]!);
+          }
+          bound += (xMax / 254) * wSum * (1 + 2 ** -10) + k * 2 ** -23 * magnitude;
+        }
+        const diff = Math.abs(y[row * n + col]! - reference[row * n + col]!);
+        expect(diff).toBeLessThanOrEqual(bound);
+        worst = Math.max(worst, diff / bound);
+      }
+    }
+    expect(worst).toBeGreaterThan(0);
   });
 
   test("GatherBlockQuantized returns exactly the dequantized rows", async () => {

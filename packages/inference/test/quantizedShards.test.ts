@@ -93,29 +93,40 @@ describe("quantized shards against fp32", () => {
   });
 
   /**
-   * The shard computes exactly the fp32 model of its dequantized weights: only the storage changed. fp32 chains
-   * of the same weights agree to 1e-4 (see shardEquality.test.ts); measured here: 0.
+   * The shard computes the fp32 model of its dequantized weights up to the int8 rounding of activations that
+   * `MatMulNBits` applies at accuracy level 4 (bounded per operator in quantize.test.ts). Measured: mean KL from
+   * the dequantized model 1.6e-3 (int8) and 1.8e-3 (int4), top-1 95.3% for both; from fp32 (next test) 3.5e-3 and
+   * 0.52: at 4 bits the weights, not the activations, make the error. The bounds are ~3x the measurements.
    */
-  test.each(["int8", "int4"] as const)(
-    "%s: logits equal those of fp32 shards of the dequantized weights",
-    async (format) => {
-      const spec = { format, blockSize: 32 };
-      const quantized = await logitsOf(modelDir, spec, format);
-      const reconstructed = await logitsOf(dequantizedCopy(modelDir, spec), {}, `${format}-reconstructed`);
-      expect(maxAbsDiff(quantized.logits, reconstructed.logits)).toBeLessThanOrEqual(1e-4);
+  test.each([
+    { format: "int8" as const, meanKl: 0.005, top1: 0.9 },
+    { format: "int4" as const, meanKl: 0.005, top1: 0.9 },
+  ])(
+    "$format: logits follow fp32 shards of the dequantized weights (KL <= $meanKl, top-1 >= $top1)",
+    async (bound) => {
+      const spec = { format: bound.format, blockSize: 32 };
+      const quantized = await logitsOf(modelDir, spec, bound.format);
+      const reconstructed = await logitsOf(
+        dequantizedCopy(modelDir, spec),
+        {},
+        `${bound.format}-reconstructed`,
+      );
+      const agreement = compareLogits(reconstructed.logits, quantized.logits, vocab);
+        expect(agreement.meanKl).toBeLessThanOrEqual(bound.meanKl);
+      expect(agreement.top1).toBeGreaterThanOrEqual(bound.top1);
       expect(maxAbsDiff(quantized.logits, fp32)).toBeGreaterThan(1e-3);
     },
   );
 
   /**
    * On 8 random contexts of 24 tokens (192 positions; logits spread with σ ≈ 4 over 379 tokens), measured: int8
-   * max |Δ| 0.53, mean KL 0.0022 nats, top-1 95.8%; int4 max |Δ| 10.6, mean KL 0.52, top-1 53.6%. The test models
+   * max |Δ| 0.57, mean KL 0.0035 nats, top-1 94.3%; int4 max |Δ| 10.8, mean KL 0.52, top-1 54.2%. The test models
    * are a hard case: i.i.d. Gaussian weights leave no redundancy, hidden size 64 averages little error out, and the
    * top two logits are often within one unit. The bounds leave ~2.5x margin. The negative control below, a model
    * of the same shape with other weights, measures what a wrong scale or zero point would look like.
    */
   test.each([
-    { format: "int8", maxDiff: 1.5, meanKl: 0.006, top1: 0.9 },
+    { format: "int8", maxDiff: 1.5, meanKl: 0.01, top1: 0.85 },
     { format: "int4", maxDiff: 25, meanKl: 1.5, top1: 0.35 },
   ])("$format logits stay within $maxDiff of fp32, mean KL <= $meanKl, top-1 >= $top1", async (bound) => {
     const { logits } = await logitsOf(modelDir, { format: bound.format, blockSize: 32 }, bound.format);
