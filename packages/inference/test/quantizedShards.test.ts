@@ -112,7 +112,7 @@ describe("quantized shards against fp32", () => {
         `${bound.format}-reconstructed`,
       );
       const agreement = compareLogits(reconstructed.logits, quantized.logits, vocab);
-        expect(agreement.meanKl).toBeLessThanOrEqual(bound.meanKl);
+      expect(agreement.meanKl).toBeLessThanOrEqual(bound.meanKl);
       expect(agreement.top1).toBeGreaterThanOrEqual(bound.top1);
       expect(maxAbsDiff(quantized.logits, fp32)).toBeGreaterThan(1e-3);
     },
