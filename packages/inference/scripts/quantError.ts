@@ -7,25 +7,16 @@
  * agreement. Bytes per parameter are the shard files' bytes (graph and data, alignment padding included) over
  * the model's parameter count, and the quantized matrices' own bytes (codes, scales, zero points) over theirs.
  */
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compareLogits } from "../src/compareLogits.js";
 import { forwardChain } from "../src/generate.js";
-import { makeTestModel } from "../src/makeTestModel.js";
 import { loadManifest, type Manifest } from "../src/manifest.js";
 import { loadModelConfig, type ModelConfig } from "../src/modelConfig.js";
 import { globalWeights, layerWeights, type WeightSpec } from "../src/modelWeights.js";
 import { createPrng } from "../src/prng.js";
 import { quantizedBytes, type WeightsSpec } from "../src/quantize.js";
 import { ShardSession } from "../src/ShardSession.js";
-import { shardModel } from "../src/shardModel.js";
-import { BENCH_SHAPE } from "./benchModel.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const modelsDir = resolve(here, "../.models");
-const benchModel = join(modelsDir, "bench");
+import { benchModelDir, benchShardIn } from "./quantModels.js";
 
 const { values } = parseArgs({
   options: {
@@ -41,16 +32,12 @@ const formats: WeightsSpec[] = [
   { format: "int4", blockSize },
 ];
 
-if (!existsSync(join(benchModel, "config.json"))) {
-  console.log(`generating the bench model in ${benchModel} ...`);
-  makeTestModel({ dir: benchModel, ...BENCH_SHAPE });
-}
-const config = loadModelConfig(benchModel);
+const config = loadModelConfig(benchModelDir());
 const contexts = randomContexts(Number(values.contexts), Number(values.length), config.vocabSize);
 const rows = [];
 let fp32: Float32Array | undefined;
 for (const weights of formats) {
-  const dir = await shardedIn(weights);
+  const dir = await benchShardIn(weights);
   const manifest = await loadManifest(dir);
   const logits = await logitsOf(dir, manifest);
   fp32 ??= logits;
@@ -70,15 +57,6 @@ console.log(
     `${contexts[0]!.length} tokens, against fp32:`,
 );
 console.table(rows);
-
-async function shardedIn(weights: WeightsSpec): Promise<string> {
-  const suffix = weights.format === "fp32" ? "fp32" : `${weights.format}-${weights.blockSize}`;
-  const dir = join(modelsDir, `quant-${suffix}`);
-  if (!existsSync(join(dir, "manifest.json"))) {
-    await shardModel({ modelDir: benchModel, outDir: dir, shardCount: 1, ...weights, quiet: true });
-  }
-  return dir;
-}
 
 async function logitsOf(dir: string, manifest: Manifest): Promise<Float32Array> {
   const shard = await ShardSession.create({ dir, shardIndex: 0, manifest, verify: false });
