@@ -36,10 +36,13 @@ export function checkShardFormat(manifest: Manifest, shardIndex: number, graphBy
   }
   for (const name of want.keys()) if (!have.has(name)) throw fail(`has no weight ${name}`);
   const wantOps = quantizedOps(expected);
-  quantizedOps(actual).forEach((op, i) => {
-    if (op !== wantOps[i]) throw fail(`runs ${op}`);
+  const haveOps = quantizedOps(actual);
+  haveOps.forEach((op, i) => {
+    if (op !== wantOps[i]) throw fail(`runs ${op} where ${wantOps[i] ?? "no quantized operator"} belongs`);
   });
-  if (quantizedOps(actual).length !== wantOps.length) throw fail("has no quantized operators");
+  if (haveOps.length !== wantOps.length) {
+    throw fail(`runs ${haveOps.length} quantized operators, not ${wantOps.length}`);
+  }
 }
 
 function describeWeights(weights: Manifest["weights"]): string {

@@ -297,6 +297,21 @@ describe("bad input", () => {
     );
   });
 
+  test("a MatMulNBits block size that disagrees with the manifest's, though every initializer fits", async () => {
+    const dir = await shard({ format: "int8", blockSize: 32 });
+    const path = join(dir, "shard-1.onnx");
+    const model = onnx.ModelProto.decode(readFileSync(path));
+    const node = model.graph!.node!.find((n) => n.opType === "MatMulNBits")!;
+    node.attribute!.find((a) => a.name === "block_size")!.i = 16;
+    writeFileSync(path, onnx.ModelProto.encode(model).finish());
+    const manifest = await rewriteManifest(dir, () => {});
+    await expectError(
+      () => verifyShardFiles(manifest, 1, dir),
+      WeightFormatError,
+      /runs MatMulNBits\(\S+\.q8\) .*block_size=16.* where MatMulNBits\(\S+\.q8\) .*block_size=32.* belongs/,
+    );
+  });
+
   test("quantized files under a manifest that declares fp32", async () => {
     const dir = await shard({ format: "int8" });
     const manifest = await rewriteManifest(dir, (m) => {
