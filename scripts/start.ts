@@ -8,6 +8,8 @@
  *   pnpm start --json            the summary as one JSON object on stdout (progress stays on stderr)
  *   pnpm start --model DIR       shard and register this Hugging Face folder instead of the demo model
  *   pnpm start --shards N        number of shards (default 3)
+ *   pnpm start --quant int4      weight format of the shards: fp32 (default), int8 or int4
+ *   pnpm start --block-size N    weights per quantization block with --quant (default 32)
  *   pnpm start --port N          the chain's JSON-RPC port (default: a free one)
  *   pnpm start --rpc-url URL     use a running local chain instead of starting one
  *   pnpm start --gateway-port N  the gateway's port (default: a free one)
@@ -76,6 +78,9 @@ type StartOptions = {
   shards: number;
   out: string;
   model?: string;
+  /** Passed to shardModel as is, which refuses an unknown format or block size. */
+  quant?: string;
+  blockSize?: number;
   port?: number;
   gatewayPort?: number;
   webPort?: number;
@@ -93,6 +98,8 @@ function parseOptions(): StartOptions {
       "rpc-url": { type: "string" },
       model: { type: "string" },
       shards: { type: "string" },
+      quant: { type: "string" },
+      "block-size": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -105,6 +112,8 @@ function parseOptions(): StartOptions {
     shards,
     out: resolve(values.out ?? ".teetee/devnet"),
     ...(values.model === undefined ? {} : { model: resolve(values.model) }),
+    ...(values.quant === undefined ? {} : { quant: values.quant }),
+    ...(values["block-size"] === undefined ? {} : { blockSize: Number(values["block-size"]) }),
     ...(values.port === undefined ? {} : { port: Number(values.port) }),
     ...(values["gateway-port"] === undefined ? {} : { gatewayPort: Number(values["gateway-port"]) }),
     ...(values["web-port"] === undefined ? {} : { webPort: Number(values["web-port"]) }),
@@ -322,10 +331,16 @@ async function runDemo(
       await rm(dir, { recursive: true, force: true });
       return writeDemoModel(dir);
     }));
-  const sharded = await step(`Shard it into ${options.shards} shards`, async () => {
-    await rm(join(options.out, "shards"), { recursive: true, force: true });
-    return shardDemoModel(modelDir, options.out, options.shards);
-  });
+  const sharded = await step(
+    `Shard it into ${options.shards} ${options.quant ?? "fp32"} shards`,
+    async () => {
+      await rm(join(options.out, "shards"), { recursive: true, force: true });
+      return shardDemoModel(modelDir, options.out, options.shards, {
+        format: options.quant,
+        blockSize: options.blockSize,
+      });
+    },
+  );
   const shardDir = join(options.out, "shards");
   const registered = await step("Register the model with the development compose hash and OS image", () =>
     registerDemoModel(curator, contracts, sharded.manifest, sharded.modelId, composeHash, tee.osImage),

@@ -93,6 +93,30 @@ describe("curator commands", () => {
     modelId = sharded.modelId;
   });
 
+  test("model shard --quant int4 --block-size 32 records the format in the manifest; an unknown format is refused", async () => {
+    const shard = await run([
+      "--json",
+      "model",
+      "shard",
+      "hf",
+      "--out",
+      "shards-int4",
+      "--shards",
+      "2",
+      "--quant",
+      "int4",
+      "--block-size",
+      "32",
+    ]);
+    expect(shard).toMatchObject({ code: 0 });
+    const sharded = parseJson<{ modelId: Hex; weights: unknown }>(shard);
+    expect(sharded.weights).toEqual({ format: "int4", blockSize: 32 });
+    expect(sharded.modelId).not.toBe(modelId);
+    const bad = await run(["model", "shard", "hf", "--out", "shards-bad", "--quant", "int3"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('unknown weight format "int3"');
+  });
+
   test("model register records the manifest, prices and stake on-chain", async () => {
     const register = await run(
       [

@@ -1,6 +1,9 @@
 /**
  * Decode throughput and peak memory of the unsharded bench model vs 2 and 4 shards chained in one process.
- *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3] [--threads 1]
+ *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3] [--threads 1] [--quant int4] [--block-size 32]
+ *
+ * `--quant` shards the bench model in that weight format (fp32 by default) and writes
+ * bench-results/inference-<format>.json; formats are compared across separate runs, so unpaired.
  *
  * Method: paired steps. On a small shared machine the speed of separate runs drifts by ±20% (other processes,
  * memory bandwidth), more than the few percent a shard boundary costs. So each round is one child process that
@@ -30,6 +33,7 @@ import { forwardChain, generate } from "../src/generate.js";
 import { makeTestModel } from "../src/makeTestModel.js";
 import { loadManifest } from "../src/manifest.js";
 import { loadModelConfig } from "../src/modelConfig.js";
+import { weightsSpecOf } from "../src/quantize.js";
 import { ShardSession } from "../src/ShardSession.js";
 import { argmax } from "../src/sample.js";
 import { shardModel } from "../src/shardModel.js";
@@ -38,7 +42,7 @@ import { BENCH_PROMPT, BENCH_SHAPE } from "./benchModel.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const modelsDir = resolve(here, "../.models");
 const benchModel = join(modelsDir, "bench");
-const resultsFile = resolve(here, "../../../bench-results/inference.json");
+
 const SHARD_COUNTS = [1, 2, 4];
 const NEW_TOKENS = 128;
 const WARMUP_TOKENS = 8;
@@ -66,10 +70,18 @@ const { values } = parseArgs({
     threads: { type: "string", default: "1" },
     rounds: { type: "string", default: "3" },
     runs: { type: "string", default: "3" },
+    quant: { type: "string", default: "fp32" },
+    "block-size": { type: "string", default: "32" },
   },
 });
 
 const threads = Number(values.threads);
+const weights = weightsSpecOf(values.quant, Number(values["block-size"]));
+const formatLabel = weights.format === "fp32" ? "" : `-${weights.format}-${weights.blockSize}`;
+const resultsFile = resolve(
+  here,
+  `../../../bench-results/inference${weights.format === "fp32" ? "" : `-${weights.format}`}.json`,
+);
 
 if (values.memory && values.shard) {
   process.stdout.write(JSON.stringify(await singleShardWorker(values.memory, Number(values.shard))));
@@ -179,7 +191,7 @@ async function singleShardWorker(dir: string, shardIndex: number): Promise<{ max
 }
 
 function shardDir(count: number): string {
-  return join(modelsDir, `bench-shards-${count}`);
+  return join(modelsDir, `bench-shards-${count}${formatLabel}`);
 }
 
 async function main(rounds: number, runs: number): Promise<void> {
@@ -191,7 +203,12 @@ async function main(rounds: number, runs: number): Promise<void> {
   for (const count of SHARD_COUNTS) {
     const dir = shardDir(count);
     if (!existsSync(join(dir, "manifest.json"))) {
-      await shardModel({ modelDir: benchModel, outDir: dir, boundaries: balancedBoundaries(config, count) });
+      await shardModel({
+        modelDir: benchModel,
+        outDir: dir,
+        boundaries: balancedBoundaries(config, count),
+        ...weights,
+      });
     }
   }
   const results: RoundResult[] = [];
@@ -216,7 +233,18 @@ async function main(rounds: number, runs: number): Promise<void> {
 function child<T>(args: string[]): T {
   const output = execFileSync(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(import.meta.url), ...args, "--threads", String(threads)],
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      ...args,
+      "--threads",
+      String(threads),
+      "--quant",
+      weights.format,
+      "--block-size",
+      String(values["block-size"]),
+    ],
     { encoding: "utf8", maxBuffer: 1 << 26 },
   );
   return JSON.parse(output) as T;
@@ -277,6 +305,7 @@ async function report(
       "paired: all configurations loaded in each round's process and decoded in lockstep; ratios are per decode step against the unsharded model",
     machine: { cpus: cpus().length, node: process.version, intraOpThreads: threads },
     model: { ...BENCH_SHAPE, parameters },
+    weights,
     newTokens: NEW_TOKENS,
     promptTokens: BENCH_PROMPT.length,
     rounds: results.length,
@@ -286,7 +315,7 @@ async function report(
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
   console.log(
-    `\nbench model: ${(parameters / 1e6).toFixed(1)}M parameters, greedy, ${NEW_TOKENS} new tokens, ` +
+    `\nbench model: ${(parameters / 1e6).toFixed(1)}M parameters, ${weights.format} weights, greedy, ${NEW_TOKENS} new tokens, ` +
       `${out.rounds} rounds × ${out.runsPerRound} runs, paired steps`,
   );
   console.table(

@@ -2,6 +2,8 @@ import type onnxProto from "onnx-proto";
 import type { ModelConfig } from "./modelConfig.js";
 import { globalWeights, layerWeights, type WeightSpec } from "./modelWeights.js";
 import { BOOL, FLOAT, GraphBuilder, INT64 } from "./onnxGraph.js";
+import type { WeightsSpec } from "./quantize.js";
+import { type DeclareWeight, quantizedGather, quantizedLinear, type WeightPart } from "./quantizedOps.js";
 import { ropeInverseFrequencies } from "./rope.js";
 
 /** Graph input and output names, shared by the builder and `ShardSession`. */
@@ -24,12 +26,17 @@ export type ShardGraphParams = {
   /** First layer (inclusive) and end layer (exclusive) of the shard. */
   layerStart: number;
   layerEnd: number;
+  /** How weight matrices (projections, embedding, LM head) are stored; norms and biases stay fp32. Default fp32. */
+  weights?: WeightsSpec;
 };
 
 export type ShardGraph = {
   model: onnxProto.onnx.ModelProto;
-  /** The weights the graph reads from external data, each paired with the initializer to point at its bytes. */
-  externalWeights: { spec: WeightSpec; tensor: onnxProto.onnx.ITensorProto }[];
+  /**
+   * The weights the graph reads from external data: which part of which checkpoint tensor each initializer holds.
+   * Entries of one tensor are adjacent, except a tied embedding's LM-head entries, which reuse its bytes.
+   */
+  externalWeights: { spec: WeightSpec; part: WeightPart; tensor: onnxProto.onnx.ITensorProto }[];
 };
 
 /**
@@ -42,18 +49,22 @@ export type ShardGraph = {
  * positions to return logits for. Outputs: `present.L.key`/`.value` [batch, kv_heads, past + seq, head_dim], and
  * `hidden_states_out` [batch, seq, hidden] or, on the last shard, `logits` [batch, n, vocab].
  */
-export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphParams): ShardGraph {
+export function buildShardGraph(params: ShardGraphParams): ShardGraph {
+  const { config, layerStart, layerEnd } = params;
   const g = new GraphBuilder();
   const externalWeights: ShardGraph["externalWeights"] = [];
-  const weight = (spec: WeightSpec): string => {
-    const existing = externalWeights.find((w) => w.spec.name === spec.name);
-    if (!existing) externalWeights.push({ spec, tensor: g.externalFloat(spec.name, spec.shape) });
-    return spec.name;
+  const declare: DeclareWeight = (spec, part, name, dataType, dims) => {
+    if (!externalWeights.some((w) => w.tensor.name === name)) {
+      externalWeights.push({ spec, part, tensor: g.externalTensor(name, dataType, dims) });
+    }
+    return name;
   };
+  const weight = (spec: WeightSpec): string => declare(spec, "fp32", spec.name, FLOAT, spec.shape);
   const first = layerStart === 0;
   const last = layerEnd === config.numLayers;
   const { hiddenSize: h, numKvHeads, headDim } = config;
   const n = TENSOR_NAMES;
+  const weights = params.weights ?? { format: "fp32" };
 
   const positionIds = g.input(n.positionIds, INT64, ["batch", "seq"]);
   const attentionMask = g.input(n.attentionMask, INT64, ["batch", "total"]);
@@ -62,7 +73,7 @@ export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphPara
   let hidden: string;
   if (first) {
     const ids = g.input(n.inputIds, INT64, ["batch", "seq"]);
-    hidden = g.op("Gather", [weight(globalWeights(config).embed), ids], { axis: 0 });
+    hidden = embedTokens({ g, weights, weight, declare }, globalWeights(config).embed, ids);
   } else {
     hidden = g.input(n.hiddenIn, FLOAT, ["batch", "seq", h]);
   }
@@ -72,7 +83,9 @@ export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphPara
   const context: LayerContext = {
     g,
     config,
+    weights,
     weight,
+    declare,
     batchSeq,
     rope: ropeTables(g, config, positionIds),
     maskBias: attentionBias(g, config, positionIds, attentionMask),
@@ -99,7 +112,10 @@ export function buildShardGraph({ config, layerStart, layerEnd }: ShardGraphPara
 type LayerContext = {
   g: GraphBuilder;
   config: ModelConfig;
+  weights: WeightsSpec;
+  /** An fp32 weight (norms, biases, and every weight of an fp32 shard). */
   weight: (spec: WeightSpec) => string;
+  declare: DeclareWeight;
   /** Shape of `position_ids`: [batch, seq]. */
   batchSeq: string;
   rope: { cos: string; sin: string };
@@ -137,13 +153,27 @@ function attentionBias(g: GraphBuilder, config: ModelConfig, positionIds: string
   return group === 1 ? bias : g.op("Tile", [bias, g.int64([1, 1, group, 1])]);
 }
 
+/** The embedding rows of `ids`: a Gather on fp32 weights, `GatherBlockQuantized` on quantized ones. */
+function embedTokens(
+  c: Pick<LayerContext, "g" | "weights" | "weight" | "declare">,
+  embed: WeightSpec,
+  ids: string,
+): string {
+  if (c.weights.format === "fp32") return c.g.op("Gather", [c.weight(embed), ids], { axis: 0 });
+  return quantizedGather(c.g, c.declare, embed, c.weights, ids);
+}
+
 function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
   const variance = g.op("ReduceMean", [g.op("Pow", [x, g.float([2], [])])], { axes: [-1], keepdims: 1 });
   const scale = g.op("Sqrt", [g.op("Add", [variance, g.float([eps], [])])]);
   return g.op("Mul", [g.op("Div", [x, scale]), weight]);
 }
 
+/** `x · wᵀ + bias` for an HF [out, in] weight: a Gemm on fp32 weights, `MatMulNBits` on quantized ones. */
 function linear(c: LayerContext, x: string, w: WeightSpec, bias: WeightSpec | undefined): string {
+  if (c.weights.format !== "fp32") {
+    return quantizedLinear(c.g, c.declare, x, w, c.weights, bias && c.weight(bias));
+  }
   const inputs = [x, c.weight(w)];
   if (bias) inputs.push(c.weight(bias));
   return c.g.op("Gemm", inputs, { transB: 1 });
@@ -235,7 +265,7 @@ function lmHead(c: LayerContext, hidden3d: string): void {
     g.int64([-1, config.hiddenSize]),
   ]);
   const normed = rmsNorm(g, selected, c.weight(globals.finalNorm), config.rmsNormEps);
-  const logits2d = g.op("Gemm", [normed, c.weight(globals.lmHead)], { transB: 1 });
+  const logits2d = linear(c, normed, globals.lmHead, undefined);
   const batchOnly = g.op("Slice", [c.batchSeq, g.int64([0]), g.int64([1])]);
   const shape = g.op("Concat", [batchOnly, g.op("Shape", [indices]), g.int64([config.vocabSize])], {
     axis: 0,

@@ -64,3 +64,11 @@ export class SamplingError extends InferenceError {
 export class TokenizerError extends InferenceError {
   override name = "TokenizerError";
 }
+
+/**
+ * A weight format the sharder does not know, a block size it cannot use, or shard files whose stored weights
+ * (types, shapes, scales, block size) disagree with the format the manifest declares.
+ */
+export class WeightFormatError extends InferenceError {
+  override name = "WeightFormatError";
+}

@@ -1,6 +1,8 @@
 export { balancedBoundaries } from "./balancedBoundaries.js";
 export { buildShardGraph, type ShardGraph, type ShardGraphParams, TENSOR_NAMES } from "./buildShardGraph.js";
 export { type ChatMessage, type RenderChatTemplateParams, renderChatTemplate } from "./chatTemplate.js";
+export { checkShardFormat } from "./checkShardFormat.js";
+export { compareLogits, type LogitAgreement } from "./compareLogits.js";
 export {
   ForwardInputError,
   InferenceError,
@@ -13,6 +15,7 @@ export {
   TokenizerError,
   UnsupportedModelError,
   WeightError,
+  WeightFormatError,
 } from "./errors.js";
 export {
   bfloat16ToFloat32Array,
@@ -52,6 +55,18 @@ export {
 } from "./modelConfig.js";
 export { WeightStore } from "./openWeights.js";
 export { createPrng, type Prng, uniformAt } from "./prng.js";
+export {
+  DEFAULT_BLOCK_SIZE,
+  dequantize,
+  type QuantizedSpec,
+  type QuantizedTensor,
+  quantize,
+  quantizedBytes,
+  WEIGHT_FORMATS,
+  type WeightFormat,
+  type WeightsSpec,
+  weightsSpecOf,
+} from "./quantize.js";
 export { ReferenceModel } from "./referenceModel.js";
 export {
   type ForwardParams,

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { checkShardFormat } from "./checkShardFormat.js";
 import { ManifestError } from "./errors.js";
 import { SUPPORTED_ARCHITECTURES } from "./modelConfig.js";
 
@@ -57,11 +58,19 @@ const shardEntry = z.object({
   weightsHash: bytes32,
 });
 
+/** The weight format of every shard (see `WeightsSpec`); quantized formats name their block size. */
+const weightsEntry = z.discriminatedUnion("format", [
+  z.object({ format: z.literal("fp32") }),
+  z.object({ format: z.literal(["int8", "int4"]), blockSize: z.number().int().min(16) }),
+]);
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   architecture: z.enum(SUPPORTED_ARCHITECTURES),
   hiddenSize: z.number().int().positive(),
+  /** The activations' and the KV cache's dtype; `weights` says how the weights are stored. */
   dtype: z.literal("float32"),
+  weights: weightsEntry,
   config: configSummary,
   tokenizer: z.object({ sha256: hex64, files: z.array(fileEntry) }),
   shards: z.array(shardEntry).min(1),
@@ -187,7 +196,9 @@ function checkShardLayout(manifest: Manifest): void {
 
 /**
  * Hashes a shard's files on disk and compares them with the manifest; throws `ManifestError` naming the first
- * file that is missing or differs. Returns the shard's `weightsHash` for the runner's attestation.
+ * file that is missing or differs. Then checks the graph stores its weights in the manifest's declared format
+ * (`checkShardFormat`; a `WeightFormatError` otherwise). Returns the shard's `weightsHash` for the runner's
+ * attestation.
  */
 export async function verifyShardFiles(
   manifest: Manifest,
@@ -210,5 +221,6 @@ export async function verifyShardFiles(
       });
     }
   }
+  checkShardFormat(manifest, shardIndex, await readFile(join(dir, shard.graph)));
   return shard.weightsHash as Bytes32;
 }

@@ -8,6 +8,9 @@ export const OPSET = 17;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
+export const UINT8 = onnx.TensorProto.DataType.UINT8;
+/** onnxruntime's contrib operators (`MatMulNBits`, `GatherBlockQuantized`) live in this domain. */
+export const CONTRIB_DOMAIN = "com.microsoft";
 
 /** A symbolic (string) or fixed (number) dimension of a graph input or output. */
 export type Dim = string | number;
@@ -37,9 +40,19 @@ export class GraphBuilder {
 
   /** Adds one node and returns its (single) output name; `name` fixes it, e.g. for graph outputs. */
   op(opType: string, inputs: string[], attributes: Attributes = {}, name?: string): string {
+    return this.node("", opType, inputs, attributes, name);
+  }
+
+  /** Adds one node of onnxruntime's `com.microsoft` domain; an empty input name skips an optional input. */
+  contribOp(opType: string, inputs: string[], attributes: Attributes = {}): string {
+    return this.node(CONTRIB_DOMAIN, opType, inputs, attributes);
+  }
+
+  private node(domain: string, opType: string, inputs: string[], attributes: Attributes, name?: string) {
     const output = name ?? `${opType.toLowerCase()}_${this.counter++}`;
     this.nodes.push({
       opType,
+      domain,
       name: `${opType}_${this.nodes.length}`,
       input: inputs,
       output: [output],
@@ -62,11 +75,17 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An initializer of any type with inline bytes (tests build small quantized graphs with it). */
+  rawTensor(name: string, dataType: number, dims: number[], bytes: Uint8Array): string {
+    this.initializers.push({ name, dataType, dims, rawData: bytes });
+    return name;
+  }
+
   /** Declares a weight whose bytes live in an external-data file; returns the proto so the writer can place it. */
-  externalFloat(name: string, dims: number[]): onnxProto.onnx.ITensorProto {
+  externalTensor(name: string, dataType: number, dims: number[]): onnxProto.onnx.ITensorProto {
     const tensor: onnxProto.onnx.ITensorProto = {
       name,
-      dataType: FLOAT,
+      dataType,
       dims,
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
       externalData: [],
@@ -79,7 +98,10 @@ export class GraphBuilder {
   build(graphName: string, docString: string): onnxProto.onnx.ModelProto {
     return onnx.ModelProto.create({
       irVersion: 8,
-      opsetImport: [{ domain: "", version: OPSET }],
+      opsetImport: [
+        { domain: "", version: OPSET },
+        { domain: CONTRIB_DOMAIN, version: 1 },
+      ],
       producerName: "@teetee/inference",
       docString,
       graph: {

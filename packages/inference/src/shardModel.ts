@@ -19,6 +19,14 @@ import { globalWeights, layerWeights, type WeightSpec } from "./modelWeights.js"
 import { onnx } from "./onnxGraph.js";
 import { WeightStore } from "./openWeights.js";
 import { createProgress, type Progress } from "./progress.js";
+import {
+  DEFAULT_BLOCK_SIZE,
+  type QuantizedTensor,
+  quantize,
+  type WeightsSpec,
+  weightsSpecOf,
+} from "./quantize.js";
+import { quantizedPartBytes, type WeightPart } from "./quantizedOps.js";
 
 export type ShardModelParams = {
   /** A Hugging Face model folder: config.json, *.safetensors (optionally with an index), tokenizer files. */
@@ -32,6 +40,14 @@ export type ShardModelParams = {
   boundaries?: number[];
   /** Split into this many shards of as equal a layer count as possible (earlier shards take the remainder). */
   shardCount?: number;
+  /**
+   * How the weight matrices are stored: `fp32` (default), or block-wise `int8` / `int4` run by onnxruntime's
+   * `MatMulNBits` and `GatherBlockQuantized`. Norms and biases stay fp32. A string so CLI input can be passed
+   * as is: an unknown one is a `WeightFormatError`.
+   */
+  format?: string;
+  /** Weights per quantization block along each row (int8 and int4 only; default 32); must divide every K. */
+  blockSize?: number;
   /** No progress bar (it is only ever drawn on a terminal). */
   quiet?: boolean;
 };
@@ -44,21 +60,26 @@ const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"] as const;
 const DATA_ALIGNMENT = 4096;
 
 /**
- * Shards a Hugging Face Llama-family model into per-layer-range ONNX graphs with fp32 external-data weights and
- * writes `manifest.json`. The model id is the SHA-256 of the manifest's canonical JSON (see `modelIdOf`).
+ * Shards a Hugging Face Llama-family model into per-layer-range ONNX graphs with external-data weights (fp32, or
+ * block-wise int8 / int4) and writes `manifest.json`, which records the weight format. The model id is the SHA-256
+ * of the manifest's canonical JSON (see `modelIdOf`), so it covers the format and block size too.
  *
  * @example
  * const { modelId } = await shardModel({ modelDir: "TinyLlama-1.1B-Chat-v1.0", outDir: "shards", shardCount: 2 });
+ * await shardModel({ modelDir: "TinyLlama-1.1B-Chat-v1.0", outDir: "shards-int4", shardCount: 4, format: "int4" });
  */
 export async function shardModel(params: ShardModelParams): Promise<ShardModelReturnType> {
   const config = loadModelConfig(params.modelDir);
   const ranges = layerRanges(config.numLayers, params);
+  const weights = weightsSpecOf(params.format ?? "fp32", params.blockSize ?? DEFAULT_BLOCK_SIZE);
+  const graphs = ranges.map(([layerStart, layerEnd]) =>
+    buildShardGraph({ config, layerStart, layerEnd, weights }),
+  );
   const store = WeightStore.open(params.modelDir);
   try {
     checkAllWeights(store, config);
     mkdirSync(params.outDir, { recursive: true });
     const tokenizer = await copyTokenizer(params.modelDir, params.outDir);
-    const graphs = ranges.map(([layerStart, layerEnd]) => buildShardGraph({ config, layerStart, layerEnd }));
     const progress = createProgress(
       graphs.reduce((n, g) => n + g.externalWeights.length, 0),
       "Sharding",
@@ -68,7 +89,7 @@ export async function shardModel(params: ShardModelParams): Promise<ShardModelRe
     try {
       for (const [index, graph] of graphs.entries()) {
         const [layerStart, layerEnd] = ranges[index]!;
-        const files = writeShard(store, params.outDir, index, graph, progress);
+        const files = writeShard(tensorBytes(store, weights), params.outDir, index, graph, progress);
         shards.push({
           index,
           layerStart,
@@ -88,6 +109,7 @@ export async function shardModel(params: ShardModelParams): Promise<ShardModelRe
       architecture: config.architecture,
       hiddenSize: config.hiddenSize,
       dtype: "float32",
+      weights,
       config,
       tokenizer,
       shards,
@@ -160,12 +182,34 @@ async function copyTokenizer(modelDir: string, outDir: string): Promise<Manifest
   return { sha256: files[0]!.sha256, files };
 }
 
+type TensorBytes = (spec: WeightSpec, part: WeightPart) => Uint8Array;
+
 /**
- * Writes `shard-<i>.onnx.data` (each weight fp32, page-aligned, hashed as it is written so the file is never
- * read back) and then `shard-<i>.onnx`, whose initializers point into the data file.
+ * The bytes of one part of a weight as the shard stores it. One checkpoint tensor is held at a time (widened to
+ * fp32, and quantized once for all its parts), so the model is never in memory whole.
+ */
+function tensorBytes(store: WeightStore, weights: WeightsSpec): TensorBytes {
+  let last: { name: string; quantized: QuantizedTensor } | undefined;
+  return (spec, part) => {
+    if (part === "fp32" || weights.format === "fp32") {
+      const values = store.read(spec.name, spec.shape);
+      return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    }
+    if (last?.name !== spec.name) {
+      const [rows, cols] = spec.shape as [number, number];
+      last = { name: spec.name, quantized: quantize(store.read(spec.name, spec.shape), rows, cols, weights) };
+    }
+    return quantizedPartBytes(last.quantized, part);
+  };
+}
+
+/**
+ * Writes `shard-<i>.onnx.data` (each weight part page-aligned, hashed as it is written so the file is never read
+ * back; a part two initializers share is written once) and then `shard-<i>.onnx`, whose initializers point into
+ * the data file.
  */
 function writeShard(
-  store: WeightStore,
+  bytesOf: TensorBytes,
   outDir: string,
   index: number,
   graph: ReturnType<typeof buildShardGraph>,
@@ -176,16 +220,22 @@ function writeShard(
   const data = openSync(join(outDir, dataName), "w");
   const hash = createHash("sha256");
   let offset = 0;
+  const placed = new Map<string, { offset: number; length: number }>();
   try {
-    for (const { spec, tensor } of graph.externalWeights) {
-      offset = writeAligned(data, hash, offset);
-      const values = store.read(spec.name, spec.shape);
-      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      writeAll(data, bytes, offset);
-      hash.update(bytes);
-      pointAt(tensor, dataName, offset, bytes.byteLength);
-      offset += bytes.byteLength;
-      progress.tick(spec.name);
+    for (const { spec, part, tensor } of graph.externalWeights) {
+      const key = `${spec.name}:${part}`;
+      let place = placed.get(key);
+      if (!place) {
+        offset = writeAligned(data, hash, offset);
+        const bytes = bytesOf(spec, part);
+        writeAll(data, bytes, offset);
+        hash.update(bytes);
+        place = { offset, length: bytes.byteLength };
+        placed.set(key, place);
+        offset += bytes.byteLength;
+      }
+      pointAt(tensor, dataName, place.offset, place.length);
+      progress.tick(tensor.name!);
     }
   } finally {
     closeSync(data);

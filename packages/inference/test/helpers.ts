@@ -13,11 +13,12 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Shards `modelDir` at `boundaries` into `outDir` and opens every shard. */
+/** Shards `modelDir` at `boundaries` into `outDir` (fp32 unless `weights` says otherwise) and opens every shard. */
 export async function openChain(
   modelDir: string,
   outDir: string,
   boundaries: number[],
+  weights: { format?: string; blockSize?: number } = {},
 ): Promise<ShardSession[]> {
   const { manifest } = await shardModel({
     modelDir,
@@ -25,6 +26,7 @@ export async function openChain(
     boundaries: boundaries.length ? boundaries : undefined,
     shardCount: boundaries.length ? undefined : 1,
     quiet: true,
+    ...weights,
   });
   return Promise.all(
     manifest.shards.map((_, shardIndex) =>

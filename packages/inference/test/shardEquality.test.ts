@@ -4,6 +4,7 @@ import { makeTestModel } from "../src/makeTestModel.js";
 import type { Architecture } from "../src/modelConfig.js";
 import { createPrng } from "../src/prng.js";
 import { ReferenceModel } from "../src/referenceModel.js";
+import type { ShardSession } from "../src/ShardSession.js";
 import { argmax } from "../src/sample.js";
 import { allBoundarySets, chainLogits, maxAbsDiff, openChain, releaseAll, tempDir } from "./helpers.js";
 
@@ -40,6 +41,16 @@ const CASES: Case[] = [
 const tmp = tempDir("equality");
 afterAll(() => tmp.cleanup());
 
+/** The prompt whole, the prompt in two chunks (4 + rest) on another sequence, then one decode step per token. */
+async function runSchedule(shards: ShardSession[], prompt: number[], continuation: number[]) {
+  const prefill = await chainLogits(shards, "whole", prompt);
+  const first = await chainLogits(shards, "chunked", prompt.slice(0, 4));
+  const second = await chainLogits(shards, "chunked", prompt.slice(4));
+  const decode: Float32Array[] = [];
+  for (const token of continuation) decode.push(await chainLogits(shards, "chunked", [token]));
+  return { prefill, chunked: Float32Array.from([...first, ...second]), decode };
+}
+
 describe.each(CASES)("$architecture: sharded logits equal unsharded and reference", (c) => {
   const modelDir = join(tmp.path, c.architecture);
   const random = createPrng(11);
@@ -68,14 +79,7 @@ describe.each(CASES)("$architecture: sharded logits equal unsharded and referenc
     await releaseAll(shards);
   });
 
-  async function runChain(shards: Awaited<ReturnType<typeof openChain>>) {
-    const prefill = await chainLogits(shards, "whole", prompt);
-    const first = await chainLogits(shards, "chunked", prompt.slice(0, 4));
-    const second = await chainLogits(shards, "chunked", prompt.slice(4));
-    const decode: Float32Array[] = [];
-    for (const token of continuation) decode.push(await chainLogits(shards, "chunked", [token]));
-    return { prefill, chunked: Float32Array.from([...first, ...second]), decode };
-  }
+  const runChain = (shards: ShardSession[]) => runSchedule(shards, prompt, continuation);
 
   test("the unsharded ONNX model equals the TypeScript reference", () => {
     expect(maxAbsDiff(unsharded.prefill, reference.prefill)).toBeLessThanOrEqual(TOLERANCE);
@@ -123,6 +127,58 @@ describe.each(CASES)("$architecture: sharded logits equal unsharded and referenc
     },
   );
 });
+
+/**
+ * Quantized shards: no reference computes their logits, so each split is held to the unsharded model of the same
+ * format, bit for bit. A shard boundary only hands fp32 activations over unchanged, and every shard runs the same
+ * kernels on the same dequantized blocks, so nothing may differ at all.
+ */
+describe.each(CASES.flatMap((c) => (["int8", "int4"] as const).map((format) => ({ ...c, format }))))(
+  "$architecture, $format weights: every split equals the unsharded model bit for bit",
+  (c) => {
+    const modelDir = join(tmp.path, `${c.architecture}-${c.format}-model`);
+    const random = createPrng(12);
+    const prompt = Array.from({ length: 13 }, () => 3 + Math.floor(random.next() * 250));
+    const continuation = Array.from({ length: DECODE_STEPS }, () => 3 + Math.floor(random.next() * 250));
+    const weights = { format: c.format, blockSize: 32 };
+    const folder = (boundaries: number[]) =>
+      join(tmp.path, `${c.architecture}-${c.format}-${boundaries.join("_") || "whole"}`);
+    let unsharded: Awaited<ReturnType<typeof runSchedule>>;
+
+    beforeAll(async () => {
+      makeTestModel({
+        dir: modelDir,
+        architecture: c.architecture,
+        seed: 6,
+        numLayers: 4,
+        numKvHeads: c.numKvHeads,
+        ropeScaling: c.ropeScaling,
+      });
+      const shards = await openChain(modelDir, folder([]), [], weights);
+      unsharded = await runSchedule(shards, prompt, continuation);
+      await releaseAll(shards);
+    });
+
+    test.each(
+      allBoundarySets(4)
+        .filter((b) => b.length > 0)
+        .map((boundaries) => ({ boundaries, label: JSON.stringify(boundaries) })),
+    )("boundaries $label: prefill, chunked prefill, 64 decode steps", async ({ boundaries }) => {
+      const shards = await openChain(modelDir, folder(boundaries), boundaries, weights);
+      try {
+        expect(shards.every((s) => s.manifest.weights.format === c.format)).toBe(true);
+        const out = await runSchedule(shards, prompt, continuation);
+        expect(maxAbsDiff(out.prefill, unsharded.prefill)).toBe(0);
+        expect(maxAbsDiff(out.chunked, unsharded.chunked)).toBe(0);
+        expect(out.decode.map((logits, step) => maxAbsDiff(logits, unsharded.decode[step]!))).toEqual(
+          out.decode.map(() => 0),
+        );
+      } finally {
+        await releaseAll(shards);
+      }
+    });
+  },
+);
 
 describe("generation is identical across shard counts", () => {
   const modelDir = join(tmp.path, "generation");

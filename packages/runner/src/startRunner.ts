@@ -8,6 +8,7 @@ import {
   modelIdOf,
   ShardSession,
   verifyShardFiles,
+  WeightFormatError,
 } from "@teetee/inference";
 import {
   isLocalChainId,
@@ -70,7 +71,8 @@ async function checkShard(config: RunnerConfig): Promise<{ manifest: Manifest; w
     const weightsHash = await verifyShardFiles(manifest, config.shardIndex, config.modelDir);
     return { manifest, weightsHash };
   } catch (cause) {
-    if (!(cause instanceof ManifestError)) throw cause;
+    // Both mean the shard on disk is not the one the manifest describes: refuse, naming what differs.
+    if (!(cause instanceof ManifestError || cause instanceof WeightFormatError)) throw cause;
     throw new RunnerStartupError(`Refusing to start: ${cause.shortMessage}`, {
       cause,
       ...(cause.hint === undefined ? {} : { hint: cause.hint }),

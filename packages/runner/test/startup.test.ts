@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shardModel } from "@teetee/inference";
 import { prepareShardedModel, runToExit } from "./localNetwork.js";
 
 const SHAPE = {
@@ -34,6 +35,29 @@ describe("start-up checks", () => {
     expect(code).toBe(1);
     expect(output).toContain(
       `Refusing to start: shard 1 file ${victim.path} does not match the manifest hash`,
+    );
+  }, 60_000);
+
+  test("a runner refuses a shard whose weights are stored in another format than its manifest declares", async () => {
+    const work = mkdtempSync(join(tmpdir(), "teetee-format-"));
+    const { modelDir } = await prepareShardedModel({ dir: work, shardCount: 2, shape: SHAPE });
+    const shardDir = join(work, "int8");
+    await shardModel({ modelDir, outDir: shardDir, shardCount: 2, format: "int8", quiet: true });
+    // Only the declaration changes: every file still matches its hash, so only the format check can tell.
+    const manifest = JSON.parse(readFileSync(join(shardDir, "manifest.json"), "utf8"));
+    manifest.weights = { format: "fp32" };
+    writeFileSync(join(shardDir, "manifest.json"), JSON.stringify(manifest));
+    const { code, output } = await runToExit([
+      "--model-dir",
+      shardDir,
+      "--shard",
+      "1",
+      "--dstack-endpoint",
+      "http://127.0.0.1:9",
+    ]);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /Refusing to start: shard 1 stores weight \S+\.q8 \(uint8 [^)]*\), but its manifest declares fp32 weights/,
     );
   }, 60_000);
 

@@ -52,8 +52,16 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       "--boundaries <list>",
       "first layer of every shard after the first, e.g. 2,4 (overrides --shards)",
     )
+    .option("--quant <format>", "weight format: fp32, int8 or int4 (block-wise, weight-only)", "fp32")
+    .option("--block-size <n>", "weights per quantization block (int8 and int4)", "32")
     .action(async (modelDir: string, _options: object, command: Command) => {
-      const options = optionsOf<{ out: string; shards: string; boundaries?: string }>(command);
+      const options = optionsOf<{
+        out: string;
+        shards: string;
+        boundaries?: string;
+        quant: string;
+        blockSize: string;
+      }>(command);
       const out = outputOf(io, command);
       const split =
         options.boundaries === undefined
@@ -64,10 +72,14 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         modelDir: resolve(io.cwd, modelDir),
         outDir: resolve(io.cwd, options.out),
         ...split,
+        format: options.quant,
+        blockSize: parseInteger(options.blockSize, "block size", 1),
         quiet: options.json === true,
       });
-      out.result({ modelId, outDir: options.out, shards: manifest.shards.map(summaryOfShard) }, [
+      const { weights } = manifest;
+      out.result({ modelId, outDir: options.out, weights, shards: manifest.shards.map(summaryOfShard) }, [
         ["model id", modelId],
+        ["weights", weights.format === "fp32" ? "fp32" : `${weights.format}, blocks of ${weights.blockSize}`],
         ["written to", options.out],
         ...manifest.shards.map((s) => [`shard ${s.index}`, describeShard(s)] as const),
       ]);

@@ -19,8 +19,14 @@ export function writeDemoModel(dir: string): string {
   return dir;
 }
 
-export async function shardDemoModel(modelDir: string, workDir: string, shardCount: number) {
-  return shardModel({ modelDir, outDir: join(workDir, "shards"), shardCount, quiet: true });
+/** Shards the model into `workDir/shards`; `weights` picks the format (fp32 by default, see `shardModel`). */
+export async function shardDemoModel(
+  modelDir: string,
+  workDir: string,
+  shardCount: number,
+  weights: { format?: string; blockSize?: number } = {},
+) {
+  return shardModel({ modelDir, outDir: join(workDir, "shards"), shardCount, quiet: true, ...weights });
 }
 
 export type DemoPricing = {
