@@ -5,6 +5,7 @@ import {
   type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 
 /**
@@ -71,8 +72,15 @@ export async function openLlamaCpp(
  * Greedy decoding from token ids, never text: llama.cpp's own argmax sampler (temperature 0), end-of-generation
  * tokens yielded and decoded past like any other, as TeeTee's `generate` without stop tokens does.
  */
-export function greedyTokens(sequence: LlamaContextSequence, promptIds: number[]): AsyncGenerator<number> {
-  return sequence.evaluate(promptIds, { temperature: 0, yieldEogToken: true });
+export function greedyTokens(
+  sequence: LlamaContextSequence,
+  promptIds: number[],
+): AsyncGenerator<number, void, number | undefined> {
+  return sequence.evaluate(promptIds as Token[], { temperature: 0, yieldEogToken: true }) as AsyncGenerator<
+    number,
+    void,
+    number | undefined
+  >;
 }
 
 /** The first `count` tokens of `greedyTokens`, starting from an empty sequence. */
