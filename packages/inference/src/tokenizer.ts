@@ -80,7 +80,9 @@ export class Tokenizer {
     return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
   }
 
+  /** Text of `ids`; no ids decode to "" (@huggingface/tokenizers refuses an empty list). */
   decode(ids: number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return "";
     return this.inner.decode(ids, { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
