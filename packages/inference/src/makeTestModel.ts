@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeTestTokenizer } from "./makeTestTokenizer.js";
+import { makeTestTokenizer, type TestTokenizer } from "./makeTestTokenizer.js";
 import { type Architecture, parseModelConfig } from "./modelConfig.js";
 import { globalWeights, layerWeights, type WeightSpec } from "./modelWeights.js";
 import { createPrng, normalSampler } from "./prng.js";
@@ -41,7 +41,7 @@ export type MakeTestModelParams = {
   config?: Record<string, unknown>;
   /**
    * A folder whose `tokenizer.json` and `tokenizer_config.json` are copied instead of the generated test tokenizer
-   * (its vocabulary must fit `vocab_size`). Without it, the config's bos/eos ids become the test tokenizer's.
+   * (`vocab_size` is raised to its size if smaller). Without it, the config's bos/eos ids become the test tokenizer's.
    */
   tokenizerDir?: string;
   /** Written verbatim as `generation_config.json`. */
@@ -51,8 +51,9 @@ export type MakeTestModelParams = {
 export type MakeTestModelReturnType = { dir: string; config: Record<string, unknown> };
 
 /**
- * Writes a small model with random weights as a real Hugging Face folder: config.json, safetensors (one file
- * or several with an index), tokenizer.json and tokenizer_config.json with a chat template. Deterministic from
+ * Writes a model with random weights (small by default, any config.json on request) as a real Hugging Face folder:
+ * config.json, safetensors (one file or several with an index), tokenizer.json and tokenizer_config.json with a
+ * chat template, and generation_config.json when given. Deterministic from
  * the seed. Weight scales keep activations near unit variance so logits spread over several units and greedy
  * decoding is decided by clear margins, not by rounding.
  */
@@ -78,18 +79,23 @@ export function makeTestModel(params: MakeTestModelParams): MakeTestModelReturnT
       `${JSON.stringify(params.generationConfig, null, 2)}\n`,
     );
   }
-  if (tokenizer) {
-    writeFileSync(join(params.dir, "tokenizer.json"), JSON.stringify(tokenizer.tokenizerJson));
-    writeFileSync(
-      join(params.dir, "tokenizer_config.json"),
-      `${JSON.stringify(tokenizer.tokenizerConfig, null, 2)}\n`,
-    );
-  } else {
-    for (const name of ["tokenizer.json", "tokenizer_config.json"]) {
-      copyFileSync(join(params.tokenizerDir!, name), join(params.dir, name));
-    }
-  }
+  writeTokenizer(params.dir, tokenizer ?? params.tokenizerDir!);
   return { dir: params.dir, config };
+}
+
+/** The generated test tokenizer, or a copy of the files in a folder. */
+function writeTokenizer(dir: string, tokenizer: TestTokenizer | string): void {
+  if (typeof tokenizer === "string") {
+    for (const name of ["tokenizer.json", "tokenizer_config.json"]) {
+      copyFileSync(join(tokenizer, name), join(dir, name));
+    }
+    return;
+  }
+  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizer.tokenizerJson));
+  writeFileSync(
+    join(dir, "tokenizer_config.json"),
+    `${JSON.stringify(tokenizer.tokenizerConfig, null, 2)}\n`,
+  );
 }
 
 /**
