@@ -179,6 +179,11 @@ function linear(c: LayerContext, x: string, w: WeightSpec, bias: WeightSpec | un
   return c.g.op("Gemm", inputs, { transB: 1 });
 }
 
+/** Qwen3's per-head RMSNorm of q or k ([batch, seq, heads, head_dim], over head_dim); other architectures have none. */
+function headNorm(c: LayerContext, x: string, weight: WeightSpec | undefined): string {
+  return weight ? rmsNorm(c.g, x, c.weight(weight), c.config.rmsNormEps) : x;
+}
+
 /** q·cos + rotate_half(q)·sin on [batch, seq, heads, head_dim], rotate_half(q) = [-q₂, q₁]. */
 function applyRope(c: LayerContext, x: string): string {
   const { g } = c;
@@ -221,8 +226,14 @@ function selfAttention(
   const group = numHeads / numKvHeads;
   const w = layerWeights(config, layer);
   const heads = (count: number) => g.op("Concat", [c.batchSeq, g.int64([count, headDim])], { axis: 0 });
-  const q = applyRope(c, g.op("Reshape", [linear(c, x, w.q, w.qBias), heads(numHeads)]));
-  const k = applyRope(c, g.op("Reshape", [linear(c, x, w.k, w.kBias), heads(numKvHeads)]));
+  const q = applyRope(
+    c,
+    headNorm(c, g.op("Reshape", [linear(c, x, w.q, w.qBias), heads(numHeads)]), w.qNorm),
+  );
+  const k = applyRope(
+    c,
+    headNorm(c, g.op("Reshape", [linear(c, x, w.k, w.kBias), heads(numKvHeads)]), w.kNorm),
+  );
   const v = g.op("Reshape", [linear(c, x, w.v, w.vBias), heads(numKvHeads)]);
   const presentKey = g.op(
     "Concat",

@@ -47,12 +47,14 @@ export {
 } from "./manifest.js";
 export {
   type Architecture,
+  hasQkNorm,
   loadModelConfig,
   type ModelConfig,
   parseModelConfig,
   type RopeScaling,
   SUPPORTED_ARCHITECTURES,
 } from "./modelConfig.js";
+export { MODEL_PRESETS, type ModelPreset, PRESET_NAMES, type PresetName } from "./modelPresets.js";
 export { WeightStore } from "./openWeights.js";
 export { createPrng, type Prng, uniformAt } from "./prng.js";
 export {
@@ -84,4 +86,9 @@ export {
 export { argmax, Sampler, type SamplingParams } from "./sample.js";
 export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
 export { Tokenizer } from "./tokenizer.js";
-export { type TensorToWrite, writeSafetensors } from "./writeSafetensors.js";
+export {
+  type TensorSource,
+  type TensorToWrite,
+  writeSafetensors,
+  writeSafetensorsStreaming,
+} from "./writeSafetensors.js";

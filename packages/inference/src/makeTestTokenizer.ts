@@ -10,6 +10,14 @@ const CORPUS = [
 
 type ChatFlavor = { bos?: string; eos: string; specials: string[]; template: string };
 
+/** Qwen2-Instruct's ChatML template, used for Qwen3 too (Qwen3's own adds thinking and tools; see realTokenizers.test.ts). */
+const CHATML: ChatFlavor = {
+  eos: "<|im_end|>",
+  specials: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+  template:
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}",
+};
+
 /** Chat templates as published with TinyLlama-1.1B-Chat-v1.0 and Qwen2-Instruct, and in the Mistral-Instruct v0.1 style. */
 const FLAVORS: Record<Architecture, ChatFlavor> = {
   LlamaForCausalLM: {
@@ -26,12 +34,8 @@ const FLAVORS: Record<Architecture, ChatFlavor> = {
     template:
       "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token + ' ' }}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}",
   },
-  Qwen2ForCausalLM: {
-    eos: "<|im_end|>",
-    specials: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-    template:
-      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}",
-  },
+  Qwen2ForCausalLM: CHATML,
+  Qwen3ForCausalLM: CHATML,
 };
 
 export type TestTokenizer = {

@@ -7,6 +7,7 @@ export const SUPPORTED_ARCHITECTURES = [
   "LlamaForCausalLM",
   "MistralForCausalLM",
   "Qwen2ForCausalLM",
+  "Qwen3ForCausalLM",
 ] as const;
 export type Architecture = (typeof SUPPORTED_ARCHITECTURES)[number];
 
@@ -25,7 +26,7 @@ export type RopeScaling =
       originalMaxPositions: number;
     };
 
-/** The architecture facts the graphs and the reference model need, normalized across Llama, Mistral and Qwen2. */
+/** The architecture facts the graphs and the reference model need, normalized across Llama, Mistral, Qwen2 and Qwen3. */
 export type ModelConfig = {
   architecture: Architecture;
   hiddenSize: number;
@@ -40,9 +41,9 @@ export type ModelConfig = {
   ropeTheta: number;
   ropeScaling: RopeScaling;
   tieWordEmbeddings: boolean;
-  /** q, k and v projections carry biases (Qwen2 always; Llama when `attention_bias`). */
+  /** q, k and v projections carry biases (Qwen2 always; Llama and Qwen3 when `attention_bias`). */
   qkvBias: boolean;
-  /** The output projection carries a bias (Llama with `attention_bias` only). */
+  /** The output projection carries a bias (Llama and Qwen3 with `attention_bias`). */
   oBias: boolean;
   mlpBias: boolean;
 };
@@ -117,7 +118,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) {
     throw new ModelConfigError(`head dimension ${headDim} must be an even integer for rotary embeddings`);
   }
-  const qwen = architecture === "Qwen2ForCausalLM";
+  const qwen2 = architecture === "Qwen2ForCausalLM";
   return {
     architecture,
     hiddenSize: raw.hidden_size,
@@ -132,10 +133,22 @@ export function parseModelConfig(json: unknown): ModelConfig {
     ropeTheta: raw.rope_theta,
     ropeScaling: parseRopeScaling(raw.rope_scaling ?? null),
     tieWordEmbeddings: raw.tie_word_embeddings,
-    qkvBias: qwen || raw.attention_bias,
-    oBias: !qwen && raw.attention_bias,
-    mlpBias: !qwen && raw.mlp_bias,
+    qkvBias: qwen2 || raw.attention_bias,
+    oBias: !qwen2 && raw.attention_bias,
+    mlpBias: !isQwen(architecture) && raw.mlp_bias,
   };
+}
+
+function isQwen(architecture: Architecture): boolean {
+  return architecture === "Qwen2ForCausalLM" || architecture === "Qwen3ForCausalLM";
+}
+
+/**
+ * Qwen3 normalizes each query and key head (RMSNorm over head_dim, weights `q_norm`/`k_norm`) before RoPE. It
+ * follows from the architecture, so it is not a separate field of the config (nor of the manifest).
+ */
+export function hasQkNorm(config: Pick<ModelConfig, "architecture">): boolean {
+  return config.architecture === "Qwen3ForCausalLM";
 }
 
 function checkArchitecture(raw: RawConfig): Architecture {
@@ -150,10 +163,9 @@ function checkArchitecture(raw: RawConfig): Architecture {
 
 /** A sliding window narrower than the context changes attention; one as wide as the context changes nothing. */
 function checkSlidingWindow(raw: RawConfig, architecture: Architecture): void {
-  const windowed =
-    architecture === "Qwen2ForCausalLM"
-      ? raw.use_sliding_window
-      : raw.sliding_window != null && raw.sliding_window < raw.max_position_embeddings;
+  const windowed = isQwen(architecture)
+    ? raw.use_sliding_window
+    : raw.sliding_window != null && raw.sliding_window < raw.max_position_embeddings;
   if (windowed) {
     throw new UnsupportedModelError(
       `sliding-window attention (window ${raw.sliding_window}, max positions ${raw.max_position_embeddings}) is not supported`,

@@ -1,9 +1,9 @@
-import type { ModelConfig } from "./modelConfig.js";
+import { hasQkNorm, type ModelConfig } from "./modelConfig.js";
 
 /** A weight's Hugging Face name and the shape the config implies for it. */
 export type WeightSpec = { name: string; shape: number[] };
 
-/** The weights of decoder layer `layer`, in Transformers' naming, shared by Llama, Mistral and Qwen2. */
+/** The weights of decoder layer `layer`, in Transformers' naming, shared by Llama, Mistral, Qwen2 and Qwen3. */
 export function layerWeights(config: ModelConfig, layer: number) {
   const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim } = config;
   const p = `model.layers.${layer}`;
@@ -19,6 +19,8 @@ export function layerWeights(config: ModelConfig, layer: number) {
     kBias: optional(config.qkvBias, "self_attn.k_proj.bias", [numKvHeads * headDim]),
     vBias: optional(config.qkvBias, "self_attn.v_proj.bias", [numKvHeads * headDim]),
     oBias: optional(config.oBias, "self_attn.o_proj.bias", [h]),
+    qNorm: optional(hasQkNorm(config), "self_attn.q_norm.weight", [headDim]),
+    kNorm: optional(hasQkNorm(config), "self_attn.k_norm.weight", [headDim]),
     postNorm: spec("post_attention_layernorm.weight", [h]),
     gate: spec("mlp.gate_proj.weight", [i, h]),
     up: spec("mlp.up_proj.weight", [i, h]),

@@ -1,9 +1,9 @@
-import { loadModelConfig, type ModelConfig } from "./modelConfig.js";
+import { hasQkNorm, loadModelConfig, type ModelConfig } from "./modelConfig.js";
 import { WeightStore } from "./openWeights.js";
 
 /**
  * A plain-TypeScript forward pass of the Llama family, written from the architecture's definition (Transformers'
- * `modeling_llama.py`, `modeling_mistral.py`, `modeling_qwen2.py`) and sharing no code with the ONNX graphs
+ * `modeling_llama.py`, `modeling_mistral.py`, `modeling_qwen2.py`, `modeling_qwen3.py`) and sharing no code with the ONNX graphs
  * beyond config parsing and weight loading. It exists to check the graphs: slow, float64 arithmetic, small
  * models only.
  */
@@ -52,6 +52,10 @@ export class ReferenceModel {
           read(`${p}self_attn.v_proj.bias`, [nkv * d]);
         }
         if (config.oBias) read(`${p}self_attn.o_proj.bias`, [h]);
+        if (hasQkNorm(config)) {
+          read(`${p}self_attn.q_norm.weight`, [d]);
+          read(`${p}self_attn.k_norm.weight`, [d]);
+        }
         for (const m of ["gate", "up"]) read(`${p}mlp.${m}_proj.weight`, [i, h]);
         read(`${p}mlp.down_proj.weight`, [h, i]);
         if (config.mlpBias) {
@@ -113,8 +117,10 @@ export class ReferenceModel {
     const p = `model.layers.${layer}.self_attn.`;
     const queries: number[][] = [];
     normed.forEach((x, t) => {
-      queries.push(this.rope(this.linear(x, `${p}q_proj`), positions[t]!, numHeads));
-      this.keys[layer]!.push(this.rope(this.linear(x, `${p}k_proj`), positions[t]!, numKvHeads));
+      const q = this.headNorm(this.linear(x, `${p}q_proj`), `${p}q_norm.weight`, numHeads);
+      const k = this.headNorm(this.linear(x, `${p}k_proj`), `${p}k_norm.weight`, numKvHeads);
+      queries.push(this.rope(q, positions[t]!, numHeads));
+      this.keys[layer]!.push(this.rope(k, positions[t]!, numKvHeads));
       this.values[layer]!.push(this.linear(x, `${p}v_proj`));
     });
     const keys = this.keys[layer]!;
@@ -160,6 +166,13 @@ export class ReferenceModel {
       }
     }
     return out;
+  }
+
+  /** Qwen3: RMSNorm of each head's head_dim values, before RoPE; the identity for the other architectures. */
+  private headNorm(x: number[], weight: string, heads: number): number[] {
+    if (!hasQkNorm(this.config)) return x;
+    const d = this.config.headDim;
+    return Array.from({ length: heads }, (_, h) => this.rmsNorm(x.slice(h * d, (h + 1) * d), weight)).flat();
   }
 
   private rmsNorm(x: number[], weight: string): number[] {

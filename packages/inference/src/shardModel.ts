@@ -54,8 +54,11 @@ export type ShardModelParams = {
 
 export type ShardModelReturnType = { manifest: Manifest; modelId: Bytes32 };
 
-/** Files copied from the model folder; tokenizer.json is required because shard 0 and the gateway need it. */
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"] as const;
+/**
+ * Files copied from the model folder when present (generation_config.json for its stop tokens); tokenizer.json is
+ * required because shard 0 and the gateway need it.
+ */
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "generation_config.json"] as const;
 /** External data offsets aligned to the page size let onnxruntime memory-map large initializers. */
 const DATA_ALIGNMENT = 4096;
 

@@ -17,6 +17,18 @@ function tokenText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** generation_config.json's `eos_token_id`: absent, one id, or a list of ids. */
+function eosTokenIds(generationConfig: Record<string, unknown>, dir: string): number[] {
+  const value = generationConfig["eos_token_id"] ?? [];
+  const ids = Array.isArray(value) ? value : [value];
+  if (!ids.every((id) => Number.isInteger(id) && id >= 0)) {
+    throw new TokenizerError(
+      `generation_config.json in ${dir} has eos_token_id ${JSON.stringify(value)}; it must be a token id or a list of them`,
+    );
+  }
+  return ids as number[];
+}
+
 /**
  * A model's tokenizer (`tokenizer.json` through @huggingface/tokenizers) and chat template
  * (`tokenizer_config.json` through @huggingface/jinja).
@@ -29,6 +41,7 @@ export class Tokenizer {
   private constructor(
     private readonly inner: HfTokenizer,
     config: Record<string, unknown>,
+    private readonly generationEosIds: number[],
   ) {
     this.bosToken = tokenText(config["bos_token"]);
     this.eosToken = tokenText(config["eos_token"]);
@@ -36,7 +49,10 @@ export class Tokenizer {
     this.chatTemplate = typeof template === "string" ? template : undefined;
   }
 
-  /** Loads from a model folder or a shard folder (the sharder copies both files). */
+  /**
+   * Loads from a model folder or a shard folder (the sharder copies these files): `tokenizer.json`, and where
+   * present `tokenizer_config.json` and `generation_config.json`.
+   */
   static fromDir(dir: string): Tokenizer {
     const read = (name: string, required: boolean): Record<string, unknown> => {
       try {
@@ -48,8 +64,9 @@ export class Tokenizer {
     };
     const json = read("tokenizer.json", true);
     const config = read("tokenizer_config.json", false);
+    const generationEosIds = eosTokenIds(read("generation_config.json", false), dir);
     try {
-      return new Tokenizer(new HfTokenizer(json, config), config);
+      return new Tokenizer(new HfTokenizer(json, config), config, generationEosIds);
     } catch (cause) {
       throw new TokenizerError(
         `tokenizer.json in ${dir} is not a tokenizer @huggingface/tokenizers can load`,
@@ -63,7 +80,9 @@ export class Tokenizer {
     return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
   }
 
+  /** Text of `ids`; no ids decode to "" (@huggingface/tokenizers refuses an empty list). */
   decode(ids: number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return "";
     return this.inner.decode(ids, { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
@@ -71,10 +90,14 @@ export class Tokenizer {
     return this.inner.token_to_id(token);
   }
 
-  /** Ids that end generation: the EOS token when the tokenizer has one. */
+  /**
+   * Ids that end generation: the union of tokenizer_config.json's `eos_token` and generation_config.json's
+   * `eos_token_id` (a list for Llama 3 Instruct, whose turns end with `<|eot_id|>`, a token `eos_token` does not
+   * name), in that order, without repeats.
+   */
   get stopTokenIds(): number[] {
     const id = this.eosToken === undefined ? undefined : this.tokenId(this.eosToken);
-    return id === undefined ? [] : [id];
+    return [...new Set([...(id === undefined ? [] : [id]), ...this.generationEosIds])];
   }
 
   /** The conversation rendered by the model's chat template. */

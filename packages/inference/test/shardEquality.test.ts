@@ -19,9 +19,17 @@ import { allBoundarySets, chainLogits, maxAbsDiff, openChain, releaseAll, tempDi
 const TOLERANCE = 1e-4;
 const DECODE_STEPS = 64;
 
-type Case = { architecture: Architecture; numKvHeads: number; ropeScaling: Record<string, unknown> | null };
+type Case = {
+  architecture: Architecture;
+  numKvHeads: number;
+  ropeScaling: Record<string, unknown> | null;
+  headDim?: number;
+};
 
-/** Each architecture with a different GQA group size; Llama with llama3 RoPE scaling whose three bands all apply. */
+/**
+ * Each architecture with a different GQA group size; Llama with llama3 RoPE scaling whose three bands all apply;
+ * Qwen3 with its per-head q/k RMSNorm and a head_dim (32) that is not hidden / heads (16).
+ */
 const CASES: Case[] = [
   {
     architecture: "LlamaForCausalLM",
@@ -36,6 +44,7 @@ const CASES: Case[] = [
   },
   { architecture: "MistralForCausalLM", numKvHeads: 1, ropeScaling: null },
   { architecture: "Qwen2ForCausalLM", numKvHeads: 4, ropeScaling: null },
+  { architecture: "Qwen3ForCausalLM", numKvHeads: 2, ropeScaling: null, headDim: 32 },
 ];
 
 const tmp = tempDir("equality");
@@ -67,6 +76,7 @@ describe.each(CASES)("$architecture: sharded logits equal unsharded and referenc
       numLayers: 4,
       numKvHeads: c.numKvHeads,
       ropeScaling: c.ropeScaling,
+      ...(c.headDim === undefined ? {} : { headDim: c.headDim }),
     });
     const ref = ReferenceModel.load(modelDir);
     const prefill = ref.forward(prompt).flat();

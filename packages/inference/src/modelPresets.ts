@@ -1,0 +1,148 @@
+/**
+ * The `config.json` (and, where the checkpoint ships one, `generation_config.json`) of real checkpoints, as
+ * published on the Hugging Face Hub, so test models can have their exact shapes with random weights.
+ */
+export type ModelPreset = {
+  /** The checkpoint this preset copies. */
+  source: string;
+  config: Record<string, unknown>;
+  generationConfig?: Record<string, unknown>;
+};
+
+export const MODEL_PRESETS = {
+  "tinyllama-1.1b": {
+    source: "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
+    config: {
+      architectures: ["LlamaForCausalLM"],
+      model_type: "llama",
+      attention_bias: false,
+      bos_token_id: 1,
+      eos_token_id: 2,
+      hidden_act: "silu",
+      hidden_size: 2048,
+      intermediate_size: 5632,
+      max_position_embeddings: 2048,
+      num_attention_heads: 32,
+      num_hidden_layers: 22,
+      num_key_value_heads: 4,
+      rms_norm_eps: 1e-5,
+      rope_scaling: null,
+      rope_theta: 10000.0,
+      tie_word_embeddings: false,
+      torch_dtype: "bfloat16",
+      vocab_size: 32000,
+    },
+    generationConfig: { bos_token_id: 1, eos_token_id: 2, max_length: 2048, pad_token_id: 0 },
+  },
+  "llama-3.2-1b": {
+    source: "meta-llama/Llama-3.2-1B-Instruct",
+    config: {
+      architectures: ["LlamaForCausalLM"],
+      model_type: "llama",
+      attention_bias: false,
+      bos_token_id: 128000,
+      eos_token_id: [128001, 128008, 128009],
+      head_dim: 64,
+      hidden_act: "silu",
+      hidden_size: 2048,
+      intermediate_size: 8192,
+      max_position_embeddings: 131072,
+      mlp_bias: false,
+      num_attention_heads: 32,
+      num_hidden_layers: 16,
+      num_key_value_heads: 8,
+      rms_norm_eps: 1e-5,
+      rope_scaling: {
+        factor: 32.0,
+        high_freq_factor: 4.0,
+        low_freq_factor: 1.0,
+        original_max_position_embeddings: 8192,
+        rope_type: "llama3",
+      },
+      rope_theta: 500000.0,
+      tie_word_embeddings: true,
+      torch_dtype: "bfloat16",
+      vocab_size: 128256,
+    },
+    generationConfig: {
+      bos_token_id: 128000,
+      do_sample: true,
+      eos_token_id: [128001, 128008, 128009],
+      temperature: 0.6,
+      top_p: 0.9,
+    },
+  },
+  "qwen2.5-0.5b": {
+    source: "Qwen/Qwen2.5-0.5B-Instruct",
+    config: {
+      architectures: ["Qwen2ForCausalLM"],
+      model_type: "qwen2",
+      bos_token_id: 151643,
+      eos_token_id: 151645,
+      hidden_act: "silu",
+      hidden_size: 896,
+      intermediate_size: 4864,
+      max_position_embeddings: 32768,
+      max_window_layers: 21,
+      num_attention_heads: 14,
+      num_hidden_layers: 24,
+      num_key_value_heads: 2,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1000000.0,
+      sliding_window: 32768,
+      tie_word_embeddings: true,
+      torch_dtype: "bfloat16",
+      use_sliding_window: false,
+      vocab_size: 151936,
+    },
+    generationConfig: {
+      bos_token_id: 151643,
+      pad_token_id: 151643,
+      do_sample: true,
+      eos_token_id: [151645, 151643],
+      repetition_penalty: 1.1,
+      temperature: 0.7,
+      top_p: 0.8,
+      top_k: 20,
+    },
+  },
+  "qwen3-0.6b": {
+    source: "Qwen/Qwen3-0.6B",
+    config: {
+      architectures: ["Qwen3ForCausalLM"],
+      model_type: "qwen3",
+      attention_bias: false,
+      bos_token_id: 151643,
+      eos_token_id: 151645,
+      head_dim: 128,
+      hidden_act: "silu",
+      hidden_size: 1024,
+      intermediate_size: 3072,
+      max_position_embeddings: 40960,
+      max_window_layers: 28,
+      num_attention_heads: 16,
+      num_hidden_layers: 28,
+      num_key_value_heads: 8,
+      rms_norm_eps: 1e-6,
+      rope_scaling: null,
+      rope_theta: 1000000,
+      sliding_window: null,
+      tie_word_embeddings: true,
+      torch_dtype: "bfloat16",
+      use_sliding_window: false,
+      vocab_size: 151936,
+    },
+    generationConfig: {
+      bos_token_id: 151643,
+      do_sample: true,
+      eos_token_id: [151645, 151643],
+      pad_token_id: 151643,
+      temperature: 0.6,
+      top_k: 20,
+      top_p: 0.95,
+    },
+  },
+} satisfies Record<string, ModelPreset>;
+
+export type PresetName = keyof typeof MODEL_PRESETS;
+export const PRESET_NAMES = Object.keys(MODEL_PRESETS) as PresetName[];
