@@ -1,33 +1,19 @@
 import { decodePaymentTicket, formatApiKey, parseApiKey, RunnerUnreachableError } from "@teetee/sdk";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type CreatePipeline, Generator } from "./Generator.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
-import type { RunnerPool, RunnerState } from "./RunnerPool.js";
+import type { RunnerPool } from "./RunnerPool.js";
+import { testModelId, testRunner } from "./testFixtures.js";
 
-const modelId = `0x${"ab".repeat(32)}` as Hex;
+const modelId = testModelId;
 const buyerKey = generatePrivateKey();
 const apiKey = parseApiKey(
   formatApiKey({ buyer: privateKeyToAccount(buyerKey).address, sessionPrivateKey: generatePrivateKey() }),
 );
 
-function runner(address: string): RunnerState {
-  return {
-    runner: address as Address,
-    endpoint: "http://127.0.0.1:1",
-    publicKey: "0x02",
-    modelId,
-    shardIndex: 0,
-    contributor: address as Address,
-    attestation: { status: "verified", quoteHash: `0x${"cd".repeat(32)}`, verifiedAt: 1, validUntil: 2 },
-    latencyMs: 1,
-    inflight: 0,
-    downUntil: 0,
-  };
-}
-
 /** The one route there is, whatever was excluded: a runner that timed out once is healthy again at once. */
-const route = [runner("0x1111111111111111111111111111111111111111")];
+const route = [testRunner()];
 const pool = {
   chooseRoute: async () => route,
   acquire: () => () => undefined,

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { WireSampling } from "@teetee/sdk";
-import type { Request, Response } from "express";
+import type { Response } from "express";
 import type { Hex } from "viem";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
@@ -102,7 +102,6 @@ export async function runCompletion(
   context: CompletionContext,
   job: CompletionJob,
   caller: Caller,
-  req: Request,
   res: Response,
 ) {
   const { served, listing, promptIds } = job;

@@ -1,58 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
 import { PaymentError, RunnerRefusedError } from "@teetee/sdk";
-import type { Hex } from "viem";
 import type { Caller } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
-import type { ModelListing } from "./ChainDirectory.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import { AuthenticationError, InsufficientFundsError, NoCapacityError } from "./errors.js";
 import type { GenerateParameters, GenerateResult } from "./Generator.js";
 import { createGatewayMetrics } from "./metrics.js";
 import type { RunnerState } from "./RunnerPool.js";
-import type { ServedModel } from "./ServedModel.js";
+import { servedTestModel, testModelId } from "./testFixtures.js";
 
-const modelId = `0x${"ab".repeat(32)}` as Hex;
-const dir = mkdtempSync(path.join(tmpdir(), "gateway-app-"));
-makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
-const tokenizer = Tokenizer.fromDir(dir);
-const served = {
-  name: "tiny",
-  modelId,
-  tokenizer,
-  manifest: { config: { maxPositions: 256 } },
-} as unknown as ServedModel;
+const modelId = testModelId;
+const { tokenizer, served, runner, listing, remove } = servedTestModel({ input: 1000n, output: 3000n });
 const reply = "Hello, world: tokens in order.";
 const replyTokens = tokenizer.encode(reply, { addSpecialTokens: false });
-
-const runner: RunnerState = {
-  runner: "0x1111111111111111111111111111111111111111",
-  endpoint: "http://127.0.0.1:1",
-  publicKey: "0x02",
-  modelId,
-  shardIndex: 0,
-  contributor: "0x2222222222222222222222222222222222222222",
-  attestation: { status: "verified", quoteHash: `0x${"cd".repeat(32)}`, verifiedAt: 1, validUntil: 2 },
-  latencyMs: 1,
-  inflight: 0,
-  downUntil: 0,
-};
-const listing = {
-  modelId,
-  model: {
-    active: true,
-    shardCount: 1,
-    inputPricePerMTok: 1000n,
-    outputPricePerMTok: 3000n,
-    curator: runner.contributor,
-  },
-  shards: [],
-  runners: [[]],
-} as unknown as ModelListing;
 
 /** Isolates the HTTP surface: generation and authentication are scripted per test. */
 let generate: (p: GenerateParameters) => Promise<GenerateResult>;
@@ -110,7 +71,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  remove();
 });
 beforeEach(() => {
   generate = scripted(replyTokens);

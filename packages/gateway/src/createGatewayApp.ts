@@ -77,7 +77,6 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
           includeUsage: body.stream_options?.include_usage === true,
         },
         caller,
-        req,
         res,
       );
     }),
@@ -108,7 +107,6 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
           includeUsage: body.stream_options?.include_usage === true,
         },
         caller,
-        req,
         res,
       );
     }),

@@ -1,55 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
 import { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from "@teetee/sdk";
-import type { Hex } from "viem";
 import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { BuyerQueue } from "./BuyerQueue.js";
-import type { ModelListing } from "./ChainDirectory.js";
 import { parseGatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import type { GenerateParameters, GenerateResult } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
-import type { RunnerState } from "./RunnerPool.js";
-import type { ServedModel } from "./ServedModel.js";
+import { servedTestModel, testModelId } from "./testFixtures.js";
 
-const modelId = `0x${"ab".repeat(32)}` as Hex;
-const dir = mkdtempSync(path.join(tmpdir(), "gateway-limits-"));
-makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const tokenizer = Tokenizer.fromDir(dir);
-const served = {
-  name: "tiny",
-  modelId,
-  tokenizer,
-  manifest: { config: { maxPositions: 256 } },
-} as unknown as ServedModel;
-const runner: RunnerState = {
-  runner: "0x1111111111111111111111111111111111111111",
-  endpoint: "http://127.0.0.1:1",
-  publicKey: "0x02",
-  modelId,
-  shardIndex: 0,
-  contributor: "0x2222222222222222222222222222222222222222",
-  attestation: { status: "verified", quoteHash: `0x${"cd".repeat(32)}`, verifiedAt: 1, validUntil: 2 },
-  latencyMs: 1,
-  inflight: 0,
-  downUntil: 0,
-};
-const listing = {
-  modelId,
-  model: {
-    active: true,
-    shardCount: 1,
-    inputPricePerMTok: 1n,
-    outputPricePerMTok: 1n,
-    curator: runner.contributor,
-  },
-  shards: [],
-  runners: [[]],
-} as unknown as ModelListing;
+const { tokenizer, served, runner, listing, remove } = servedTestModel({ input: 1n, output: 1n });
+afterAll(remove);
+const modelId = testModelId;
 const TOKEN_GAP_MS = 250;
 const replyTokens = tokenizer
   .encode("one two three four five six seven", { addSpecialTokens: false })
@@ -128,7 +89,7 @@ test("gateway: a server-sent stream longer than the request timeout is not cut",
 });
 
 test("gateway: the limits are configuration, from flags or the environment, with defaults", () => {
-  const config = parseGatewayConfig(["--model", dir, "--request-timeout-ms", "20000"], {
+  const config = parseGatewayConfig(["--model", "tiny=/models/tiny", "--request-timeout-ms", "20000"], {
     TEETEE_MAX_HEADER_BYTES: "8192",
   });
   expect(config).toMatchObject({
