@@ -228,4 +228,16 @@ describe("rankedRoutes", () => {
       expect(rankedRoutes(perShard, 3)).toEqual(routes.slice(0, 3));
     }
   });
+
+  test("with too many routes to list, still the best first: each shard's best, then one shard moved down", () => {
+    const perShard = Array.from({ length: 5 }, (_, shard) =>
+      Array.from({ length: 6 }, (_, rank) => `${shard}:${rank}`),
+    );
+    const routes = rankedRoutes(perShard, 64);
+    expect(routes).toHaveLength(1 + 5 * 5);
+    expect(routes[0]).toEqual(perShard.map((list) => list[0]));
+    const sums = routes.map((r) => r.reduce((sum, hop) => sum + Number(hop.split(":")[1]), 0));
+    for (let i = 1; i < sums.length; i++) expect(sums[i]).toBeGreaterThanOrEqual(sums[i - 1]!);
+    expect(new Set(routes.map((r) => r.join())).size).toBe(routes.length);
+  });
 });
