@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { type Manifest, makeTestModel, shardModel } from "@teetee/inference";
 import { getProtocolFeeBps, type ModelParams, registerModel, type TeeTeeContracts } from "@teetee/sdk";
 import type { Hex } from "viem";
-import { defaultShares } from "../commands/model.js";
+import { defaultShares } from "../lib/shares.js";
 import type { Actor } from "./actors.js";
 
 /** Writes the small random-weight demo model (a real Hugging Face folder) and returns its folder. */
