@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDeployment, runnerRegistryAbi } from "@teetee/contracts";
+import { runnerRegistryAbi } from "@teetee/contracts/abi";
+import { parseDeployment } from "@teetee/contracts/deployments";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { makeTestModel } from "@teetee/inference";
 import {
@@ -15,7 +16,7 @@ import {
   isComposeHashAllowed,
   mintTestToken,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import { JsonRpcProvider } from "ethers";
 import { createPublicClient, createWalletClient, getAddress, type Hex, http } from "viem";
 import { hardhat } from "viem/chains";

@@ -12,8 +12,8 @@ import {
   getSessionSigner,
   getTokenBalance,
   mintTestToken,
-  parseApiKey,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import { parseApiKey } from "@teetee/sdk/payments";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";

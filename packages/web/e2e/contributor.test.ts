@@ -3,7 +3,7 @@
  * through the gateway over that runner credited to it, and withdraws them; then the network explorer. Every step is
  * read back from the chain.
  */
-import { getEarnings, getStake } from "@teetee/sdk";
+import { getEarnings, getStake } from "@teetee/sdk/contracts";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import type { Account } from "viem";
