@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runnerRegistryAbi } from "@teetee/contracts/abi";
 import { parseDeployment } from "@teetee/contracts/deployments";
+import { PaymentEscrow__factory, RunnerRegistry__factory } from "@teetee/contracts/typechain";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { makeTestModel } from "@teetee/inference";
 import {
@@ -20,7 +21,6 @@ import {
 import { JsonRpcProvider } from "ethers";
 import { createPublicClient, createWalletClient, getAddress, type Hex, http } from "viem";
 import { hardhat } from "viem/chains";
-import { PaymentEscrow__factory, RunnerRegistry__factory } from "../../contracts/typechain/index.js";
 import { freePort } from "../src/devnet/localChain.js";
 import { type Service, spawnService } from "../src/devnet/services.js";
 import { repoRoot } from "../src/lib/spawnPackage.js";

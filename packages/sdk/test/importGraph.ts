@@ -27,6 +27,17 @@ const sourceExtensions = [".ts", ".tsx", ".js", ".mjs", ".cjs", ".json"];
 
 /** Imports a file makes that survive compilation: `import type` and `export type` declarations leave none. */
 export function runtimeSpecifiers(file: string): string[] {
+  let found = specifierCache.get(file);
+  if (!found) {
+    found = readSpecifiers(file);
+    specifierCache.set(file, found);
+  }
+  return found;
+}
+
+const specifierCache = new Map<string, string[]>();
+
+function readSpecifiers(file: string): string[] {
   const text = readFileSync(file, "utf8");
   if (file.endsWith(".json")) return [];
   if (/\.(ts|tsx|mts|cts)$/.test(file)) return typeScriptSpecifiers(file, text);
@@ -195,7 +206,7 @@ function resolveBare(specifier: string, importer: string): Resolution {
   if (manifest.exports !== undefined) {
     target = resolveExports(manifest.exports, subpath);
     if (target === null) return { ignored: true };
-    if (target === undefined) return { nodeOnly: `is not exported by ${name} to a browser` };
+    if (target === undefined) return { nodeOnly: `is not exported by ${name} to a browser (Node-only)` };
   } else if (subpath === ".") {
     target =
       (typeof manifest.browser === "string" && manifest.browser) || manifest.module || manifest.main || ".";
@@ -210,7 +221,19 @@ function resolveBare(specifier: string, importer: string): Resolution {
   return { file };
 }
 
+const resolutionCache = new Map<string, Resolution>();
+
 function resolveSpecifier(specifier: string, importer: string): Resolution {
+  const key = `${dirname(importer)}\0${specifier}`;
+  let resolution = resolutionCache.get(key);
+  if (!resolution) {
+    resolution = resolveUncached(specifier, importer);
+    resolutionCache.set(key, resolution);
+  }
+  return resolution;
+}
+
+function resolveUncached(specifier: string, importer: string): Resolution {
   if (!specifier.startsWith(".") && !specifier.startsWith("/")) return resolveBare(specifier, importer);
   const packageDir = packageDirOf(importer);
   const path = join(dirname(importer), specifier);
@@ -222,11 +245,15 @@ function resolveSpecifier(specifier: string, importer: string): Resolution {
   return file ? { file } : { nodeOnly: "cannot be resolved from this file" };
 }
 
+/** Node.js APIs our own code may reach without an import (`nativeSecp256k1.ts` loads an addon this way). */
+const dynamicNodeLoads = /\b(getBuiltinModule|createRequire)\s*\(/;
+
 /**
- * Every import reachable from `entry` that a browser cannot load: Node.js built-ins, native addons, and any
- * module named in `forbidden` (package names or absolute file paths of Node-only modules of ours).
+ * Every import reachable from `entry` that a browser cannot load: Node.js built-ins, native addons, package
+ * subpaths exported only under the `node` condition, and (in our sources, outside `node_modules`) Node APIs
+ * reached without an import.
  */
-export function findNodeOnlyImports(entry: string, forbidden: readonly string[] = []): NodeOnlyImport[] {
+export function findNodeOnlyImports(entry: string): NodeOnlyImport[] {
   const start = realpathSync(entry);
   const parents = new Map<string, string | undefined>([[start, undefined]]);
   const queue = [start];
@@ -238,39 +265,25 @@ export function findNodeOnlyImports(entry: string, forbidden: readonly string[] 
   };
   while (queue.length > 0) {
     const file = queue.shift() as string;
+    if (!file.includes(`${sep}node_modules${sep}`)) {
+      const call = readFileSync(file, "utf8").match(dynamicNodeLoads);
+      if (call)
+        problems.push({
+          specifier: call[1] as string,
+          importer: file,
+          reason: "loads a Node.js module at run time",
+          chain: chainTo(file),
+        });
+    }
     for (const specifier of runtimeSpecifiers(file)) {
-      const report = (reason: string) =>
-        problems.push({ specifier, importer: file, reason, chain: chainTo(file) });
-      if (forbidden.includes(specifier)) {
-        report("is Node-only");
-        continue;
-      }
       const resolution = resolveSpecifier(specifier, file);
-      if ("nodeOnly" in resolution) report(resolution.nodeOnly);
-      if (!("file" in resolution)) continue;
-      if (forbidden.includes(resolution.file)) report("is Node-only");
-      if (parents.has(resolution.file)) continue;
+      if ("nodeOnly" in resolution) {
+        problems.push({ specifier, importer: file, reason: resolution.nodeOnly, chain: chainTo(file) });
+      }
+      if (!("file" in resolution) || parents.has(resolution.file)) continue;
       parents.set(resolution.file, file);
       queue.push(resolution.file);
     }
   }
   return problems;
-}
-
-/** Every file reachable from `entry` (as {@link findNodeOnlyImports} walks it). */
-export function reachableFiles(entry: string): string[] {
-  const start = realpathSync(entry);
-  const seen = new Set([start]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const file = queue.shift() as string;
-    for (const specifier of runtimeSpecifiers(file)) {
-      const resolution = resolveSpecifier(specifier, file);
-      if ("file" in resolution && !seen.has(resolution.file)) {
-        seen.add(resolution.file);
-        queue.push(resolution.file);
-      }
-    }
-  }
-  return [...seen];
 }
