@@ -122,9 +122,9 @@ export function cyclesOf(graph: ReadonlyMap<string, ReadonlySet<string>>): strin
 }
 
 function addEdge(graph: Map<string, Set<string>>, from: string, to: string): void {
-  let edges = graph.get(from);
-  if (edges === undefined) graph.set(from, (edges = new Set()));
+  const edges = graph.get(from) ?? new Set<string>();
   edges.add(to);
+  graph.set(from, edges);
 }
 
 /**
