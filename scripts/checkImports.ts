@@ -24,7 +24,9 @@ function workspacePackages(): WorkspacePackage[] {
     if (typeof manifest.exports === "string") exports["."] = manifest.exports;
     else if (manifest.exports !== null && typeof manifest.exports === "object") {
       for (const [subpath, target] of Object.entries(manifest.exports)) {
-        if (typeof target === "string") exports[subpath] = target;
+        // Node-only entries are exported under the `node` condition alone (see packages/sdk/README.md).
+        const file = typeof target === "string" ? target : (target as Record<string, unknown> | null)?.node;
+        if (typeof file === "string") exports[subpath] = file;
       }
     }
     return { name: manifest.name, dir: posix.dirname(manifestPath), exports };

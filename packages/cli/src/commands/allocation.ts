@@ -5,7 +5,7 @@ import {
   getAllocation,
   releaseAllocation,
   requestRelease,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
 import { optionsOf, outputOf, parseAddress, parseBytes32 } from "../lib/command.js";

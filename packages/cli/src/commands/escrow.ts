@@ -13,7 +13,7 @@ import {
   signPermit,
   withdraw,
   withdrawEarnings,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";

@@ -10,7 +10,7 @@ import {
   setComposeHashAllowed,
   setOsImageAllowed,
   setPrices,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../lib/command.js";

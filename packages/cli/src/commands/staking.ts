@@ -7,7 +7,7 @@ import {
   requestUnstake,
   stake,
   withdrawStake,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { connect, connectWallet } from "../lib/context.js";
