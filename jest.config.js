@@ -4,7 +4,7 @@ export default {
   extensionsToTreatAsEsm: [".ts"],
   roots: ["<rootDir>/packages", "<rootDir>/scripts"],
   testMatch: ["**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/packages/web/"],
+  testPathIgnorePatterns: ["/node_modules/", "/packages/web/e2e/"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: {
     "^.+\\.ts$": [

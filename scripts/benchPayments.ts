@@ -18,6 +18,26 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  type ApiKey,
+  createPaymentChainReader,
+  encodePaymentTicket,
+  type PaymentChainReader,
+  PaymentSession,
+  type PaymentTicket,
+  parseApiKey,
+  requestIdOf,
+  routesOf,
+} from "@teetee/sdk/payments";
+import {
+  PaymentLedger,
+  Settler,
+  type VoucherSignatureBackend,
+  VoucherSignatureVerifier,
+  VoucherStore,
+  verifyTicketSignature,
+} from "@teetee/sdk/payments/runner";
+import { createPipelineSession } from "@teetee/sdk/pipeline";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseGatewayConfig } from "../packages/gateway/src/config.js";
 import { newIdentity, textChunk } from "../packages/gateway/src/openaiObjects.js";
@@ -31,24 +51,6 @@ import {
 } from "../packages/gateway/test/paidNetwork.js";
 import { Tokenizer } from "../packages/inference/src/index.js";
 import { prepareShardedModel, repoRoot, startTestNetwork } from "../packages/runner/test/localNetwork.js";
-import {
-  type ApiKey,
-  createPaymentChainReader,
-  createPipelineSession,
-  encodePaymentTicket,
-  type PaymentChainReader,
-  PaymentLedger,
-  PaymentSession,
-  type PaymentTicket,
-  parseApiKey,
-  requestIdOf,
-  routesOf,
-  Settler,
-  type VoucherSignatureBackend,
-  VoucherSignatureVerifier,
-  VoucherStore,
-  verifyTicketSignature,
-} from "../packages/sdk/src/index.js";
 import { startLocalChain } from "./lib/localChain.js";
 import { createPaymentMarket, type PaymentMarket } from "./lib/paymentMarket.js";
 

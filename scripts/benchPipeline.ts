@@ -21,6 +21,12 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  createPipelineSession,
+  type FrameTransport,
+  type PipelineTopology,
+  type RouteRunner,
+} from "@teetee/sdk/pipeline";
 import { BENCH_PROMPT, BENCH_SHAPE } from "../packages/inference/scripts/benchModel.js";
 import { generate, loadManifest, ShardSession } from "../packages/inference/src/index.js";
 import {
@@ -29,12 +35,6 @@ import {
   startTestNetwork,
   type TestNetwork,
 } from "../packages/runner/test/localNetwork.js";
-import {
-  createPipelineSession,
-  type FrameTransport,
-  type PipelineTopology,
-  type RouteRunner,
-} from "../packages/sdk/src/index.js";
 import { type CoreContention, measureCoreContention } from "./lib/coreContention.js";
 import { measureLoopbackRoundTrip } from "./lib/loopbackWake.js";
 

@@ -16,6 +16,21 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+  testTokenAbi,
+} from "@teetee/contracts/abi";
+import {
+  modelRegistryBytecode,
+  paymentEscrowBytecode,
+  runnerRegistryBytecode,
+  stakingBytecode,
+  testTokenBytecode,
+} from "@teetee/contracts/bytecode";
+import { type Deployment, deploymentsDir } from "@teetee/contracts/deployments";
+import {
   type Abi,
   type Account,
   type Address,
@@ -31,22 +46,6 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import {
-  modelRegistryBytecode,
-  paymentEscrowBytecode,
-  runnerRegistryBytecode,
-  stakingBytecode,
-  testTokenBytecode,
-} from "../packages/contracts/src/bytecode.js";
-import {
-  type Deployment,
-  deploymentsDir,
-  modelRegistryAbi,
-  paymentEscrowAbi,
-  runnerRegistryAbi,
-  stakingAbi,
-  testTokenAbi,
-} from "../packages/contracts/src/index.js";
 
 /** Seconds a DEFAULT_ADMIN_ROLE transfer waits by default: long enough for anyone watching to react. */
 export const defaultAdminDelay = 2 * 24 * 3600;

@@ -8,7 +8,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { keccak256, type TransactionReceipt, toHex } from "viem";
 import {
   allocate,
   authorizeSigner,
@@ -46,7 +45,8 @@ import {
   withdrawEscrowTreasury,
   withdrawStake,
   withdrawStakingTreasury,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { keccak256, type TransactionReceipt, toHex } from "viem";
 import {
   COMPOSE_HASH,
   FAR_FUTURE,

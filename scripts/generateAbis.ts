@@ -1,9 +1,11 @@
 /**
  * Turns Hardhat artifacts into the `@teetee/contracts` package: one `as const` ABI module per contract
  * (so viem infers every function, event and error type), the creation bytecode in a separate module so
- * code that only talks to deployed contracts never loads it, an index that re-exports both with the
- * deployment lookup, and the NatSpec notice of every custom error TeeTee declares (the SDK's sentence for that
- * error is made from it, so the sentence is written once, in the contract's interface).
+ * code that only talks to deployed contracts never loads it, `abi.ts`, the browser-safe entry
+ * (`@teetee/contracts/abi`) that re-exports every ABI, and `errorNotices.ts` (`@teetee/contracts/errorNotices`),
+ * the NatSpec notice of every custom error TeeTee declares (the SDK's sentence for that error is made from it, so
+ * the sentence is written once, in the contract's interface). The deployment-file readers (`deployments.ts`,
+ * Node-only) are written by hand and exported apart as `@teetee/contracts/deployments`.
  *
  * Usage: `tsx scripts/generateAbis.ts` after `hardhat build` (the root `pnpm build:contracts` does both).
  */
@@ -137,11 +139,11 @@ ${lines.join("\n")}
 `;
 }
 
-function indexModule(artifacts: readonly Artifact[]): string {
+function abiIndexModule(artifacts: readonly Artifact[]): string {
   const abiExports = artifacts
     .map((a) => `export { ${lowerFirst(a.contractName)}Abi } from "./abis/${a.contractName}.js";`)
     .join("\n");
-  return `${header}${abiExports}\nexport * from "./deployments.js";\n`;
+  return `${header}${abiExports}\n`;
 }
 
 async function main(): Promise<void> {
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
   );
   const deployable = artifacts.filter((a) => contracts.find((c) => c.name === a.contractName)?.deployable);
   await writeFile(path.join(outDir, "bytecode.ts"), bytecodeModule(deployable));
-  await writeFile(path.join(outDir, "index.ts"), indexModule(artifacts));
+  await writeFile(path.join(outDir, "abi.ts"), abiIndexModule(artifacts));
   await writeFile(path.join(outDir, "errorNotices.ts"), await errorNoticesModule(artifacts));
   console.log(
     `Wrote ${artifacts.length} ABIs and ${deployable.length} bytecodes to ${path.relative(root, outDir)}`,

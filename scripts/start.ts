@@ -26,6 +26,17 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  allocate,
+  approveToken,
+  authorizeSigner,
+  depositWithPermit,
+  mintTestToken,
+  signPermit,
+  stake,
+  type TeeTeeContracts,
+} from "@teetee/sdk/contracts";
+import { routesOf } from "@teetee/sdk/payments";
 import type { Hex, PublicClient } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { verifyRunner } from "../packages/cli/src/commands/verify.js";
@@ -53,17 +64,6 @@ import { formatApiKey } from "../packages/cli/src/lib/apiKey.js";
 import { connect } from "../packages/cli/src/lib/context.js";
 import { toJson } from "../packages/cli/src/lib/io.js";
 import { createDevTee, type DevTee } from "../packages/dev-tee/src/index.js";
-import {
-  allocate,
-  approveToken,
-  authorizeSigner,
-  depositWithPermit,
-  mintTestToken,
-  routesOf,
-  signPermit,
-  stake,
-  type TeeTeeContracts,
-} from "../packages/sdk/src/index.js";
 import { buildWeb } from "../packages/web/src/server/buildWeb.js";
 import { serveWeb } from "../packages/web/src/server/serveWeb.js";
 import { deployTeeTee } from "./deploy.js";

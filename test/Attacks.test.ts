@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, hexToBytes, keccak256, pad, parseEventLogs, toHex, zeroAddress } from "viem";
-import {
-  modelRegistryAbi,
-  paymentEscrowAbi,
-  runnerRegistryAbi,
-  stakingAbi,
-} from "../packages/contracts/src/index.js";
+import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi } from "@teetee/contracts/abi";
 import {
   acceptCuratorship,
   allocate,
@@ -45,7 +39,8 @@ import {
   withdrawEarnings,
   withdrawEscrowTreasury,
   withdrawStake,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { getAddress, hexToBytes, keccak256, pad, parseEventLogs, toHex, zeroAddress } from "viem";
 import {
   ADMIN_DELAY,
   ATTESTATION_TTL,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash } from "viem";
-import { modelRegistryAbi } from "../packages/contracts/src/index.js";
+import { modelRegistryAbi } from "@teetee/contracts/abi";
 import {
   acceptCuratorship,
   getMaxShards,
@@ -24,7 +23,8 @@ import {
   setPrices,
   teeTeeRoles,
   transferCuratorship,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash } from "viem";
 import {
   COMPOSE_HASH,
   expectRevert,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, hashDomain, keccak256, toHex, zeroAddress } from "viem";
-import { paymentEscrowAbi } from "../packages/contracts/src/index.js";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import {
   allocate,
   allocationId,
@@ -41,7 +40,8 @@ import {
   withdraw,
   withdrawEarnings,
   withdrawEscrowTreasury,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { getAddress, hashDomain, keccak256, toHex, zeroAddress } from "viem";
 import {
   ADMIN_DELAY,
   cost,
@@ -159,7 +159,7 @@ describe("PaymentEscrow", () => {
     await expectRevert(
       m.stranger.writeContract({
         address: m.contracts.paymentEscrow,
-        abi: (await import("../packages/contracts/src/index.js")).paymentEscrowAbi,
+        abi: (await import("@teetee/contracts/abi")).paymentEscrowAbi,
         functionName: "redeemBatch",
         args: [[vouchers[0]!.voucher], []],
       }),
@@ -334,7 +334,7 @@ describe("PaymentEscrow", () => {
       100n,
     ]);
     const poor = { ...voucherFor(m, 100n), buyer: m.buyer2.account.address };
-    const sig = await (await import("../packages/sdk/src/index.js")).signVoucher(m.buyer2, {
+    const sig = await (await import("@teetee/sdk/contracts")).signVoucher(m.buyer2, {
       ...c,
       voucher: poor,
     });

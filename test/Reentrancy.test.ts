@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Address, encodeFunctionData, type Hex, keccak256, parseAbi, toHex } from "viem";
-import {
-  paymentEscrowAbi,
-  runnerRegistryAbi,
-  stakingAbi,
-  testTokenAbi,
-} from "../packages/contracts/src/index.js";
+import { paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "@teetee/contracts/abi";
 import {
   getEarnings,
   getTokenBalance,
   redeemVoucher,
   signRunnerConsent,
   signVoucher,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { type Address, encodeFunctionData, type Hex, keccak256, parseAbi, toHex } from "viem";
 import { deployTeeTee } from "../scripts/deploy.js";
 import {
   deployFixture,

@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  concat,
-  getAddress,
-  type Hex,
-  hashDomain,
-  keccak256,
-  parseAbi,
-  toFunctionSelector,
-  toHex,
-  zeroAddress,
-  zeroHash,
-} from "viem";
-import { runnerRegistryAbi } from "../packages/contracts/src/index.js";
+import { runnerRegistryAbi } from "@teetee/contracts/abi";
 import {
   deactivateRunner,
   decodeContractError,
@@ -36,7 +24,19 @@ import {
   setQuoteVerifier,
   signAttestationRefresh,
   signRunnerConsent,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import {
+  concat,
+  getAddress,
+  type Hex,
+  hashDomain,
+  keccak256,
+  parseAbi,
+  toFunctionSelector,
+  toHex,
+  zeroAddress,
+  zeroHash,
+} from "viem";
 import {
   COMPOSE_HASH,
   expectRevert,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
-import { stakingAbi } from "../packages/contracts/src/index.js";
+import { stakingAbi } from "@teetee/contracts/abi";
 import {
   getFreeStake,
   getRunnerLock,
@@ -22,7 +21,8 @@ import {
   unlockStake,
   withdrawStake,
   withdrawStakingTreasury,
-} from "../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { getAddress, keccak256, toHex, zeroAddress, zeroHash } from "viem";
 import {
   ADMIN_DELAY,
   expectAccountingInvariant,

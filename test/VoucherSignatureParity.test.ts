@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { redeemVoucher, verifyVoucher } from "@teetee/sdk/contracts";
+import { VoucherSignatureVerifier, verifyTicketSignature } from "@teetee/sdk/payments/runner";
 import { concat, type Hex, numberToHex, pad, toHex } from "viem";
-import { redeemVoucher, verifyVoucher } from "../packages/sdk/src/index.js";
-import { VoucherSignatureVerifier, verifyTicketSignature } from "../packages/sdk/src/payments/index.js";
 import { fixtures, networkHelpers, signedVoucher } from "./helpers/fixture.js";
 
 const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -5,15 +5,12 @@ import { defineConfig } from "vite";
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * `@teetee/contracts`' root index also reads deployment files with node:fs; the browser gets only its ABIs
- * (the SDK's contract actions import them from there), and the addresses come from the runtime `config.json`.
+ * No aliases: the app imports `@teetee/sdk/<subpath>` and `@teetee/contracts/abi` by name, and only their
+ * browser-safe entries (the SDK's browserSafeEntries test walks each one's import graph for Node-only modules).
  */
 export default defineConfig({
   root: here("."),
   base: "./",
   plugins: [react()],
-  resolve: {
-    alias: [{ find: /^@teetee\/contracts$/, replacement: here("src/chain/contractsBrowser.ts") }],
-  },
   build: { outDir: here("dist"), emptyOutDir: true, chunkSizeWarningLimit: 1500 },
 });

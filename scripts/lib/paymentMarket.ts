@@ -3,6 +3,21 @@
  * `shardCount` shards registered, one runner key per shard registered by its own contributor (placeholder quote
  * hashes: no quote verifier is set), and a buyer with a deposit and an authorised API key.
  */
+
+import type { Deployment } from "@teetee/contracts/deployments";
+import {
+  allocate,
+  approveToken,
+  authorizeSigner,
+  deposit,
+  type ModelParams,
+  mintTestToken,
+  registerModel,
+  registerRunner,
+  signRunnerConsent,
+  stake,
+} from "@teetee/sdk/contracts";
+import { type ApiKey, formatApiKey, parseApiKey } from "@teetee/sdk/payments";
 import {
   type Account,
   type Address,
@@ -20,22 +35,6 @@ import {
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import type { Deployment } from "../../packages/contracts/src/index.js";
-import {
-  type ApiKey,
-  allocate,
-  approveToken,
-  authorizeSigner,
-  deposit,
-  formatApiKey,
-  type ModelParams,
-  mintTestToken,
-  parseApiKey,
-  registerModel,
-  registerRunner,
-  signRunnerConsent,
-  stake,
-} from "../../packages/sdk/src/index.js";
 import { deployTeeTee } from "../deploy.js";
 import type { LocalChain } from "./localChain.js";
 

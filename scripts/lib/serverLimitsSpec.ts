@@ -1,4 +1,4 @@
-import type { ServerLimits } from "../../packages/sdk/src/http/serverLimits.js";
+import type { ServerLimits } from "@teetee/sdk/http";
 import { oversizedHeadRequest, partialBodyRequest, type RawReply, rawHttp } from "./rawHttp.js";
 
 /** A server under test, started with the limits the spec chooses. */

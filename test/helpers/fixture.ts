@@ -1,24 +1,5 @@
 import assert from "node:assert/strict";
-import { network } from "hardhat";
-import {
-  type Account,
-  type Address,
-  type Chain,
-  createWalletClient,
-  custom,
-  getAddress,
-  type Hash,
-  type Hex,
-  isAddress,
-  keccak256,
-  type PublicClient,
-  type TransactionReceipt,
-  type Transport,
-  toHex,
-  type WalletClient,
-} from "viem";
-import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import type { Deployment } from "../../packages/contracts/src/index.js";
+import type { Deployment } from "@teetee/contracts/deployments";
 import {
   approveToken,
   computeCost,
@@ -41,7 +22,26 @@ import {
   type TeeTeeClient,
   type TeeTeeContracts,
   type Voucher,
-} from "../../packages/sdk/src/index.js";
+} from "@teetee/sdk/contracts";
+import { network } from "hardhat";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createWalletClient,
+  custom,
+  getAddress,
+  type Hash,
+  type Hex,
+  isAddress,
+  keccak256,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  toHex,
+  type WalletClient,
+} from "viem";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { deployTeeTee } from "../../scripts/deploy.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;

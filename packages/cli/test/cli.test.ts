@@ -15,7 +15,7 @@ import {
   isOsImageAllowed,
   mintTestToken,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import { createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Deployment } from "@teetee/contracts";
+import type { Deployment } from "@teetee/contracts/deployments";
 import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { deployTeeTee } from "../../../scripts/deploy.js";

@@ -5,7 +5,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDeployment, runnerRegistryAbi } from "@teetee/contracts";
+import { runnerRegistryAbi } from "@teetee/contracts/abi";
+import { parseDeployment } from "@teetee/contracts/deployments";
+import { PaymentEscrow__factory, RunnerRegistry__factory } from "@teetee/contracts/typechain";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { makeTestModel } from "@teetee/inference";
 import {
@@ -15,11 +17,10 @@ import {
   isComposeHashAllowed,
   mintTestToken,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import { JsonRpcProvider } from "ethers";
 import { createPublicClient, createWalletClient, getAddress, type Hex, http } from "viem";
 import { hardhat } from "viem/chains";
-import { PaymentEscrow__factory, RunnerRegistry__factory } from "../../contracts/typechain/index.js";
 import { freePort } from "../src/devnet/localChain.js";
 import { type Service, spawnService } from "../src/devnet/services.js";
 import { repoRoot } from "../src/lib/spawnPackage.js";

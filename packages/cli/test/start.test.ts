@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDeployment, paymentEscrowAbi } from "@teetee/contracts";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
+import { parseDeployment } from "@teetee/contracts/deployments";
 import {
   allocationId,
   computeCost,
@@ -16,8 +17,8 @@ import {
   getSessionSigner,
   getStake,
   isOsImageAllowed,
-  routesOf,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import { routesOf } from "@teetee/sdk/payments";
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { type LocalChain, startLocalChain } from "../src/devnet/localChain.js";

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk/http";
 import { createDevTeeApp } from "./createDevTeeApp.js";
 import { createDevTeeIdentity, type DevTeeIdentity, type DevTeeOptions } from "./devTeeIdentity.js";
 import type { Hex } from "./hex.js";

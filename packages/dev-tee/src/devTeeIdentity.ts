@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
-import { DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY, devQuoteSignerPublicKey } from "@teetee/sdk";
+import { DEV_QUOTE_DEFAULT_SIGNER_PRIVATE_KEY, devQuoteSignerPublicKey } from "@teetee/sdk/attestation";
 import { z } from "zod";
 import { DEFAULT_DEV_OS_IMAGE_NAME, devOsImage } from "./devOsImage.js";
 import { fromHex, type Hex, toHex } from "./hex.js";

@@ -1,6 +1,6 @@
 import { sha384 } from "@noble/hashes/sha2";
 import { utf8ToBytes } from "@noble/hashes/utils";
-import { signDevQuote, type TdReport } from "@teetee/sdk";
+import { signDevQuote, type TdReport } from "@teetee/sdk/attestation";
 import type { DevTeeIdentity } from "./devTeeIdentity.js";
 import type { MeasurementLog } from "./measurementLog.js";
 

@@ -6,7 +6,7 @@ import {
   type DstackEvent,
   extendRtmr,
   osImageMeasurement,
-} from "@teetee/sdk";
+} from "@teetee/sdk/attestation";
 import { DEFAULT_DEV_OS_IMAGE_NAME, type DevOsImage, devOsImage } from "./devOsImage.js";
 import type { DevTeeIdentity } from "./devTeeIdentity.js";
 import { bareHex, fromHex, type Hex } from "./hex.js";

@@ -9,7 +9,7 @@ import {
   type RunnerRegistrationFacts,
   replayRtmr,
   verifyRunnerAttestation,
-} from "@teetee/sdk";
+} from "@teetee/sdk/attestation";
 import { bareHex, fromHex, type Hex } from "../src/hex.js";
 import { createDevTee, type DevTee, devTeeOsImage } from "../src/index.js";
 

@@ -5,7 +5,7 @@ import {
   type ModelPrices,
   type PaymentChainReader,
   parseApiKey,
-} from "@teetee/sdk";
+} from "@teetee/sdk/payments";
 import { getAddress, type Hex } from "viem";
 import { AuthenticationError, InsufficientFundsError } from "./errors.js";
 

@@ -1,4 +1,4 @@
-import { modelRegistryAbi, runnerRegistryAbi } from "@teetee/contracts";
+import { modelRegistryAbi, runnerRegistryAbi } from "@teetee/contracts/abi";
 import {
   getModel,
   getModelIds,
@@ -9,7 +9,7 @@ import {
   type Shard,
   type TeeTeeClient,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
 import { getBlockNumber, getContractEvents } from "viem/actions";
 

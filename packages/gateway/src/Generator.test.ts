@@ -1,4 +1,5 @@
-import { decodePaymentTicket, formatApiKey, parseApiKey, RunnerUnreachableError } from "@teetee/sdk";
+import { decodePaymentTicket, formatApiKey, parseApiKey } from "@teetee/sdk/payments";
+import { RunnerUnreachableError } from "@teetee/sdk/pipeline";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type CreatePipeline, Generator } from "./Generator.js";

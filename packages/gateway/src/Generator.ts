@@ -1,16 +1,18 @@
 import {
   type ApiKey,
   costOfCounts,
-  createPipelineSession,
   encodePaymentTicket,
   type ModelPrices,
+  requestIdOf,
+} from "@teetee/sdk/payments";
+import {
+  createPipelineSession,
   PipelineError,
   type PipelineTopology,
   RunnerRefusedError,
   RunnerUnreachableError,
-  requestIdOf,
-  type WireSampling,
-} from "@teetee/sdk";
+} from "@teetee/sdk/pipeline";
+import type { WireSampling } from "@teetee/sdk/wire";
 import type { Address, Hex } from "viem";
 import { NoCapacityError } from "./errors.js";
 import type { PaymentSessionPool } from "./PaymentSessionPool.js";

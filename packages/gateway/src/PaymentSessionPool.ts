@@ -1,4 +1,4 @@
-import { type ApiKey, type ModelPrices, PaymentSession } from "@teetee/sdk";
+import { type ApiKey, type ModelPrices, PaymentSession } from "@teetee/sdk/payments";
 import type { Address, Hex } from "viem";
 
 export type PaymentSessionPoolParameters = {

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RouteRunner, VerifiedRunner } from "@teetee/sdk";
+import type { RouteRunner, VerifiedRunner } from "@teetee/sdk/pipeline";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import { RunnerPool, rankedRoutes } from "./RunnerPool.js";

@@ -1,4 +1,5 @@
-import { HEALTH_PATH, type RouteRunner, runnerUrl, type VerifiedRunner } from "@teetee/sdk";
+import type { RouteRunner, VerifiedRunner } from "@teetee/sdk/pipeline";
+import { HEALTH_PATH, runnerUrl } from "@teetee/sdk/protocol";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import { NoCapacityError, RouteUnfundedError } from "./errors.js";

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { WireSampling } from "@teetee/sdk";
+import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
 import type { Hex } from "viem";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PaymentError, RunnerRefusedError } from "@teetee/sdk";
+import { PaymentError } from "@teetee/sdk/payments";
+import { RunnerRefusedError } from "@teetee/sdk/pipeline";
 import type { Caller } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { createGatewayApp } from "./createGatewayApp.js";

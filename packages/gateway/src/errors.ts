@@ -1,4 +1,4 @@
-import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk/attestation";
 
 /** OpenAI's error `type`s the gateway answers with. */
 export type OpenAIErrorType =

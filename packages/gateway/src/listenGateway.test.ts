@@ -1,4 +1,4 @@
-import { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from "@teetee/sdk";
+import { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from "@teetee/sdk/http";
 import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { parseGatewayConfig } from "./config.js";

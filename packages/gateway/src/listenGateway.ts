@@ -1,5 +1,5 @@
 import type { RequestListener, Server } from "node:http";
-import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk/http";
 import type { OpenAIErrorBody } from "./toOpenAIError.js";
 
 export type ListenGatewayParameters = { host: string; port: number } & ServerLimits;

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts";
-import { createPaymentChainReader, isLocalChainId, RouteVerifier } from "@teetee/sdk";
+import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts/deployments";
+import { isLocalChainId } from "@teetee/sdk/attestation";
+import { createPaymentChainReader } from "@teetee/sdk/payments";
+import { RouteVerifier } from "@teetee/sdk/pipeline";
 import pino, { type Logger } from "pino";
 import { createPublicClient, defineChain, http, type PublicClient } from "viem";
 import { Authenticator } from "./Authenticator.js";

@@ -1,4 +1,5 @@
-import { isPaymentError, PipelineError } from "@teetee/sdk";
+import { isPaymentError } from "@teetee/sdk/payments";
+import { PipelineError } from "@teetee/sdk/pipeline";
 import { ZodError } from "zod";
 import { GatewayError, type OpenAIErrorType } from "./errors.js";
 

@@ -10,12 +10,12 @@ import {
   approveToken,
   authorizeSigner,
   deposit,
-  formatApiKey,
   getAllocation,
   getEscrowAccount,
   mintTestToken,
   setPrices,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import { formatApiKey } from "@teetee/sdk/payments";
 import { bytesToHex, createWalletClient, type Hash, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort } from "../../../scripts/lib/localChain.js";

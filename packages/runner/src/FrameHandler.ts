@@ -1,14 +1,12 @@
 import { Sampler, type ShardSession } from "@teetee/inference";
+import { FrameLink, PipelineError, type RouteVerifier } from "@teetee/sdk/pipeline";
 import {
   type DecodedFrame,
   type Frame,
-  FrameLink,
   type FramePayload,
   float32ToFloat16Array,
-  PipelineError,
   type RouteHop,
-  type RouteVerifier,
-} from "@teetee/sdk";
+} from "@teetee/sdk/wire";
 import type { Address, Hex } from "viem";
 import { FrameRequestError, RunnerError, UnknownSessionError } from "./errors.js";
 import type { RunnerMetrics } from "./metrics.js";

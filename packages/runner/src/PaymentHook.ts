@@ -1,4 +1,4 @@
-import type { DecodedFrame } from "@teetee/sdk";
+import type { DecodedFrame } from "@teetee/sdk/wire";
 import type { Address, Hex } from "viem";
 
 /** What a payment hook sees of a frame: never its payload. */

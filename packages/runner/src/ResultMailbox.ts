@@ -1,4 +1,4 @@
-import type { FramePayload } from "@teetee/sdk";
+import type { FramePayload } from "@teetee/sdk/wire";
 import { RunnerError, RunnerFullError } from "./errors.js";
 
 export type ResultMailboxLimits = {

@@ -1,5 +1,6 @@
 import type { Sampler } from "@teetee/inference";
-import type { FrameLink, RouteHop } from "@teetee/sdk";
+import type { FrameLink } from "@teetee/sdk/pipeline";
+import type { RouteHop } from "@teetee/sdk/wire";
 import { RunnerFullError, SequenceLimitError, SessionOrderError, UnknownSessionError } from "./errors.js";
 
 /** The KV-cache facts the store needs of a shard (a `ShardSession`). */

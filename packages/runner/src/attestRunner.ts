@@ -7,8 +7,8 @@ import {
   extractComposeHash,
   parseEventLog,
   quoteOsImage,
-  type RunnerAttestationDocument,
-} from "@teetee/sdk";
+} from "@teetee/sdk/attestation";
+import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";
 import type { Hex } from "viem";
 import { RunnerStartupError } from "./errors.js";
 

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { serverLimitOptions, serverLimitsShape } from "@teetee/sdk";
+import { serverLimitOptions, serverLimitsShape } from "@teetee/sdk/http";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import { RunnerStartupError } from "./errors.js";

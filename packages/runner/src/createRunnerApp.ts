@@ -1,19 +1,21 @@
 import {
   ATTESTATION_PATH,
-  type DecodedFrame,
-  decodeFrame,
   ENVELOPE_CONTENT_TYPE,
-  encodeFrame,
   FRAMES_PATH,
-  type Frame,
   HEALTH_PATH,
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
   REGISTRATION_PATH,
-  ReplayGuard,
   type RunnerAttestationDocument,
+} from "@teetee/sdk/protocol";
+import {
+  type DecodedFrame,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  ReplayGuard,
   type WireReceiver,
-} from "@teetee/sdk";
+} from "@teetee/sdk/wire";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { RegistrationOutcome } from "./ensureRegistration.js";

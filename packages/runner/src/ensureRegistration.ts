@@ -3,7 +3,6 @@ import {
   getModel,
   getRunner,
   type Runner,
-  type RunnerAttestationDocument,
   type RunnerRegistration,
   refreshAttestation,
   registerRunner,
@@ -11,7 +10,8 @@ import {
   signRunnerConsent,
   type TeeTeeClient,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";
 import type {
   Account,
   Address,

@@ -1,15 +1,14 @@
 import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk/attestation";
+import { PipelineError } from "@teetee/sdk/pipeline";
 import {
   FrameDecryptError,
   FrameReplayError,
   FrameTooLargeError,
-  PipelineError,
   ReplayGuardFullError,
-  TeeTeeError,
-  type TeeTeeErrorOptions,
   WireError,
   withRetryAfter,
-} from "@teetee/sdk";
+} from "@teetee/sdk/wire";
 
 /** Base of every runner failure; `status` is the HTTP status (and error-frame code) a client can act on. */
 export class RunnerError extends TeeTeeError {

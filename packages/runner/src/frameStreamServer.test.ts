@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeFrameStreams, FrameStreamConnection, PLAIN_FRAME_CONTENT_TYPE, sendFrame } from "@teetee/sdk";
+import { closeFrameStreams, FrameStreamConnection, sendFrame } from "@teetee/sdk/pipeline";
+import { PLAIN_FRAME_CONTENT_TYPE } from "@teetee/sdk/protocol";
 import pino from "pino";
 import { attachFrameStream, type FrameStreamServer } from "./frameStreamServer.js";
 import { createRunnerMetrics } from "./metrics.js";

@@ -4,14 +4,14 @@ import {
   CLOSING_ID,
   encodeRecord,
   FRAME_STREAM_PROTOCOL,
-  FRAMES_PATH,
   type FrameRecord,
   FrameStreamError,
   RECORD_TYPES,
   RecordReader,
   recordContentType,
   recordTypeOf,
-} from "@teetee/sdk";
+} from "@teetee/sdk/pipeline";
+import { FRAMES_PATH } from "@teetee/sdk/protocol";
 import type { Logger } from "pino";
 import { type FrameReply, refusal } from "./createRunnerApp.js";
 import { RunnerError } from "./errors.js";

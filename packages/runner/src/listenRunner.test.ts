@@ -1,10 +1,6 @@
-import {
-  closeFrameStreams,
-  FrameStreamConnection,
-  PLAIN_FRAME_CONTENT_TYPE,
-  resolveServerLimits,
-  type ServerLimits,
-} from "@teetee/sdk";
+import { resolveServerLimits, type ServerLimits } from "@teetee/sdk/http";
+import { closeFrameStreams, FrameStreamConnection } from "@teetee/sdk/pipeline";
+import { PLAIN_FRAME_CONTENT_TYPE } from "@teetee/sdk/protocol";
 import pino from "pino";
 import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { parseRunnerConfig } from "./config.js";

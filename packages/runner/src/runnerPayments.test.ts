@@ -1,4 +1,5 @@
-import { PaymentError, retryAfterOf } from "@teetee/sdk";
+import { PaymentError } from "@teetee/sdk/payments";
+import { retryAfterOf } from "@teetee/sdk/wire";
 import { messageOf, statusOf } from "./errors.js";
 import { paymentRefusal } from "./runnerPayments.js";
 

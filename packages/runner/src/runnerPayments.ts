@@ -1,15 +1,12 @@
 import { join } from "node:path";
+import type { TeeTeeContracts } from "@teetee/sdk/contracts";
 import {
   createPaymentChainReader,
   isPaymentError,
   type PaymentError,
-  PaymentLedger,
   requestIdOf,
-  Settler,
-  type SettlerEvent,
-  type TeeTeeContracts,
-  VoucherStore,
-} from "@teetee/sdk";
+} from "@teetee/sdk/payments";
+import { PaymentLedger, Settler, type SettlerEvent, VoucherStore } from "@teetee/sdk/payments/runner";
 import type { Logger } from "pino";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import type { RunnerConfig } from "./config.js";

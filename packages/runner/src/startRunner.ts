@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { DstackClient } from "@phala/dstack-sdk";
-import { getDeployment } from "@teetee/contracts";
+import { getDeployment } from "@teetee/contracts/deployments";
 import {
   loadManifest,
   type Manifest,
@@ -10,15 +10,12 @@ import {
   verifyShardFiles,
   WeightFormatError,
 } from "@teetee/inference";
-import {
-  isLocalChainId,
-  ReplayGuard,
-  RouteVerifier,
-  type RunnerAttestationDocument,
-  type TeeTeeContracts,
-  WireReceiver,
-  withRetry,
-} from "@teetee/sdk";
+import { isLocalChainId } from "@teetee/sdk/attestation";
+import type { TeeTeeContracts } from "@teetee/sdk/contracts";
+import { withRetry } from "@teetee/sdk/payments";
+import { RouteVerifier } from "@teetee/sdk/pipeline";
+import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";
+import { ReplayGuard, WireReceiver } from "@teetee/sdk/wire";
 import pino, { type Logger } from "pino";
 import {
   type Address,

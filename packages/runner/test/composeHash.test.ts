@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { DstackClient } from "@phala/dstack-sdk";
 import { createDevTee } from "@teetee/dev-tee";
-import { extractComposeHash, parseEventLog } from "@teetee/sdk";
+import { extractComposeHash, parseEventLog } from "@teetee/sdk/attestation";
 import { runnerAppCompose, runnerComposeHash } from "../src/composeHash.js";
 
 const dockerCompose = readFileSync(new URL("../../../deploy/docker-compose.yml", import.meta.url), "utf8");

@@ -20,11 +20,11 @@ import {
 import {
   approveToken,
   mintTestToken,
-  type RouteRunner,
   registerModel,
   stake,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import type { RouteRunner } from "@teetee/sdk/pipeline";
 import {
   bytesToHex,
   createPublicClient,

@@ -5,28 +5,26 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate, ShardSession } from "@teetee/inference";
+import { getRunner, type RunnerRegistration, registerRunner } from "@teetee/sdk/contracts";
 import {
   createPipelineSession,
-  createWireChannel,
-  ENVELOPE_CONTENT_TYPE,
-  encodeFrame,
   encodeRecord,
   FRAME_STREAM_PROTOCOL,
-  FRAMES_PATH,
-  type Frame,
   FrameStreamConnection,
   generateOverRoute,
-  getRunner,
-  PLAIN_FRAME_CONTENT_TYPE,
   RECORD_TYPES,
-  REGISTRATION_PATH,
   RecordReader,
   type RouteRunner,
   RunnerRefusedError,
-  type RunnerRegistration,
-  registerRunner,
   sendFrame,
-} from "@teetee/sdk";
+} from "@teetee/sdk/pipeline";
+import {
+  ENVELOPE_CONTENT_TYPE,
+  FRAMES_PATH,
+  PLAIN_FRAME_CONTENT_TYPE,
+  REGISTRATION_PATH,
+} from "@teetee/sdk/protocol";
+import { createWireChannel, encodeFrame, type Frame } from "@teetee/sdk/wire";
 import { createWalletClient, type Hex, http } from "viem";
 import { freePort } from "../../../scripts/lib/localChain.js";
 import {

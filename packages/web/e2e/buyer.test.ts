@@ -4,6 +4,8 @@
  * paid runner processes; the route's allocation pays), withdraws after the thaw.
  * Every step is read back from the chain.
  */
+
+import type { TeeTeeMetadata } from "@teetee/gateway";
 import {
   allocationId,
   computeCost,
@@ -12,13 +14,12 @@ import {
   getSessionSigner,
   getTokenBalance,
   mintTestToken,
-  parseApiKey,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
+import { parseApiKey } from "@teetee/sdk/payments";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
 import { LOCAL_MNEMONIC } from "../../../scripts/lib/localChain.js";
-import type { TeeTeeMetadata } from "../../gateway/src/teeteeMetadata.js";
 import { formatToken } from "../src/chain/format.js";
 import { advanceTime, screenshots } from "./harness.js";
 import { GATEWAY_MODEL, type PaidHarness, startPaidHarness, until } from "./paidNetwork.js";

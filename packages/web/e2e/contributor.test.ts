@@ -3,11 +3,12 @@
  * through the gateway over that runner credited to it, and withdraws them; then the network explorer. Every step is
  * read back from the chain.
  */
-import { getEarnings, getStake } from "@teetee/sdk";
+
+import type { TeeTeeMetadata } from "@teetee/gateway";
+import { getEarnings, getStake } from "@teetee/sdk/contracts";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import type { Account } from "viem";
-import type { TeeTeeMetadata } from "../../gateway/src/teeteeMetadata.js";
 import { formatToken } from "../src/chain/format.js";
 import { type Harness, screenshots } from "./harness.js";
 import { GATEWAY_MODEL, type PaidHarness, startPaidHarness, until } from "./paidNetwork.js";

@@ -1,5 +1,5 @@
 /** Failures in words: a wrong chain, a rejected signature, an insufficient balance, a contract's custom error. */
-import { getEscrowAccount, mintTestToken } from "@teetee/sdk";
+import { getEscrowAccount, mintTestToken } from "@teetee/sdk/contracts";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
 import { LOCAL_MNEMONIC } from "../../../scripts/lib/localChain.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseGatewayConfig, type StartedGateway, startGateway } from "@teetee/gateway";
-import { allocate, getEscrowAccount, type ModelParams, stake } from "@teetee/sdk";
+import { allocate, getEscrowAccount, type ModelParams, stake } from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
 import { freePort } from "../../../scripts/lib/localChain.js";
 import { shareSpec } from "../../../scripts/lib/paymentMarket.js";

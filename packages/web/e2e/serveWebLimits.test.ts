@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Deployment } from "@teetee/contracts";
+import type { Deployment } from "@teetee/contracts/deployments";
 import { zeroAddress } from "viem";
 import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { serveWeb } from "../src/server/serveWeb.js";

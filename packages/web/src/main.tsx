@@ -1,8 +1,8 @@
+import { testTokenAbi } from "@teetee/contracts/abi";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createPublicClient, http } from "viem";
 import { App } from "./App.js";
-import { testTokenAbi } from "./chain/contractsBrowser.js";
 import type { TokenInfo } from "./chain/format.js";
 import { type AppConfig, chainOf, loadAppConfig } from "./config/appConfig.js";
 import { WalletProvider } from "./wallet/WalletContext.js";

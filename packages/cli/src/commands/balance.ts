@@ -1,4 +1,9 @@
-import { getAvailableBalance, getEscrowAccount, getSessionSigner, getTokenBalance } from "@teetee/sdk";
+import {
+  getAvailableBalance,
+  getEscrowAccount,
+  getSessionSigner,
+  getTokenBalance,
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf, parseAddress } from "../lib/command.js";
 import { connect } from "../lib/context.js";

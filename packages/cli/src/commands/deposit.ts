@@ -1,4 +1,10 @@
-import { deposit, depositWithPermit, getEscrowAccount, getTokenBalance, signPermit } from "@teetee/sdk";
+import {
+  deposit,
+  depositWithPermit,
+  getEscrowAccount,
+  getTokenBalance,
+  signPermit,
+} from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { connectWallet, type WalletContext } from "../lib/context.js";

@@ -1,4 +1,4 @@
-import { getEarnings } from "@teetee/sdk";
+import { getEarnings } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { connect } from "../lib/context.js";

@@ -1,4 +1,4 @@
-import { getContributorRunners, getFreeStake, getStake, getUnbondingPeriod } from "@teetee/sdk";
+import { getContributorRunners, getFreeStake, getStake, getUnbondingPeriod } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { connect } from "../lib/context.js";

@@ -1,4 +1,4 @@
-import { getStake, requestUnstake } from "@teetee/sdk";
+import { getStake, requestUnstake } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { connectWallet } from "../lib/context.js";

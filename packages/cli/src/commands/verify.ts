@@ -1,14 +1,6 @@
-import {
-  fetchRunnerAttestation,
-  getModel,
-  getRunner,
-  getShard,
-  isComposeHashAllowed,
-  isLocalChainId,
-  isOsImageAllowed,
-  type RunnerAttestationDocument,
-  verifyRunnerAttestation,
-} from "@teetee/sdk";
+import { isLocalChainId, verifyRunnerAttestation } from "@teetee/sdk/attestation";
+import { getModel, getRunner, getShard, isComposeHashAllowed, isOsImageAllowed } from "@teetee/sdk/contracts";
+import { fetchRunnerAttestation, type RunnerAttestationDocument } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
 import { type Hex, isAddressEqual } from "viem";
 import { optionsOf, outputOf } from "../lib/command.js";

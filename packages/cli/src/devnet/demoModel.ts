@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import { type Manifest, makeTestModel, shardModel } from "@teetee/inference";
-import { getProtocolFeeBps, type ModelParams, registerModel, type TeeTeeContracts } from "@teetee/sdk";
+import {
+  getProtocolFeeBps,
+  type ModelParams,
+  registerModel,
+  type TeeTeeContracts,
+} from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
 import { defaultShares } from "../lib/shares.js";
 import type { Actor } from "./actors.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
-import { getRunner, type TeeTeeContracts } from "@teetee/sdk";
+import { getRunner, type TeeTeeContracts } from "@teetee/sdk/contracts";
 import { type Address, bytesToHex, type PublicClient } from "viem";
 import { freePort, type LocalChain } from "./localChain.js";
 import { GATEWAY_ENTRY, RUNNER_ENTRY, type Service, spawnService } from "./services.js";

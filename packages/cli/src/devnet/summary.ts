@@ -4,7 +4,7 @@ import {
   runnerRegistryAbi,
   stakingAbi,
   testTokenAbi,
-} from "@teetee/contracts";
+} from "@teetee/contracts/abi";
 import {
   allocationId,
   getAllocation,
@@ -16,7 +16,7 @@ import {
   getStake,
   getTokenBalance,
   type TeeTeeContracts,
-} from "@teetee/sdk";
+} from "@teetee/sdk/contracts";
 import { type Abi, type Address, decodeFunctionData, type Hex, type PublicClient } from "viem";
 import type { Actor } from "./actors.js";
 

@@ -1,4 +1,4 @@
-import { getChannelPaid, type TeeTeeContracts } from "@teetee/sdk";
+import { getChannelPaid, type TeeTeeContracts } from "@teetee/sdk/contracts";
 import OpenAI from "openai";
 import type { Hex, PublicClient } from "viem";
 

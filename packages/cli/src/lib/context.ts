@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Deployment, DeploymentError, getDeployment, parseDeployment } from "@teetee/contracts";
-import type { TeeTeeContracts } from "@teetee/sdk";
+import {
+  type Deployment,
+  DeploymentError,
+  getDeployment,
+  parseDeployment,
+} from "@teetee/contracts/deployments";
+import type { TeeTeeContracts } from "@teetee/sdk/contracts";
 import {
   type Account,
   type Chain,

@@ -1,4 +1,4 @@
-import { ContractRevertError, decodeContractError, TeeTeeContractError } from "@teetee/sdk";
+import { ContractRevertError, decodeContractError, TeeTeeContractError } from "@teetee/sdk/contracts";
 
 /**
  * Exit codes of `teetee`, stable for scripts:

@@ -1,4 +1,4 @@
-import { allocationId, getAllocation } from "@teetee/sdk";
+import { allocationId, getAllocation } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
 import { parseAddress, parseBytes32 } from "./command.js";

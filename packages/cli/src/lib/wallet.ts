@@ -1,4 +1,4 @@
-import { approveToken, getTokenAllowance, getTokenBalance } from "@teetee/sdk";
+import { approveToken, getTokenAllowance, getTokenBalance } from "@teetee/sdk/contracts";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { parseAddress } from "./command.js";

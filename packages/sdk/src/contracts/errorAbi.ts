@@ -5,7 +5,7 @@ import {
   runnerRegistryAbi,
   stakingAbi,
   testTokenAbi,
-} from "@teetee/contracts";
+} from "@teetee/contracts/abi";
 
 /** Every function, event and custom error a TeeTee contract can produce, for decoding reverts from any of them. */
 export const teeTeeErrorAbi = [

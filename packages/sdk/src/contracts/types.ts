@@ -1,4 +1,9 @@
-import type { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi } from "@teetee/contracts";
+import type {
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+} from "@teetee/contracts/abi";
 import type { Address, ContractFunctionArgs, ContractFunctionReturnType } from "viem";
 
 /** Addresses of one TeeTee deployment, as an action's alternative to a single `address`. */

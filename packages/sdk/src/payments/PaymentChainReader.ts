@@ -1,4 +1,4 @@
-import { paymentEscrowAbi } from "@teetee/contracts";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import type { Address, Hex } from "viem";
 import { getContractEvents } from "viem/actions";
 import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";

@@ -5,7 +5,6 @@ export {
   createPaymentChainReader,
   type PaymentChainReader,
 } from "./PaymentChainReader.js";
-export { type Admission, PaymentLedger, type PaymentLedgerParameters } from "./PaymentLedger.js";
 export { PaymentSession, type PaymentSessionParameters, type RequestUsage } from "./PaymentSession.js";
 export {
   decodePaymentTicket,
@@ -14,7 +13,6 @@ export {
   requestIdOf,
 } from "./paymentTicket.js";
 export { type RoutableRunner, routesOf } from "./routesOf.js";
-export { type SettleReport, Settler, type SettlerEvent, type SettlerParameters } from "./Settler.js";
 export {
   addCounts,
   costIncrease,
@@ -23,13 +21,4 @@ export {
   type TokenCounts,
   zeroCounts,
 } from "./tokenCounts.js";
-export { type StoredChannel, VoucherStore } from "./VoucherStore.js";
-export {
-  type VerifyTicketSignatureParameters,
-  type VoucherSignatureBackend,
-  VoucherSignatureVerifier,
-  type VoucherSignatureVerifierOptions,
-  verifyTicketSignature,
-} from "./verifyTicketSignature.js";
-export { voucherDigest } from "./voucherDigest.js";
 export { type RetryOptions, withRetry } from "./withRetry.js";

@@ -1,4 +1,5 @@
 import { bytesToHex } from "viem";
+import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "../protocol/paths.js";
 import { decodeFrame } from "../wire/decodeFrame.js";
 import { encodeFrame } from "../wire/encodeFrame.js";
 import { WireError } from "../wire/errors.js";
@@ -6,7 +7,6 @@ import type { DecodedFrame, Frame } from "../wire/frame.js";
 import { retryAfterOf } from "../wire/retryAfter.js";
 import { createWireChannel, type WireChannel } from "../wire/WireChannel.js";
 import { RunnerRefusedError, RunnerUnreachableError } from "./errors.js";
-import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "./protocol.js";
 import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
 import { type FrameTransport, sendFrame } from "./sendFrame.js";
 

@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
+import { FRAMES_PATH, runnerUrl } from "../protocol/paths.js";
 import {
   CLOSING_ID,
   encodeRecord,
@@ -12,7 +13,6 @@ import {
   recordTypeOf,
 } from "./frameStream.js";
 import { type PostFrameReturnType, unreachable } from "./postFrame.js";
-import { FRAMES_PATH, runnerUrl } from "./protocol.js";
 
 /** Largest reply a sender accepts on a stream: a last shard's prefill answers a token, others activations. */
 const MAX_REPLY_BYTES = 256 * 1024 * 1024;

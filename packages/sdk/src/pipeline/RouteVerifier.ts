@@ -8,9 +8,12 @@ import { isComposeHashAllowed } from "../contracts/modelRegistry/isComposeHashAl
 import { isOsImageAllowed } from "../contracts/modelRegistry/isOsImageAllowed.js";
 import { getRunner } from "../contracts/runnerRegistry/getRunner.js";
 import type { TeeTeeContracts } from "../contracts/types.js";
+import {
+  fetchRunnerAttestation,
+  type RunnerAttestationDocument,
+} from "../protocol/runnerAttestationDocument.js";
 import { compressedPublicKey } from "../wire/wireKeys.js";
 import { type PipelineError, RunnerAttestationMismatchError } from "./errors.js";
-import { fetchRunnerAttestation, type RunnerAttestationDocument } from "./runnerAttestationDocument.js";
 
 /** A runner of a route: its address, where it listens, and the key frames are sealed to. */
 export type RouteRunner = { runner: Address; endpoint: string; publicKey: Hex };

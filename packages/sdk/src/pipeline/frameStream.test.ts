@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "../protocol/paths.js";
 import {
   encodeRecord,
   type FrameRecord,
@@ -9,7 +10,6 @@ import {
   recordContentType,
   recordTypeOf,
 } from "./frameStream.js";
-import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "./protocol.js";
 
 const recordArbitrary = fc.record({
   type: fc.constantFrom(RECORD_TYPES.envelope, RECORD_TYPES.plain, RECORD_TYPES.error),

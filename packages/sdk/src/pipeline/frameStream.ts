@@ -1,5 +1,5 @@
+import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "../protocol/paths.js";
 import { PipelineError } from "./errors.js";
-import { ENVELOPE_CONTENT_TYPE, PLAIN_FRAME_CONTENT_TYPE } from "./protocol.js";
 
 /**
  * The frame stream: one long-lived connection per sender and runner that carries many frames, so a decode step

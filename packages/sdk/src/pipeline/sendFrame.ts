@@ -1,6 +1,6 @@
+import { FRAMES_PATH, runnerUrl } from "../protocol/paths.js";
 import { FrameStreamConnection } from "./FrameStreamConnection.js";
 import { type PostFrameReturnType, postFrame } from "./postFrame.js";
-import { FRAMES_PATH, runnerUrl } from "./protocol.js";
 
 /**
  * `stream`: frames go over one upgraded connection per runner (see `frameStream.ts`), falling back to `http`

@@ -1,6 +1,6 @@
+import { getTokenBalance } from "@teetee/sdk/contracts";
 import type { Address } from "viem";
 import { useWallet } from "../wallet/WalletContext.js";
-import { getTokenBalance } from "./sdk.js";
 import { useChainRead } from "./useChainRead.js";
 
 /** The payment-token balance of an address in its wallet (not deposited, not staked). */

@@ -1,5 +1,5 @@
+import type { TeeTeeContracts } from "@teetee/sdk/contracts";
 import { type Address, type Chain, defineChain, getAddress, isAddress } from "viem";
-import type { TeeTeeContracts } from "../chain/sdk.js";
 
 /** What the server tells the app at run time (`config.json`): the chain, its contracts, the gateway. */
 export type AppConfig = {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseDeployment } from "@teetee/contracts";
+import { parseDeployment } from "@teetee/contracts/deployments";
 import { serveWeb } from "./serveWeb.js";
 
 const { values } = parseArgs({

@@ -4,8 +4,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Deployment } from "@teetee/contracts";
-import { createLimitedServer, type ServerLimits } from "@teetee/sdk";
+import type { Deployment } from "@teetee/contracts/deployments";
+import { createLimitedServer, type ServerLimits } from "@teetee/sdk/http";
 
 export const distDir: string = fileURLToPath(new URL("../../dist/", import.meta.url));
 

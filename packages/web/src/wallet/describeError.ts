@@ -1,6 +1,6 @@
+import { decodeContractError } from "@teetee/sdk/contracts";
 import { BaseError } from "viem";
 import { formatToken, type TokenInfo } from "../chain/format.js";
-import { decodeContractError } from "../chain/sdk.js";
 
 /** A failure in words, with the contract error's name when there was one. */
 export type DescribedError = { title: string; message: string; code?: string };

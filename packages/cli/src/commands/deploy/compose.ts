@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type Deployment, parseDeployment } from "@teetee/contracts";
+import { type Deployment, parseDeployment } from "@teetee/contracts/deployments";
 import { runnerAppCompose, runnerComposeHash } from "@teetee/runner/composeHash";
 import type { Command } from "commander";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { deploymentsDir } from "@teetee/contracts";
+import { deploymentsDir } from "@teetee/contracts/deployments";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
 import { deployTeeTee } from "../../../../../scripts/deploy.js";

@@ -1,4 +1,4 @@
-import { authorizeSigner } from "@teetee/sdk";
+import { authorizeSigner } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { formatApiKey } from "../../lib/apiKey.js";

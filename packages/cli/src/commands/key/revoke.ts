@@ -1,4 +1,4 @@
-import { getSessionSigner, revokeSigner } from "@teetee/sdk";
+import { getSessionSigner, revokeSigner } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";

@@ -1,4 +1,4 @@
-import { setComposeHashAllowed } from "@teetee/sdk";
+import { setComposeHashAllowed } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf, parseBytes32 } from "../../lib/command.js";
 import { connectWallet } from "../../lib/context.js";

@@ -1,5 +1,5 @@
 import { modelIdOf } from "@teetee/inference";
-import { getModel, getModelAllowlists, getRunners, getShard } from "@teetee/sdk";
+import { getModel, getModelAllowlists, getRunners, getShard } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { optionsOf, outputOf } from "../../lib/command.js";

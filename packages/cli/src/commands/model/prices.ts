@@ -1,4 +1,4 @@
-import { getModel, setPrices } from "@teetee/sdk";
+import { getModel, setPrices } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { optionsOf, outputOf, parseBytes32 } from "../../lib/command.js";

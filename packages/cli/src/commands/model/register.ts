@@ -1,5 +1,5 @@
 import { modelIdOf } from "@teetee/inference";
-import { getProtocolFeeBps, registerModel } from "@teetee/sdk";
+import { getProtocolFeeBps, registerModel } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";

@@ -1,4 +1,5 @@
-import { fetchRunnerAttestation, quoteOsImage, runnerUrl } from "@teetee/sdk";
+import { quoteOsImage } from "@teetee/sdk/attestation";
+import { fetchRunnerAttestation, runnerUrl } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { outputOf } from "../../lib/command.js";

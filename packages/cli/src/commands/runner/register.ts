@@ -1,5 +1,5 @@
+import { isLocalChainId, quoteOsImage, verifyRunnerAttestation } from "@teetee/sdk/attestation";
 import {
-  fetchRunnerAttestation,
   getFreeStake,
   getModel,
   getRunnerNonce,
@@ -7,17 +7,17 @@ import {
   hashAttestationRefresh,
   hashRunnerConsent,
   isComposeHashAllowed,
-  isLocalChainId,
   isOsImageAllowed,
-  quoteOsImage,
-  REGISTRATION_PATH,
-  type RunnerAttestationDocument,
   type RunnerRegistration,
   refreshAttestation,
   registerRunner,
+} from "@teetee/sdk/contracts";
+import {
+  fetchRunnerAttestation,
+  REGISTRATION_PATH,
+  type RunnerAttestationDocument,
   runnerUrl,
-  verifyRunnerAttestation,
-} from "@teetee/sdk";
+} from "@teetee/sdk/protocol";
 import type { Command } from "commander";
 import { type Address, getAddress, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { z } from "zod";

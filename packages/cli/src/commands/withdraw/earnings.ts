@@ -1,4 +1,4 @@
-import { getEarnings, withdrawEarnings } from "@teetee/sdk";
+import { getEarnings, withdrawEarnings } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../../lib/command.js";
 import { connectWallet } from "../../lib/context.js";

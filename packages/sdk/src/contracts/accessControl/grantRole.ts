@@ -1,4 +1,4 @@
-import { modelRegistryAbi } from "@teetee/contracts";
+import { modelRegistryAbi } from "@teetee/contracts/abi";
 import type { Address, Hash, Hex } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 

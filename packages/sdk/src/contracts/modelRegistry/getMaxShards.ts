@@ -1,4 +1,4 @@
-import { modelRegistryAbi } from "@teetee/contracts";
+import { modelRegistryAbi } from "@teetee/contracts/abi";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";
 

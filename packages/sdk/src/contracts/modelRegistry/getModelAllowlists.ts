@@ -1,4 +1,4 @@
-import { modelRegistryAbi } from "@teetee/contracts";
+import { modelRegistryAbi } from "@teetee/contracts/abi";
 import type { Hex } from "viem";
 import { getContractEvents } from "viem/actions";
 import type { TeeTeeClient } from "../internal/contractCalls.js";

@@ -1,4 +1,4 @@
-import { paymentEscrowAbi } from "@teetee/contracts";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import type { Address } from "viem";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";

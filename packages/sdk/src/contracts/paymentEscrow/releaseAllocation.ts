@@ -1,4 +1,4 @@
-import { paymentEscrowAbi } from "@teetee/contracts";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import type { Address, Hash, Hex } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";

@@ -1,4 +1,4 @@
-import { testTokenAbi } from "@teetee/contracts";
+import { testTokenAbi } from "@teetee/contracts/abi";
 import { type Account, type Address, type Hex, parseSignature } from "viem";
 import { parseAccount } from "viem/accounts";
 import { readContract, signTypedData } from "viem/actions";

@@ -1,4 +1,4 @@
-import { runnerRegistryAbi } from "@teetee/contracts";
+import { runnerRegistryAbi } from "@teetee/contracts/abi";
 import type { Address } from "viem";
 import { type ReadOptions, readTeeTee, type TeeTeeClient } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";

@@ -1,4 +1,4 @@
-import { runnerRegistryAbi } from "@teetee/contracts";
+import { runnerRegistryAbi } from "@teetee/contracts/abi";
 import type { Address, Hash } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";

@@ -1,4 +1,4 @@
-import { stakingAbi } from "@teetee/contracts";
+import { stakingAbi } from "@teetee/contracts/abi";
 import type { Hash } from "viem";
 import { type TeeTeeClient, type WriteOptions, writeTeeTee } from "../internal/contractCalls.js";
 import { type ContractTarget, resolveAddress } from "../internal/resolveAddress.js";

@@ -1,8 +1,10 @@
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
+import { authorizeSigner, getSessionSigner, revokeSigner, type SessionSigner } from "@teetee/sdk/contracts";
+import { formatApiKey } from "@teetee/sdk/payments";
 import { useState } from "react";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { confirm } from "../../chain/confirm.js";
-import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import {
   formatDate,
   formatDuration,
@@ -10,13 +12,6 @@ import {
   parseTokenInput,
   shortAddress,
 } from "../../chain/format.js";
-import {
-  authorizeSigner,
-  formatApiKey,
-  getSessionSigner,
-  revokeSigner,
-  type SessionSigner,
-} from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Empty, ErrorNote, Pill } from "../../components/ui.js";

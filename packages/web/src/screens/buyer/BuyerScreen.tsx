@@ -1,4 +1,4 @@
-import { getEscrowAccount } from "../../chain/sdk.js";
+import { getEscrowAccount } from "@teetee/sdk/contracts";
 import { useChainRead } from "../../chain/useChainRead.js";
 import { useTokenBalance } from "../../chain/useTokenBalance.js";
 import { ConnectPrompt } from "../../components/WalletBar.js";

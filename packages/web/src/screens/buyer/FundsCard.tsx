@@ -1,6 +1,3 @@
-import { useState } from "react";
-import { confirm } from "../../chain/confirm.js";
-import { formatAmount, formatDate, formatToken, parseTokenInput } from "../../chain/format.js";
 import {
   cancelWithdrawal,
   depositWithPermit,
@@ -8,7 +5,10 @@ import {
   requestWithdrawal,
   signPermit,
   withdraw,
-} from "../../chain/sdk.js";
+} from "@teetee/sdk/contracts";
+import { useState } from "react";
+import { confirm } from "../../chain/confirm.js";
+import { formatAmount, formatDate, formatToken, parseTokenInput } from "../../chain/format.js";
 import { useChainNow } from "../../chain/useChainRead.js";
 import { type ActionPlan, useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Countdown, Stat } from "../../components/ui.js";

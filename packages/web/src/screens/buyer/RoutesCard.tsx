@@ -1,8 +1,8 @@
+import { allocate, type EscrowAccount } from "@teetee/sdk/contracts";
 import { useState } from "react";
 import type { Address } from "viem";
 import { confirm } from "../../chain/confirm.js";
 import { formatToken, parseTokenInput, shortAddress } from "../../chain/format.js";
-import { allocate, type EscrowAccount } from "../../chain/sdk.js";
 import { useChainRead } from "../../chain/useChainRead.js";
 import { type ActionPlan, useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Stat } from "../../components/ui.js";

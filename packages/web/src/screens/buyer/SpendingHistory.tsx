@@ -1,6 +1,6 @@
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import type { Address, Hex } from "viem";
 import { blockTimes } from "../../chain/blockTimes.js";
-import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import { formatDate, formatToken, shortHex } from "../../chain/format.js";
 import { useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote } from "../../components/ui.js";

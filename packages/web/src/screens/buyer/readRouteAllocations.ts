@@ -1,13 +1,13 @@
-import type { Address, Hex, PublicClient } from "viem";
 import {
   allocationId,
   getAllocation,
   getModel,
   getModelIds,
   getRunners,
-  routesOf,
   type TeeTeeContracts,
-} from "../../chain/sdk.js";
+} from "@teetee/sdk/contracts";
+import { routesOf } from "@teetee/sdk/payments";
+import type { Address, Hex, PublicClient } from "viem";
 
 /** One route a buyer can be served on, and what it has set aside for it. */
 export type RouteAllocationRow = { modelId: Hex; route: Address[]; amount: bigint; releasing: bigint };

@@ -1,4 +1,4 @@
-import { getStake } from "../../chain/sdk.js";
+import { getStake } from "@teetee/sdk/contracts";
 import { useChainRead } from "../../chain/useChainRead.js";
 import { useTokenBalance } from "../../chain/useTokenBalance.js";
 import { ConnectPrompt } from "../../components/WalletBar.js";

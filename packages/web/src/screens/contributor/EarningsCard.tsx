@@ -1,9 +1,9 @@
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
+import { getEarnings, withdrawEarnings } from "@teetee/sdk/contracts";
 import type { Address } from "viem";
 import { blockTimes } from "../../chain/blockTimes.js";
 import { confirm } from "../../chain/confirm.js";
-import { paymentEscrowAbi } from "../../chain/contractsBrowser.js";
 import { formatToken } from "../../chain/format.js";
-import { getEarnings, withdrawEarnings } from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { LineChart, type Point } from "../../components/LineChart.js";

@@ -1,7 +1,7 @@
+import { registerRunner } from "@teetee/sdk/contracts";
 import { useState } from "react";
 import type { Address } from "viem";
 import { confirm } from "../../chain/confirm.js";
-import { registerRunner } from "../../chain/sdk.js";
 import { useChainNow } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { describeError } from "../../wallet/describeError.js";

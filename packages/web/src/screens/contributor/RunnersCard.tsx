@@ -1,8 +1,8 @@
+import { getContributorRunners, getModel, type RunnerView } from "@teetee/sdk/contracts";
 import { useState } from "react";
 import type { Address } from "viem";
 import { formatDuration, formatToken, shortAddress, shortHex } from "../../chain/format.js";
 import { type Health, probeHealth } from "../../chain/runnerHttp.js";
-import { getContributorRunners, getModel, type RunnerView } from "../../chain/sdk.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
 import { useWallet } from "../../wallet/WalletContext.js";

@@ -1,6 +1,3 @@
-import { useState } from "react";
-import { confirm } from "../../chain/confirm.js";
-import { formatDate, formatToken, parseTokenInput } from "../../chain/format.js";
 import {
   approveToken,
   getTokenAllowance,
@@ -8,7 +5,10 @@ import {
   type StakeInfo,
   stake,
   withdrawStake,
-} from "../../chain/sdk.js";
+} from "@teetee/sdk/contracts";
+import { useState } from "react";
+import { confirm } from "../../chain/confirm.js";
+import { formatDate, formatToken, parseTokenInput } from "../../chain/format.js";
 import { useChainNow } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
 import { AmountField, Card, Countdown, Stat } from "../../components/ui.js";

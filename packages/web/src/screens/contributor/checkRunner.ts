@@ -1,6 +1,4 @@
-import { type Address, isAddressEqual, type PublicClient, recoverAddress } from "viem";
-import { formatToken, type TokenInfo } from "../../chain/format.js";
-import { runnerUrl } from "../../chain/runnerHttp.js";
+import { quoteOsImage, verifyRunnerAttestation } from "@teetee/sdk/attestation";
 import {
   getModel,
   getRunnerNonce,
@@ -8,11 +6,11 @@ import {
   hashRunnerConsent,
   isComposeHashAllowed,
   isOsImageAllowed,
-  parseRunnerAttestationDocument,
-  quoteOsImage,
-  type RunnerAttestationDocument,
-  verifyRunnerAttestation,
-} from "../../chain/sdk.js";
+} from "@teetee/sdk/contracts";
+import { parseRunnerAttestationDocument, type RunnerAttestationDocument } from "@teetee/sdk/protocol";
+import { type Address, isAddressEqual, type PublicClient, recoverAddress } from "viem";
+import { formatToken, type TokenInfo } from "../../chain/format.js";
+import { runnerUrl } from "../../chain/runnerHttp.js";
 import type { AppConfig } from "../../config/appConfig.js";
 import type { RunnerConsent } from "./runnerConsent.js";
 

@@ -1,5 +1,5 @@
+import type { RunnerRegistration } from "@teetee/sdk/contracts";
 import { type Address, getAddress, type Hex, isAddress, isHex } from "viem";
-import type { RunnerRegistration } from "../../chain/sdk.js";
 
 /** A runner's signed consent to be registered by a contributor, as its endpoint (or its startup log) prints it. */
 export type RunnerConsent = {

@@ -1,13 +1,3 @@
-import type { Hex } from "viem";
-import {
-  formatBps,
-  formatDuration,
-  formatPrice,
-  formatToken,
-  shortAddress,
-  shortHex,
-} from "../../chain/format.js";
-import { type Health, probeHealth } from "../../chain/runnerHttp.js";
 import {
   type GetModelAllowlistsReturnType,
   getModel,
@@ -19,7 +9,17 @@ import {
   type Model,
   type RunnerView,
   type Shard,
-} from "../../chain/sdk.js";
+} from "@teetee/sdk/contracts";
+import type { Hex } from "viem";
+import {
+  formatBps,
+  formatDuration,
+  formatPrice,
+  formatToken,
+  shortAddress,
+  shortHex,
+} from "../../chain/format.js";
+import { type Health, probeHealth } from "../../chain/runnerHttp.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
 import { useWallet } from "../../wallet/WalletContext.js";

@@ -1,7 +1,7 @@
+import { getModel, getModelIds, type Model } from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
 import { formatPrice, shortHex } from "../../chain/format.js";
 import { fetchGatewayModels } from "../../chain/gatewayModels.js";
-import { getModel, getModelIds, type Model } from "../../chain/sdk.js";
 import { useChainRead } from "../../chain/useChainRead.js";
 import { Empty, ErrorNote, Pill } from "../../components/ui.js";
 import { ConnectPrompt } from "../../components/WalletBar.js";

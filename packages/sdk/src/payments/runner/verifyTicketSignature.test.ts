@@ -2,7 +2,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import fc from "fast-check";
 import { getAddress, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { hashVoucher } from "../contracts/voucher/hashVoucher.js";
+import { hashVoucher } from "../../contracts/voucher/hashVoucher.js";
 import { nativeSecp256k1 } from "./nativeSecp256k1.js";
 import { VoucherSignatureVerifier } from "./verifyTicketSignature.js";
 import { voucherDigest } from "./voucherDigest.js";

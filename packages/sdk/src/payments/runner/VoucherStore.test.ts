@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { Voucher } from "../contracts/types.js";
-import { channelId } from "../contracts/voucher/channelId.js";
+import type { Voucher } from "../../contracts/types.js";
+import { channelId } from "../../contracts/voucher/channelId.js";
 import { VoucherStore } from "./VoucherStore.js";
 
 const buyer = privateKeyToAccount(generatePrivateKey()).address;

@@ -8,8 +8,8 @@ import {
   keccak256,
   toBytes,
 } from "viem";
-import { paymentEscrowDomain } from "../contracts/internal/eip712.js";
-import type { Voucher } from "../contracts/types.js";
+import { paymentEscrowDomain } from "../../contracts/internal/eip712.js";
+import type { Voucher } from "../../contracts/types.js";
 
 const voucherTypeHash = hexToBytes(
   keccak256(

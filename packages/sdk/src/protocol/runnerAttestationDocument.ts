@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
-import { RunnerAttestationMismatchError } from "./errors.js";
-import { ATTESTATION_PATH, runnerUrl } from "./protocol.js";
+import { RunnerAttestationMismatchError } from "../pipeline/errors.js";
+import { ATTESTATION_PATH, runnerUrl } from "./paths.js";
 
 const hex = z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/, "expected 0x-prefixed hex") as z.ZodType<Hex>;
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 32 bytes of hex") as z.ZodType<Hex>;

@@ -1,7 +1,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { type Address, getAddress, type Hex } from "viem";
-import type { Voucher } from "../contracts/types.js";
-import type { TokenCounts } from "./tokenCounts.js";
+import type { Voucher } from "../../contracts/types.js";
+import type { TokenCounts } from "../tokenCounts.js";
 
 /** A channel as a runner remembers it: its best voucher, what it has paid, and what it has served. */
 export type StoredChannel = {

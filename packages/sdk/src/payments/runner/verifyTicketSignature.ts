@@ -2,9 +2,9 @@ import { invert, mod } from "@noble/curves/abstract/modular";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { type Address, bytesToHex, type Hex, isAddressEqual, recoverPublicKey } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
-import { PaymentError } from "./errors.js";
+import { PaymentError } from "../errors.js";
+import type { PaymentTicket } from "../paymentTicket.js";
 import { type NativeSecp256k1, nativeSecp256k1 } from "./nativeSecp256k1.js";
-import type { PaymentTicket } from "./paymentTicket.js";
 import { voucherDigest } from "./voucherDigest.js";
 
 type Point = InstanceType<typeof secp256k1.ProjectivePoint>;

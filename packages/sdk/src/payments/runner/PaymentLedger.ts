@@ -1,11 +1,11 @@
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
-import type { Voucher } from "../contracts/types.js";
-import { allocationId as computeAllocationId } from "../contracts/voucher/allocationId.js";
-import { channelId as computeChannelId } from "../contracts/voucher/channelId.js";
-import { PaymentError } from "./errors.js";
-import type { PaymentChainReader } from "./PaymentChainReader.js";
-import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "./paymentTicket.js";
-import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "./tokenCounts.js";
+import type { Voucher } from "../../contracts/types.js";
+import { allocationId as computeAllocationId } from "../../contracts/voucher/allocationId.js";
+import { channelId as computeChannelId } from "../../contracts/voucher/channelId.js";
+import { PaymentError } from "../errors.js";
+import type { PaymentChainReader } from "../PaymentChainReader.js";
+import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "../paymentTicket.js";
+import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "../tokenCounts.js";
 import type { StoredChannel, VoucherStore } from "./VoucherStore.js";
 import { VoucherSignatureVerifier, verifyTicketSignature } from "./verifyTicketSignature.js";
 

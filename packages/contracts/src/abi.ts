@@ -6,4 +6,3 @@ export { paymentEscrowAbi } from "./abis/PaymentEscrow.js";
 export { runnerRegistryAbi } from "./abis/RunnerRegistry.js";
 export { stakingAbi } from "./abis/Staking.js";
 export { testTokenAbi } from "./abis/TestToken.js";
-export * from "./deployments.js";

@@ -1,13 +1,13 @@
-import { paymentEscrowAbi } from "@teetee/contracts";
+import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import { type Hash, type Hex, parseEventLogs, type TransactionReceipt } from "viem";
 import { simulateContract, waitForTransactionReceipt } from "viem/actions";
-import { ContractRevertError } from "../contracts/errors.js";
-import { type TeeTeeClient, toTeeTeeError } from "../contracts/internal/contractCalls.js";
-import { getChannelPaid } from "../contracts/paymentEscrow/getChannelPaid.js";
-import { redeemVouchers } from "../contracts/paymentEscrow/redeemVouchers.js";
-import type { TeeTeeContracts } from "../contracts/types.js";
+import { ContractRevertError } from "../../contracts/errors.js";
+import { type TeeTeeClient, toTeeTeeError } from "../../contracts/internal/contractCalls.js";
+import { getChannelPaid } from "../../contracts/paymentEscrow/getChannelPaid.js";
+import { redeemVouchers } from "../../contracts/paymentEscrow/redeemVouchers.js";
+import type { TeeTeeContracts } from "../../contracts/types.js";
+import { type RetryOptions, withRetry } from "../withRetry.js";
 import type { StoredChannel, VoucherStore } from "./VoucherStore.js";
-import { type RetryOptions, withRetry } from "./withRetry.js";
 
 export type SettlerParameters = {
   /** A wallet client whose account pays the gas (any account may redeem). */

@@ -1,0 +1,16 @@
+export {
+  ATTESTATION_PATH,
+  ENVELOPE_CONTENT_TYPE,
+  FRAMES_PATH,
+  HEALTH_PATH,
+  METRICS_PATH,
+  PLAIN_FRAME_CONTENT_TYPE,
+  REGISTRATION_PATH,
+  runnerUrl,
+} from "./paths.js";
+export {
+  fetchRunnerAttestation,
+  parseRunnerAttestationDocument,
+  type RunnerAttestationDocument,
+  runnerAttestationDocumentSchema,
+} from "./runnerAttestationDocument.js";
