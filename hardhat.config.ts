@@ -16,6 +16,9 @@ export default defineConfig({
     settings: {
       optimizer: { enabled: true, runs: 2000 },
       evmVersion: "cancun",
+      // NatSpec of every error and event goes into the build info: scripts/generateAbis.ts turns the errors'
+      // notices into the SDK's sentences, and a test checks every error and event carries one.
+      outputSelection: { "*": { "*": ["userdoc", "devdoc"] } },
     },
   },
   // The accounting rules are the product: every fuzz test takes 1,500 inputs and the invariant 128 sequences

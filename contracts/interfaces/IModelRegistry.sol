@@ -65,30 +65,87 @@ interface IModelRegistry {
         uint16[] shareBps;
     }
 
+    /// @notice Model `modelId` was registered by `curator`, who manages it from now on.
+    /// @param modelId the manifest hash, the model's id
+    /// @param curator the account that registered it and becomes its curator
+    /// @param shardCount how many shards (layer ranges) the model is cut into
+    /// @param numLayers the model's transformer layer count
     event ModelRegistered(bytes32 indexed modelId, address indexed curator, uint8 shardCount, uint32 numLayers);
+    /// @notice The curator set the prices of model `modelId`.
+    /// @param modelId the model
+    /// @param inputPricePerMTok new price of one million input tokens, in payment-token base units
+    /// @param outputPricePerMTok new price of one million output tokens, in payment-token base units
     event ModelPricesSet(bytes32 indexed modelId, uint128 inputPricePerMTok, uint128 outputPricePerMTok);
+    /// @notice The curator set the stake each new runner of model `modelId` locks.
+    /// @param modelId the model
+    /// @param minStake the new stake per runner, in payment-token base units
     event ModelMinStakeSet(bytes32 indexed modelId, uint128 minStake);
+    /// @notice The curator set how long an attestation of model `modelId` stays valid.
+    /// @param modelId the model
+    /// @param attestationTtl the new time-to-live, in seconds
     event ModelAttestationTtlSet(bytes32 indexed modelId, uint64 attestationTtl);
+    /// @notice The curator allowed or disallowed a dstack compose hash for runners of model `modelId`.
+    /// @param modelId the model
+    /// @param composeHash the dstack compose hash
+    /// @param allowed whether runners may now register or refresh under it
     event ModelComposeHashSet(bytes32 indexed modelId, bytes32 indexed composeHash, bool allowed);
+    /// @notice The curator allowed or disallowed an OS image for runners of model `modelId`.
+    /// @param modelId the model
+    /// @param osImage SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of the image
+    /// @param allowed whether runners on it may now register, refresh and be routed to
     event ModelOsImageSet(bytes32 indexed modelId, bytes32 indexed osImage, bool allowed);
+    /// @notice The curator activated or deactivated model `modelId`.
+    /// @param modelId the model
+    /// @param active whether it now takes new runners and new channels
     event ModelActiveSet(bytes32 indexed modelId, bool active);
     /// @notice `previousCurator` proposed `newCurator`, who becomes curator on `acceptCuratorship`.
+    /// @param modelId the model
+    /// @param previousCurator the curator who proposed, still curator until the proposal is accepted
+    /// @param newCurator the proposed curator
     event ModelCuratorTransferStarted(
         bytes32 indexed modelId, address indexed previousCurator, address indexed newCurator
     );
     /// @notice `newCurator` accepted the model from `previousCurator`.
+    /// @param modelId the model
+    /// @param previousCurator the curator before
+    /// @param newCurator the curator now
     event ModelCuratorTransferred(bytes32 indexed modelId, address indexed previousCurator, address indexed newCurator);
 
+    /// @notice Model `modelId` is already registered.
+    /// @param modelId the manifest hash given
     error ModelAlreadyRegistered(bytes32 modelId);
+    /// @notice No model `modelId` is registered.
+    /// @param modelId the id asked for
     error ModelNotFound(bytes32 modelId);
+    /// @notice `caller` is not the curator of model `modelId`.
+    /// @param modelId the model
+    /// @param caller the account that tried a curator-only call
     error ModelNotCurator(bytes32 modelId, address caller);
+    /// @notice A model needs between 1 and the maximum number of shards; got `count`.
+    /// @param count the number of shards given, or the shard index asked for when it is out of range
     error ModelInvalidShardCount(uint256 count);
+    /// @notice Shard `shardIndex` covers layers [`firstLayer`, `endLayer`); shards must be non-empty, contiguous
+    /// from layer 0 and end at the model's layer count.
+    /// @param shardIndex the shard at fault
+    /// @param firstLayer its first layer (inclusive)
+    /// @param endLayer its end layer (exclusive)
     error ModelInvalidLayerRange(uint256 shardIndex, uint32 firstLayer, uint32 endLayer);
+    /// @notice Shard shares (`sharesBps` bps) plus the protocol fee (`feeBps` bps) must add up to 10000 bps.
+    /// @param sharesBps the sum of the shards' shares, in basis points
+    /// @param feeBps the protocol fee, in basis points
     error ModelInvalidShares(uint256 sharesBps, uint16 feeBps);
+    /// @notice An attestation TTL of `attestationTtl` s is not allowed.
+    /// @param attestationTtl the time-to-live given, in seconds (zero: an attestation must stay valid a while)
     error ModelInvalidAttestationTtl(uint64 attestationTtl);
+    /// @notice A model id cannot be zero.
     error ModelZeroId();
+    /// @notice `curator` cannot be a model's curator.
+    /// @param curator the account proposed (the zero address)
     error ModelInvalidCurator(address curator);
-    /// @notice `caller` is not the curator proposed for `modelId`.
+    /// @notice `caller` was not proposed as curator of model `modelId`; its curator must call transferCuratorship
+    /// first.
+    /// @param modelId the model
+    /// @param caller the account that tried to accept the curatorship
     error ModelNotPendingCurator(bytes32 modelId, address caller);
 
     /// @notice Registers a model; the caller (who must hold CURATOR_ROLE) becomes its curator.

@@ -65,6 +65,16 @@ interface IRunnerRegistry {
         bool routable;
     }
 
+    /// @notice Contributor `contributor` registered (or re-activated) runner `runner` for shard `shardIndex` of
+    /// model `modelId`, attested by the quote `quoteHash`.
+    /// @param runner the runner's address (of the key it made inside its TEE)
+    /// @param contributor who staked for it and is paid its earnings
+    /// @param modelId the model it serves
+    /// @param shardIndex the shard it hosts
+    /// @param endpoint the URL it serves at
+    /// @param quoteHash keccak256 of its TDX quote
+    /// @param composeHash the dstack compose hash the quote measured
+    /// @param osImage SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2) of the quote
     event RunnerRegistered(
         address indexed runner,
         address indexed contributor,
@@ -75,32 +85,93 @@ interface IRunnerRegistry {
         bytes32 composeHash,
         bytes32 osImage
     );
+    /// @notice Runner `runner` presented a new quote, fresh from `attestedAt`.
+    /// @param runner the runner
+    /// @param quoteHash keccak256 of the new quote
+    /// @param composeHash the dstack compose hash it measured
+    /// @param osImage the OS image it measured
+    /// @param attestedAt when the attestation was recorded (unix seconds); it expires a model's TTL later
     event RunnerAttestationRefreshed(
         address indexed runner, bytes32 quoteHash, bytes32 composeHash, bytes32 osImage, uint64 attestedAt
     );
+    /// @notice Runner `runner` now serves at `endpoint`.
+    /// @param runner the runner
+    /// @param endpoint its new URL
     event RunnerEndpointSet(address indexed runner, string endpoint);
+    /// @notice Runner `runner` was deactivated by `by` and its locked stake went back to its contributor.
+    /// @param runner the runner
+    /// @param by its contributor, or a holder of SLASHER_ROLE
+    /// @param stakeReleased payment-token base units unlocked
     event RunnerDeactivated(address indexed runner, address indexed by, uint256 stakeReleased);
+    /// @notice Quotes are now verified on-chain by `verifier` (address(0): off-chain only).
+    /// @param verifier the IQuoteVerifier, or address(0)
     event QuoteVerifierSet(address indexed verifier);
 
+    /// @notice Runner `runner` is already active.
+    /// @param runner the runner given
     error RunnerAlreadyActive(address runner);
+    /// @notice Runner `runner` was never registered.
+    /// @param runner the runner asked for
     error RunnerNotFound(address runner);
+    /// @notice Runner `runner` is not active.
+    /// @param runner the runner given
     error RunnerNotActive(address runner);
+    /// @notice Model `modelId` is not active, so it takes no new runners.
+    /// @param modelId the model
     error RunnerModelInactive(bytes32 modelId);
+    /// @notice Model `modelId` has no shard `shardIndex`.
+    /// @param modelId the model
+    /// @param shardIndex the shard index given
     error RunnerInvalidShard(bytes32 modelId, uint256 shardIndex);
+    /// @notice Compose hash `composeHash` is not in model `modelId`'s allowlist; run an allowed image.
+    /// @param modelId the model
+    /// @param composeHash the dstack compose hash submitted
     error RunnerComposeHashNotAllowed(bytes32 modelId, bytes32 composeHash);
+    /// @notice OS image `osImage` is not in model `modelId`'s allowlist; boot an allowed dstack OS image.
+    /// @param modelId the model
+    /// @param osImage the OS image submitted
     error RunnerOsImageNotAllowed(bytes32 modelId, bytes32 osImage);
+    /// @notice The consent was signed by `signer`, not by runner key `runner` (or signs other values).
+    /// @param runner the runner whose key must sign
+    /// @param signer the address the signature recovers to
     error RunnerInvalidConsent(address runner, address signer);
+    /// @notice The runner's signature expired at `deadline`; sign again.
+    /// @param deadline the signature's deadline (unix seconds)
     error RunnerConsentExpired(uint256 deadline);
+    /// @notice The public key given does not belong to runner `runner`.
+    /// @param runner the runner whose address the public key must hash to
     error RunnerPublicKeyMismatch(address runner);
+    /// @notice Runner `runner` belongs to contributor `contributor`; only they can re-register it.
+    /// @param runner the runner
+    /// @param contributor the contributor who registered it first
     error RunnerContributorMismatch(address runner, address contributor);
+    /// @notice `caller` may not manage runner `runner`.
+    /// @param runner the runner
+    /// @param caller the account that is neither its contributor nor, where allowed, a slasher
     error RunnerNotAuthorized(address runner, address caller);
+    /// @notice The quote hashes to `actual`, not the `expected` signed.
+    /// @param expected the quote hash the runner key signed
+    /// @param actual keccak256 of the quote submitted
     error RunnerQuoteHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The quote's report data `actual` does not commit to this runner (expected `expected`).
+    /// @param expected the commitment to this runner, model, shard and weights (see AttestationLib)
+    /// @param actual the first 32 bytes of the quote's report data
     error RunnerReportDataMismatch(bytes32 expected, bytes32 actual);
-    /// @notice The compose hash the on-chain quote verifier measured differs from the one submitted.
+    /// @notice The quote measures compose hash `actual`, not the `expected` signed.
+    /// @param expected the compose hash submitted
+    /// @param actual the compose hash the on-chain quote verifier measured
     error RunnerComposeHashMismatch(bytes32 expected, bytes32 actual);
-    /// @notice The OS image the on-chain quote verifier measured differs from the one submitted.
+    /// @notice The quote measures OS image `actual`, not the `expected` signed.
+    /// @param expected the OS image submitted
+    /// @param actual the OS image the on-chain quote verifier measured
     error RunnerOsImageMismatch(bytes32 expected, bytes32 actual);
+    /// @notice A route needs `expected` runners, one per shard; got `actual`.
+    /// @param expected the model's shard count
+    /// @param actual the route's length
     error RunnerRouteLengthMismatch(uint256 expected, uint256 actual);
+    /// @notice Runner `runner` was not registered for shard `shardIndex` of this model.
+    /// @param shardIndex the route position (shard) at fault
+    /// @param runner the runner named there
     error RunnerRouteInvalid(uint256 shardIndex, address runner);
 
     /// @notice Registers (or re-activates) a runner for the caller, locking the model's minimum stake.

@@ -21,17 +21,36 @@ interface IStaking {
     }
 
     /// @notice `staker` added `amount` to its stake.
+    /// @param staker whose stake grew
+    /// @param amount payment-token base units added
     event Staked(address indexed staker, uint256 amount);
     /// @notice `staker` started unbonding `amount`, withdrawable from `unbondingEnd`.
+    /// @param staker whose stake unbonds
+    /// @param amount the whole amount now unbonding (a new request replaces the previous one)
+    /// @param unbondingEnd when it can be withdrawn (unix seconds)
     event UnstakeRequested(address indexed staker, uint256 amount, uint64 unbondingEnd);
     /// @notice `staker` withdrew `amount` of unbonded stake.
+    /// @param staker who withdrew
+    /// @param amount payment-token base units sent
     event StakeWithdrawn(address indexed staker, uint256 amount);
     /// @notice `amount` of `staker`'s free stake now backs `runner`.
+    /// @param staker the runner's contributor
+    /// @param runner the runner the stake backs
+    /// @param amount payment-token base units locked
     event StakeLocked(address indexed staker, address indexed runner, uint256 amount);
     /// @notice `runner`'s whole lock, `amount`, went back to `staker`'s free stake.
+    /// @param staker the runner's contributor
+    /// @param runner the runner that no longer needs it
+    /// @param amount payment-token base units unlocked
     event StakeUnlocked(address indexed staker, address indexed runner, uint256 amount);
     /// @notice `slasher` asked for `requested` of `staker`'s stake (first from `runner`'s lock) on evidence
     /// `evidenceHash` and took `slashed` (less when less was there) for the treasury.
+    /// @param staker the contributor slashed
+    /// @param runner the runner whose lock was taken first
+    /// @param requested payment-token base units asked for
+    /// @param slashed payment-token base units taken
+    /// @param evidenceHash hash of the evidence the slasher acted on
+    /// @param slasher the account holding SLASHER_ROLE that slashed
     event Slashed(
         address indexed staker,
         address indexed runner,
@@ -41,19 +60,29 @@ interface IStaking {
         address slasher
     );
     /// @notice The treasury's slashed funds, `amount`, were sent to `to`.
+    /// @param to the treasury address
+    /// @param amount payment-token base units sent
     event TreasuryWithdrawn(address indexed to, uint256 amount);
 
-    /// @notice An amount of zero was passed where it means nothing.
+    /// @notice The amount must be greater than zero.
     error StakingZeroAmount();
-    /// @notice `staker` has `available` free stake, less than the `needed` asked for.
+    /// @notice `staker` has `available` free stake but `needed` is needed; stake more or deactivate a runner.
+    /// @param staker whose free stake fell short
+    /// @param needed payment-token base units the call needed
+    /// @param available free stake (staked less locked and unbonding)
     error StakingInsufficientFreeStake(address staker, uint256 needed, uint256 available);
-    /// @notice `staker` has nothing withdrawable.
+    /// @notice `staker` has no unbonded stake to withdraw.
+    /// @param staker who tried to withdraw
     error StakingNothingToWithdraw(address staker);
-    /// @notice `staker`'s unbonding stake is withdrawable only from `unbondingEnd`.
+    /// @notice Stake of `staker` is unbonding until `unbondingEnd`.
+    /// @param staker who tried to withdraw
+    /// @param unbondingEnd when the unbonding stake becomes withdrawable (unix seconds)
     error StakingStillUnbonding(address staker, uint64 unbondingEnd);
-    /// @notice The token or the treasury was the zero address.
+    /// @notice An address cannot be zero.
     error StakingZeroAddress();
-    /// @notice The unbonding period `period` exceeds `max` (a period near 2^64 would overflow every unbonding end).
+    /// @notice An unbonding period of `period` s exceeds the maximum of `max` s.
+    /// @param period the unbonding period given, in seconds (one near 2^64 would overflow every unbonding end)
+    /// @param max the longest allowed, in seconds
     error StakingUnbondingPeriodTooLong(uint64 period, uint64 max);
 
     /// @notice Adds `amount` to the caller's stake (pulls the payment token).

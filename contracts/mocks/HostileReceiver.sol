@@ -13,7 +13,10 @@ contract HostileReceiver is IHostileTokenReceiver {
         Revert
     }
 
+    /// @notice The receiver refused a payment (its mode is `Revert`).
     error HostileReceiverRefused();
+    /// @notice A call made through `execute` reverted.
+    /// @param reason the revert data of that call
     error HostileReceiverCallFailed(bytes reason);
 
     Mode public mode;

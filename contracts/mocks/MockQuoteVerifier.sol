@@ -9,6 +9,7 @@ import {IQuoteVerifier} from "../interfaces/IQuoteVerifier.sol";
 /// @dev Anyone may reconfigure it, so it must never be set as the quote verifier of a real deployment.
 contract MockQuoteVerifier is IQuoteVerifier {
     /// @notice Raised by `verifyQuote` while `rejecting` is set.
+    /// @param quoteHash keccak256 of the quote rejected
     error MockQuoteVerifierRejected(bytes32 quoteHash);
 
     /// @notice The report data `verifyQuote` returns.

@@ -1,18 +1,9 @@
 import { Command, CommanderError } from "commander";
-import { registerAllocationCommands } from "./commands/allocation.js";
-import { registerDeployContractsCommand } from "./commands/deploy.js";
-import { registerDeployComposeCommand } from "./commands/deployCompose.js";
-import { registerDevnetCommands } from "./commands/devnet.js";
-import { registerDevTeeCommand } from "./commands/devTee.js";
-import { registerEscrowCommands } from "./commands/escrow.js";
-import { registerKeystoreCommands } from "./commands/keystore.js";
-import { registerModelCommands } from "./commands/model.js";
-import { registerServiceCommands } from "./commands/services.js";
-import { registerStakingCommands } from "./commands/staking.js";
+import { registerCommands } from "./commands/index.js";
 import { type CliError, ExitCode, type ExitCodeValue, toCliError } from "./lib/errors.js";
 import { type CliIo, toJson } from "./lib/io.js";
 
-const exitCodeHelp = `
+export const exitCodeHelp = `
 Exit codes:
   0  success
   1  unexpected failure
@@ -51,19 +42,7 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerModelCommands(program, io);
-  registerStakingCommands(program, io);
-  registerEscrowCommands(program, io);
-  registerAllocationCommands(program, io);
-  registerServiceCommands(program, io);
-  const deploy = program
-    .command("deploy")
-    .description("Deploy contracts, or write a runner's dstack compose files");
-  registerDeployContractsCommand(deploy, io);
-  registerDeployComposeCommand(deploy, io);
-  registerDevTeeCommand(program, io);
-  registerDevnetCommands(program, io);
-  registerKeystoreCommands(program, io);
+  registerCommands(program, io);
   return program;
 }
 

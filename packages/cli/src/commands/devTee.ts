@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { optionsOf, outputOf, parseInteger } from "../lib/command.js";
 import type { CliIo } from "../lib/io.js";
 
-export function registerDevTeeCommand(program: Command, io: CliIo): void {
+export function registerDevTee(program: Command, io: CliIo): void {
   program
     .command("dev-tee")
     .description(

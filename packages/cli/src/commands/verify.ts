@@ -99,7 +99,7 @@ export async function verifyRunner(ctx: ChainContext, url: string) {
 
 const marks = { pass: "✓", fail: "✗", skip: "-" } as const;
 
-export function registerVerifyCommand(program: Command, io: CliIo): void {
+export function registerVerify(program: Command, io: CliIo): void {
   program
     .command("verify")
     .description("Fetch a runner's attestation and verify it against the chain, printing every check")

@@ -7,7 +7,7 @@ import {
   type TeeTeeContracts,
 } from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
-import { defaultShares } from "../commands/model.js";
+import { defaultShares } from "../lib/shares.js";
 import type { Actor } from "./actors.js";
 
 /** Writes the small random-weight demo model (a real Hugging Face folder) and returns its folder. */

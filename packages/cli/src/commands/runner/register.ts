@@ -21,12 +21,12 @@ import {
 import type { Command } from "commander";
 import { type Address, getAddress, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { z } from "zod";
-import { optionsOf, outputOf, parseBytes32, parseInteger } from "../lib/command.js";
-import { type ChainContext, connectWallet, type WalletContext } from "../lib/context.js";
-import { CliError, configError, ExitCode, usageError } from "../lib/errors.js";
-import type { CliIo } from "../lib/io.js";
-import { formatAmount } from "../lib/units.js";
-import { verifyRunner } from "./verify.js";
+import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";
+import { type ChainContext, connectWallet, type WalletContext } from "../../lib/context.js";
+import { CliError, configError, ExitCode, usageError } from "../../lib/errors.js";
+import type { CliIo } from "../../lib/io.js";
+import { formatAmount } from "../../lib/units.js";
+import { verifyRunner } from "../verify.js";
 
 const hex = z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/) as z.ZodType<Hex>;
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/) as z.ZodType<Hex>;
@@ -312,8 +312,8 @@ export async function registerRunnerAt(
   };
 }
 
-export function registerRunnerRegisterCommand(runner: Command, io: CliIo): void {
-  runner
+export function registerRunnerRegister(parent: Command, io: CliIo): void {
+  parent
     .command("register")
     .description(
       "Contributors: register the runner at <runner-url> (started with --contributor <your address>) with your stake",

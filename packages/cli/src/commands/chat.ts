@@ -1,95 +1,10 @@
-import { quoteOsImage } from "@teetee/sdk/attestation";
-import { fetchRunnerAttestation, runnerUrl } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
 import OpenAI from "openai";
-import type { Hex } from "viem";
 import { optionsOf, outputOf } from "../lib/command.js";
 import { CliError, configError, ExitCode, exitCodeOfStatus } from "../lib/errors.js";
 import type { CliIo } from "../lib/io.js";
-import { runPackage } from "../lib/spawnPackage.js";
-import { registerRunnerRegisterCommand } from "./registerRunner.js";
-import { registerVerifyCommand } from "./verify.js";
 
-function passThrough(command: Command): string[] {
-  return command.args;
-}
-
-async function delegate(io: CliIo, name: "runner" | "gateway", command: Command): Promise<void> {
-  const options = optionsOf(command);
-  const env: NodeJS.ProcessEnv = { ...io.env };
-  if (options.rpcUrl !== undefined) env["TEETEE_RPC_URL"] = options.rpcUrl;
-  if (options.deployment !== undefined) env["TEETEE_DEPLOYMENT"] = options.deployment;
-  const code = await runPackage(name, passThrough(command), env);
-  if (code !== 0)
-    throw new CliError(`The ${name} exited with code ${code}.`, { exitCode: ExitCode.unexpected });
-}
-
-/** The quote's SHA-256(MRTD || RTMR0 || RTMR1 || RTMR2), what `model allow-os` takes; read from the quote itself. */
-function osImageOf(quote: Hex): string {
-  try {
-    return quoteOsImage(quote);
-  } catch {
-    return "none: the quote carries no TD report";
-  }
-}
-
-export function registerServiceCommands(program: Command, io: CliIo): void {
-  const runner = program.command("runner").description("Operators: run, register and inspect shard runners");
-
-  runner
-    .command("start")
-    .description(
-      "Run one shard's runner on this machine (flags are passed to the runner; see `runner start -- --help`)",
-    )
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(async (_options: object, command: Command) => delegate(io, "runner", command));
-
-  registerRunnerRegisterCommand(runner, io);
-
-  runner
-    .command("attestation")
-    .description(
-      "Print a runner's published attestation document (without verifying it: see `teetee verify`)",
-    )
-    .argument("<runner-url>")
-    .action(async (url: string, _options: object, command: Command) => {
-      const out = outputOf(io, command);
-      const doc = await fetchRunnerAttestation(url).catch((cause: unknown) => {
-        throw new CliError(cause instanceof Error ? cause.message : String(cause), {
-          exitCode: ExitCode.network,
-          cause,
-        });
-      });
-      out.result({ ...doc, manifest: undefined }, [
-        ["runner", doc.runner],
-        ["model", doc.modelId],
-        ["shard", doc.shardIndex],
-        ["weights hash", doc.weightsHash],
-        ["chain", doc.chainId],
-        ["registry", doc.runnerRegistry],
-        ["compose hash (claimed)", doc.composeHash ?? "not given"],
-        ["OS image (of the quote)", osImageOf(doc.quote)],
-        ["quote hash", doc.quoteHash],
-        ["quote", `${(doc.quote.length - 2) / 2} bytes`],
-        ["document", runnerUrl(url, "/v1/attestation")],
-      ]);
-    });
-
-  registerVerifyCommand(program, io);
-
-  const gateway = program.command("gateway").description("The OpenAI-compatible gateway");
-  gateway
-    .command("start")
-    .description(
-      "Run a gateway on this machine (flags are passed to the gateway; see `gateway start -- --help`)",
-    )
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(async (_options: object, command: Command) => delegate(io, "gateway", command));
-
+export function registerChat(program: Command, io: CliIo): void {
   program
     .command("chat")
     .description("Buyers: send a prompt through a gateway and stream the answer")

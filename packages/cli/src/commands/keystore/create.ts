@@ -2,15 +2,13 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { optionsOf, outputOf } from "../lib/command.js";
-import { configError } from "../lib/errors.js";
-import type { CliIo } from "../lib/io.js";
-import { encryptKeystore, findPrivateKey } from "../lib/keys.js";
+import { optionsOf, outputOf } from "../../lib/command.js";
+import { configError } from "../../lib/errors.js";
+import type { CliIo } from "../../lib/io.js";
+import { encryptKeystore, findPrivateKey } from "../../lib/keys.js";
 
-export function registerKeystoreCommands(program: Command, io: CliIo): void {
-  program
-    .command("keystore")
-    .description("Encrypted JSON keystores (scrypt), an alternative to keys in .env")
+export function registerKeystoreCreate(parent: Command, io: CliIo): void {
+  parent
     .command("create")
     .description("Write the configured key (or, with --new, a fresh one) into an encrypted keystore")
     .requiredOption("--out <file>", "keystore file to write")

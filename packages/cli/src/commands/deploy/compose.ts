@@ -3,10 +3,10 @@ import { join, resolve } from "node:path";
 import { type Deployment, parseDeployment } from "@teetee/contracts/deployments";
 import { runnerAppCompose, runnerComposeHash } from "@teetee/runner/composeHash";
 import type { Command } from "commander";
-import { optionsOf, outputOf, parseBytes32, parseInteger } from "../lib/command.js";
-import { configError, usageError } from "../lib/errors.js";
-import type { CliIo } from "../lib/io.js";
-import { repoRoot } from "../lib/spawnPackage.js";
+import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";
+import { configError, usageError } from "../../lib/errors.js";
+import type { CliIo } from "../../lib/io.js";
+import { repoRoot } from "../../lib/spawnPackage.js";
 
 const imageVariable = /\$\{TEETEE_RUNNER_IMAGE:-[^}]*\}/;
 const pinnedImage = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
@@ -57,8 +57,8 @@ function cvmEnvironment(shard: number, rpcUrl: string | undefined, deployment: D
   ];
 }
 
-export function registerDeployComposeCommand(deploy: Command, io: CliIo): void {
-  deploy
+export function registerDeployCompose(parent: Command, io: CliIo): void {
+  parent
     .command("compose")
     .description(
       "Write the dstack docker-compose.yml and app-compose.json of one shard's runner and print its compose hash",

@@ -2,13 +2,13 @@ import { resolve } from "node:path";
 import { deploymentsDir } from "@teetee/contracts/deployments";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
-import { deployTeeTee } from "../../../../scripts/deploy.js";
-import { optionsOf, outputOf, parseAddress, parseInteger } from "../lib/command.js";
-import { DEFAULT_RPC_URL } from "../lib/context.js";
-import { CliError, ExitCode, usageError } from "../lib/errors.js";
-import type { CliIo } from "../lib/io.js";
-import { resolveAccount } from "../lib/keys.js";
-import { parseDuration } from "../lib/units.js";
+import { deployTeeTee } from "../../../../../scripts/deploy.js";
+import { optionsOf, outputOf, parseAddress, parseInteger } from "../../lib/command.js";
+import { DEFAULT_RPC_URL } from "../../lib/context.js";
+import { CliError, ExitCode, usageError } from "../../lib/errors.js";
+import type { CliIo } from "../../lib/io.js";
+import { resolveAccount } from "../../lib/keys.js";
+import { parseDuration } from "../../lib/units.js";
 
 /** The RPC URL of a named network: `local` is Hardhat's default port; others come from TEETEE_RPC_URL_<NAME>. */
 export function networkRpcUrl(io: CliIo, name: string, rpcUrl: string | undefined): string {
@@ -22,8 +22,8 @@ export function networkRpcUrl(io: CliIo, name: string, rpcUrl: string | undefine
   return url;
 }
 
-export function registerDeployContractsCommand(deploy: Command, io: CliIo): void {
-  deploy
+export function registerDeployContracts(parent: Command, io: CliIo): void {
+  parent
     .command("contracts")
     .description(
       "Deploy the TeeTee contracts (and a test token on a local chain) and write the deployment file",
