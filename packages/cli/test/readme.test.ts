@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { commandPaths, usageOf } from "../src/lib/commandReference.js";
+import { repoRoot } from "../src/lib/spawnPackage.js";
 import { endMarker, program, readmeFile, startMarker, withReference } from "./readme.js";
 
 /** The part of the README between the markers: the generated command reference. */
@@ -20,6 +21,10 @@ describe("packages/cli/README.md", () => {
       })
       .filter((usage) => !reference.includes(`\`${usage}\``));
     expect(missing).toEqual([]);
+  });
+
+  test("names no path of the machine that generated it (a default under the checkout reads differently on every clone)", () => {
+    expect(referenceOf(withReference(readme))).not.toContain(repoRoot);
   });
 
   test("its command reference is the one the program makes (run packages/cli/scripts/writeReadme.ts)", () => {
