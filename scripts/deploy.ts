@@ -10,6 +10,7 @@
  * reading TEETEE_RPC_URL, TEETEE_DEPLOYER_KEY and, on a real chain, TEETEE_PAYMENT_TOKEN from the environment
  * (or `.env`). TEETEE_TREASURY sets the treasury (default: the deployer).
  */
+import { describe, TeeTeeError } from "@teetee/errors";
 import "dotenv/config";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -86,8 +87,8 @@ export interface DeployTeeTeeOptions {
   log?: (line: string) => void;
 }
 
-export class DeployError extends Error {
-  override name = "DeployError";
+export class DeployError extends TeeTeeError {
+  override name = "DeployError" as const;
 }
 
 async function deploy(
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(describe(error));
     process.exit(1);
   });
 }

@@ -26,6 +26,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { describe, hintOf } from "@teetee/errors";
 import {
   allocate,
   approveToken,
@@ -257,7 +258,7 @@ class Processes {
     this.stopping = true;
     while (this.stops.length > 0) {
       const { name, stop } = this.stops.pop()!;
-      await stop().catch((error: unknown) => console.error(`stopping ${name}: ${String(error)}`));
+      await stop().catch((error: unknown) => console.error(`stopping ${name}: ${describe(error)}`));
     }
   }
 }
@@ -565,7 +566,8 @@ function exitCodeOf(signal: NodeJS.Signals): number {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+    const hint = hintOf(error);
+    console.error(`\n${describe(error)}${hint === undefined ? "" : `\nHint: ${hint}`}`);
     process.exit(1);
   },
 );

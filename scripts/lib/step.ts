@@ -1,3 +1,10 @@
+import { describe, hintOf, TeeTeeError } from "@teetee/errors";
+
+/** A step of a long job failed; the cause says why. */
+export class StepError extends TeeTeeError {
+  override name = "StepError" as const;
+}
+
 /**
  * Runs one named step of a long job, printing its progress on stderr (stdout stays free for `--json`) and naming
  * the step when it fails.
@@ -11,7 +18,6 @@ export async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
     return result;
   } catch (error) {
     process.stderr.write(" failed\n");
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Step "${name}" failed: ${reason}`, { cause: error });
+    throw new StepError(`Step "${name}" failed: ${describe(error)}`, { cause: error, hint: hintOf(error) });
   }
 }

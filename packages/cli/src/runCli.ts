@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { type CliError, ExitCode, type ExitCodeValue, toCliError } from "./lib/errors.js";
@@ -48,12 +49,12 @@ export function createProgram(io: CliIo): Command {
 
 function report(io: CliIo, error: CliError, json: boolean): void {
   if (json) {
-    const { exitCode, message, hint, errorName } = error;
-    io.stderr(`${toJson({ error: { exitCode, message, hint, name: errorName } })}\n`);
+    const { exitCode, hint, errorName } = error;
+    io.stderr(`${toJson({ error: { exitCode, message: describe(error), hint, name: errorName } })}\n`);
     return;
   }
   const name = error.errorName === undefined ? "" : ` (${error.errorName})`;
-  io.stderr(`Error${name}: ${error.message}\n`);
+  io.stderr(`Error${name}: ${describe(error)}\n`);
   if (error.hint !== undefined) io.stderr(`Hint: ${error.hint}\n`);
 }
 

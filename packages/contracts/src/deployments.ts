@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { TeeTeeError } from "@teetee/errors";
 import { type Address, getAddress, isAddress } from "viem";
 
 /** Addresses of one TeeTee deployment, as `scripts/deploy.ts` writes them. */
@@ -30,8 +31,8 @@ const addressKeys = [
 export const deploymentsDir: string = fileURLToPath(new URL("../deployments/", import.meta.url));
 
 /** Thrown when no deployment file exists for a chain, or when one is malformed. */
-export class DeploymentError extends Error {
-  override name = "DeploymentError";
+export class DeploymentError extends TeeTeeError {
+  override name = "DeploymentError" as const;
 }
 
 /** Checks a parsed deployment file and returns it with checksummed addresses. */

@@ -1,3 +1,4 @@
+import { describe, TeeTeeError } from "@teetee/errors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { getDevKey } from "./deriveDevKey.js";
@@ -22,7 +23,7 @@ const getKeyRequest = z.object({
 const emitEventRequest = z.object({ event: z.string().min(1).max(256), payload: bareHexString.default("") });
 
 /** Answers with dstack's error shape (`{ error }`), which `DstackClient` surfaces as an Error. */
-class DevTeeRequestError extends Error {
+class DevTeeRequestError extends TeeTeeError {
   override name = "DevTeeRequestError" as const;
 }
 
@@ -114,7 +115,7 @@ export function createDevTeeApp(identity: DevTeeIdentity, log: MeasurementLog): 
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = error instanceof DevTeeRequestError ? 400 : (clientErrorStatus(error) ?? 500);
-    res.status(status).json({ error: error instanceof Error ? error.message : String(error) });
+    res.status(status).json({ error: describe(error) });
   });
 
   return app;

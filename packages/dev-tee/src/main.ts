@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { describe } from "@teetee/errors";
 import { createDevTee } from "./createDevTee.js";
 
 const usage = `Usage: pnpm --filter @teetee/dev-tee start [--port 8090] [--compose-hash 0x…] [--app-id 0x…]
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(describe(error));
   console.error(usage);
   process.exit(1);
 });

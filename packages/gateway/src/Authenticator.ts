@@ -1,9 +1,9 @@
 import {
   type ApiKey,
   costOfCounts,
-  isPaymentError,
   type ModelPrices,
   type PaymentChainReader,
+  PaymentError,
   parseApiKey,
 } from "@teetee/sdk/payments";
 import { getAddress, type Hex } from "viem";
@@ -75,7 +75,8 @@ export class Authenticator {
     try {
       return parseApiKey(match[1]);
     } catch (error) {
-      if (isPaymentError(error)) throw new AuthenticationError(error.shortMessage, { hint: error.hint });
+      if (error instanceof PaymentError)
+        throw new AuthenticationError(error.shortMessage, { hint: error.hint });
       throw error;
     }
   }

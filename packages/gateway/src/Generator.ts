@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import {
   type ApiKey,
   costOfCounts,
@@ -216,7 +217,8 @@ export class Generator {
       void pipeline.close();
       if (parameters.signal?.aborted || !isRetryable(error)) throw error;
       const failed = await this.#failedRunners(route, error);
-      return { done: false, error: describe(error), failed };
+      // Buyers see it in the answer's failovers: our sentences only, never another library's text.
+      return { done: false, error: describe(error, { foreign: false }), failed };
     } finally {
       release();
       // Only a channel whose last request ended with a settle voucher is used again. Its runners measured an
@@ -266,11 +268,4 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof RunnerUnreachableError) return true;
   if (error instanceof RunnerRefusedError) return error.status >= 500 || error.status === 404;
   return error instanceof PipelineError && error.status >= 500;
-}
-
-function describe(error: unknown): string {
-  return (
-    (error as { shortMessage?: string }).shortMessage ??
-    (error instanceof Error ? error.message : String(error))
-  );
 }

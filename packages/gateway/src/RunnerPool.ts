@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import type { RouteRunner, VerifiedRunner } from "@teetee/sdk/pipeline";
 import { HEALTH_PATH, runnerUrl } from "@teetee/sdk/protocol";
 import type { Address, Hex } from "viem";
@@ -231,7 +232,7 @@ export class RunnerPool {
           state.attestation = {
             status: "failed",
             quoteHash: attestation.quoteHash,
-            error: (error as { shortMessage?: string }).shortMessage ?? String(error),
+            error: describe(error),
             failures: (attestation.failures ?? 0) + 1,
             retryAt: this.#p.now() + this.#p.cooldownMs,
           };

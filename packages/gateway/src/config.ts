@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { serverLimitOptions, serverLimitsShape } from "@teetee/sdk/http";
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
-import { GatewayError } from "./errors.js";
+import { GatewayStartupError } from "./errors.js";
 
 const address = z
   .string()
@@ -216,7 +216,7 @@ export function parseGatewayConfig(argv: readonly string[], env: NodeJS.ProcessE
   const parsed = gatewayConfigSchema.safeParse(input);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new GatewayError(500, "server_error", "Invalid gateway configuration", {
+    throw new GatewayStartupError("Invalid gateway configuration", {
       details: fields,
       hint: "Run with --help.",
     });

@@ -1,4 +1,12 @@
-import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk/attestation";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
+
+/**
+ * The gateway cannot start: invalid configuration, an unreachable chain, no deployment. Not a `GatewayError`: it
+ * never becomes an HTTP answer; `main` prints it (with its hint) and exits 1.
+ */
+export class GatewayStartupError extends TeeTeeError {
+  override name = "GatewayStartupError" as const;
+}
 
 /** OpenAI's error `type`s the gateway answers with. */
 export type OpenAIErrorType =

@@ -1,6 +1,6 @@
+import { describe, hintOf, TeeTeeError } from "@teetee/errors";
 import { config as loadEnv } from "dotenv";
 import { gatewayUsage, parseGatewayConfig } from "./config.js";
-import { GatewayError } from "./errors.js";
 import { startGateway } from "./startGateway.js";
 
 async function main(): Promise<void> {
@@ -25,6 +25,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof GatewayError ? `teetee-gateway: ${error.message}` : error);
+  // Startup errors say what went wrong and what to do next; anything else is a bug worth its stack.
+  if (error instanceof TeeTeeError) {
+    console.error(`teetee-gateway: ${describe(error)}`);
+    const hint = hintOf(error);
+    if (hint !== undefined) console.error(`Hint: ${hint}`);
+  } else {
+    console.error(error);
+  }
   process.exit(1);
 });

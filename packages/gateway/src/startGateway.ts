@@ -11,7 +11,7 @@ import { BuyerQueue } from "./BuyerQueue.js";
 import { ChainDirectory } from "./ChainDirectory.js";
 import type { GatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
-import { GatewayError } from "./errors.js";
+import { GatewayStartupError } from "./errors.js";
 import { Generator } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
@@ -38,7 +38,7 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
   const logger = parameters.logger ?? pino({ level: config.logLevel, base: { service: "teetee-gateway" } });
   const client = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient;
   const chainId = await client.getChainId().catch((cause: unknown) => {
-    throw new GatewayError(500, "server_error", `Cannot reach the chain at ${config.rpcUrl}`, { cause });
+    throw new GatewayStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
   });
   const chain = defineChain({
     id: chainId,
@@ -144,7 +144,7 @@ function resolveDeployment(config: GatewayConfig, chainId: number): Deployment {
     }
     return getDeployment(chainId);
   } catch (cause) {
-    throw new GatewayError(500, "server_error", `No TeeTee deployment for chain ${chainId}`, {
+    throw new GatewayStartupError(`No TeeTee deployment for chain ${chainId}`, {
       cause,
       hint: "Pass --deployment FILE (or the contract addresses).",
     });

@@ -1,4 +1,6 @@
-import { isPaymentError } from "@teetee/sdk/payments";
+import { TeeTeeError } from "@teetee/errors";
+import { TokenizerError } from "@teetee/inference";
+import { PaymentError } from "@teetee/sdk/payments";
 import { PipelineError } from "@teetee/sdk/pipeline";
 import { ZodError } from "zod";
 import { GatewayError, type OpenAIErrorType } from "./errors.js";
@@ -28,7 +30,8 @@ function body(message: string, type: OpenAIErrorType, param?: string, code?: str
 /**
  * The one place errors become HTTP answers: OpenAI's error shape with a fitting status. Gateway errors carry
  * their own; invalid input is 400; payment refusals are 401 (key) or 402 (funds); runner failures that no
- * failover could absorb are 503; anything else is a 500 that reveals nothing.
+ * failover could absorb are 503; anything else (a bug, or a `GatewayStartupError`, which only `main` should
+ * see) is a 500 that reveals nothing. The body holds sentences only, never a stack or a cause's text.
  */
 export function toOpenAIError(error: unknown): {
   status: number;
@@ -38,7 +41,8 @@ export function toOpenAIError(error: unknown): {
 } {
   const answer = openAIErrorOf(error);
   if (answer.status !== 429) return answer;
-  return { ...answer, retryAfterSeconds: (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1 };
+  const retryAfterSeconds = error instanceof TeeTeeError ? error.retryAfterSeconds : undefined;
+  return { ...answer, retryAfterSeconds: retryAfterSeconds ?? 1 };
 }
 
 function openAIErrorOf(error: unknown): { status: number; body: OpenAIErrorBody } {
@@ -67,7 +71,7 @@ function openAIErrorOf(error: unknown): { status: number; body: OpenAIErrorBody 
       issue === undefined ? "Invalid request." : `Invalid ${param ?? "request"}: ${issue.message}`;
     return { status: 400, body: body(message, "invalid_request_error", param, "invalid_value") };
   }
-  if (isPaymentError(error)) {
+  if (error instanceof PaymentError) {
     const [status, type] = paymentStatus[error.code] ?? [400, "invalid_request_error"];
     return { status, body: body(withHint(error.shortMessage, error.hint), type, undefined, error.code) };
   }
@@ -97,12 +101,11 @@ function openAIErrorOf(error: unknown): { status: number; body: OpenAIErrorBody 
       ),
     };
   }
-  if (error instanceof Error && error.name === "TokenizerError") {
-    const message = (error as { shortMessage?: string }).shortMessage ?? error.message;
+  if (error instanceof TokenizerError) {
     return {
       status: 400,
       body: body(
-        `The messages cannot be formatted for this model: ${message}`,
+        `The messages cannot be formatted for this model: ${error.shortMessage}`,
         "invalid_request_error",
         "messages",
         "invalid_messages",

@@ -1,5 +1,5 @@
+import { describe, hintOf, TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
-import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/sdk/attestation";
 import { PipelineError } from "@teetee/sdk/pipeline";
 import {
   FrameDecryptError,
@@ -86,7 +86,7 @@ export class PaymentRequiredError extends RunnerError {
   }
 }
 
-/** The HTTP status for any error thrown while serving a frame. */
+/** The HTTP status for any error thrown while serving a frame: the one place the runner maps errors to answers. */
 export function statusOf(error: unknown): number {
   if (error instanceof RunnerError) return error.status;
   if (error instanceof PipelineError) return error.status;
@@ -101,14 +101,14 @@ export function statusOf(error: unknown): number {
   return 500;
 }
 
-/** A one-line message safe to send and log: never activations or prompt text, which no error here carries. */
+/**
+ * The one-line message answered with `statusOf`'s status: what `describe` says of a TeeTee error (its TeeTee
+ * causes included, other libraries' text left out) and its hint, never activations or prompt text, which no error
+ * here carries. Anything else is a bug whose text stays in the log.
+ */
 export function messageOf(error: unknown): string {
-  if (error instanceof TeeTeeError) {
-    const text = [error.shortMessage, error.details, error.hint]
-      .filter((part) => part !== undefined)
-      .join(" — ");
-    return withRetryAfter(text, error.retryAfterSeconds);
-  }
-  if (error instanceof InferenceError) return error.message;
-  return "Internal runner error";
+  if (!(error instanceof TeeTeeError)) return "Internal runner error";
+  const hint = hintOf(error);
+  const sentence = describe(error, { foreign: false });
+  return withRetryAfter(hint === undefined ? sentence : `${sentence} — ${hint}`, error.retryAfterSeconds);
 }

@@ -1,6 +1,6 @@
+import { describe, hintOf, TeeTeeError } from "@teetee/errors";
 import { config as loadEnv } from "dotenv";
 import { parseRunnerConfig, runnerUsage } from "./config.js";
-import { RunnerError } from "./errors.js";
 import { startRunner } from "./startRunner.js";
 
 async function main(): Promise<void> {
@@ -24,7 +24,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Startup errors carry what to do next; anything else is a bug worth its stack.
-  console.error(error instanceof RunnerError ? `teetee-runner: ${error.message}` : error);
+  // Startup errors say what went wrong and what to do next; anything else is a bug worth its stack.
+  if (error instanceof TeeTeeError) {
+    console.error(`teetee-runner: ${describe(error)}`);
+    const hint = hintOf(error);
+    if (hint !== undefined) console.error(`Hint: ${hint}`);
+  } else {
+    console.error(error);
+  }
   process.exit(1);
 });

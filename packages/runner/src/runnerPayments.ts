@@ -1,11 +1,7 @@
 import { join } from "node:path";
+import { describe } from "@teetee/errors";
 import type { TeeTeeContracts } from "@teetee/sdk/contracts";
-import {
-  createPaymentChainReader,
-  isPaymentError,
-  type PaymentError,
-  requestIdOf,
-} from "@teetee/sdk/payments";
+import { createPaymentChainReader, PaymentError, requestIdOf } from "@teetee/sdk/payments";
 import { PaymentLedger, Settler, type SettlerEvent, VoucherStore } from "@teetee/sdk/payments/runner";
 import type { Logger } from "pino";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
@@ -74,7 +70,7 @@ export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPay
         try {
           await ledger.authorizeFrame(context);
         } catch (error) {
-          if (!isPaymentError(error)) throw error;
+          if (!(error instanceof PaymentError)) throw error;
           throw paymentRefusal(error);
         }
       },
@@ -84,10 +80,7 @@ export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPay
       try {
         await settler?.settle({ force: true });
       } catch (error) {
-        log.error(
-          { err: { message: (error as Error).message } },
-          "final settlement failed; vouchers are kept",
-        );
+        log.error({ err: { message: describe(error) } }, "final settlement failed; vouchers are kept");
       }
       await settler?.stop();
       store.close();

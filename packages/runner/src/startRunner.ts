@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { DstackClient } from "@phala/dstack-sdk";
 import { getDeployment } from "@teetee/contracts/deployments";
+import { describe } from "@teetee/errors";
 import {
   loadManifest,
   type Manifest,
@@ -304,7 +305,7 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     // Keep the on-chain attestation fresh: ensureRegistration refreshes once half the TTL has passed.
     setInterval(() => {
       register().catch((error: unknown) =>
-        log.warn({ err: { message: (error as Error).message } }, "attestation refresh failed"),
+        log.warn({ err: { message: describe(error) } }, "attestation refresh failed"),
       );
     }, 5 * 60_000),
   ];

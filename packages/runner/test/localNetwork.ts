@@ -3,12 +3,14 @@
  * deployed, a sharded random-weight model registered, one dev-tee per runner, staked contributors, and runner
  * processes spawned exactly as an operator would (`pnpm exec tsx packages/runner/src/main.ts ...`).
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
+import { TeeTeeError } from "@teetee/errors";
 import {
   loadManifest,
   type MakeTestModelParams,
@@ -264,8 +266,8 @@ export async function spawnRunnerProcess(params: {
   throw new Error(`runner did not come up within ${params.timeoutMs ?? 90_000} ms\n${output}`);
 }
 
-export class RunnerExitedError extends Error {
-  override name = "RunnerExitedError";
+export class RunnerExitedError extends TeeTeeError {
+  override name = "RunnerExitedError" as const;
   constructor(
     readonly code: number,
     readonly output: string,

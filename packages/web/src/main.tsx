@@ -1,4 +1,5 @@
 import { testTokenAbi } from "@teetee/contracts/abi";
+import { describe } from "@teetee/errors";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createPublicClient, http } from "viem";
@@ -34,7 +35,7 @@ async function boot(root: HTMLElement): Promise<void> {
     reactRoot.render(
       <div className="boot-error" role="alert">
         <h1>TeeTee cannot reach its network</h1>
-        <p>{error instanceof Error ? error.message : String(error)}</p>
+        <p>{describe(error)}</p>
         <p className="muted">
           Check that the chain is running and that config.json names its RPC URL and contracts.
         </p>

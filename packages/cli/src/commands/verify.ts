@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { isLocalChainId, verifyRunnerAttestation } from "@teetee/sdk/attestation";
 import { getModel, getRunner, getShard, isComposeHashAllowed, isOsImageAllowed } from "@teetee/sdk/contracts";
 import { fetchRunnerAttestation, type RunnerAttestationDocument } from "@teetee/sdk/protocol";
@@ -15,8 +16,7 @@ async function fetchDocument(url: string): Promise<RunnerAttestationDocument> {
   try {
     return await fetchRunnerAttestation(url);
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new CliError(message, {
+    throw new CliError(describe(cause), {
       exitCode: ExitCode.network,
       cause,
       hint: "Is the runner running at that URL?",

@@ -1,6 +1,7 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { TeeTeeError } from "@teetee/errors";
 
 /** Who holds an output folder: the `pnpm start` process and when it started. */
 export type LockHolder = { pid: number; startedAt: string; processStart?: string };
@@ -8,7 +9,7 @@ export type LockHolder = { pid: number; startedAt: string; processStart?: string
 export const LOCK_FILE = "devnet.lock";
 
 /** The folder is in use by a live `pnpm start`: nothing in it may be touched. */
-export class OutputFolderInUseError extends Error {
+export class OutputFolderInUseError extends TeeTeeError {
   override readonly name = "OutputFolderInUseError";
   constructor(
     readonly folder: string,

@@ -1,4 +1,5 @@
-import { ContractRevertError, decodeContractError, TeeTeeContractError } from "@teetee/sdk/contracts";
+import { causeChain, describe, hintOf, TeeTeeError } from "@teetee/errors";
+import { ContractRevertError, decodeContractError } from "@teetee/sdk/contracts";
 
 /**
  * Exit codes of `teetee`, stable for scripts:
@@ -17,11 +18,13 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The one error the CLI reports: a short message, what to do next, and the exit code it maps to. */
-export class CliError extends Error {
-  override name = "CliError";
+/**
+ * The one error the CLI reports: `describe` of it (its short message, then its causes') is the line printed after
+ * `Error:`, `hint` the next line, and `exitCode` what the process exits with.
+ */
+export class CliError extends TeeTeeError {
+  override name = "CliError" as const;
   readonly exitCode: ExitCodeValue;
-  readonly hint: string | undefined;
   /** The decoded custom error's name for reverts (`StakingInsufficientFreeStake`). */
   readonly errorName: string | undefined;
 
@@ -29,9 +32,8 @@ export class CliError extends Error {
     message: string,
     options: { exitCode: ExitCodeValue; hint?: string; cause?: unknown; errorName?: string },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { hint: options.hint, cause: options.cause });
     this.exitCode = options.exitCode;
-    this.hint = options.hint;
     this.errorName = options.errorName;
   }
 }
@@ -47,15 +49,12 @@ const networkPatterns = [
   /socket hang up/i,
 ];
 
+/** Names, messages, codes and details along the cause chain: where Node, undici and viem say "connection". */
 function chainText(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 12 && current instanceof Error; depth++) {
-    const record = current as Error & { code?: unknown; details?: unknown };
-    parts.push(current.name, current.message, String(record.code ?? ""), String(record.details ?? ""));
-    current = current.cause;
-  }
-  return parts.join("\n");
+  return causeChain(error)
+    .filter((link): link is Error & { code?: unknown; details?: unknown } => link instanceof Error)
+    .flatMap((link) => [link.name, link.message, String(link.code ?? ""), String(link.details ?? "")])
+    .join("\n");
 }
 
 /** Whether an error (anywhere along its cause chain) is a connection failure rather than an answer. */
@@ -64,7 +63,10 @@ export function isNetworkError(error: unknown): boolean {
   return networkPatterns.some((pattern) => pattern.test(text));
 }
 
-/** Maps anything thrown by a command to a `CliError`, decoding contract reverts into words. */
+/**
+ * The one place the CLI maps errors to exit codes: anything thrown by a command becomes a `CliError`, contract
+ * reverts decoded into words, connection failures and everything else said by `describe`.
+ */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof ContractRevertError) {
@@ -83,30 +85,17 @@ export function toCliError(error: unknown): CliError {
     });
   }
   if (isNetworkError(error)) {
-    return new CliError(`Network error: ${firstLine(error)}`, {
+    return new CliError(`Network error: ${describe(error)}`, {
       exitCode: ExitCode.network,
       hint: "Check the URL (--rpc-url, TEETEE_RPC_URL) and that the service is running.",
       cause: error,
     });
   }
-  if (error instanceof TeeTeeContractError) {
-    return new CliError(error.shortMessage, {
-      exitCode: ExitCode.unexpected,
-      hint: error.hint,
-      cause: error,
-    });
-  }
-  const hinted = error as { shortMessage?: unknown; hint?: unknown };
-  return new CliError(typeof hinted.shortMessage === "string" ? hinted.shortMessage : firstLine(error), {
+  return new CliError(describe(error), {
     exitCode: ExitCode.unexpected,
-    hint: typeof hinted.hint === "string" ? hinted.hint : undefined,
+    hint: hintOf(error),
     cause: error,
   });
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] ?? message;
 }
 
 /**

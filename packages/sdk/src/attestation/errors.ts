@@ -1,4 +1,4 @@
-import { TeeTeeError, type TeeTeeErrorOptions } from "./TeeTeeError.js";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 
 /** Base of every attestation failure; each subclass names one refused check. */
 export class AttestationError extends TeeTeeError {

@@ -1,3 +1,4 @@
+export { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 export { AttestationCache, type CachedQuoteVerdict } from "./AttestationCache.js";
 export { assertRunnerAttestation } from "./assertRunnerAttestation.js";
 export type {
@@ -57,7 +58,6 @@ export {
   extractOsImageHash,
   findRuntimeEventPayload,
 } from "./runtimeEvents.js";
-export { TeeTeeError, type TeeTeeErrorOptions } from "./TeeTeeError.js";
 export { decodeTdReport, encodeTdReport, isDebugTd, TD_REPORT_LENGTH, type TdReport } from "./tdReport.js";
 export {
   DEFAULT_ACCEPTED_TCB_STATUSES,

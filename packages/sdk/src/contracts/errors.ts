@@ -1,34 +1,12 @@
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 import type { DecodedContractError } from "./decodeContractError.js";
 
-/** Fields every TeeTee contract-SDK error carries. */
-export interface TeeTeeContractErrorOptions {
-  /** The underlying error (a viem error, usually). */
-  cause?: unknown;
-  /** What the caller can do about it. */
-  hint?: string;
-  /** Extra lines for the full message. */
-  details?: string;
-}
+/** Fields every TeeTee contract-SDK error carries: the underlying (usually viem) error, details and a hint. */
+export type TeeTeeContractErrorOptions = Pick<TeeTeeErrorOptions, "cause" | "details" | "hint">;
 
-/**
- * Base of every error the contract half of `@teetee/sdk` throws, shaped like viem's `BaseError`:
- * `shortMessage` says what went wrong in one line, `hint` what to do next, `cause` keeps the original error.
- */
-export class TeeTeeContractError extends Error {
+/** Base of every error the contract half of `@teetee/sdk` throws. */
+export class TeeTeeContractError extends TeeTeeError {
   override name: string = "TeeTeeContractError";
-  readonly shortMessage: string;
-  readonly hint: string | undefined;
-  readonly details: string | undefined;
-
-  constructor(shortMessage: string, options: TeeTeeContractErrorOptions = {}) {
-    const lines = [shortMessage, options.details, options.hint && `Hint: ${options.hint}`].filter(
-      (line): line is string => typeof line === "string" && line.length > 0,
-    );
-    super(lines.join("\n\n"), options.cause === undefined ? undefined : { cause: options.cause });
-    this.shortMessage = shortMessage;
-    this.hint = options.hint;
-    this.details = options.details;
-  }
 }
 
 /** An action needed a contract address that neither `address` nor `contracts` supplied. */

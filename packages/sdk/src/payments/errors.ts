@@ -1,4 +1,4 @@
-import { TeeTeeError, type TeeTeeErrorOptions } from "../attestation/TeeTeeError.js";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 
 /**
  * Why a payment was refused. Services map a code to a response in one place (the gateway to OpenAI's error
@@ -32,9 +32,4 @@ export class PaymentError extends TeeTeeError {
     super(shortMessage, options);
     this.code = code;
   }
-}
-
-/** Whether `error` is a `PaymentError`, also across copies of the package. */
-export function isPaymentError(error: unknown): error is PaymentError {
-  return error instanceof Error && error.name === "PaymentError" && "code" in error;
 }

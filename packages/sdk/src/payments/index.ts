@@ -1,5 +1,5 @@
 export { type ApiKey, type FormatApiKeyParameters, formatApiKey, parseApiKey } from "./apiKey.js";
-export { isPaymentError, PaymentError, type PaymentErrorCode } from "./errors.js";
+export { PaymentError, type PaymentErrorCode } from "./errors.js";
 export {
   type CreatePaymentChainReaderParameters,
   createPaymentChainReader,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { getAddress, type Hex } from "viem";
 import { formatApiKey, parseApiKey } from "./apiKey.js";
-import { isPaymentError } from "./errors.js";
+import { PaymentError } from "./errors.js";
 import {
   decodePaymentTicket,
   encodePaymentTicket,
@@ -54,7 +54,7 @@ describe("payment tickets", () => {
     } catch (error) {
       failure = error;
     }
-    expect(isPaymentError(failure) && failure.code).toBe("invalid_ticket");
+    expect(failure instanceof PaymentError && failure.code).toBe("invalid_ticket");
   });
 
   test("a wire session id pads to a 32-byte request id", () => {
@@ -86,6 +86,6 @@ describe("API keys", () => {
     } catch (error) {
       failure = error;
     }
-    expect(isPaymentError(failure) && failure.code).toBe("invalid_api_key");
+    expect(failure instanceof PaymentError && failure.code).toBe("invalid_api_key");
   });
 });

@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { type Address, concat, type Hex, isAddressEqual } from "viem";
 import { assertRunnerAttestation } from "../attestation/assertRunnerAttestation.js";
 import type { AttestationPolicy } from "../attestation/attestationPolicy.js";
@@ -147,8 +148,7 @@ export class RouteVerifier {
 }
 
 function mismatch(hop: RouteRunner, problem: string, cause?: unknown): PipelineError {
-  const causeText =
-    cause instanceof Error ? ((cause as { shortMessage?: string }).shortMessage ?? cause.message) : undefined;
+  const causeText = cause instanceof Error ? describe(cause) : undefined;
   return new RunnerAttestationMismatchError(`Runner ${hop.runner} ${problem}`, {
     cause,
     status: 502,

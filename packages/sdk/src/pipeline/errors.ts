@@ -1,4 +1,4 @@
-import { TeeTeeError, type TeeTeeErrorOptions } from "../attestation/TeeTeeError.js";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 
 export type PipelineErrorOptions = TeeTeeErrorOptions & {
   /** HTTP status the runner answered (or would answer) with; 502 when the runner could not be reached. */

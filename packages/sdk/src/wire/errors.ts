@@ -1,4 +1,4 @@
-import { TeeTeeError } from "../attestation/TeeTeeError.js";
+import { TeeTeeError } from "@teetee/errors";
 
 /** Base of every wire-protocol failure. Decoding and opening throw only these. */
 export class WireError extends TeeTeeError {

@@ -1,3 +1,4 @@
+import { TeeTeeError } from "@teetee/errors";
 import type { TeeTeeContracts } from "@teetee/sdk/contracts";
 import { type Address, type Chain, defineChain, getAddress, isAddress } from "viem";
 
@@ -17,8 +18,8 @@ export type AppConfig = {
   runnerProxy: string | null;
 };
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
+export class ConfigError extends TeeTeeError {
+  override name = "ConfigError" as const;
 }
 
 function address(record: Record<string, unknown>, key: string): Address {

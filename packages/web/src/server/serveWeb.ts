@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "@teetee/contracts/deployments";
+import { TeeTeeError } from "@teetee/errors";
 import { createLimitedServer, type ServerLimits } from "@teetee/sdk/http";
 
 export const distDir: string = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -43,7 +44,7 @@ const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration"])
 /** The gateway's own body limit: a larger body could only be refused there. */
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-class BodyTooLargeError extends Error {
+class BodyTooLargeError extends TeeTeeError {
   override name = "BodyTooLargeError" as const;
 }
 

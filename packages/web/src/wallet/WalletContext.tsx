@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import {
   type Account,
@@ -105,7 +106,7 @@ export function WalletProvider({
       setConnectError(
         rejected
           ? "You declined the connection request in your wallet."
-          : `Could not connect: ${String((error as Error).message ?? error)}`,
+          : `Could not connect: ${describe(error)}`,
       );
     }
   }, [provider, setAccount, setWalletChainId]);

@@ -1,29 +1,22 @@
+import { describe, TeeTeeError, walk } from "@teetee/errors";
 import { decodeContractError } from "@teetee/sdk/contracts";
-import { BaseError } from "viem";
 import { formatToken, type TokenInfo } from "../chain/format.js";
 
 /** A failure in words, with the contract error's name when there was one. */
 export type DescribedError = { title: string; message: string; code?: string };
 
-type Walkable = { code?: unknown; name?: unknown; cause?: unknown; message?: unknown };
+type Walkable = { code?: unknown; name?: unknown; message?: unknown };
 
-function chainOfCauses(error: unknown): Walkable[] {
-  const found: Walkable[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 16 && typeof current === "object" && current !== null; depth++) {
-    found.push(current as Walkable);
-    current = (current as Walkable).cause;
-  }
-  return found;
-}
-
+/** Whether any error along the cause chain passes `test`; wallets' and viem's errors are known by `code` or `name`. */
 function has(error: unknown, test: (link: Walkable) => boolean): boolean {
-  return chainOfCauses(error).some(test);
+  return (
+    walk(error, (link) => typeof link === "object" && link !== null && test(link as Walkable)) !== undefined
+  );
 }
 
 /** Raised by the app itself when the wallet is on another chain; carries both ids. */
-export class WrongChainError extends Error {
-  override name = "WrongChainError";
+export class WrongChainError extends TeeTeeError {
+  override name = "WrongChainError" as const;
   constructor(
     readonly walletChainId: number,
     readonly expectedChainId: number,
@@ -36,8 +29,8 @@ export class WrongChainError extends Error {
 }
 
 /** Raised before the wallet opens when an amount exceeds what the account holds. */
-export class InsufficientBalanceError extends Error {
-  override name = "InsufficientBalanceError";
+export class InsufficientBalanceError extends TeeTeeError {
+  override name = "InsufficientBalanceError" as const;
 }
 
 /**
@@ -85,7 +78,5 @@ export function describeError(error: unknown, token?: TokenInfo): DescribedError
       message: "Your wallet has too little ETH to pay the network fee for this transaction.",
     };
   }
-  const message =
-    error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  return { title: "Something went wrong", message };
+  return { title: "Something went wrong", message: describe(error) };
 }

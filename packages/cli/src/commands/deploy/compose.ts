@@ -66,7 +66,10 @@ export function registerDeployCompose(parent: Command, io: CliIo): void {
     .requiredOption("--image <ref>", "the runner image pinned by digest: <registry>/<name>@sha256:<digest>")
     .requiredOption("--shard <n>", "the shard this CVM serves (set in its environment, not measured)")
     .option("--model <id>", "the model id, to print the curator's exact allow-compose command")
-    .option("--template <file>", "docker-compose template (default: deploy/docker-compose.yml of this repository)")
+    .option(
+      "--template <file>",
+      "docker-compose template (default: deploy/docker-compose.yml of this repository)",
+    )
     .option("--name <name>", "dstack app name", "teetee-runner")
     .option("--out <dir>", "where to write the files", "runner-cvm")
     .action(async (_options: object, command: Command) => {
@@ -82,7 +85,9 @@ export function registerDeployCompose(parent: Command, io: CliIo): void {
       const shard = parseInteger(options.shard, "shard", 0, 0xffff);
       const modelId = options.model === undefined ? undefined : parseBytes32(options.model, "model id");
       const templateFile =
-        options.template === undefined ? join(repoRoot, "deploy/docker-compose.yml") : resolve(io.cwd, options.template);
+        options.template === undefined
+          ? join(repoRoot, "deploy/docker-compose.yml")
+          : resolve(io.cwd, options.template);
       const template = await readFile(templateFile, "utf8").catch(() => {
         throw configError(`Cannot read the compose template ${templateFile}.`);
       });

@@ -48,7 +48,9 @@ export function registerDeployContracts(parent: Command, io: CliIo): void {
       const out = outputOf(io, command);
       const rpcUrl = networkRpcUrl(io, options.network, options.rpcUrl);
       const account = await resolveAccount(io, options);
-      const transport = http(rpcUrl, { retryCount: 0 });
+      // One quick retry: a pooled keep-alive connection the node closed while this process was busy (an in-process
+      // caller that just ran scrypt) fails at once with "other side closed", and a fresh one answers.
+      const transport = http(rpcUrl, { retryCount: 1, retryDelay: 50 });
       const publicClient = createPublicClient({ transport }) as PublicClient;
       const chainId = await publicClient.getChainId().catch((cause: unknown) => {
         throw new CliError(`Cannot reach the chain at ${rpcUrl}.`, { exitCode: ExitCode.network, cause });

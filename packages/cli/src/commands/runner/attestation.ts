@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { quoteOsImage } from "@teetee/sdk/attestation";
 import { fetchRunnerAttestation, runnerUrl } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
@@ -25,7 +26,7 @@ export function registerRunnerAttestation(parent: Command, io: CliIo): void {
     .action(async (url: string, _options: object, command: Command) => {
       const out = outputOf(io, command);
       const doc = await fetchRunnerAttestation(url).catch((cause: unknown) => {
-        throw new CliError(cause instanceof Error ? cause.message : String(cause), {
+        throw new CliError(describe(cause), {
           exitCode: ExitCode.network,
           cause,
         });

@@ -6,7 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { RouteAllocation, SessionSigner } from "../../contracts/types.js";
 import { allocationId } from "../../contracts/voucher/allocationId.js";
 import { type ApiKey, formatApiKey, parseApiKey } from "../apiKey.js";
-import { isPaymentError, type PaymentError, type PaymentErrorCode } from "../errors.js";
+import { PaymentError, type PaymentErrorCode } from "../errors.js";
 import type { PaymentChainReader } from "../PaymentChainReader.js";
 import { PaymentSession } from "../PaymentSession.js";
 import { encodePaymentTicket, type PaymentTicket, requestIdOf } from "../paymentTicket.js";
@@ -134,7 +134,7 @@ async function expectRefusal(promise: Promise<unknown>, code: PaymentErrorCode):
   } catch (error) {
     failure = error;
   }
-  expect(isPaymentError(failure) ? failure.code : failure).toBe(code);
+  expect(failure instanceof PaymentError ? failure.code : failure).toBe(code);
   return failure as PaymentError;
 }
 

@@ -11,7 +11,7 @@ import { getEscrowTreasuryBalance } from "../../contracts/paymentEscrow/getEscro
 import { requestRelease } from "../../contracts/paymentEscrow/requestRelease.js";
 import { revokeSigner } from "../../contracts/paymentEscrow/revokeSigner.js";
 import { allocationId } from "../../contracts/voucher/allocationId.js";
-import { isPaymentError, type PaymentErrorCode } from "../errors.js";
+import { PaymentError, type PaymentErrorCode } from "../errors.js";
 import { createPaymentChainReader } from "../PaymentChainReader.js";
 import { PaymentSession } from "../PaymentSession.js";
 import { requestIdOf } from "../paymentTicket.js";
@@ -99,7 +99,7 @@ async function refusal(promise: Promise<unknown>): Promise<PaymentErrorCode | un
   try {
     await promise;
   } catch (error) {
-    return isPaymentError(error) ? error.code : error;
+    return error instanceof PaymentError ? error.code : error;
   }
   return "accepted";
 }

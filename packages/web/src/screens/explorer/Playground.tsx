@@ -1,3 +1,4 @@
+import { describe } from "@teetee/errors";
 import { useState } from "react";
 import { formatToken, shortAddress } from "../../chain/format.js";
 import { Card, ErrorNote, Pill } from "../../components/ui.js";
@@ -60,7 +61,7 @@ export function Playground() {
       const answer = await ask(gatewayUrl, apiKey, prompt, 24);
       setAnswers((a) => [{ ...answer, prompt, id: a.length + 1 }, ...a]);
     } catch (cause) {
-      setError(cause instanceof Error ? cause.message : String(cause));
+      setError(describe(cause));
     } finally {
       setBusy(false);
     }
