@@ -26,6 +26,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import { describe, hintOf } from "@teetee/errors";
 import {
   allocate,
@@ -67,7 +68,6 @@ import { toJson } from "../packages/cli/src/lib/io.js";
 import { createDevTee, type DevTee } from "../packages/dev-tee/src/index.js";
 import { buildWeb } from "../packages/web/src/server/buildWeb.js";
 import { serveWeb } from "../packages/web/src/server/serveWeb.js";
-import { deployTeeTee } from "./deploy.js";
 import { type DemoReport, printReport, printUsage, type Usage } from "./lib/report.js";
 import { step } from "./lib/step.js";
 

@@ -4,6 +4,7 @@
  * hashes: no quote verifier is set), and a buyer with a deposit and an authorised API key.
  */
 
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import type { Deployment } from "@teetee/contracts/deployments";
 import {
   allocate,
@@ -35,7 +36,6 @@ import {
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { deployTeeTee } from "../deploy.js";
 import type { LocalChain } from "./localChain.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { TeeTeeError } from "@teetee/errors";
 import {
@@ -37,7 +38,6 @@ import {
   http,
   type PublicClient,
 } from "viem";
-import { deployTeeTee } from "../../../scripts/deploy.js";
 import { freePort, type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));

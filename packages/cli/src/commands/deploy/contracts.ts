@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import { deploymentsDir } from "@teetee/contracts/deployments";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
-import { deployTeeTee } from "../../../../../scripts/deploy.js";
 import { optionsOf, outputOf, parseAddress, parseInteger } from "../../lib/command.js";
 import { DEFAULT_RPC_URL } from "../../lib/context.js";
 import { CliError, ExitCode, usageError } from "../../lib/errors.js";
