@@ -70,6 +70,7 @@ export {
   weightsSpecOf,
 } from "./quantize.js";
 export { ReferenceModel } from "./referenceModel.js";
+export { defaultShares } from "./revenueShares.js";
 export {
   type ForwardParams,
   type ForwardReturnType,

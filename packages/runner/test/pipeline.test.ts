@@ -1,9 +1,17 @@
 // onnxruntime runs in this jest process for the unsharded reference: see the note in typedArrayRealms.
-import "../../inference/test/typedArrayRealms.js";
+import "@teetee/inference/typedArrayRealms";
 import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@teetee/devnet";
+import {
+  prepareShardedModel,
+  type SpawnedRunner,
+  spawnRunnerProcess,
+  startTestNetwork,
+  type TestNetwork,
+} from "@teetee/devnet/testing";
 import { generate, ShardSession } from "@teetee/inference";
 import { getRunner, type RunnerRegistration, registerRunner } from "@teetee/sdk/contracts";
 import {
@@ -26,14 +34,6 @@ import {
 } from "@teetee/sdk/protocol";
 import { createWireChannel, encodeFrame, type Frame } from "@teetee/sdk/wire";
 import { createWalletClient, type Hex, http } from "viem";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import {
-  prepareShardedModel,
-  type SpawnedRunner,
-  spawnRunnerProcess,
-  startTestNetwork,
-  type TestNetwork,
-} from "./localNetwork.js";
 
 const SHAPE = {
   seed: 7,

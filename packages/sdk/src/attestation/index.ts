@@ -66,6 +66,11 @@ export {
   verifyIntelQuote,
 } from "./verifyIntelQuote.js";
 export {
+  type RunnerVerificationCheck,
+  type VerifyRegisteredRunnerParameters,
+  verifyRegisteredRunner,
+} from "./verifyRegisteredRunner.js";
+export {
   type VerifyRunnerAttestationParameters,
   type VerifyRunnerAttestationReturnType,
   verifyRunnerAttestation,

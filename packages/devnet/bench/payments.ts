@@ -18,6 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { newIdentity, parseGatewayConfig, startGateway, TextStream, textChunk } from "@teetee/gateway";
+import { Tokenizer } from "@teetee/inference";
 import {
   type ApiKey,
   createPaymentChainReader,
@@ -39,20 +41,10 @@ import {
 } from "@teetee/sdk/payments/runner";
 import { createPipelineSession } from "@teetee/sdk/pipeline";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { parseGatewayConfig } from "../packages/gateway/src/config.js";
-import { newIdentity, textChunk } from "../packages/gateway/src/openaiObjects.js";
-import { startGateway } from "../packages/gateway/src/startGateway.js";
-import { TextStream } from "../packages/gateway/src/TextStream.js";
-import {
-  fundBuyer,
-  type PaidRunner,
-  spawnPaidRunner,
-  stopPaidRunner,
-} from "../packages/gateway/test/paidNetwork.js";
-import { Tokenizer } from "../packages/inference/src/index.js";
-import { prepareShardedModel, repoRoot, startTestNetwork } from "../packages/runner/test/localNetwork.js";
-import { startLocalChain } from "./lib/localChain.js";
-import { createPaymentMarket, type PaymentMarket } from "./lib/paymentMarket.js";
+import { startLocalChain } from "../src/localChain.js";
+import { createPaymentMarket, type PaymentMarket } from "../src/market.js";
+import { prepareShardedModel, repoRoot, startTestNetwork } from "../src/testing/localNetwork.js";
+import { fundBuyer, type PaidRunner, spawnPaidRunner, stopPaidRunner } from "../src/testing/paidNetwork.js";
 
 const { values } = parseArgs({
   options: { tokens: { type: "string", default: "96" }, runs: { type: "string", default: "7" } },

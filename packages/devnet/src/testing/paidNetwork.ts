@@ -18,10 +18,11 @@ import {
 import { formatApiKey } from "@teetee/sdk/payments";
 import { bytesToHex, createWalletClient, type Hash, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import { repoRoot, type TestNetwork } from "../../runner/test/localNetwork.js";
+import { freePort } from "../localChain.js";
+import { RUNNER_ENTRY } from "../services.js";
+import { repoRoot, type TestNetwork } from "./localNetwork.js";
 
-const PAID_RUNNER = join(repoRoot, "packages/runner/src/main.ts");
+const PAID_RUNNER = RUNNER_ENTRY;
 
 export type PaidRunner = {
   process: ChildProcess;

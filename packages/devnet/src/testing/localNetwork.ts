@@ -38,10 +38,13 @@ import {
   http,
   type PublicClient,
 } from "viem";
-import { freePort, type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
+import { freePort, type LocalChain, startLocalChain } from "../localChain.js";
+import { repoRoot } from "../repoRoot.js";
+import { RUNNER_ENTRY } from "../services.js";
 
-export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-export const RUNNER_MAIN = join(repoRoot, "packages/runner/src/main.ts");
+export { repoRoot };
+/** The runner's entry point, run through tsx by every runner process a test spawns. */
+export const RUNNER_MAIN = RUNNER_ENTRY;
 export const MIN_STAKE = 1_000_000n;
 
 /** Writes a random-weight model and shards it (once per folder: later calls reuse the files). */

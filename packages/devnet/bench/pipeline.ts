@@ -21,20 +21,20 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generate, loadManifest, ShardSession } from "@teetee/inference";
+import { BENCH_PROMPT, BENCH_SHAPE } from "@teetee/inference/benchModel";
 import {
   createPipelineSession,
   type FrameTransport,
   type PipelineTopology,
   type RouteRunner,
 } from "@teetee/sdk/pipeline";
-import { BENCH_PROMPT, BENCH_SHAPE } from "../packages/inference/scripts/benchModel.js";
-import { generate, loadManifest, ShardSession } from "../packages/inference/src/index.js";
 import {
   prepareShardedModel,
   repoRoot,
   startTestNetwork,
   type TestNetwork,
-} from "../packages/runner/test/localNetwork.js";
+} from "../src/testing/localNetwork.js";
 import { type CoreContention, measureCoreContention } from "./lib/coreContention.js";
 import { measureLoopbackRoundTrip } from "./lib/loopbackWake.js";
 
