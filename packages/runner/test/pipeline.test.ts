@@ -299,6 +299,15 @@ describe.each(["stream", "http"] as const)(
       expect(message(reply.body)).toMatch(/larger than/);
     });
 
+    test("an oversized body beside a good frame: 413 for it, 200 for the other (the connection goes on)", async () => {
+      const [big, good] = await Promise.all([
+        post(runners[0]!, new Uint8Array(2 * 1024 * 1024)),
+        post(runners[0]!, sealFor(runners[0]!).seal(frame())),
+      ]);
+      expect(big.status).toBe(413);
+      expect(good.status).toBe(200);
+    });
+
     test("a sequence past the model's positions: 413", async () => {
       const ids = Uint32Array.from({ length: 300 }, (_, i) => i % 50);
       const error = await refused(
