@@ -42,7 +42,6 @@ export {
   type ManifestShard,
   modelIdOf,
   sha256File,
-  verifyShardFiles,
   weightsHashOf,
 } from "./manifest.js";
 export {
@@ -87,6 +86,7 @@ export {
 export { argmax, Sampler, type SamplingParams } from "./sample.js";
 export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
 export { Tokenizer } from "./tokenizer.js";
+export { verifyShardFiles } from "./verifyShardFiles.js";
 export {
   type TensorSource,
   type TensorToWrite,
