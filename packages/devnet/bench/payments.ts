@@ -1,6 +1,6 @@
 /**
  * Payments benchmark.
- *   pnpm exec tsx scripts/benchPayments.ts [--tokens 96] [--runs 7]
+ *   pnpm exec tsx packages/devnet/bench/payments.ts [--tokens 96] [--runs 7]
  * Writes bench-results/payments.json and prints a table.
  *
  * 1. Gas per settled request: N requests served on one channel (gateway `PaymentSession` -> runner

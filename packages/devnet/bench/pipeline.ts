@@ -3,7 +3,7 @@
  * packages/inference/scripts/bench.ts) through 2 and 4 runner processes on loopback, registered on a local chain
  * with dev TEEs, for both topologies, with encryption on and off, as a ratio to the unsharded model in this process.
  * Also per-hop overhead and bytes per token per hop, beside what the same activations take as JSON float lists.
- *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick] [--transport stream|http]
+ *   pnpm exec tsx packages/devnet/bench/pipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick] [--transport stream|http]
  * Results: bench-results/pipeline.json and a table.
  *
  * Method. Every process runs onnxruntime with the same intra-op thread count (`--threads`). The configurations

@@ -1,5 +1,5 @@
 /**
- * Paid runner processes and a funded buyer on a runner test network (`packages/runner/test/localNetwork.ts`), for
+ * Paid runner processes and a funded buyer on a runner test network (`packages/devnet/src/testing/localNetwork.ts`), for
  * the gateway's end-to-end test and the payments benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
