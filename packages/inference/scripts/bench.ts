@@ -4,6 +4,7 @@
  * weights as GGUF F32, F16, Q8_0 and Q4_0, at 1 and 2 threads; and how far the quantized next-token distributions
  * (TeeTee's int8/int4, llama.cpp's Q8_0/Q4_0) move from llama.cpp F32's.
  *   tsx packages/inference/scripts/bench.ts [--rounds 3] [--runs 3] [--threads 1,2]
+ *   tsx packages/inference/scripts/bench.ts --kv [--rounds 3] [--threads 1]   (the KV cache layouts: benchKv.ts)
  *
  * Method: paired steps. On a small shared machine the speed of separate runs drifts by ±20% (other processes,
  * memory bandwidth), more than the few percent a shard boundary costs. So each round is one child process that
@@ -39,6 +40,7 @@ import { loadModelConfig } from "../src/modelConfig.js";
 import { weightsSpecOf } from "../src/quantize.js";
 import { ShardSession } from "../src/ShardSession.js";
 import { shardModel } from "../src/shardModel.js";
+import { benchKv } from "./benchKv.js";
 import { type Decoder, llamaCppDecoder, teeteeDecoder } from "./lib/benchDecoders.js";
 import { agreement, llamaCppDistributions, randomContexts, softmaxRows } from "./lib/benchQuality.js";
 import { llamaCppGenerate, loadLlamaCpp, openLlamaCpp } from "./lib/llamaCpp.js";
@@ -105,13 +107,17 @@ const { values } = parseArgs({
     threads: { type: "string", default: "1,2" },
     rounds: { type: "string", default: "3" },
     runs: { type: "string", default: "3" },
+    kv: { type: "boolean" },
+    scenario: { type: "string" },
   },
 });
 
 const threadCounts = values.threads.split(",").map(Number);
 const threads = threadCounts[0]!;
 
-if (values.memory && values.shard) {
+if (values.kv) {
+  await benchKv({ rounds: Number(values.rounds), threads, round: values.round, scenario: values.scenario });
+} else if (values.memory && values.shard) {
   const config = configOf(values.memory);
   if (config.engine !== "teetee") throw new Error(`--shard needs a TeeTee configuration, not ${config.key}`);
   process.stdout.write(JSON.stringify(await singleShardWorker(shardDir(config), Number(values.shard))));

@@ -3,7 +3,9 @@ import * as ort from "onnxruntime-node";
 import { TENSOR_NAMES } from "./buildShardGraph.js";
 import { ForwardInputError, InferenceError, SequenceTooLongError } from "./errors.js";
 import { float16ToFloat32Array } from "./float16.js";
-import { type Bytes32, loadManifest, type Manifest, type ManifestShard } from "./manifest.js";
+import type { KvCacheLayout } from "./kvCacheLayout.js";
+import { type Bytes32, kvCacheOf, loadManifest, type Manifest, type ManifestShard } from "./manifest.js";
+import { newSequenceCache, type SequenceCache } from "./sequenceCache.js";
 import { verifyShardFiles } from "./verifyShardFiles.js";
 
 export type ShardSessionCreateParams = {
@@ -40,32 +42,39 @@ export type ForwardReturnType = {
   cachedLength: number;
 };
 
-/** Double-buffered KV cache of one sequence: the present of a call is written into the buffers the past is not in. */
-type KvCache = {
+/** One sequence's KV cache as `ShardSession.kvCacheView` shows it. */
+export type KvCacheView = {
+  layout: KvCacheLayout;
+  /** Positions cached. */
   length: number;
+  /** Positions the buffers hold before they grow. */
   capacity: number;
-  past: Float32Array[];
-  spare: Float32Array[];
-  busy: boolean;
+  /**
+   * Key and value buffers per layer of the shard (key, value, key, value, ...), each [kv_heads, stride, head_dim]:
+   * `stride` is `capacity` for `inPlace` (the very buffers onnxruntime writes into) and `length` for `concat`.
+   */
+  buffers: readonly Float32Array[];
+  stride: number;
 };
 
 /**
  * One shard loaded in onnxruntime, serving any number of sequences, each with its own KV cache. Batch size 1:
  * each call extends one sequence by any number of positions (prefill, chunked prefill or a decode step).
  *
- * The cache never passes through JavaScript number arrays: onnxruntime writes each layer's present key/value
- * straight into preallocated Float32Array buffers (its preallocated-outputs feature), and those buffers are
- * fed back as the next call's past. Two buffers per tensor alternate because an output cannot alias an input.
- * (onnxruntime-node 1.30 also hands back each pre-allocated output as a fresh copy, dropped unread here. Avoiding
- * it needs a binding that returns the caller's buffers, microsoft/onnxruntime#32346, or graphs that output only
- * the new positions' keys and values.)
+ * The cache never passes through JavaScript number arrays: onnxruntime writes each layer's keys and values straight
+ * into preallocated Float32Array buffers (its preallocated-outputs feature). With the `inPlace` layout one buffer
+ * per tensor is both the past fed and the present fetched, and `GroupQueryAttention` writes only the new positions
+ * into it; with `concat` the graph writes past + new into a second buffer and the two alternate (see
+ * `sequenceCache.ts`). onnxruntime-node 1.30 also hands back each pre-allocated output as a fresh copy, dropped
+ * unread here; avoiding it needs a binding that returns the caller's buffers (microsoft/onnxruntime#32346).
  *
  * A call's fixed cost is kept small because a chain pays it once per shard per token: tensor names are built
  * once, the all-ones attention mask is a view of one kept buffer, and a decode step allocates only its position
  * and token ids (and the tensor objects onnxruntime's API takes).
  */
 export class ShardSession {
-  private readonly caches = new Map<string, KvCache>();
+  private readonly caches = new Map<string, SequenceCache>();
+  private readonly kvCache: KvCacheLayout;
   /** Feed and fetch names of the cache tensors, in buffer order (key, value per layer), built once. */
   private readonly pastNames: string[];
   private readonly presentNames: string[];
@@ -85,6 +94,7 @@ export class ShardSession {
       TENSOR_NAMES.presentKey(l),
       TENSOR_NAMES.presentValue(l),
     ]);
+    this.kvCache = kvCacheOf(manifest);
   }
 
   static async create(params: ShardSessionCreateParams): Promise<ShardSession> {
@@ -133,11 +143,18 @@ export class ShardSession {
     return this.layers.length * 2 * numKvHeads * headDim * 4;
   }
 
-  /** Bytes currently allocated for `sessionId`'s cache (both alternating buffers). */
+  /** Bytes currently allocated for `sessionId`'s cache (with the `concat` layout, both alternating buffers). */
   kvCacheBytes(sessionId = "default"): number {
+    return this.caches.get(sessionId)?.bytes() ?? 0;
+  }
+
+  /** The buffers holding `sessionId`'s cache, for diagnostics and tests (undefined for an unknown id). */
+  kvCacheView(sessionId = "default"): KvCacheView | undefined {
     const cache = this.caches.get(sessionId);
-    if (!cache) return 0;
-    return [...cache.past, ...cache.spare].reduce((n, b) => n + b.byteLength, 0);
+    if (!cache) return undefined;
+    const { length, capacity } = cache;
+    const stride = this.kvCache === "inPlace" ? capacity : length;
+    return { layout: this.kvCache, length, capacity, buffers: cache.buffers(), stride };
   }
 
   /** Positions cached for `sessionId` (0 for an unknown id). */
@@ -166,15 +183,15 @@ export class ShardSession {
     }
     const { feeds, seq } = this.inputs(params, cache.length);
     const total = cache.length + seq;
-    this.ensureCapacity(cache, total);
-    const fetches = this.outputs(cache.spare, total);
-    this.addKvTensors(feeds, cache.past, cache.length, this.pastNames);
+    const fetches: Record<string, ort.Tensor | null> = {
+      [this.isLast ? TENSOR_NAMES.logits : TENSOR_NAMES.hiddenOut]: null,
+    };
+    cache.bind(feeds, fetches, total, { past: this.pastNames, present: this.presentNames });
     cache.busy = true;
     this.caches.set(sessionId, cache);
     try {
       const result = await this.session.run(feeds, fetches);
-      [cache.past, cache.spare] = [cache.spare, cache.past];
-      cache.length = total;
+      cache.commit(total);
       return this.isLast
         ? { logits: result[TENSOR_NAMES.logits]!.data as Float32Array, cachedLength: total }
         : { hiddenStates: result[TENSOR_NAMES.hiddenOut]!.data as Float32Array, cachedLength: total };
@@ -185,8 +202,9 @@ export class ShardSession {
     }
   }
 
-  private newCache(): KvCache {
-    return { length: 0, capacity: 0, past: [], spare: [], busy: false };
+  private newCache(): SequenceCache {
+    const { numKvHeads, headDim, maxPositions } = this.manifest.config;
+    return newSequenceCache(this.kvCache, { numKvHeads, headDim, maxPositions }, this.pastNames.length);
   }
 
   /** Validates the call and builds the non-cache feeds; `seq` is the number of new positions. */
@@ -205,7 +223,12 @@ export class ShardSession {
       1,
       seq,
     ]);
-    feeds[TENSOR_NAMES.attentionMask] = tensor("int64", this.onesMask(total), [1, total]);
+    if (this.kvCache === "inPlace") {
+      feeds[TENSOR_NAMES.seqlensK] = new ort.Tensor("int32", Int32Array.of(total - 1), [1]);
+      feeds[TENSOR_NAMES.totalSequenceLength] = new ort.Tensor("int32", Int32Array.of(total), []);
+    } else {
+      feeds[TENSOR_NAMES.attentionMask] = tensor("int64", this.onesMask(total), [1, total]);
+    }
     if (this.isLast) {
       const indices = logitIndices(params.logits ?? "last", seq);
       feeds[TENSOR_NAMES.logitsIndices] = tensor("int64", indices, [indices.length]);
@@ -259,11 +282,13 @@ export class ShardSession {
     if (given.length !== seq)
       throw new ForwardInputError(`positionIds has ${given.length} entries for ${seq} positions`);
     const { maxPositions } = this.manifest.config;
-    return toInt64(given, (p) => {
+    const positions = toInt64(given, (p) => {
       if (!Number.isInteger(p) || p < 0 || p >= maxPositions) {
         throw new ForwardInputError(`position id ${p} is outside [0, ${maxPositions})`);
       }
     });
+    if (this.kvCache === "inPlace" && cached === 0) checkConsecutive(given);
+    return positions;
   }
 
   /**
@@ -277,44 +302,19 @@ export class ShardSession {
     }
     return this.ones.subarray(0, total);
   }
+}
 
-  /** Grows both buffer sets to hold `total` positions, doubling so a long decode reallocates O(log n) times. */
-  private ensureCapacity(cache: KvCache, total: number): void {
-    if (total <= cache.capacity) return;
-    const { numKvHeads, headDim, maxPositions } = this.manifest.config;
-    const capacity = Math.min(maxPositions, Math.max(total, cache.capacity * 2, 16));
-    const size = numKvHeads * capacity * headDim;
-    const grow = (old: Float32Array | undefined) => {
-      const buffer = new Float32Array(size);
-      if (old) buffer.set(old.subarray(0, numKvHeads * cache.length * headDim));
-      return buffer;
-    };
-    const count = this.layers.length * 2;
-    cache.past = Array.from({ length: count }, (_, i) => grow(cache.past[i]));
-    cache.spare = Array.from({ length: count }, () => new Float32Array(size));
-    cache.capacity = capacity;
-  }
-
-  /** The present KV views onnxruntime writes into, and the one output it allocates (hidden states or logits). */
-  private outputs(spare: Float32Array[], total: number): Record<string, ort.Tensor | null> {
-    const fetches: Record<string, ort.Tensor | null> = {};
-    this.addKvTensors(fetches, spare, total, this.presentNames);
-    fetches[this.isLast ? TENSOR_NAMES.logits : TENSOR_NAMES.hiddenOut] = null;
-    return fetches;
-  }
-
-  /** Adds [1, kv_heads, length, head_dim] views over the front of each KV buffer, `names[i]` for `buffers[i]`. */
-  private addKvTensors(
-    out: Record<string, ort.Tensor | null>,
-    buffers: Float32Array[],
-    length: number,
-    names: string[],
-  ): void {
-    const { numKvHeads, headDim } = this.manifest.config;
-    const size = numKvHeads * length * headDim;
-    const dims = [1, numKvHeads, length, headDim];
-    for (let i = 0; i < names.length; i++) {
-      out[names[i]!] = tensor("float32", buffers[i]!.subarray(0, size), dims);
+/**
+ * `GroupQueryAttention` rotates a sequence's first call (its prompt) from `position_ids[0]` on, reading no other
+ * entry; later calls' positions are read one by one. So a first call must be consecutive positions.
+ */
+function checkConsecutive(given: ArrayLike<number>): void {
+  for (let i = 1; i < given.length; i++) {
+    if (given[i] !== given[0]! + i) {
+      throw new ForwardInputError(
+        `a sequence's first call must have consecutive position ids; got ${given[i]} after ${given[i - 1]}`,
+        { hint: "Start the sequence with one position, then send the others (any order) in later calls." },
+      );
     }
   }
 }

@@ -1,7 +1,9 @@
 import type onnxProto from "onnx-proto";
+import { groupQueryAttention, type InPlaceAttentionInputs, rotaryCaches } from "./groupQueryAttention.js";
+import { checkKvCacheLayout, defaultKvCacheLayout, type KvCacheLayout } from "./kvCacheLayout.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { globalWeights, layerWeights, type WeightSpec } from "./modelWeights.js";
-import { BOOL, FLOAT, GraphBuilder, INT64 } from "./onnxGraph.js";
+import { BOOL, FLOAT, GraphBuilder, INT32, INT64 } from "./onnxGraph.js";
 import type { WeightsSpec } from "./quantize.js";
 import { type DeclareWeight, quantizedGather, quantizedLinear, type WeightPart } from "./quantizedOps.js";
 import { ropeInverseFrequencies } from "./rope.js";
@@ -12,6 +14,8 @@ export const TENSOR_NAMES = {
   hiddenIn: "hidden_states",
   positionIds: "position_ids",
   attentionMask: "attention_mask",
+  seqlensK: "seqlens_k",
+  totalSequenceLength: "total_sequence_length",
   logitsIndices: "logits_indices",
   hiddenOut: "hidden_states_out",
   logits: "logits",
@@ -28,6 +32,8 @@ export type ShardGraphParams = {
   layerEnd: number;
   /** How weight matrices (projections, embedding, LM head) are stored; norms and biases stay fp32. Default fp32. */
   weights?: WeightsSpec;
+  /** How the KV cache is kept (see `KvCacheLayout`); default `inPlace` where head_dim allows it. */
+  kvCache?: KvCacheLayout;
 };
 
 export type ShardGraph = {
@@ -44,10 +50,14 @@ export type ShardGraph = {
  * shard starts at layer 0 and the final norm and LM head when it ends at the last layer.
  *
  * Inputs: `input_ids` [batch, seq] (first shard) or `hidden_states` [batch, seq, hidden]; `position_ids`
- * [batch, seq]; `attention_mask` [batch, past + seq] (1 attends, 0 is padding); per layer `past_key_values.L.key`
- * and `.value` [batch, kv_heads, past, head_dim]; on the last shard `logits_indices` [n], which of the `seq`
- * positions to return logits for. Outputs: `present.L.key`/`.value` [batch, kv_heads, past + seq, head_dim], and
- * `hidden_states_out` [batch, seq, hidden] or, on the last shard, `logits` [batch, n, vocab].
+ * [batch, seq]; on the last shard `logits_indices` [n], which of the `seq` positions to return logits for. Outputs:
+ * `hidden_states_out` [batch, seq, hidden] or, on the last shard, `logits` [batch, n, vocab]. The KV cache, per
+ * layer L, by layout:
+ * - `inPlace`: `seqlens_k` (int32 [batch], cached positions after the call − 1) and `total_sequence_length` (int32
+ *   scalar); `past_key_values.L.key`/`.value` and `present.L.key`/`.value` are [batch, kv_heads, capacity,
+ *   head_dim], meant to be one buffer fed and pre-allocated alike, of which the call writes only the new positions.
+ * - `concat`: `attention_mask` [batch, past + seq] (1 attends, 0 is padding); `past_key_values.L.*` [batch,
+ *   kv_heads, past, head_dim] in, `present.L.*` [batch, kv_heads, past + seq, head_dim] out.
  */
 export function buildShardGraph(params: ShardGraphParams): ShardGraph {
   const { config, layerStart, layerEnd } = params;
@@ -65,9 +75,10 @@ export function buildShardGraph(params: ShardGraphParams): ShardGraph {
   const { hiddenSize: h, numKvHeads, headDim } = config;
   const n = TENSOR_NAMES;
   const weights = params.weights ?? { format: "fp32" };
+  const kvCache = params.kvCache ?? defaultKvCacheLayout(config);
+  checkKvCacheLayout(config, kvCache);
 
   const positionIds = g.input(n.positionIds, INT64, ["batch", "seq"]);
-  const attentionMask = g.input(n.attentionMask, INT64, ["batch", "total"]);
   const batchSeq = g.op("Shape", [positionIds]);
 
   let hidden: string;
@@ -87,15 +98,16 @@ export function buildShardGraph(params: ShardGraphParams): ShardGraph {
     weight,
     declare,
     batchSeq,
-    rope: ropeTables(g, config, positionIds),
-    maskBias: attentionBias(g, config, positionIds, attentionMask),
+    attention:
+      kvCache === "inPlace" ? inPlaceInputs(g, config, positionIds) : concatInputs(g, config, positionIds),
   };
+  const [past, present] = kvCache === "inPlace" ? ["capacity", "capacity"] : ["past", "total"];
   for (let layer = layerStart; layer < layerEnd; layer++) {
-    const pastKey = g.input(n.pastKey(layer), FLOAT, ["batch", numKvHeads, "past", headDim]);
-    const pastValue = g.input(n.pastValue(layer), FLOAT, ["batch", numKvHeads, "past", headDim]);
+    const pastKey = g.input(n.pastKey(layer), FLOAT, ["batch", numKvHeads, past, headDim]);
+    const pastValue = g.input(n.pastValue(layer), FLOAT, ["batch", numKvHeads, past, headDim]);
     x = decoderLayer(context, layer, x, pastKey, pastValue);
-    g.output(n.presentKey(layer), FLOAT, ["batch", numKvHeads, "total", headDim]);
-    g.output(n.presentValue(layer), FLOAT, ["batch", numKvHeads, "total", headDim]);
+    g.output(n.presentKey(layer), FLOAT, ["batch", numKvHeads, present, headDim]);
+    g.output(n.presentValue(layer), FLOAT, ["batch", numKvHeads, present, headDim]);
   }
 
   const hidden3d = g.op("Reshape", [x, g.op("Concat", [batchSeq, g.int64([h])], { axis: 0 })]);
@@ -118,9 +130,34 @@ type LayerContext = {
   declare: DeclareWeight;
   /** Shape of `position_ids`: [batch, seq]. */
   batchSeq: string;
-  rope: { cos: string; sin: string };
-  maskBias: string;
+  attention: ConcatAttentionInputs | ({ kind: "inPlace" } & InPlaceAttentionInputs);
 };
+
+/** What the concat layout's attention reads besides the layer's tensors: RoPE tables and the additive mask. */
+type ConcatAttentionInputs = { kind: "concat"; rope: { cos: string; sin: string }; maskBias: string };
+
+function concatInputs(g: GraphBuilder, config: ModelConfig, positionIds: string): ConcatAttentionInputs {
+  const attentionMask = g.input(TENSOR_NAMES.attentionMask, INT64, ["batch", "total"]);
+  return {
+    kind: "concat",
+    rope: ropeTables(g, config, positionIds),
+    maskBias: attentionBias(g, config, positionIds, attentionMask),
+  };
+}
+
+function inPlaceInputs(
+  g: GraphBuilder,
+  config: ModelConfig,
+  positionIds: string,
+): { kind: "inPlace" } & InPlaceAttentionInputs {
+  return {
+    kind: "inPlace",
+    positionIds,
+    seqlensK: g.input(TENSOR_NAMES.seqlensK, INT32, ["batch"]),
+    totalSequenceLength: g.input(TENSOR_NAMES.totalSequenceLength, INT32, []),
+    rotary: rotaryCaches(g, config),
+  };
+}
 
 /** cos/sin tables [batch, seq, 1, head_dim] from the explicit positions, so any position order or offset works. */
 function ropeTables(g: GraphBuilder, config: ModelConfig, positionIds: string) {
@@ -185,14 +222,14 @@ function headNorm(c: LayerContext, x: string, weight: WeightSpec | undefined): s
 }
 
 /** q·cos + rotate_half(q)·sin on [batch, seq, heads, head_dim], rotate_half(q) = [-q₂, q₁]. */
-function applyRope(c: LayerContext, x: string): string {
+function applyRope(c: LayerContext, rope: ConcatAttentionInputs["rope"], x: string): string {
   const { g } = c;
   const half = c.config.headDim / 2;
   const axis = g.int64([-1]);
   const x1 = g.op("Slice", [x, g.int64([0]), g.int64([half]), axis]);
   const x2 = g.op("Slice", [x, g.int64([half]), g.int64([c.config.headDim]), axis]);
   const rotated = g.op("Concat", [g.op("Neg", [x2]), x1], { axis: -1 });
-  return g.op("Add", [g.op("Mul", [x, c.rope.cos]), g.op("Mul", [rotated, c.rope.sin])]);
+  return g.op("Add", [g.op("Mul", [x, rope.cos]), g.op("Mul", [rotated, rope.sin])]);
 }
 
 function decoderLayer(c: LayerContext, layer: number, x: string, pastKey: string, pastValue: string): string {
@@ -210,12 +247,70 @@ function decoderLayer(c: LayerContext, layer: number, x: string, pastKey: string
   return g.op("Add", [afterAttention, linear(c, activated, w.down, w.downBias)]);
 }
 
+function selfAttention(
+  c: LayerContext,
+  layer: number,
+  x: string,
+  pastKey: string,
+  pastValue: string,
+): string {
+  return c.attention.kind === "inPlace"
+    ? inPlaceAttention(c, c.attention, layer, x, pastKey, pastValue)
+    : concatAttention(c, c.attention, layer, x, pastKey, pastValue);
+}
+
+/**
+ * The in-place layout: projections (and Qwen3's per-head norms, which come before the rotation GQA applies) as
+ * [batch, seq, heads · head_dim], then one `GroupQueryAttention` that rotates q and k, appends k and v to the shared
+ * cache buffers and attends.
+ */
+function inPlaceAttention(
+  c: LayerContext,
+  inputs: InPlaceAttentionInputs,
+  layer: number,
+  x: string,
+  pastKey: string,
+  pastValue: string,
+): string {
+  const { g, config } = c;
+  const { numHeads, numKvHeads, headDim } = config;
+  const w = layerWeights(config, layer);
+  const rows = (width: number) => g.op("Concat", [c.batchSeq, g.int64([width])], { axis: 0 });
+  const heads = (count: number) => g.op("Concat", [c.batchSeq, g.int64([count, headDim])], { axis: 0 });
+  const normed = (projection: string, count: number, norm: WeightSpec | undefined) =>
+    norm
+      ? g.op("Reshape", [
+          headNorm(c, g.op("Reshape", [projection, heads(count)]), norm),
+          rows(count * headDim),
+        ])
+      : g.op("Reshape", [projection, rows(count * headDim)]);
+  const output = groupQueryAttention(
+    g,
+    config,
+    inputs,
+    {
+      query: normed(linear(c, x, w.q, w.qBias), numHeads, w.qNorm),
+      key: normed(linear(c, x, w.k, w.kBias), numKvHeads, w.kNorm),
+      value: normed(linear(c, x, w.v, w.vBias), numKvHeads, undefined),
+      pastKey,
+      pastValue,
+    },
+    {
+      name: `attention_${layer}`,
+      presentKey: TENSOR_NAMES.presentKey(layer),
+      presentValue: TENSOR_NAMES.presentValue(layer),
+    },
+  );
+  return g.op("Reshape", [output, g.int64([-1, numHeads * headDim])]);
+}
+
 /**
  * Grouped-query attention without repeating K/V: queries are laid out [batch, kv_heads, group · seq, head_dim]
  * so each KV head multiplies all the query heads that share it, and the cache is never copied per query head.
  */
-function selfAttention(
+function concatAttention(
   c: LayerContext,
+  inputs: ConcatAttentionInputs,
   layer: number,
   x: string,
   pastKey: string,
@@ -228,10 +323,12 @@ function selfAttention(
   const heads = (count: number) => g.op("Concat", [c.batchSeq, g.int64([count, headDim])], { axis: 0 });
   const q = applyRope(
     c,
+    inputs.rope,
     headNorm(c, g.op("Reshape", [linear(c, x, w.q, w.qBias), heads(numHeads)]), w.qNorm),
   );
   const k = applyRope(
     c,
+    inputs.rope,
     headNorm(c, g.op("Reshape", [linear(c, x, w.k, w.kBias), heads(numKvHeads)]), w.kNorm),
   );
   const v = g.op("Reshape", [linear(c, x, w.v, w.vBias), heads(numKvHeads)]);
@@ -257,7 +354,7 @@ function selfAttention(
     g.int64([0, numKvHeads, -1, headDim]),
   ]);
   const scores = g.op("MatMul", [queries, g.op("Transpose", [presentKey], { perm: [0, 1, 3, 2] })]);
-  const scaled = g.op("Add", [g.op("Mul", [scores, g.float([1 / Math.sqrt(headDim)], [])]), c.maskBias]);
+  const scaled = g.op("Add", [g.op("Mul", [scores, g.float([1 / Math.sqrt(headDim)], [])]), inputs.maskBias]);
   const context = g.op("MatMul", [g.op("Softmax", [scaled], { axis: -1 }), presentValue]);
   const split = g.op("Reshape", [context, g.int64([0, numKvHeads, group, -1, headDim])]);
   return g.op("Reshape", [

@@ -1,7 +1,7 @@
 import type onnxProto from "onnx-proto";
 import { buildShardGraph } from "./buildShardGraph.js";
 import { WeightFormatError } from "./errors.js";
-import type { Manifest } from "./manifest.js";
+import { kvCacheOf, type Manifest } from "./manifest.js";
 import { CONTRIB_DOMAIN, onnx } from "./onnxGraph.js";
 
 type Graph = onnxProto.onnx.IGraphProto;
@@ -21,6 +21,7 @@ export function checkShardFormat(manifest: Manifest, shardIndex: number, graphBy
     layerStart: shard.layerStart,
     layerEnd: shard.layerEnd,
     weights: manifest.weights,
+    kvCache: kvCacheOf(manifest),
   }).model.graph!;
   const actual = decodeGraph(graphBytes, shardIndex);
   const fail = (problem: string) =>
@@ -75,10 +76,12 @@ function weightSignatures(graph: Graph): Map<string, string> {
   return out;
 }
 
-/** Each contrib (quantized) node in graph order as `<op>(<weight>) k=v ...`, attributes sorted by name. */
+const QUANTIZED_OPS = new Set(["MatMulNBits", "GatherBlockQuantized"]);
+
+/** Each quantized contrib node in graph order as `<op>(<weight>) k=v ...`, attributes sorted by name. */
 function quantizedOps(graph: Graph): string[] {
   return (graph.node ?? [])
-    .filter((node) => node.domain === CONTRIB_DOMAIN)
+    .filter((node) => node.domain === CONTRIB_DOMAIN && QUANTIZED_OPS.has(node.opType ?? ""))
     .map((node) => {
       const attributes = (node.attribute ?? [])
         .map((a) => `${a.name}=${Number(a.i)}`)

@@ -30,11 +30,18 @@ export {
   type GenerateReturnType,
   generate,
 } from "./generate.js";
+export {
+  defaultKvCacheLayout,
+  KV_CACHE_LAYOUTS,
+  type KvCacheLayout,
+  supportsInPlaceKv,
+} from "./kvCacheLayout.js";
 export { SafetensorsFile } from "./loadSafetensors.js";
 export { type MakeTestModelParams, type MakeTestModelReturnType, makeTestModel } from "./makeTestModel.js";
 export {
   type Bytes32,
   canonicalJson,
+  kvCacheOf,
   loadManifest,
   MANIFEST_FILE,
   type Manifest,

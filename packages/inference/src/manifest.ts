@@ -4,6 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ManifestError } from "./errors.js";
+import { KV_CACHE_LAYOUTS, type KvCacheLayout } from "./kvCacheLayout.js";
 import { SUPPORTED_ARCHITECTURES } from "./modelConfig.js";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -70,6 +71,8 @@ export const manifestSchema = z.object({
   /** The activations' and the KV cache's dtype; `weights` says how the weights are stored. */
   dtype: z.literal("float32"),
   weights: weightsEntry,
+  /** The shard graphs' KV cache layout; manifests written before it existed hold `concat` graphs. */
+  kvCache: z.enum(KV_CACHE_LAYOUTS).optional(),
   config: configSummary,
   tokenizer: z.object({ sha256: hex64, files: z.array(fileEntry) }),
   shards: z.array(shardEntry).min(1),
@@ -78,6 +81,11 @@ export const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestShard = Manifest["shards"][number];
 export type ManifestFile = z.infer<typeof fileEntry>;
+
+/** The KV cache layout of `manifest`'s graphs: its `kvCache`, or `concat` for manifests that predate the field. */
+export function kvCacheOf(manifest: Pick<Manifest, "kvCache">): KvCacheLayout {
+  return manifest.kvCache ?? "concat";
+}
 /** A 0x-prefixed 32-byte hex string, usable as a Solidity bytes32. */
 export type Bytes32 = `0x${string}`;
 

@@ -7,6 +7,7 @@ export { onnx };
 export const OPSET = 17;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
+export const INT32 = onnx.TensorProto.DataType.INT32;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
 export const UINT8 = onnx.TensorProto.DataType.UINT8;
 /** onnxruntime's contrib operators (`MatMulNBits`, `GatherBlockQuantized`) live in this domain. */
@@ -48,17 +49,32 @@ export class GraphBuilder {
     return this.node(CONTRIB_DOMAIN, opType, inputs, attributes);
   }
 
+  /** A `com.microsoft` node with several outputs, named by the caller (e.g. `GroupQueryAttention`'s three). */
+  contribNode(opType: string, inputs: string[], outputs: string[], attributes: Attributes = {}): void {
+    this.nodes.push(this.proto(CONTRIB_DOMAIN, opType, inputs, outputs, attributes));
+  }
+
   private node(domain: string, opType: string, inputs: string[], attributes: Attributes, name?: string) {
     const output = name ?? `${opType.toLowerCase()}_${this.counter++}`;
-    this.nodes.push({
+    this.nodes.push(this.proto(domain, opType, inputs, [output], attributes));
+    return output;
+  }
+
+  private proto(
+    domain: string,
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attributes: Attributes,
+  ): onnxProto.onnx.INodeProto {
+    return {
       opType,
       domain,
       name: `${opType}_${this.nodes.length}`,
       input: inputs,
-      output: [output],
+      output: outputs,
       attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
-    });
-    return output;
+    };
   }
 
   int64(values: number[], dims: number[] = [values.length]): string {

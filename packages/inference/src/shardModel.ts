@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type onnxProto from "onnx-proto";
 import { buildShardGraph } from "./buildShardGraph.js";
 import { ShardBoundaryError, TokenizerError } from "./errors.js";
+import { defaultKvCacheLayout, type KvCacheLayout } from "./kvCacheLayout.js";
 import {
   type Bytes32,
   describeFile,
@@ -48,6 +49,11 @@ export type ShardModelParams = {
   format?: string;
   /** Weights per quantization block along each row (int8 and int4 only; default 32); must divide every K. */
   blockSize?: number;
+  /**
+   * The graphs' KV cache layout (see `KvCacheLayout`): `inPlace` (default where head_dim is a multiple of 16) or
+   * `concat`, the layout kept for other head sizes and for comparison.
+   */
+  kvCache?: KvCacheLayout;
   /** No progress bar (it is only ever drawn on a terminal). */
   quiet?: boolean;
 };
@@ -75,8 +81,9 @@ export async function shardModel(params: ShardModelParams): Promise<ShardModelRe
   const config = loadModelConfig(params.modelDir);
   const ranges = layerRanges(config.numLayers, params);
   const weights = weightsSpecOf(params.format ?? "fp32", params.blockSize ?? DEFAULT_BLOCK_SIZE);
+  const kvCache = params.kvCache ?? defaultKvCacheLayout(config);
   const graphs = ranges.map(([layerStart, layerEnd]) =>
-    buildShardGraph({ config, layerStart, layerEnd, weights }),
+    buildShardGraph({ config, layerStart, layerEnd, weights, kvCache }),
   );
   const store = WeightStore.open(params.modelDir);
   try {
@@ -113,6 +120,7 @@ export async function shardModel(params: ShardModelParams): Promise<ShardModelRe
       hiddenSize: config.hiddenSize,
       dtype: "float32",
       weights,
+      kvCache,
       config,
       tokenizer,
       shards,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forwardChain } from "../src/generate.js";
+import type { KvCacheLayout } from "../src/kvCacheLayout.js";
 import type { ShardSession } from "../src/ShardSession.js";
 import { ShardSession as Session } from "../src/ShardSession.js";
 import { shardModel } from "../src/shardModel.js";
@@ -13,12 +14,15 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Shards `modelDir` at `boundaries` into `outDir` (fp32 unless `weights` says otherwise) and opens every shard. */
+/**
+ * Shards `modelDir` at `boundaries` into `outDir` (fp32 and the default KV layout unless `options` says otherwise)
+ * and opens every shard.
+ */
 export async function openChain(
   modelDir: string,
   outDir: string,
   boundaries: number[],
-  weights: { format?: string; blockSize?: number } = {},
+  options: { format?: string; blockSize?: number; kvCache?: KvCacheLayout } = {},
 ): Promise<ShardSession[]> {
   const { manifest } = await shardModel({
     modelDir,
@@ -26,7 +30,7 @@ export async function openChain(
     boundaries: boundaries.length ? boundaries : undefined,
     shardCount: boundaries.length ? undefined : 1,
     quiet: true,
-    ...weights,
+    ...options,
   });
   return Promise.all(
     manifest.shards.map((_, shardIndex) =>
