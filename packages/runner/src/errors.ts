@@ -23,7 +23,26 @@ export class RunnerError extends TeeTeeError {
 
 /** The runner refuses to start: bad configuration, tampered shard files, an unsealable key. */
 export class RunnerStartupError extends RunnerError {
-  override name = "RunnerStartupError" as const;
+  override name: string = "RunnerStartupError";
+}
+
+/** The runner cannot listen where it was told to: the port is taken, or the address is not this machine's. */
+export class RunnerListenError extends RunnerStartupError {
+  override name = "RunnerListenError" as const;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
+    const inUse = (options.cause as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
+    super(`Cannot listen on ${host}:${port}${inUse ? ": the port is already in use" : ""}`, {
+      hint: inUse
+        ? `Stop what holds port ${port}, or pass another --port.`
+        : "Pass a --host this machine owns and a free --port.",
+      ...options,
+    });
+    this.host = host;
+    this.port = port;
+  }
 }
 
 /** 400: the frame is well formed but asks for something this shard cannot do (wrong payload or shape). */

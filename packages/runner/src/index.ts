@@ -27,6 +27,7 @@ export {
   PaymentRequiredError,
   RunnerError,
   RunnerFullError,
+  RunnerListenError,
   RunnerStartupError,
   SequenceLimitError,
   SessionOrderError,

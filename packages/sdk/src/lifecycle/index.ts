@@ -1,0 +1,1 @@
+export { type Built, type CloseReason, Phases, type PhasesParameters } from "./Phases.js";
