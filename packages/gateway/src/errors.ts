@@ -5,7 +5,26 @@ import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
  * never becomes an HTTP answer; `main` prints it (with its hint) and exits 1.
  */
 export class GatewayStartupError extends TeeTeeError {
-  override name = "GatewayStartupError" as const;
+  override name: string = "GatewayStartupError";
+}
+
+/** The gateway cannot listen where it was told to: the port is taken, or the address is not this machine's. */
+export class GatewayListenError extends GatewayStartupError {
+  override name = "GatewayListenError" as const;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
+    const inUse = (options.cause as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
+    super(`Cannot listen on ${host}:${port}${inUse ? ": the port is already in use" : ""}`, {
+      hint: inUse
+        ? `Stop what holds port ${port}, or pass another --port.`
+        : "Pass a --host this machine owns and a free --port.",
+      ...options,
+    });
+    this.host = host;
+    this.port = port;
+  }
 }
 
 /** OpenAI's error `type`s the gateway answers with. */
