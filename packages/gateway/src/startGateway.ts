@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts/deployments";
-import { isLocalChainId } from "@teetee/sdk/attestation";
+import { isLocalChainId } from "@teetee/sdk/contracts";
 import { createPaymentChainReader } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import pino, { type Logger } from "pino";

@@ -11,8 +11,7 @@ import {
   verifyShardFiles,
   WeightFormatError,
 } from "@teetee/inference";
-import { isLocalChainId } from "@teetee/sdk/attestation";
-import type { TeeTeeContracts } from "@teetee/sdk/contracts";
+import { isLocalChainId, type TeeTeeContracts } from "@teetee/sdk/contracts";
 import { withRetry } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";

@@ -1,6 +1,13 @@
 import { describe } from "@teetee/errors";
-import { isLocalChainId, verifyRunnerAttestation } from "@teetee/sdk/attestation";
-import { getModel, getRunner, getShard, isComposeHashAllowed, isOsImageAllowed } from "@teetee/sdk/contracts";
+import { verifyRunnerAttestation } from "@teetee/sdk/attestation";
+import {
+  getModel,
+  getRunner,
+  getShard,
+  isComposeHashAllowed,
+  isLocalChainId,
+  isOsImageAllowed,
+} from "@teetee/sdk/contracts";
 import { fetchRunnerAttestation, type RunnerAttestationDocument } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
 import { type Hex, isAddressEqual } from "viem";

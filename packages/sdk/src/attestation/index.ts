@@ -34,7 +34,6 @@ export {
 export * from "./errors.js";
 export { computeEventDigest, DSTACK_RUNTIME_EVENT_TYPE } from "./eventDigest.js";
 export { type DstackEvent, parseEventLog } from "./eventLog.js";
-export { isLocalChainId, LOCAL_CHAIN_IDS } from "./localChain.js";
 export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export {
   type ParsedIntelQuote,

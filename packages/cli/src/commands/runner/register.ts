@@ -1,4 +1,4 @@
-import { isLocalChainId, quoteOsImage, verifyRunnerAttestation } from "@teetee/sdk/attestation";
+import { quoteOsImage, verifyRunnerAttestation } from "@teetee/sdk/attestation";
 import {
   getFreeStake,
   getModel,
@@ -7,6 +7,7 @@ import {
   hashAttestationRefresh,
   hashRunnerConsent,
   isComposeHashAllowed,
+  isLocalChainId,
   isOsImageAllowed,
   type RunnerRegistration,
   refreshAttestation,
