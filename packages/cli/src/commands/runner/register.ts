@@ -15,13 +15,16 @@ import {
 } from "@teetee/sdk/contracts";
 import {
   fetchRunnerAttestation,
+  type PrintedRunnerCall as PrintedCall,
+  parseRunnerRegistrationDocument,
   REGISTRATION_PATH,
   type RunnerAttestationDocument,
+  type RunnerRegistrationDocument,
+  RunnerRegistrationDocumentError,
   runnerUrl,
 } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
-import { type Address, getAddress, type Hex, isAddressEqual, recoverAddress } from "viem";
-import { z } from "zod";
+import { type Address, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";
 import { type ChainContext, connectWallet, type WalletContext } from "../../lib/context.js";
 import { CliError, configError, ExitCode, usageError } from "../../lib/errors.js";
@@ -29,61 +32,7 @@ import type { CliIo } from "../../lib/io.js";
 import { formatAmount } from "../../lib/units.js";
 import { verifyRunner } from "../verify.js";
 
-const hex = z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/) as z.ZodType<Hex>;
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/) as z.ZodType<Hex>;
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/)
-  .transform((value) => getAddress(value));
-const uint = z.union([z.string().regex(/^\d+$/), z.number().int().min(0)]).transform((v) => BigInt(v));
-
-const registrationSchema = z.object({
-  runner: address,
-  modelId: bytes32,
-  shardIndex: z.number().int().min(0).max(0xffff),
-  endpoint: z.string().min(1),
-  publicKey: hex,
-  quoteHash: bytes32,
-  composeHash: bytes32,
-  osImage: bytes32,
-  deadline: uint,
-});
-
-/** What `GET <runner>/v1/registration` answers (see the runner's `ensureRegistration`). */
-const outcomeSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("registered"), transaction: bytes32 }),
-  z.object({ action: z.literal("refreshed"), transaction: bytes32 }),
-  z.object({ action: z.literal("unchanged") }),
-  z.object({
-    action: z.literal("printed"),
-    call: z.discriminatedUnion("functionName", [
-      z.object({
-        contract: address,
-        functionName: z.literal("registerRunner"),
-        args: z.object({
-          registration: registrationSchema,
-          consent: hex.optional(),
-          contributor: address.optional(),
-        }),
-      }),
-      z.object({
-        contract: address,
-        functionName: z.literal("refreshAttestation"),
-        args: z.object({
-          runner: address,
-          quoteHash: bytes32,
-          composeHash: bytes32,
-          osImage: bytes32,
-          deadline: uint,
-          consent: hex,
-        }),
-      }),
-    ]),
-  }),
-]);
-
-type Outcome = z.output<typeof outcomeSchema>;
-type PrintedCall = Extract<Outcome, { action: "printed" }>["call"];
+type Outcome = RunnerRegistrationDocument;
 
 const unreachable = (url: string, cause: unknown) =>
   new CliError(`Cannot reach the runner at ${url}.`, {
@@ -103,14 +52,16 @@ async function fetchOutcome(url: string): Promise<Outcome> {
       hint: "Is it a TeeTee runner, recent enough to publish its registration?",
     });
   }
-  const parsed = outcomeSchema.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) {
+  try {
+    return parseRunnerRegistrationDocument(await response.json().catch(() => undefined));
+  } catch (error) {
+    if (!(error instanceof RunnerRegistrationDocumentError)) throw error;
     throw new CliError(`The runner at ${url} published a malformed registration.`, {
       exitCode: ExitCode.verification,
-      hint: z.prettifyError(parsed.error),
+      hint: error.details,
+      cause: error,
     });
   }
-  return parsed.data;
 }
 
 async function fetchDocument(url: string): Promise<RunnerAttestationDocument> {
