@@ -36,7 +36,6 @@ export {
   type ManifestShard,
   modelIdOf,
   sha256File,
-  verifyShardFiles,
   weightsHashOf,
 } from "./manifest.js";
 export {
@@ -64,6 +63,7 @@ export {
   weightsSpecOf,
 } from "./quantize.js";
 export { ReferenceModel } from "./referenceModel.js";
+export { defaultShares } from "./revenueShares.js";
 export {
   type ForwardParams,
   type ForwardReturnType,
@@ -80,6 +80,7 @@ export {
 export { argmax, Sampler, type SamplingParams } from "./sample.js";
 export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
 export { Tokenizer } from "./tokenizer.js";
+export { verifyShardFiles } from "./verifyShardFiles.js";
 export {
   type TensorSource,
   type TensorToWrite,

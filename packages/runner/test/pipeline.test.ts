@@ -1,9 +1,17 @@
 // onnxruntime runs in this jest process for the unsharded reference: see the note in typedArrayRealms.
-import "../../inference/test/typedArrayRealms.js";
+import "@teetee/inference/typedArrayRealms";
 import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@teetee/devnet";
+import {
+  prepareShardedModel,
+  type SpawnedRunner,
+  spawnRunnerProcess,
+  startTestNetwork,
+  type TestNetwork,
+} from "@teetee/devnet/testing";
 import { generate, ShardSession } from "@teetee/inference";
 import { getRunner, registerRunner } from "@teetee/sdk/contracts";
 import {
@@ -27,14 +35,6 @@ import {
 } from "@teetee/sdk/protocol";
 import { createWireChannel, encodeFrame, type Frame } from "@teetee/sdk/wire";
 import { createWalletClient, type Hex, http } from "viem";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import {
-  prepareShardedModel,
-  type SpawnedRunner,
-  spawnRunnerProcess,
-  startTestNetwork,
-  type TestNetwork,
-} from "./localNetwork.js";
 
 const SHAPE = {
   seed: 7,
@@ -298,6 +298,15 @@ describe.each(["stream", "http"] as const)(
       const reply = await post(runners[0]!, new Uint8Array(2 * 1024 * 1024));
       expect(reply.status).toBe(413);
       expect(message(reply.body)).toMatch(/larger than/);
+    });
+
+    test("an oversized body beside a good frame: 413 for it, 200 for the other (the connection goes on)", async () => {
+      const [big, good] = await Promise.all([
+        post(runners[0]!, new Uint8Array(2 * 1024 * 1024)),
+        post(runners[0]!, sealFor(runners[0]!).seal(frame())),
+      ]);
+      expect(big.status).toBe(413);
+      expect(good.status).toBe(200);
     });
 
     test("a sequence past the model's positions: 413", async () => {

@@ -11,6 +11,13 @@ export type {
 } from "./attestationPolicy.js";
 export type { AttestationCheck, AttestationCheckId, AttestationVerdict } from "./attestationResult.js";
 export {
+  type CheckRunnerRegistrationParameters,
+  type CheckRunnerRegistrationReturnType,
+  checkRunnerRegistration,
+  type RegistrationCheck,
+  type RegistrationRefusal,
+} from "./checkRunnerRegistration.js";
+export {
   type Collateral,
   type CollateralSource,
   collateralExpiry,
@@ -64,6 +71,11 @@ export {
   type VerifyIntelQuoteReturnType,
   verifyIntelQuote,
 } from "./verifyIntelQuote.js";
+export {
+  type RunnerVerificationCheck,
+  type VerifyRegisteredRunnerParameters,
+  verifyRegisteredRunner,
+} from "./verifyRegisteredRunner.js";
 export {
   type VerifyRunnerAttestationParameters,
   type VerifyRunnerAttestationReturnType,

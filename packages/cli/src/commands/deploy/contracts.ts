@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import { deploymentsDir } from "@teetee/contracts/deployments";
 import { defineChainAt } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
-import { deployTeeTee } from "../../../../../scripts/deploy.js";
 import { optionsOf, outputOf, parseAddress, parseInteger } from "../../lib/command.js";
 import { DEFAULT_RPC_URL } from "../../lib/context.js";
 import { CliError, ExitCode, usageError } from "../../lib/errors.js";

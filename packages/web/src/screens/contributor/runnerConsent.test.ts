@@ -30,6 +30,7 @@ describe("parseRunnerConsent: the SDK's registration document, fetched or pasted
       registration: { ...args.registration, deadline: 1900000000n },
       consent: args.consent,
       contributor: runner,
+      call: expect.objectContaining({ functionName: "registerRunner", contract: call.contract }),
     });
   });
 

@@ -1,5 +1,5 @@
 import type { RunnerRegistration } from "@teetee/sdk/contracts";
-import { parseRunnerRegistrationDocument } from "@teetee/sdk/protocol";
+import { type PrintedRunnerCall, parseRunnerRegistrationDocument } from "@teetee/sdk/protocol";
 import type { Address, Hex } from "viem";
 
 /** A runner's signed consent to be registered by a contributor, as its endpoint (or its startup log) prints it. */
@@ -7,6 +7,8 @@ export type RunnerConsent = {
   registration: RunnerRegistration;
   consent: Hex;
   contributor: Address | undefined;
+  /** The `registerRunner` call it signed, as the pre-registration check reads it. */
+  call: PrintedRunnerCall;
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -33,5 +35,5 @@ export function parseRunnerConsent(value: unknown): RunnerConsent {
   const { registration, consent, contributor } = document.call.args;
   if (consent === undefined)
     throw new Error("The runner signed no consent: restart it with --contributor <your address>.");
-  return { registration, consent, contributor };
+  return { registration, consent, contributor, call: document.call };
 }

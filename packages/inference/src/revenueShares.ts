@@ -1,4 +1,4 @@
-import type { Manifest } from "@teetee/inference";
+import type { Manifest } from "./manifest.js";
 
 /** Each shard's revenue share: `10000 - fee` split by layer count, the rounding remainder to the first shard. */
 export function defaultShares(manifest: Manifest, feeBps: number): number[] {

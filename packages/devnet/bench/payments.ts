@@ -1,6 +1,6 @@
 /**
  * Payments benchmark.
- *   pnpm exec tsx scripts/benchPayments.ts [--tokens 96] [--runs 7]
+ *   pnpm exec tsx packages/devnet/bench/payments.ts [--tokens 96] [--runs 7]
  * Writes bench-results/payments.json and prints a table.
  *
  * 1. Gas per settled request: N requests served on one channel (gateway `PaymentSession` -> runner
@@ -18,6 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { newIdentity, parseGatewayConfig, startGateway, TextStream, textChunk } from "@teetee/gateway";
+import { Tokenizer } from "@teetee/inference";
 import {
   type ApiKey,
   createPaymentChainReader,
@@ -39,20 +41,10 @@ import {
 } from "@teetee/sdk/payments/runner";
 import { createPipelineSession } from "@teetee/sdk/pipeline";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { parseGatewayConfig } from "../packages/gateway/src/config.js";
-import { newIdentity, textChunk } from "../packages/gateway/src/openaiObjects.js";
-import { startGateway } from "../packages/gateway/src/startGateway.js";
-import { TextStream } from "../packages/gateway/src/TextStream.js";
-import {
-  fundBuyer,
-  type PaidRunner,
-  spawnPaidRunner,
-  stopPaidRunner,
-} from "../packages/gateway/test/paidNetwork.js";
-import { Tokenizer } from "../packages/inference/src/index.js";
-import { prepareShardedModel, repoRoot, startTestNetwork } from "../packages/runner/test/localNetwork.js";
-import { startLocalChain } from "./lib/localChain.js";
-import { createPaymentMarket, type PaymentMarket } from "./lib/paymentMarket.js";
+import { LOCAL_CHAIN_ID, startLocalChain } from "../src/localChain.js";
+import { createPaymentMarket, type PaymentMarket } from "../src/market.js";
+import { prepareShardedModel, repoRoot, startTestNetwork } from "../src/testing/localNetwork.js";
+import { fundBuyer, type PaidRunner, spawnPaidRunner, stopPaidRunner } from "../src/testing/paidNetwork.js";
 
 const { values } = parseArgs({
   options: { tokens: { type: "string", default: "96" }, runs: { type: "string", default: "7" } },
@@ -215,7 +207,14 @@ async function benchVerification(): Promise<{
   }));
   const tickets: PaymentTicket[] = [];
   for (const apiKey of keys) {
-    const session = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+    const session = new PaymentSession({
+      apiKey,
+      chainId: LOCAL_CHAIN_ID,
+      paymentEscrow,
+      modelId,
+      route,
+      prices,
+    });
     for (let i = 0; i < 150; i++) {
       tickets.push(
         await session.complete(requestIdOf(new Uint8Array(16)), { inputTokens: 20n, outputTokens: 10n }),
@@ -225,7 +224,7 @@ async function benchVerification(): Promise<{
   const verifier = new VoucherSignatureVerifier();
   const started = performance.now();
   for (const ticket of tickets)
-    await verifyTicketSignature({ ticket, chainId: 31337, paymentEscrow, verifier });
+    await verifyTicketSignature({ ticket, chainId: LOCAL_CHAIN_ID, paymentEscrow, verifier });
   const verifiedPerSecond = (tickets.length / (performance.now() - started)) * 1000;
 
   const apiKey: ApiKey = { buyer: keys[0]!.buyer, signer: privateKeyToAccount(generatePrivateKey()) };
@@ -235,12 +234,19 @@ async function benchVerification(): Promise<{
     modelId,
     shardIndex: 0,
     shardCount: 3,
-    chainId: 31337,
+    chainId: LOCAL_CHAIN_ID,
     paymentEscrow,
     reader: fixedReader(),
     store,
   });
-  const session = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+  const session = new PaymentSession({
+    apiKey,
+    chainId: LOCAL_CHAIN_ID,
+    paymentEscrow,
+    modelId,
+    route,
+    prices,
+  });
   const count = 300;
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
@@ -251,7 +257,14 @@ async function benchVerification(): Promise<{
   }
   // Both sides ran in this loop: take the gateway's signing out to leave the runner's check.
   const t1 = performance.now();
-  const signer = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+  const signer = new PaymentSession({
+    apiKey,
+    chainId: LOCAL_CHAIN_ID,
+    paymentEscrow,
+    modelId,
+    route,
+    prices,
+  });
   for (let i = 0; i < count; i++)
     await signer.complete(requestIdOf(new Uint8Array(16)), { inputTokens: 20n, outputTokens: 1n });
   const signing = performance.now() - t1;

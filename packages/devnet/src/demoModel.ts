@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Manifest, makeTestModel, shardModel } from "@teetee/inference";
+import { defaultShares, type Manifest, makeTestModel, shardModel } from "@teetee/inference";
 import {
   getProtocolFeeBps,
   type ModelParams,
@@ -7,7 +7,6 @@ import {
   type TeeTeeContracts,
 } from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
-import { defaultShares } from "../lib/shares.js";
 import type { Actor } from "./actors.js";
 
 /** Writes the small random-weight demo model (a real Hugging Face folder) and returns its folder. */

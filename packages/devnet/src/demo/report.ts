@@ -1,7 +1,12 @@
 /** What `pnpm start` prints: the demo at a glance, and then how to use the running network. */
 import { type Address, formatUnits, type Hex } from "viem";
-import type { DevnetSummary } from "../../packages/cli/src/devnet/summary.js";
-import type { DemoRequest } from "../../packages/cli/src/devnet/traffic.js";
+import type { DevnetSummary } from "../summary.js";
+import type { DemoRequest } from "../traffic.js";
+
+/** The summary as `--json` prints it: one object, amounts (bigints) as decimal strings. */
+export function reportJson(value: DemoReport & Usage): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
 
 export type DemoRunnerReport = {
   name: string;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../lib/spawnPackage.js";
+import { repoRoot } from "./repoRoot.js";
 
 /** How a child process ended. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };

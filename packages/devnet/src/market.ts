@@ -4,11 +4,13 @@
  * hashes: no quote verifier is set), and a buyer with a deposit and an authorised API key.
  */
 
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import type { Deployment } from "@teetee/contracts/deployments";
 import {
   allocate,
   approveToken,
   authorizeSigner,
+  defineChainAt,
   deposit,
   type ModelParams,
   mintTestToken,
@@ -24,7 +26,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hash,
   type Hex,
   http,
@@ -35,7 +36,6 @@ import {
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { deployTeeTee } from "../deploy.js";
 import type { LocalChain } from "./localChain.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
@@ -89,12 +89,7 @@ export async function createPaymentMarket(
 ): Promise<PaymentMarket> {
   const shardCount = options.shardCount ?? options.model?.shards.length ?? 3;
   const feeBps = options.protocolFeeBps ?? 500;
-  const chain = defineChain({
-    id: local.chainId,
-    name: "local",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [local.rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: local.chainId, rpcUrl: local.rpcUrl, name: "local" });
   const transport = http(local.rpcUrl);
   const publicClient = createPublicClient({ chain, transport }) as PublicClient;
   const wallet = (account: Account): Wallet => createWalletClient({ account, chain, transport });

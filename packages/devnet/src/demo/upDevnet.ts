@@ -24,9 +24,11 @@
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { describe, hintOf } from "@teetee/errors";
+import { join } from "node:path";
+import { deployTeeTee } from "@teetee/contracts/deploy";
+import { createDevTee, type DevTee } from "@teetee/dev-tee";
+import { describe } from "@teetee/errors";
+import { verifyRegisteredRunner } from "@teetee/sdk/attestation";
 import {
   allocate,
   approveToken,
@@ -37,43 +39,33 @@ import {
   stake,
   type TeeTeeContracts,
 } from "@teetee/sdk/contracts";
-import { routesOf } from "@teetee/sdk/payments";
+import { formatApiKey, routesOf } from "@teetee/sdk/payments";
+import { fetchRunnerAttestation } from "@teetee/sdk/protocol";
+import { buildWeb, serveWeb } from "@teetee/web/server";
 import type { Hex, PublicClient } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { verifyRunner } from "../packages/cli/src/commands/verify.js";
-import { type Actor, createActor } from "../packages/cli/src/devnet/actors.js";
-import {
-  demoPricing,
-  registerDemoModel,
-  shardDemoModel,
-  writeDemoModel,
-} from "../packages/cli/src/devnet/demoModel.js";
-import { LOCAL_MNEMONIC, type LocalChain, startLocalChain } from "../packages/cli/src/devnet/localChain.js";
+import { type Actor, createActor } from "../actors.js";
+import { demoPricing, registerDemoModel, shardDemoModel, writeDemoModel } from "../demoModel.js";
+import { LOCAL_CHAIN_ID, LOCAL_MNEMONIC, type LocalChain, startLocalChain } from "../localChain.js";
 import {
   type DemoRunner,
   type DemoRunnerSpec,
   type ServiceReporting,
   startDemoGateway,
   startDemoRunner,
-} from "../packages/cli/src/devnet/network.js";
-import { lockOutputFolder } from "../packages/cli/src/devnet/outputLock.js";
-import { type Service, stopAllServices } from "../packages/cli/src/devnet/services.js";
-import { type ServiceKind, type ServiceRecord, writeDevnetState } from "../packages/cli/src/devnet/state.js";
-import { readSummary } from "../packages/cli/src/devnet/summary.js";
-import { sendDemoRequests, waitForSettlement } from "../packages/cli/src/devnet/traffic.js";
-import { formatApiKey } from "../packages/cli/src/lib/apiKey.js";
-import { connect } from "../packages/cli/src/lib/context.js";
-import { toJson } from "../packages/cli/src/lib/io.js";
-import { createDevTee, type DevTee } from "../packages/dev-tee/src/index.js";
-import { buildWeb } from "../packages/web/src/server/buildWeb.js";
-import { serveWeb } from "../packages/web/src/server/serveWeb.js";
-import { deployTeeTee } from "./deploy.js";
-import { type DemoReport, printReport, printUsage, type Usage } from "./lib/report.js";
-import { step } from "./lib/step.js";
+} from "../network.js";
+import { lockOutputFolder } from "../outputLock.js";
+import { type Service, stopAllServices } from "../services.js";
+import { type ServiceKind, type ServiceRecord, writeDevnetState } from "../state.js";
+import { readSummary } from "../summary.js";
+import { sendDemoRequests, waitForSettlement } from "../traffic.js";
+import { type DemoReport, printReport, printUsage, reportJson, type Usage } from "./report.js";
+import { step } from "./step.js";
 
 const MODEL_NAME = "teetee-demo";
 
-type StartOptions = {
+/** What `teetee devnet up` (and so `pnpm start`) was asked for; paths already resolved. */
+export type DevnetUpOptions = {
   once: boolean;
   json: boolean;
   shards: number;
@@ -88,41 +80,7 @@ type StartOptions = {
   rpcUrl?: string;
 };
 
-function parseOptions(): StartOptions {
-  const { values } = parseArgs({
-    options: {
-      once: { type: "boolean" },
-      json: { type: "boolean" },
-      port: { type: "string" },
-      "gateway-port": { type: "string" },
-      "web-port": { type: "string" },
-      "rpc-url": { type: "string" },
-      model: { type: "string" },
-      shards: { type: "string" },
-      quant: { type: "string" },
-      "block-size": { type: "string" },
-      out: { type: "string" },
-    },
-  });
-  const shards = Number(values.shards ?? "3");
-  if (!Number.isInteger(shards) || shards < 1)
-    throw new Error(`--shards must be a positive integer, not ${values.shards}`);
-  return {
-    once: values.once === true,
-    json: values.json === true,
-    shards,
-    out: resolve(values.out ?? ".teetee/devnet"),
-    ...(values.model === undefined ? {} : { model: resolve(values.model) }),
-    ...(values.quant === undefined ? {} : { quant: values.quant }),
-    ...(values["block-size"] === undefined ? {} : { blockSize: Number(values["block-size"]) }),
-    ...(values.port === undefined ? {} : { port: Number(values.port) }),
-    ...(values["gateway-port"] === undefined ? {} : { gatewayPort: Number(values["gateway-port"]) }),
-    ...(values["web-port"] === undefined ? {} : { webPort: Number(values["web-port"]) }),
-    ...(values["rpc-url"] === undefined ? {} : { rpcUrl: values["rpc-url"] }),
-  };
-}
-
-async function attachOrStart(options: StartOptions, logDir: string): Promise<LocalChain> {
+async function attachOrStart(options: DevnetUpOptions, logDir: string): Promise<LocalChain> {
   if (options.rpcUrl === undefined)
     return startLocalChain({
       logFile: join(logDir, "chain.log"),
@@ -131,7 +89,7 @@ async function attachOrStart(options: StartOptions, logDir: string): Promise<Loc
   const rpcUrl = options.rpcUrl;
   return {
     rpcUrl,
-    chainId: 31337,
+    chainId: LOCAL_CHAIN_ID,
     accounts: (index) => mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: index }),
     stop: async () => {},
   };
@@ -188,7 +146,7 @@ async function buyerSetup(contracts: TeeTeeContracts, minter: Actor, buyer: Acto
   await buyer.send("authorizeSigner", () =>
     authorizeSigner(buyer.walletClient, { contracts, signer, spendLimit: 10_000_000n, expiry }),
   );
-  return { signer, apiKey: formatApiKey(buyer.account.address, sessionKey) };
+  return { signer, apiKey: formatApiKey({ buyer: buyer.account.address, sessionPrivateKey: sessionKey }) };
 }
 
 const ALLOCATION_PER_ROUTE = 10_000_000n;
@@ -213,18 +171,16 @@ async function allocateRoutes(
 }
 
 /** Every runner checked as `teetee verify <url>` checks it: its quote against its on-chain record. */
-async function verifyRunners(chain: LocalChain, deploymentFile: string, runners: readonly DemoRunner[]) {
-  const io = {
-    stdout: () => {},
-    stderr: () => {},
-    env: {},
-    cwd: process.cwd(),
-    untilStopped: () => Promise.resolve(),
-  };
-  const ctx = await connect(io, { rpcUrl: chain.rpcUrl, deployment: deploymentFile });
+async function verifyRunners(
+  client: PublicClient,
+  contracts: TeeTeeContracts,
+  runners: readonly DemoRunner[],
+) {
+  const chainId = await client.getChainId();
   return Promise.all(
     runners.map(async (r) => {
-      const result = await verifyRunner(ctx, r.url);
+      const document = await fetchRunnerAttestation(r.url);
+      const result = await verifyRegisteredRunner(client, { chainId, contracts, document });
       if (!result.ok) {
         const failed = result.checks.filter((c) => c.status === "fail").map((c) => `${c.title}: ${c.detail}`);
         throw new Error(`${r.name} (${r.runner}) failed verification: ${failed.join("; ")}`);
@@ -291,7 +247,7 @@ function devnetEnv(chain: LocalChain, deploymentFile: string, gatewayUrl: string
 }
 
 async function runDemo(
-  options: StartOptions,
+  options: DevnetUpOptions,
   processes: Processes,
 ): Promise<{ report: DemoReport; usage: Usage }> {
   const logDir = join(options.out, "logs");
@@ -390,7 +346,7 @@ async function runDemo(
     () => allocateRoutes(contracts, buyer, sharded.modelId, runners),
   );
   const verified = await step("Verify every runner's attestation against the chain (teetee verify)", () =>
-    verifyRunners(chain, deploymentFile, runners),
+    verifyRunners(client, contracts, runners),
   );
   const gateway = await step("Start the gateway and wait for an attested route", () =>
     startDemoGateway({
@@ -528,9 +484,11 @@ function firstStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Runs the network until it fails, `--once` completes, or a signal comes; resolves with the exit code. */
-async function main(): Promise<number> {
-  const options = parseOptions();
+/**
+ * Runs the network until it fails, `--once` completes, or a signal comes; resolves with the exit code (0, or 128 +
+ * the signal's number). Every process it started is stopped and reaped before it resolves or rejects.
+ */
+export async function upDevnet(options: DevnetUpOptions): Promise<number> {
   await mkdir(options.out, { recursive: true });
   const lock = lockOutputFolder(options.out, (message) => console.error(message));
   const processes = new Processes();
@@ -543,7 +501,7 @@ async function main(): Promise<number> {
     const outcome = await Promise.race([demo, interrupted]);
     if ("signal" in outcome) return exitCodeOf(outcome.signal);
     const { report, usage } = outcome;
-    if (options.json) console.log(toJson({ ...report, ...usage }));
+    if (options.json) console.log(reportJson({ ...report, ...usage }));
     else printReport(report);
     if (options.once) return 0;
     if (!options.json) printUsage(usage);
@@ -562,12 +520,3 @@ async function main(): Promise<number> {
 function exitCodeOf(signal: NodeJS.Signals): number {
   return 128 + constants.signals[signal];
 }
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const hint = hintOf(error);
-    console.error(`\n${describe(error)}${hint === undefined ? "" : `\nHint: ${hint}`}`);
-    process.exit(1);
-  },
-);

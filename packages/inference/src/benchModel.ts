@@ -1,4 +1,4 @@
-import type { MakeTestModelParams } from "../src/index.js";
+import type { MakeTestModelParams } from "./index.js";
 
 /**
  * The "bench" model both benchmarks use (`pnpm bench:inference`, `pnpm bench:pipeline`): Llama-shaped, ~67M

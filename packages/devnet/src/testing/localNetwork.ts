@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { TeeTeeError } from "@teetee/errors";
 import {
@@ -21,6 +22,7 @@ import {
 } from "@teetee/inference";
 import {
   approveToken,
+  defineChainAt,
   mintTestToken,
   registerModel,
   stake,
@@ -31,17 +33,18 @@ import {
   bytesToHex,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hash,
   type Hex,
   http,
   type PublicClient,
 } from "viem";
-import { deployTeeTee } from "../../../scripts/deploy.js";
-import { freePort, type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
+import { freePort, type LocalChain, startLocalChain } from "../localChain.js";
+import { repoRoot } from "../repoRoot.js";
+import { RUNNER_ENTRY } from "../services.js";
 
-export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-export const RUNNER_MAIN = join(repoRoot, "packages/runner/src/main.ts");
+export { repoRoot };
+/** The runner's entry point, run through tsx by every runner process a test spawns. */
+export const RUNNER_MAIN = RUNNER_ENTRY;
 export const MIN_STAKE = 1_000_000n;
 
 /** Writes a random-weight model and shards it (once per folder: later calls reuse the files). */
@@ -106,12 +109,7 @@ export async function startTestNetwork(params: {
     ),
   );
   const chain = await startLocalChain();
-  const viemChain = defineChain({
-    id: chain.chainId,
-    name: "hardhat",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  });
+  const viemChain = defineChainAt({ id: chain.chainId, rpcUrl: chain.rpcUrl, name: "hardhat" });
   const publicClient = createPublicClient({
     chain: viemChain,
     transport: http(chain.rpcUrl),

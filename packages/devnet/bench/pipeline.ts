@@ -3,7 +3,7 @@
  * packages/inference/scripts/bench.ts) through 2 and 4 runner processes on loopback, registered on a local chain
  * with dev TEEs, for both topologies, with encryption on and off, as a ratio to the unsharded model in this process.
  * Also per-hop overhead and bytes per token per hop, beside what the same activations take as JSON float lists.
- *   pnpm exec tsx scripts/benchPipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick] [--transport stream|http]
+ *   pnpm exec tsx packages/devnet/bench/pipeline.ts [--tokens 64] [--rounds 5] [--threads 1] [--quick] [--transport stream|http]
  * Results: bench-results/pipeline.json and a table.
  *
  * Method. Every process runs onnxruntime with the same intra-op thread count (`--threads`). The configurations
@@ -21,20 +21,20 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generate, loadManifest, ShardSession } from "@teetee/inference";
+import { BENCH_PROMPT, BENCH_SHAPE } from "@teetee/inference/benchModel";
 import {
   createPipelineSession,
   type FrameTransport,
   type PipelineTopology,
   type RouteRunner,
 } from "@teetee/sdk/pipeline";
-import { BENCH_PROMPT, BENCH_SHAPE } from "../packages/inference/scripts/benchModel.js";
-import { generate, loadManifest, ShardSession } from "../packages/inference/src/index.js";
 import {
   prepareShardedModel,
   repoRoot,
   startTestNetwork,
   type TestNetwork,
-} from "../packages/runner/test/localNetwork.js";
+} from "../src/testing/localNetwork.js";
 import { type CoreContention, measureCoreContention } from "./lib/coreContention.js";
 import { measureLoopbackRoundTrip } from "./lib/loopbackWake.js";
 

@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
+import { liveHolder, readDevnetState, type ServiceKind, type ServiceRecord } from "@teetee/devnet";
 import type { Command } from "commander";
-import { liveHolder } from "../devnet/outputLock.js";
-import { readDevnetState, type ServiceKind, type ServiceRecord } from "../devnet/state.js";
-import { optionsOf, outputOf } from "../lib/command.js";
-import { CliError, ExitCode } from "../lib/errors.js";
-import type { CliIo } from "../lib/io.js";
+import { optionsOf, outputOf } from "../../lib/command.js";
+import { CliError, ExitCode } from "../../lib/errors.js";
+import type { CliIo } from "../../lib/io.js";
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -29,9 +28,8 @@ async function answers(service: ServiceRecord): Promise<boolean> {
   }
 }
 
-export function registerDevnetCommands(program: Command, io: CliIo): void {
-  const devnet = program.command("devnet").description("Operators: the local network that `pnpm start` runs");
-  devnet
+export function registerDevnetStatus(parent: Command, io: CliIo): void {
+  parent
     .command("status")
     .description("Print the local network's summary again and which of its services still answer")
     .option("--out <dir>", "the network's output folder (as given to pnpm start)", ".teetee/devnet")

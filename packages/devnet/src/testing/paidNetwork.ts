@@ -1,5 +1,5 @@
 /**
- * Paid runner processes and a funded buyer on a runner test network (`packages/runner/test/localNetwork.ts`), for
+ * Paid runner processes and a funded buyer on a runner test network (`packages/devnet/src/testing/localNetwork.ts`), for
  * the gateway's end-to-end test and the payments benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -18,10 +18,11 @@ import {
 import { formatApiKey } from "@teetee/sdk/payments";
 import { bytesToHex, createWalletClient, type Hash, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import { repoRoot, type TestNetwork } from "../../runner/test/localNetwork.js";
+import { freePort } from "../localChain.js";
+import { RUNNER_ENTRY } from "../services.js";
+import { repoRoot, type TestNetwork } from "./localNetwork.js";
 
-const PAID_RUNNER = join(repoRoot, "packages/runner/src/main.ts");
+const PAID_RUNNER = RUNNER_ENTRY;
 
 export type PaidRunner = {
   process: ChildProcess;

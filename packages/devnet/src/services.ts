@@ -1,6 +1,5 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { repoRoot } from "../lib/spawnPackage.js";
 import {
   describeExit,
   type Exit,
@@ -9,6 +8,7 @@ import {
   stopAllSupervised,
   typescriptCommand,
 } from "./processes.js";
+import { repoRoot } from "./repoRoot.js";
 
 /** The runner process the local network starts: it checks every frame's voucher and settles with its contributor key. */
 export const RUNNER_ENTRY = join(repoRoot, "packages/runner/src/main.ts");

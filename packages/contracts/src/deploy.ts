@@ -2,57 +2,37 @@
  * Deploys the TeeTee contracts (and a TestToken on local chains), grants their roles and records the addresses
  * in `packages/contracts/deployments/<chainId>.json`.
  *
- * As a library: `await deployTeeTee({ walletClient, publicClient })` (the local-network start script and the
- * tests use it). As a CLI:
- *
- *   tsx scripts/deploy.ts [--rpc-url URL] [--fee-bps 500] [--unbonding 604800] [--thaw 86400] [--no-write]
- *
- * reading TEETEE_RPC_URL, TEETEE_DEPLOYER_KEY and, on a real chain, TEETEE_PAYMENT_TOKEN from the environment
- * (or `.env`). TEETEE_TREASURY sets the treasury (default: the deployer).
+ * The one deployment of TeeTee: `await deployTeeTee({ walletClient, publicClient })`. `teetee deploy contracts`
+ * (the CLI, reading keys and RPC URLs from `.env`), the local network (`@teetee/devnet`) and the tests all call it.
  */
-import { describe, TeeTeeError } from "@teetee/errors";
-import "dotenv/config";
+
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { TeeTeeError } from "@teetee/errors";
 import {
-  modelRegistryAbi,
-  paymentEscrowAbi,
-  runnerRegistryAbi,
-  stakingAbi,
-  testTokenAbi,
-} from "@teetee/contracts/abi";
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  getAddress,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "./abi.js";
 import {
   modelRegistryBytecode,
   paymentEscrowBytecode,
   runnerRegistryBytecode,
   stakingBytecode,
   testTokenBytecode,
-} from "@teetee/contracts/bytecode";
-import { type Deployment, deploymentsDir } from "@teetee/contracts/deployments";
-import {
-  type Abi,
-  type Account,
-  type Address,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  type Hex,
-  http,
-  isAddress,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+} from "./bytecode.js";
+import { isLocalChainId } from "./chains.js";
+import { type Deployment, deploymentsDir } from "./deployments.js";
 
 /** Seconds a DEFAULT_ADMIN_ROLE transfer waits by default: long enough for anyone watching to react. */
 export const defaultAdminDelay = 2 * 24 * 3600;
-
-/** Chains where a TestToken is deployed instead of requiring a real payment token. */
-export const localChainIds: readonly number[] = [31337, 1337];
 
 export interface DeployTeeTeeOptions {
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
@@ -143,7 +123,7 @@ async function grant(
 
 async function resolveToken(options: DeployTeeTeeOptions, chainId: number) {
   if (options.paymentToken !== undefined) return { address: options.paymentToken, blockNumber: undefined };
-  if (!localChainIds.includes(chainId)) {
+  if (!isLocalChainId(chainId)) {
     throw new DeployError(
       `Chain ${chainId} is not a local chain: set the payment token (TEETEE_PAYMENT_TOKEN or paymentToken).`,
     );
@@ -260,49 +240,4 @@ async function beginAdminTransfer(
   options.log?.(
     `began DEFAULT_ADMIN_ROLE transfer to ${admin}: it calls acceptDefaultAdminTransfer after the delay`,
   );
-}
-
-function optionalAddress(value: string | undefined, name: string): Address | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (!isAddress(value, { strict: false })) throw new DeployError(`${name} is not an address: ${value}`);
-  return getAddress(value);
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      "rpc-url": { type: "string" },
-      "fee-bps": { type: "string" },
-      unbonding: { type: "string" },
-      thaw: { type: "string" },
-      "no-write": { type: "boolean" },
-    },
-  });
-  const rpcUrl = values["rpc-url"] ?? process.env.TEETEE_RPC_URL ?? "http://127.0.0.1:8545";
-  const key = process.env.TEETEE_DEPLOYER_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new DeployError("Set TEETEE_DEPLOYER_KEY (0x + 64 hex digits) in the environment or .env.");
-  }
-  const transport = http(rpcUrl);
-  const publicClient = createPublicClient({ transport });
-  const walletClient = createWalletClient({ account: privateKeyToAccount(key as Hex), transport });
-  const deployment = await deployTeeTee({
-    walletClient,
-    publicClient,
-    paymentToken: optionalAddress(process.env.TEETEE_PAYMENT_TOKEN, "TEETEE_PAYMENT_TOKEN"),
-    treasury: optionalAddress(process.env.TEETEE_TREASURY, "TEETEE_TREASURY"),
-    protocolFeeBps: values["fee-bps"] === undefined ? undefined : Number(values["fee-bps"]),
-    unbondingPeriod: values.unbonding === undefined ? undefined : BigInt(values.unbonding),
-    thawPeriod: values.thaw === undefined ? undefined : BigInt(values.thaw),
-    outDir: values["no-write"] ? false : undefined,
-    log: (line) => console.log(line),
-  });
-  console.log(JSON.stringify(deployment, null, 2));
-}
-
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(describe(error));
-    process.exit(1);
-  });
 }
