@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "@teetee/contracts/abi";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import {
   getEarnings,
   getTokenBalance,
@@ -9,7 +10,6 @@ import {
   signVoucher,
 } from "@teetee/sdk/contracts";
 import { type Address, encodeFunctionData, type Hex, keccak256, parseAbi, toHex } from "viem";
-import { deployTeeTee } from "../scripts/deploy.js";
 import {
   deployFixture,
   MIN_STAKE,

@@ -78,6 +78,21 @@ describe("findImportProblems", () => {
     ]);
   });
 
+  test("a package's tests may use a package that depends on it (a devDependency), its shipped code may not", () => {
+    const harness = {
+      "packages/a/src/index.ts": "export const a = 1;",
+      "packages/a/test/network.test.ts": 'import { up } from "@t/b";',
+      "packages/a/e2e/harness.ts": 'import { up } from "@t/b";',
+      "packages/a/src/a.test.ts": 'import { up } from "@t/b";',
+      "packages/b/src/index.ts": 'import { a } from "@t/a";\nexport const up = a;',
+    };
+    expect(findImportProblems(tree(harness), packages)).toEqual([]);
+    const shipped = { ...harness, "packages/a/src/uses.ts": 'import { up } from "@t/b";' };
+    expect(findImportProblems(tree(shipped), packages)).toEqual([
+      { kind: "package-cycle", packages: ["@t/a", "@t/b"] },
+    ]);
+  });
+
   test("modules that import each other in a ring are a module cycle, through a package's exports too", () => {
     const sources = tree({
       "packages/a/src/index.ts": 'export * from "./one.js";',

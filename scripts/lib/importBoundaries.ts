@@ -38,6 +38,18 @@ function zoneOf(path: string, packages: readonly WorkspacePackage[]): string {
   return ROOT_ZONE;
 }
 
+/**
+ * Whether a file is part of what its package ships, as opposed to its tests, end-to-end harness, benchmarks or
+ * scripts (in the root zone: its scripts ship, its tests do not). Only shipped files make package dependencies: a package's tests may use the local network
+ * (`@teetee/devnet`) that itself runs the package, as a devDependency does, without that being a cycle.
+ */
+export function isShippedFile(path: string, packages: readonly WorkspacePackage[]): boolean {
+  const pkg = packages.find((p) => path.startsWith(`${p.dir}/`));
+  const inside = pkg === undefined ? path : path.slice(pkg.dir.length + 1);
+  const tooling = pkg === undefined ? /^test\// : /^(test|e2e|bench|scripts)\//;
+  return !tooling.test(inside) && !/\.test\.tsx?$/.test(inside);
+}
+
 /** Every module specifier a source file names: imports, re-exports, dynamic imports, `import x = require()`. */
 export function specifiersOf(text: string): string[] {
   return ts.preProcessFile(text, true, true).importedFiles.map((ref) => ref.fileName);
@@ -129,7 +141,8 @@ function addEdge(graph: Map<string, Set<string>>, from: string, to: string): voi
 
 /**
  * Checks a tree given as repository-relative path -> source text. Type-only imports count too: a cycle of types
- * still ties two packages' builds together.
+ * still ties two packages' builds together. Package cycles are judged on shipped files (`isShippedFile`); module
+ * cycles and boundary crossings on every file.
  */
 export function findImportProblems(
   sources: ReadonlyMap<string, string>,
@@ -141,6 +154,7 @@ export function findImportProblems(
   const moduleGraph = new Map<string, Set<string>>();
   for (const [file, text] of sources) {
     const zone = zoneOf(file, packages);
+    const shipped = isShippedFile(file, packages);
     moduleGraph.set(file, moduleGraph.get(file) ?? new Set());
     for (const specifier of specifiersOf(text)) {
       if (specifier.startsWith(".")) {
@@ -148,14 +162,14 @@ export function findImportProblems(
         const targetZone = zoneOf(target, packages);
         if (targetZone !== zone || target.startsWith("../")) {
           problems.push({ kind: "crosses-boundary", file, specifier, target });
-          addEdge(packageGraph, zone, targetZone);
+          if (shipped) addEdge(packageGraph, zone, targetZone);
         }
         if (files.has(target)) addEdge(moduleGraph, file, target);
         continue;
       }
       const dependency = packageOfSpecifier(specifier, packages);
       if (dependency === undefined || dependency === zone) continue;
-      addEdge(packageGraph, zone, dependency);
+      if (shipped) addEdge(packageGraph, zone, dependency);
       const target = resolvePackage(specifier, packages);
       if (target !== undefined && files.has(target)) addEdge(moduleGraph, file, target);
     }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import type { Deployment } from "@teetee/contracts/deployments";
 import {
   approveToken,
@@ -42,7 +43,6 @@ import {
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { deployTeeTee } from "../../scripts/deploy.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
 

@@ -66,7 +66,7 @@ test("a second pnpm start on the folder of a running network is refused and chan
   });
   const code = await new Promise<number | null>((resolve) => second.once("exit", resolve));
   expect(stderr).toContain(
-    `The output folder ${out} is in use by a running local network (pid ${run.pidOf("scripts/start.ts")}, started`,
+    `The output folder ${out} is in use by a running local network (pid ${run.pidOf("devnet up")}, started`,
   );
   expect(stderr).toMatch(/another folder with --out DIR/);
   expect(code).not.toBe(0);

@@ -2,8 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../src/devnet/localChain.js";
-import { writeDevnetState } from "../src/devnet/state.js";
+import { freePort, writeDevnetState } from "@teetee/devnet";
 import { teetee } from "./helpers.js";
 
 test("teetee devnet status on a network whose pnpm start is gone says it stopped, nothing answers, and exits 4", async () => {

@@ -1,11 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deployTeeTee } from "@teetee/contracts/deploy";
 import type { Deployment } from "@teetee/contracts/deployments";
+import { type LocalChain, startLocalChain } from "@teetee/devnet";
 import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
-import { deployTeeTee } from "../../../scripts/deploy.js";
-import { type LocalChain, startLocalChain } from "../src/devnet/localChain.js";
 import { runCli } from "../src/runCli.js";
 
 export type CliRun = { code: number; stdout: string; stderr: string };

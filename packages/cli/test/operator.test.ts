@@ -9,6 +9,7 @@ import { runnerRegistryAbi } from "@teetee/contracts/abi";
 import { parseDeployment } from "@teetee/contracts/deployments";
 import { PaymentEscrow__factory, RunnerRegistry__factory } from "@teetee/contracts/typechain";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
+import { freePort, type Service, spawnService } from "@teetee/devnet";
 import { makeTestModel } from "@teetee/inference";
 import {
   getRunner,
@@ -21,8 +22,6 @@ import {
 import { JsonRpcProvider } from "ethers";
 import { createPublicClient, createWalletClient, getAddress, type Hex, http } from "viem";
 import { hardhat } from "viem/chains";
-import { freePort } from "../src/devnet/localChain.js";
-import { type Service, spawnService } from "../src/devnet/services.js";
 import { repoRoot } from "../src/lib/spawnPackage.js";
 import {
   type CliRun,

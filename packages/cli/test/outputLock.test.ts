@@ -2,13 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LOCK_FILE, lockOutputFolder, OutputFolderInUseError, processStartOf } from "@teetee/devnet";
 import fc from "fast-check";
-import {
-  LOCK_FILE,
-  lockOutputFolder,
-  OutputFolderInUseError,
-  processStartOf,
-} from "../src/devnet/outputLock.js";
 
 const folder = () => mkdtempSync(join(tmpdir(), "teetee-lock-"));
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { paymentEscrowAbi } from "@teetee/contracts/abi";
 import { parseDeployment } from "@teetee/contracts/deployments";
+import { type LocalChain, startLocalChain } from "@teetee/devnet";
 import {
   allocationId,
   computeCost,
@@ -21,7 +22,6 @@ import {
 import { routesOf } from "@teetee/sdk/payments";
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
-import { type LocalChain, startLocalChain } from "../src/devnet/localChain.js";
 
 type Summary = {
   chainId: number;

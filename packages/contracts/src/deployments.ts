@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { TeeTeeError } from "@teetee/errors";
 import { type Address, getAddress, isAddress } from "viem";
 
-/** Addresses of one TeeTee deployment, as `scripts/deploy.ts` writes them. */
+/** Addresses of one TeeTee deployment, as `deployTeeTee` (`./deploy.ts`) writes them. */
 export interface Deployment {
   chainId: number;
   /** The payment token (TestToken on local chains, a stablecoin elsewhere). */
@@ -71,14 +71,14 @@ export function readDeployments(dir: string = deploymentsDir): Record<number, De
 
 /**
  * The deployment on `chainId`.
- * @throws DeploymentError when the chain has no deployment file (deploy first: `tsx scripts/deploy.ts`).
+ * @throws DeploymentError when the chain has no deployment file (deploy first: `teetee deploy contracts`).
  * @example getDeployment(31337).paymentEscrow
  */
 export function getDeployment(chainId: number, dir: string = deploymentsDir): Deployment {
   const file = `${dir}/${chainId}.json`;
   if (!existsSync(file)) {
     throw new DeploymentError(
-      `No TeeTee deployment for chain ${chainId} (looked for ${file}). Deploy with \`tsx scripts/deploy.ts\` or pass the addresses explicitly.`,
+      `No TeeTee deployment for chain ${chainId} (looked for ${file}). Deploy with \`teetee deploy contracts\` or pass the addresses explicitly.`,
     );
   }
   const deployment = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);

@@ -1,4 +1,4 @@
-import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
+import { describeServerLimits } from "@teetee/devnet/testing";
 import { createDevTee } from "../src/createDevTee.js";
 
 describeServerLimits("dev TEE", {

@@ -30,6 +30,14 @@ export {
   type RouteAttempt,
 } from "./Generator.js";
 export { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+export {
+  chatChunk,
+  chatCompletion,
+  newIdentity,
+  type ResponseIdentity,
+  textChunk,
+  textCompletion,
+} from "./openaiObjects.js";
 export { PaymentSessionPool, type PaymentSessionPoolParameters } from "./PaymentSessionPool.js";
 export {
   type AttestationStatus,

@@ -1,5 +1,5 @@
+import { describeServerLimits } from "@teetee/devnet/testing";
 import { DEFAULT_SERVER_LIMITS, resolveServerLimits, type ServerLimits } from "@teetee/sdk/http";
-import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { parseGatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";

@@ -2,11 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deployTeeTee } from "@teetee/contracts/deploy";
+import { type LocalChain, startLocalChain } from "@teetee/devnet";
 import { describe as describeError } from "@teetee/errors";
 import { makeTestModel, shardModel } from "@teetee/inference";
-import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
-import { deployTeeTee } from "../../../scripts/deploy.js";
-import { type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
+import { defineChainAt } from "@teetee/sdk/contracts";
+import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { ChainDirectory } from "./ChainDirectory.js";
 import { parseGatewayConfig } from "./config.js";
 import { GatewayError, GatewayListenError, GatewayStartupError } from "./errors.js";
@@ -39,12 +40,7 @@ describe("a gateway whose port is taken", () => {
       quiet: true,
     });
     local = await startLocalChain();
-    const chain = defineChain({
-      id: local.chainId,
-      name: "hardhat",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [local.rpcUrl] } },
-    });
+    const chain = defineChainAt({ id: local.chainId, rpcUrl: local.rpcUrl, name: "hardhat" });
     const deployment = await deployTeeTee({
       walletClient: createWalletClient({ account: local.accounts(0), chain, transport: http(local.rpcUrl) }),
       publicClient: createPublicClient({ chain, transport: http(local.rpcUrl) }) as PublicClient,

@@ -3,12 +3,12 @@ import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts/deployments";
 import { describe, TeeTeeError } from "@teetee/errors";
-import { isLocalChainId } from "@teetee/sdk/attestation";
+import { defineChainAt, isLocalChainId } from "@teetee/sdk/contracts";
 import { type Built, Phases } from "@teetee/sdk/lifecycle";
 import { createPaymentChainReader } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import pino, { type Logger } from "pino";
-import { createPublicClient, defineChain, http, type PublicClient } from "viem";
+import { createPublicClient, http, type PublicClient } from "viem";
 import { Authenticator } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { ChainDirectory } from "./ChainDirectory.js";
@@ -38,12 +38,7 @@ async function connectChain(config: GatewayConfig) {
   const chainId = await client.getChainId().catch((cause: unknown) => {
     throw new GatewayStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
   });
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: chainId, rpcUrl: config.rpcUrl });
   const chainClient = createPublicClient({ chain, transport: http(config.rpcUrl) }) as PublicClient;
   const deployment = resolveDeployment(config, chainId);
   const contracts = {

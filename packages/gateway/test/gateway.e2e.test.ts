@@ -8,28 +8,26 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paymentEscrowAbi } from "@teetee/contracts/abi";
+import {
+  escrowHeld,
+  type FundedBuyer,
+  fundBuyer,
+  type PaidRunner,
+  prepareShardedModel,
+  repoRoot,
+  spawnPaidRunner,
+  startTestNetwork,
+  stopPaidRunner,
+  type TestNetwork,
+} from "@teetee/devnet/testing";
 import { Tokenizer } from "@teetee/inference";
 import { computeCost, getChannelPaid } from "@teetee/sdk/contracts";
 import { formatApiKey, routesOf } from "@teetee/sdk/payments";
 import OpenAI from "openai";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import {
-  prepareShardedModel,
-  repoRoot,
-  startTestNetwork,
-  type TestNetwork,
-} from "../../runner/test/localNetwork.js";
 import { parseGatewayConfig } from "../src/config.js";
 import { type StartedGateway, startGateway } from "../src/startGateway.js";
-import {
-  escrowHeld,
-  type FundedBuyer,
-  fundBuyer,
-  type PaidRunner,
-  spawnPaidRunner,
-  stopPaidRunner,
-} from "./paidNetwork.js";
 
 const SHAPE = {
   seed: 11,

@@ -8,12 +8,12 @@
  * with its interquartile range, tokens/s, CPU ms per token, and the median per-step speed ratio to fp32 with its IQR.
  */
 import { parseArgs } from "node:util";
+import { BENCH_PROMPT } from "../src/benchModel.js";
 import { forwardChain } from "../src/generate.js";
 import { loadManifest } from "../src/manifest.js";
 import type { WeightsSpec } from "../src/quantize.js";
 import { ShardSession } from "../src/ShardSession.js";
 import { argmax } from "../src/sample.js";
-import { BENCH_PROMPT } from "./benchModel.js";
 import { benchShardIn } from "./quantModels.js";
 
 const { values } = parseArgs({

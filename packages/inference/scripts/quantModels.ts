@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BENCH_SHAPE } from "../src/benchModel.js";
 import { makeTestModel } from "../src/makeTestModel.js";
 import type { WeightsSpec } from "../src/quantize.js";
 import { shardModel } from "../src/shardModel.js";
-import { BENCH_SHAPE } from "./benchModel.js";
 
 const modelsDir = resolve(dirname(fileURLToPath(import.meta.url)), "../.models");
 

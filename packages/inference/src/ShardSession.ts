@@ -3,13 +3,8 @@ import * as ort from "onnxruntime-node";
 import { TENSOR_NAMES } from "./buildShardGraph.js";
 import { ForwardInputError, InferenceError, SequenceTooLongError } from "./errors.js";
 import { float16ToFloat32Array } from "./float16.js";
-import {
-  type Bytes32,
-  loadManifest,
-  type Manifest,
-  type ManifestShard,
-  verifyShardFiles,
-} from "./manifest.js";
+import { type Bytes32, loadManifest, type Manifest, type ManifestShard } from "./manifest.js";
+import { verifyShardFiles } from "./verifyShardFiles.js";
 
 export type ShardSessionCreateParams = {
   /** The shard folder written by `shardModel` (it holds manifest.json and the shard's files). */

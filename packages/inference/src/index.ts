@@ -18,12 +18,6 @@ export {
   WeightFormatError,
 } from "./errors.js";
 export {
-  bfloat16ToFloat32Array,
-  float16ToFloat32Array,
-  float32ToBfloat16Array,
-  float32ToFloat16Array,
-} from "./float16.js";
-export {
   type ForwardChainParams,
   forwardChain,
   type GenerateParams,
@@ -42,7 +36,6 @@ export {
   type ManifestShard,
   modelIdOf,
   sha256File,
-  verifyShardFiles,
   weightsHashOf,
 } from "./manifest.js";
 export {
@@ -70,6 +63,7 @@ export {
   weightsSpecOf,
 } from "./quantize.js";
 export { ReferenceModel } from "./referenceModel.js";
+export { defaultShares } from "./revenueShares.js";
 export {
   type ForwardParams,
   type ForwardReturnType,
@@ -86,6 +80,7 @@ export {
 export { argmax, Sampler, type SamplingParams } from "./sample.js";
 export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
 export { Tokenizer } from "./tokenizer.js";
+export { verifyShardFiles } from "./verifyShardFiles.js";
 export {
   type TensorSource,
   type TensorToWrite,

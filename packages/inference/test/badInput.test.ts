@@ -13,9 +13,10 @@ import {
 } from "../src/errors.js";
 import { generate } from "../src/generate.js";
 import { makeTestModel } from "../src/makeTestModel.js";
-import { loadManifest, verifyShardFiles } from "../src/manifest.js";
+import { loadManifest } from "../src/manifest.js";
 import { ShardSession } from "../src/ShardSession.js";
 import { shardModel } from "../src/shardModel.js";
+import { verifyShardFiles } from "../src/verifyShardFiles.js";
 import { writeSafetensors } from "../src/writeSafetensors.js";
 import { openChain, releaseAll, tempDir } from "./helpers.js";
 

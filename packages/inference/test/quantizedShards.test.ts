@@ -10,7 +10,6 @@ import {
   MANIFEST_FILE,
   type Manifest,
   modelIdOf,
-  verifyShardFiles,
   weightsHashOf,
 } from "../src/manifest.js";
 import { loadModelConfig } from "../src/modelConfig.js";
@@ -20,6 +19,7 @@ import { WeightStore } from "../src/openWeights.js";
 import { createPrng } from "../src/prng.js";
 import { dequantize, type QuantizedSpec, quantize } from "../src/quantize.js";
 import { shardModel } from "../src/shardModel.js";
+import { verifyShardFiles } from "../src/verifyShardFiles.js";
 import { type TensorToWrite, writeSafetensors } from "../src/writeSafetensors.js";
 import { chainLogits, maxAbsDiff, openChain, releaseAll, tempDir } from "./helpers.js";
 

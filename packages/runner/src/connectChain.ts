@@ -1,14 +1,6 @@
 import { getDeployment } from "@teetee/contracts/deployments";
-import { isLocalChainId } from "@teetee/sdk/attestation";
-import type { TeeTeeContracts } from "@teetee/sdk/contracts";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  type PublicClient,
-} from "viem";
+import { defineChainAt, isLocalChainId, type TeeTeeContracts } from "@teetee/sdk/contracts";
+import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { RunnerConfig } from "./config.js";
 import { RunnerStartupError } from "./errors.js";
@@ -54,12 +46,7 @@ export async function connectChain(config: RunnerConfig) {
   const chainId = await publicClient.getChainId().catch((cause: unknown) => {
     throw new RunnerStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
   });
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: chainId, rpcUrl: config.rpcUrl });
   const contributorWallet =
     config.contributorKey === undefined
       ? undefined

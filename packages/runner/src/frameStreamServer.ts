@@ -101,6 +101,10 @@ function serveConnection(
     );
   };
   const serve = async (record: FrameRecord) => {
+    if (record.refused !== undefined) {
+      answer(record.id, refusal(params, record.refused));
+      return;
+    }
     if (record.type === RECORD_TYPES.error) {
       answer(
         record.id,

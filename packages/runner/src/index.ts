@@ -17,7 +17,6 @@ export {
 export {
   type EnsureRegistrationParameters,
   ensureRegistration,
-  type PrintedCall,
   type RegistrationOutcome,
 } from "./ensureRegistration.js";
 export {

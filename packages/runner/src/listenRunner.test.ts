@@ -1,8 +1,8 @@
+import { describeServerLimits } from "@teetee/devnet/testing";
 import { resolveServerLimits, type ServerLimits } from "@teetee/sdk/http";
 import { closeFrameStreams, FrameStreamConnection } from "@teetee/sdk/pipeline";
 import { PLAIN_FRAME_CONTENT_TYPE } from "@teetee/sdk/protocol";
 import pino from "pino";
-import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { parseRunnerConfig } from "./config.js";
 import { createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
 import { listenRunner } from "./listenRunner.js";

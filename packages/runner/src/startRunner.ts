@@ -10,7 +10,7 @@ import {
   verifyShardFiles,
   WeightFormatError,
 } from "@teetee/inference";
-import { isLocalChainId } from "@teetee/sdk/attestation";
+import { isLocalChainId, type TeeTeeContracts } from "@teetee/sdk/contracts";
 import { type Built, Phases } from "@teetee/sdk/lifecycle";
 import { withRetry } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";

@@ -1,11 +1,19 @@
 // onnxruntime runs in this jest process for the unsharded reference: see the note in typedArrayRealms.
-import "../../inference/test/typedArrayRealms.js";
+import "@teetee/inference/typedArrayRealms";
 import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@teetee/devnet";
+import {
+  prepareShardedModel,
+  type SpawnedRunner,
+  spawnRunnerProcess,
+  startTestNetwork,
+  type TestNetwork,
+} from "@teetee/devnet/testing";
 import { generate, ShardSession } from "@teetee/inference";
-import { getRunner, type RunnerRegistration, registerRunner } from "@teetee/sdk/contracts";
+import { getRunner, registerRunner } from "@teetee/sdk/contracts";
 import {
   createPipelineSession,
   encodeRecord,
@@ -22,18 +30,11 @@ import {
   ENVELOPE_CONTENT_TYPE,
   FRAMES_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
+  parseRunnerRegistrationDocument,
   REGISTRATION_PATH,
 } from "@teetee/sdk/protocol";
 import { createWireChannel, encodeFrame, type Frame } from "@teetee/sdk/wire";
 import { createWalletClient, type Hex, http } from "viem";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import {
-  prepareShardedModel,
-  type SpawnedRunner,
-  spawnRunnerProcess,
-  startTestNetwork,
-  type TestNetwork,
-} from "./localNetwork.js";
 
 const SHAPE = {
   seed: 7,
@@ -299,6 +300,15 @@ describe.each(["stream", "http"] as const)(
       expect(message(reply.body)).toMatch(/larger than/);
     });
 
+    test("an oversized body beside a good frame: 413 for it, 200 for the other (the connection goes on)", async () => {
+      const [big, good] = await Promise.all([
+        post(runners[0]!, new Uint8Array(2 * 1024 * 1024)),
+        post(runners[0]!, sealFor(runners[0]!).seal(frame())),
+      ]);
+      expect(big.status).toBe(413);
+      expect(good.status).toBe(200);
+    });
+
     test("a sequence past the model's positions: 413", async () => {
       const ids = Uint32Array.from({ length: 300 }, (_, i) => i % 50);
       const error = await refused(
@@ -499,17 +509,14 @@ describe("registration consent", () => {
       url: `http://127.0.0.1:${port}`,
     });
     try {
-      const outcome = (await (await fetch(`${replica.url}${REGISTRATION_PATH}`)).json()) as {
-        action: string;
-        call: { functionName: string; args: { registration: Record<string, unknown>; consent: Hex } };
-      };
+      const outcome = parseRunnerRegistrationDocument(
+        await (await fetch(`${replica.url}${REGISTRATION_PATH}`)).json(),
+      );
       expect(outcome.action).toBe("printed");
-      expect(outcome.call.functionName).toBe("registerRunner");
-      const printed = outcome.call.args.registration;
-      const registration = {
-        ...printed,
-        deadline: BigInt(printed["deadline"] as string),
-      } as RunnerRegistration;
+      expect(outcome.action === "printed" && outcome.call.functionName).toBe("registerRunner");
+      if (outcome.action !== "printed" || outcome.call.functionName !== "registerRunner") return;
+      const { registration, consent } = outcome.call.args;
+      expect(consent).toMatch(/^0x[0-9a-f]{130}$/);
       expect(registration.runner).toBe(replica.runner);
       const wallet = createWalletClient({
         account: contributor,
@@ -519,7 +526,7 @@ describe("registration consent", () => {
       const hash = await registerRunner(wallet, {
         contracts: network.contracts,
         registration,
-        consent: outcome.call.args.consent,
+        consent: consent as Hex,
       });
       expect((await network.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
       const record = await getRunner(network.publicClient, {

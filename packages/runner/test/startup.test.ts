@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { prepareShardedModel, runToExit } from "@teetee/devnet/testing";
 import { shardModel } from "@teetee/inference";
-import { prepareShardedModel, runToExit } from "./localNetwork.js";
 
 const SHAPE = {
   seed: 3,

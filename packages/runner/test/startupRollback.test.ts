@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { prepareShardedModel, runToExit, startTestNetwork, type TestNetwork } from "@teetee/devnet/testing";
 import { describe as describeError } from "@teetee/errors";
 import { ShardSession } from "@teetee/inference";
 import { Settler, VoucherStore } from "@teetee/sdk/payments/runner";
@@ -9,7 +10,6 @@ import { bytesToHex } from "viem";
 import { parseRunnerConfig } from "../src/config.js";
 import { RunnerListenError, RunnerStartupError } from "../src/errors.js";
 import { startRunner } from "../src/startRunner.js";
-import { prepareShardedModel, runToExit, startTestNetwork, type TestNetwork } from "./localNetwork.js";
 
 const SHAPE = {
   seed: 5,

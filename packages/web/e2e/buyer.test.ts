@@ -5,6 +5,7 @@
  * Every step is read back from the chain.
  */
 
+import { LOCAL_MNEMONIC } from "@teetee/devnet";
 import type { TeeTeeMetadata } from "@teetee/gateway";
 import {
   allocationId,
@@ -19,7 +20,6 @@ import { parseApiKey } from "@teetee/sdk/payments";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
-import { LOCAL_MNEMONIC } from "../../../scripts/lib/localChain.js";
 import { formatToken } from "../src/chain/format.js";
 import { advanceTime, screenshots } from "./harness.js";
 import { GATEWAY_MODEL, type PaidHarness, startPaidHarness, until } from "./paidNetwork.js";

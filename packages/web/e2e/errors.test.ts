@@ -1,8 +1,9 @@
 /** Failures in words: a wrong chain, a rejected signature, an insufficient balance, a contract's custom error. */
+
+import { LOCAL_MNEMONIC } from "@teetee/devnet";
 import { getEscrowAccount, mintTestToken } from "@teetee/sdk/contracts";
 import type { Page } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
-import { LOCAL_MNEMONIC } from "../../../scripts/lib/localChain.js";
 import { type Harness, screenshots, startHarness } from "./harness.js";
 import type { TestWallet } from "./wallet.js";
 

@@ -1,14 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type LocalChain, startLocalChain } from "@teetee/devnet";
+import { createPaymentMarket, type PaymentMarket, type PaymentMarketOptions } from "@teetee/devnet/market";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { LocalAccount } from "viem";
-import { type LocalChain, startLocalChain } from "../../../scripts/lib/localChain.js";
-import {
-  createPaymentMarket,
-  type PaymentMarket,
-  type PaymentMarketOptions,
-} from "../../../scripts/lib/paymentMarket.js";
 import { type ServedWeb, serveWeb } from "../src/server/serveWeb.js";
 import { TestWallet } from "./wallet.js";
 

@@ -7,15 +7,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDevTee } from "@teetee/dev-tee";
+import { type DemoRunner, freePort, startDemoRunner } from "@teetee/devnet";
+import { shareSpec } from "@teetee/devnet/market";
+import { prepareShardedModel } from "@teetee/devnet/testing";
 import { parseGatewayConfig, type StartedGateway, startGateway } from "@teetee/gateway";
+import { modelIdOf } from "@teetee/inference";
 import { allocate, getEscrowAccount, type ModelParams, stake } from "@teetee/sdk/contracts";
 import type { Hex } from "viem";
-import { freePort } from "../../../scripts/lib/localChain.js";
-import { shareSpec } from "../../../scripts/lib/paymentMarket.js";
-import { type DemoRunner, startDemoRunner } from "../../cli/src/devnet/network.js";
-import { createDevTee } from "../../dev-tee/src/index.js";
-import { modelIdOf } from "../../inference/src/index.js";
-import { prepareShardedModel } from "../../runner/test/localNetwork.js";
 import { type Harness, startHarness } from "./harness.js";
 
 /** The model name the gateway serves; the Playground asks for `teetee`. */

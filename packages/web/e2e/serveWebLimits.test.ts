@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Deployment } from "@teetee/contracts/deployments";
+import { describeServerLimits } from "@teetee/devnet/testing";
 import { zeroAddress } from "viem";
-import { describeServerLimits } from "../../../scripts/lib/serverLimitsSpec.js";
 import { serveWeb } from "../src/server/serveWeb.js";
 
 /** The web server alone (no browser): a stand-in built app, and a gateway nobody listens for. */

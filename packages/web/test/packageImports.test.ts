@@ -72,28 +72,6 @@ export function checkImport({ file, specifier, typeOnly }: Import): string | und
   return undefined;
 }
 
-/**
- * The end-to-end tests' local network still comes from other packages' sources and `scripts/lib`: issue 15 moves
- * that harness into `packages/devnet`, after which these go (an entry whose import is gone fails the test, so the
- * list only shrinks).
- */
-const harnessImports: readonly (readonly [file: string, specifier: string])[] = [
-  ["e2e/buyer.test.ts", "../../../scripts/lib/localChain.js"],
-  ["e2e/errors.test.ts", "../../../scripts/lib/localChain.js"],
-  ["e2e/harness.ts", "../../../scripts/lib/localChain.js"],
-  ["e2e/harness.ts", "../../../scripts/lib/paymentMarket.js"],
-  ["e2e/paidNetwork.ts", "../../../scripts/lib/localChain.js"],
-  ["e2e/paidNetwork.ts", "../../../scripts/lib/paymentMarket.js"],
-  ["e2e/paidNetwork.ts", "../../cli/src/devnet/network.js"],
-  ["e2e/paidNetwork.ts", "../../dev-tee/src/index.js"],
-  ["e2e/paidNetwork.ts", "../../inference/src/index.js"],
-  ["e2e/paidNetwork.ts", "../../runner/test/localNetwork.js"],
-  ["e2e/serveWebLimits.test.ts", "../../../scripts/lib/serverLimitsSpec.js"],
-];
-
-const isHarnessImport = (file: string, specifier: string): boolean =>
-  harnessImports.some(([path, allowed]) => join(webDir, path) === file && allowed === specifier);
-
 const files = [
   ...sourceFiles(join(webDir, "src")),
   ...sourceFiles(join(webDir, "e2e")),
@@ -105,22 +83,12 @@ describe("the web app's imports of other packages", () => {
   it("are by name, to an exported entry, browser-safe in browser code", () => {
     const problems = files.flatMap((file) =>
       importsOf(file, readFileSync(file, "utf8")).flatMap((entry) => {
-        const problem = isHarnessImport(file, entry.specifier) ? undefined : checkImport(entry);
+        const problem = checkImport(entry);
         return problem ? [`${relative(webDir, file)}: "${entry.specifier}" ${problem}`] : [];
       }),
     );
     expect(problems).toEqual([]);
   });
-
-  it.each(harnessImports)(
-    "%s still imports %s from the harness issue 15 moves (else drop the entry)",
-    (path, specifier) => {
-      const file = join(webDir, path);
-      expect(importsOf(file, readFileSync(file, "utf8")).map((entry) => entry.specifier)).toContain(
-        specifier,
-      );
-    },
-  );
 
   it("has no Vite alias, which could point a package name at its sources", () => {
     expect(readFileSync(join(webDir, "vite.config.ts"), "utf8")).not.toMatch(/\balias\b/);

@@ -6,7 +6,8 @@ import { registerChat } from "./chat.js";
 import { registerDeployCompose } from "./deploy/compose.js";
 import { registerDeployContracts } from "./deploy/contracts.js";
 import { registerDeposit } from "./deposit.js";
-import { registerDevnetCommands } from "./devnet.js";
+import { registerDevnetStatus } from "./devnet/status.js";
+import { registerDevnetUp } from "./devnet/up.js";
 import { registerDevTee } from "./devTee.js";
 import { registerEarnings } from "./earnings.js";
 import { registerGatewayStart } from "./gateway/start.js";
@@ -44,8 +45,7 @@ export interface CommandGroup {
 
 /**
  * Every `teetee` command, in the order `--help` lists them. Each command's file mirrors its path:
- * `teetee model register` is `model/register.ts`, `teetee stake` is `stake.ts`. (`devnet.ts` adds its group
- * itself.)
+ * `teetee model register` is `model/register.ts`, `teetee stake` is `stake.ts`.
  */
 export const commandTable: readonly (RegisterCommand | CommandGroup)[] = [
   {
@@ -93,7 +93,11 @@ export const commandTable: readonly (RegisterCommand | CommandGroup)[] = [
     commands: [registerDeployContracts, registerDeployCompose],
   },
   registerDevTee,
-  registerDevnetCommands,
+  {
+    name: "devnet",
+    description: "Operators: the local network that `pnpm start` runs",
+    commands: [registerDevnetUp, registerDevnetStatus],
+  },
   {
     name: "keystore",
     description: "Encrypted JSON keystores (scrypt), an alternative to keys in .env",

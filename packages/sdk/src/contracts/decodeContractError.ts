@@ -1,20 +1,9 @@
 import { BaseError, decodeErrorResult, type Hex, isHex } from "viem";
 import { teeTeeErrorAbi } from "./errorAbi.js";
 import { type TeeTeeErrorName, teeTeeErrorMessages } from "./errorMessages.js";
-import { ContractRevertError } from "./errors.js";
+import { ContractRevertError, type DecodedContractError } from "./errors.js";
 
-/** A revert turned into words. */
-export interface DecodedContractError {
-  /** The custom error's name (`EscrowInsufficientBalance`), `Error`/`Panic` for Solidity's built-ins, or `Unknown`. */
-  name: string;
-  /** The error's arguments, in declaration order. */
-  args: readonly unknown[];
-  /** One human sentence. */
-  message: string;
-  /** The raw revert data, when there was any. */
-  data?: Hex;
-}
-
+export type { DecodedContractError };
 export type DecodeContractErrorReturnType = DecodedContractError;
 
 const hexData = (value: unknown): Hex | undefined =>

@@ -1,5 +1,17 @@
 import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
-import type { DecodedContractError } from "./decodeContractError.js";
+import type { Hex } from "viem";
+
+/** A revert turned into words. */
+export interface DecodedContractError {
+  /** The custom error's name (`EscrowInsufficientBalance`), `Error`/`Panic` for Solidity's built-ins, or `Unknown`. */
+  name: string;
+  /** The error's arguments, in declaration order. */
+  args: readonly unknown[];
+  /** One human sentence. */
+  message: string;
+  /** The raw revert data, when there was any. */
+  data?: Hex;
+}
 
 /** Fields every TeeTee contract-SDK error carries: the underlying (usually viem) error, details and a hint. */
 export type TeeTeeContractErrorOptions = Pick<TeeTeeErrorOptions, "cause" | "details" | "hint">;

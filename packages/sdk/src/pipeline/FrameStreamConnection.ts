@@ -126,6 +126,10 @@ export class FrameStreamConnection {
       }
       const pending = this.#settle(record.id);
       if (pending === undefined) continue; // a reply after its request timed out
+      if (record.refused !== undefined) {
+        pending.reject(unreachable(this.endpoint, record.refused));
+        continue;
+      }
       pending.resolve({
         status: record.status,
         contentType: recordContentType(record.type),

@@ -61,25 +61,43 @@ describe("frame stream records", () => {
     expect([bytes[4], bytes.readUInt32BE(5), bytes.readUInt16BE(9)]).toEqual([2, 7, 413]);
   });
 
-  test("an oversized record is refused from its header alone, naming its id", () => {
+  test("an oversized record is refused from its header alone, naming its id; its body is dropped, never buffered, and the stream goes on", () => {
     const reader = new RecordReader(100);
-    const header = encodeRecord({
+    const oversized = encodeRecord({
       type: RECORD_TYPES.envelope,
       id: 42,
       status: 0,
-      body: new Uint8Array(101),
+      body: new Uint8Array(1_000).fill(7),
     });
-    const error = (() => {
-      try {
-        reader.push(header.subarray(0, RECORD_HEADER_LENGTH));
-      } catch (e) {
-        return e;
-      }
-    })();
+    const [refused, ...none] = reader.push(oversized.subarray(0, RECORD_HEADER_LENGTH));
+    expect(none).toEqual([]);
+    expect(refused!.id).toBe(42);
+    expect(refused!.body.byteLength).toBe(0);
+    const error = refused!.refused;
     expect(error).toBeInstanceOf(FrameStreamError);
-    expect((error as FrameStreamError).status).toBe(413);
-    expect((error as FrameStreamError).recordId).toBe(42);
-    expect((error as FrameStreamError).message).toMatch(/larger than 100 bytes/);
+    expect(error!.status).toBe(413);
+    expect(error!.recordId).toBe(42);
+    expect(error!.message).toMatch(/larger than 100 bytes/);
+    // The body arrives in pieces and is dropped as it comes: nothing of it is held.
+    for (let at = RECORD_HEADER_LENGTH; at < oversized.byteLength; at += 300) {
+      expect(reader.push(oversized.subarray(at, Math.min(at + 300, oversized.byteLength)))).toEqual([]);
+      expect(reader.buffered).toBe(0);
+    }
+    const next = encodeRecord({ type: RECORD_TYPES.plain, id: 43, status: 0, body: Uint8Array.of(1, 2, 3) });
+    const [record] = reader.push(next);
+    expect([record!.id, record!.refused, [...record!.body]]).toEqual([43, undefined, [1, 2, 3]]);
+  });
+
+  test("a record after an oversized one in the same chunk is read", () => {
+    const reader = new RecordReader(10);
+    const bytes = Buffer.concat([
+      encodeRecord({ type: RECORD_TYPES.envelope, id: 1, status: 0, body: new Uint8Array(11) }),
+      encodeRecord({ type: RECORD_TYPES.envelope, id: 2, status: 0, body: new Uint8Array(10) }),
+    ]);
+    expect(reader.push(bytes).map((r) => [r.id, r.refused?.status])).toEqual([
+      [1, 413],
+      [2, undefined],
+    ]);
   });
 
   test("a record of exactly the limit is accepted", () => {

@@ -14,7 +14,9 @@ import { PipelineError } from "./errors.js";
  * or plain frame, or (type 3) the JSON error a runner answers when it could not even open the frame. Replies
  * may come out of order; ids match them. Request ids start at 1: a record with id 0 comes from the runner
  * alone and says the connection is closing (its body is the JSON error why); frames still in flight are lost
- * and the sender opens a new connection. All integers are big-endian.
+ * and the sender opens a new connection. A runner closes only when the framing is lost (an unknown record type,
+ * a length shorter than a header); a record over its size limit is answered 413 under its own id, its body
+ * skipped, and the connection goes on. All integers are big-endian.
  */
 export const FRAME_STREAM_PROTOCOL = "teetee-frames/1";
 
@@ -28,7 +30,14 @@ export type RecordType = (typeof RECORD_TYPES)[keyof typeof RECORD_TYPES];
 export const RECORD_HEADER_LENGTH = 11;
 const LENGTH_FIELD = 4;
 
-export type FrameRecord = { type: RecordType; id: number; status: number; body: Uint8Array };
+export type FrameRecord = {
+  type: RecordType;
+  id: number;
+  status: number;
+  body: Uint8Array;
+  /** Set when the record was too large to read: its body was skipped, and this is the answer it gets. */
+  refused?: FrameStreamError;
+};
 
 /** A record that breaks the stream's framing (unknown type, declared length over the limit). */
 export class FrameStreamError extends PipelineError {
@@ -71,14 +80,18 @@ export function encodeRecord(record: FrameRecord): Buffer {
 }
 
 /**
- * Reassembles records from a byte stream cut anywhere. A declared body over `maxBodyBytes` or an unknown type
- * throws {@link FrameStreamError} before the body is buffered, so a sender cannot make the reader hold more
- * than one record's worth of bytes; after a throw the stream's framing is lost and the connection must close.
+ * Reassembles records from a byte stream cut anywhere. A record whose declared body is over `maxBodyBytes` comes
+ * out as soon as its header is read, with an empty body and `refused` set (a 413 naming its id), and its body is
+ * dropped as it arrives, never buffered: the sender gets its answer and the stream goes on. An unknown type or a
+ * length shorter than a header throws {@link FrameStreamError}: then the framing is lost and the connection must
+ * close.
  */
 export class RecordReader {
   readonly #maxBodyBytes: number;
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Bytes of a refused record's body still to drop as they arrive. */
+  #skipping = 0;
 
   constructor(maxBodyBytes: number) {
     this.#maxBodyBytes = maxBodyBytes;
@@ -96,7 +109,14 @@ export class RecordReader {
       this.#buffered += chunk.byteLength;
     }
     const records: FrameRecord[] = [];
-    while (this.#buffered >= RECORD_HEADER_LENGTH) {
+    for (;;) {
+      if (this.#skipping > 0) {
+        const dropped = Math.min(this.#skipping, this.#buffered);
+        if (dropped > 0) this.#take(dropped);
+        this.#skipping -= dropped;
+        if (this.#skipping > 0) break;
+      }
+      if (this.#buffered < RECORD_HEADER_LENGTH) break;
       const head = this.#peek(RECORD_HEADER_LENGTH);
       const length = head.readUInt32BE(0);
       const type = head.readUInt8(4);
@@ -110,16 +130,22 @@ export class RecordReader {
         error.recordId = head.readUInt32BE(5);
         return error;
       };
+      if (type !== RECORD_TYPES.envelope && type !== RECORD_TYPES.plain && type !== RECORD_TYPES.error) {
+        throw broken(new FrameStreamError(`Unknown frame stream record type ${type}`, { status: 400 }));
+      }
       if (bodyLength > this.#maxBodyBytes) {
-        throw broken(
+        const id = head.readUInt32BE(5);
+        const status = head.readUInt16BE(9);
+        const refused = broken(
           new FrameStreamError(`Frame is larger than ${this.#maxBodyBytes} bytes`, {
             status: 413,
             details: `the record declares ${bodyLength} bytes`,
           }),
         );
-      }
-      if (type !== RECORD_TYPES.envelope && type !== RECORD_TYPES.plain && type !== RECORD_TYPES.error) {
-        throw broken(new FrameStreamError(`Unknown frame stream record type ${type}`, { status: 400 }));
+        this.#take(RECORD_HEADER_LENGTH);
+        this.#skipping = bodyLength;
+        records.push({ type, id, status, body: new Uint8Array(0), refused });
+        continue;
       }
       if (this.#buffered < LENGTH_FIELD + length) break;
       const whole = this.#take(LENGTH_FIELD + length);

@@ -1,4 +1,4 @@
-import { modelIdOf } from "@teetee/inference";
+import { defaultShares, modelIdOf } from "@teetee/inference";
 import { getProtocolFeeBps, registerModel } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
 import type { Hex } from "viem";
@@ -7,7 +7,6 @@ import { connectWallet } from "../../lib/context.js";
 import { usageError } from "../../lib/errors.js";
 import type { CliIo } from "../../lib/io.js";
 import { manifestAt } from "../../lib/manifest.js";
-import { defaultShares } from "../../lib/shares.js";
 import { parseAmount, parseDuration } from "../../lib/units.js";
 
 function parseShares(value: string, count: number): number[] {

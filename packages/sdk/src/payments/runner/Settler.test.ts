@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type LocalChain, startLocalChain } from "@teetee/devnet";
+import { createPaymentMarket, type PaymentMarket } from "@teetee/devnet/market";
 import { type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { type LocalChain, startLocalChain } from "../../../../../scripts/lib/localChain.js";
-import { createPaymentMarket, type PaymentMarket } from "../../../../../scripts/lib/paymentMarket.js";
 import { getAllocation } from "../../contracts/paymentEscrow/getAllocation.js";
 import { getEarnings } from "../../contracts/paymentEscrow/getEarnings.js";
 import { getEscrowTreasuryBalance } from "../../contracts/paymentEscrow/getEscrowTreasuryBalance.js";
