@@ -9,17 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TeeTeeError } from "@teetee/errors";
-import {
-  type Abi,
-  type Account,
-  type Address,
-  type Chain,
-  getAddress,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "./abi.js";
 import {
   modelRegistryBytecode,

@@ -10,7 +10,7 @@ import {
   verifyShardFiles,
   WeightFormatError,
 } from "@teetee/inference";
-import { isLocalChainId, type TeeTeeContracts } from "@teetee/sdk/contracts";
+import { isLocalChainId } from "@teetee/sdk/contracts";
 import { type Built, Phases } from "@teetee/sdk/lifecycle";
 import { withRetry } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";

@@ -8,7 +8,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { deployTeeTee } from "@teetee/contracts/deploy";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { TeeTeeError } from "@teetee/errors";

@@ -158,6 +158,9 @@ describe("money checks, one rule each", () => {
   });
 });
 
+/** A channel never paid more than its voucher: `paid` capped at `amount` (bigints, so no Math.min). */
+const atMost = (value: bigint, cap: bigint): bigint => (value < cap ? value : cap);
+
 const amount = fc.bigInt({ min: 0n, max: 1000n });
 const contexts: fc.Arbitrary<MoneyContext> = fc
   .record({
@@ -178,7 +181,7 @@ const contexts: fc.Arbitrary<MoneyContext> = fc
     const otherAllocation = allocationId(voucher(0n, true)) as Hex;
     return passing({
       voucher: voucher(r.voucherAmount),
-      stored: r.stored && channel(r.stored[0], r.stored[1] < r.stored[0] ? r.stored[1] : r.stored[0]),
+      stored: r.stored && channel(r.stored[0], atMost(r.stored[1], r.stored[0])),
       owed: r.owed,
       uncoveredElsewhere: r.uncovered ? [{ channelId: keccak256(toHex("x")), owed: 1n }] : [],
       open: r.open.map(([maxCost, here]) => ({
@@ -188,7 +191,7 @@ const contexts: fc.Arbitrary<MoneyContext> = fc
       maxCost: r.maxCost,
       abandoned: [...r.abandoned].sort((a, b) => b - a).map((ago) => NOW - ago),
       channels: r.channels.map(([a, p, mine, other]) =>
-        channel(a, p < a ? p : a, mine ? signer : buyer, other),
+        channel(a, atMost(p, a), mine ? signer : buyer, other),
       ),
       signer: r.bySigner ? signer : buyer,
       signerRecord: {
