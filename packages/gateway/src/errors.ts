@@ -1,4 +1,5 @@
 import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
+import { listenFailure } from "@teetee/sdk/lifecycle";
 
 /**
  * The gateway cannot start: invalid configuration, an unreachable chain, no deployment. Not a `GatewayError`: it
@@ -15,13 +16,8 @@ export class GatewayListenError extends GatewayStartupError {
   readonly port: number;
 
   constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
-    const inUse = (options.cause as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
-    super(`Cannot listen on ${host}:${port}${inUse ? ": the port is already in use" : ""}`, {
-      hint: inUse
-        ? `Stop what holds port ${port}, or pass another --port.`
-        : "Pass a --host this machine owns and a free --port.",
-      ...options,
-    });
+    const { message, hint } = listenFailure(host, port, options.cause);
+    super(message, { hint, ...options });
     this.host = host;
     this.port = port;
   }

@@ -1,5 +1,6 @@
 import { describe, hintOf, TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
+import { listenFailure } from "@teetee/sdk/lifecycle";
 import { PipelineError } from "@teetee/sdk/pipeline";
 import {
   FrameDecryptError,
@@ -33,13 +34,8 @@ export class RunnerListenError extends RunnerStartupError {
   readonly port: number;
 
   constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
-    const inUse = (options.cause as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
-    super(`Cannot listen on ${host}:${port}${inUse ? ": the port is already in use" : ""}`, {
-      hint: inUse
-        ? `Stop what holds port ${port}, or pass another --port.`
-        : "Pass a --host this machine owns and a free --port.",
-      ...options,
-    });
+    const { message, hint } = listenFailure(host, port, options.cause);
+    super(message, { hint, ...options });
     this.host = host;
     this.port = port;
   }
