@@ -1,4 +1,3 @@
-export { formatApiKey, parseApiKey } from "./lib/apiKey.js";
 export { CliError, ExitCode, type ExitCodeValue } from "./lib/errors.js";
 export type { CliIo } from "./lib/io.js";
 export { createProgram, runCli } from "./runCli.js";

@@ -1,4 +1,5 @@
 import { TeeTeeError } from "@teetee/errors";
+import { PaymentError } from "@teetee/sdk/payments";
 import { HttpRequestError } from "viem";
 import { CliError, ExitCode, toCliError } from "../src/lib/errors.js";
 
@@ -37,5 +38,18 @@ describe("toCliError: the CLI's one map from errors to exit codes", () => {
     const error = new CliError("No key.", { exitCode: ExitCode.config, hint: "Set TEETEE_PRIVATE_KEY." });
     expect(error).toBeInstanceOf(TeeTeeError);
     expect(error.message).toBe("No key.\nHint: Set TEETEE_PRIVATE_KEY.");
+  });
+});
+
+describe("toCliError for a refused API key", () => {
+  test("a malformed API key is bad usage (exit 2), saying what a key looks like", () => {
+    const cli = toCliError(
+      new PaymentError("invalid_api_key", "The API key is malformed.", {
+        hint: "Expected tt_<buyer>_<key>.",
+      }),
+    );
+    expect(cli.exitCode).toBe(ExitCode.usage);
+    expect(cli.shortMessage).toBe("The API key is malformed.");
+    expect(cli.hint).toBe("Expected tt_<buyer>_<key>.");
   });
 });

@@ -9,17 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TeeTeeError } from "@teetee/errors";
-import {
-  type Abi,
-  type Account,
-  type Address,
-  type Chain,
-  getAddress,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "./abi.js";
 import {
   modelRegistryBytecode,
@@ -28,13 +18,11 @@ import {
   stakingBytecode,
   testTokenBytecode,
 } from "./bytecode.js";
+import { isLocalChainId } from "./chains.js";
 import { type Deployment, deploymentsDir } from "./deployments.js";
 
 /** Seconds a DEFAULT_ADMIN_ROLE transfer waits by default: long enough for anyone watching to react. */
 export const defaultAdminDelay = 2 * 24 * 3600;
-
-/** Chains where a TestToken is deployed instead of requiring a real payment token. */
-export const localChainIds: readonly number[] = [31337, 1337];
 
 export interface DeployTeeTeeOptions {
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
@@ -125,7 +113,7 @@ async function grant(
 
 async function resolveToken(options: DeployTeeTeeOptions, chainId: number) {
   if (options.paymentToken !== undefined) return { address: options.paymentToken, blockNumber: undefined };
-  if (!localChainIds.includes(chainId)) {
+  if (!isLocalChainId(chainId)) {
     throw new DeployError(
       `Chain ${chainId} is not a local chain: set the payment token (TEETEE_PAYMENT_TOKEN or paymentToken).`,
     );

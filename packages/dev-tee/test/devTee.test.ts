@@ -10,6 +10,7 @@ import {
   replayRtmr,
   verifyRunnerAttestation,
 } from "@teetee/sdk/attestation";
+import { LOCAL_CHAIN_ID } from "@teetee/sdk/contracts";
 import { bareHex, fromHex, type Hex } from "../src/hex.js";
 import { createDevTee, type DevTee, devTeeOsImage } from "../src/index.js";
 
@@ -17,7 +18,7 @@ const composeHash: Hex = `0x${"c0".repeat(32)}`;
 const appId: Hex = `0x${"a1".repeat(20)}`;
 
 const commitment = {
-  chainId: 31337,
+  chainId: LOCAL_CHAIN_ID,
   registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
   modelId: `0x${"11".repeat(32)}`,
   shardIndex: 1,

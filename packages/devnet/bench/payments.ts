@@ -41,7 +41,7 @@ import {
 } from "@teetee/sdk/payments/runner";
 import { createPipelineSession } from "@teetee/sdk/pipeline";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { startLocalChain } from "../src/localChain.js";
+import { LOCAL_CHAIN_ID, startLocalChain } from "../src/localChain.js";
 import { createPaymentMarket, type PaymentMarket } from "../src/market.js";
 import { prepareShardedModel, repoRoot, startTestNetwork } from "../src/testing/localNetwork.js";
 import { fundBuyer, type PaidRunner, spawnPaidRunner, stopPaidRunner } from "../src/testing/paidNetwork.js";
@@ -207,7 +207,14 @@ async function benchVerification(): Promise<{
   }));
   const tickets: PaymentTicket[] = [];
   for (const apiKey of keys) {
-    const session = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+    const session = new PaymentSession({
+      apiKey,
+      chainId: LOCAL_CHAIN_ID,
+      paymentEscrow,
+      modelId,
+      route,
+      prices,
+    });
     for (let i = 0; i < 150; i++) {
       tickets.push(
         await session.complete(requestIdOf(new Uint8Array(16)), { inputTokens: 20n, outputTokens: 10n }),
@@ -217,7 +224,7 @@ async function benchVerification(): Promise<{
   const verifier = new VoucherSignatureVerifier();
   const started = performance.now();
   for (const ticket of tickets)
-    await verifyTicketSignature({ ticket, chainId: 31337, paymentEscrow, verifier });
+    await verifyTicketSignature({ ticket, chainId: LOCAL_CHAIN_ID, paymentEscrow, verifier });
   const verifiedPerSecond = (tickets.length / (performance.now() - started)) * 1000;
 
   const apiKey: ApiKey = { buyer: keys[0]!.buyer, signer: privateKeyToAccount(generatePrivateKey()) };
@@ -227,12 +234,19 @@ async function benchVerification(): Promise<{
     modelId,
     shardIndex: 0,
     shardCount: 3,
-    chainId: 31337,
+    chainId: LOCAL_CHAIN_ID,
     paymentEscrow,
     reader: fixedReader(),
     store,
   });
-  const session = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+  const session = new PaymentSession({
+    apiKey,
+    chainId: LOCAL_CHAIN_ID,
+    paymentEscrow,
+    modelId,
+    route,
+    prices,
+  });
   const count = 300;
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
@@ -243,7 +257,14 @@ async function benchVerification(): Promise<{
   }
   // Both sides ran in this loop: take the gateway's signing out to leave the runner's check.
   const t1 = performance.now();
-  const signer = new PaymentSession({ apiKey, chainId: 31337, paymentEscrow, modelId, route, prices });
+  const signer = new PaymentSession({
+    apiKey,
+    chainId: LOCAL_CHAIN_ID,
+    paymentEscrow,
+    modelId,
+    route,
+    prices,
+  });
   for (let i = 0; i < count; i++)
     await signer.complete(requestIdOf(new Uint8Array(16)), { inputTokens: 20n, outputTokens: 1n });
   const signing = performance.now() - t1;

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { LOCAL_CHAIN_ID } from "@teetee/sdk/contracts";
 import { type HDAccount, mnemonicToAccount } from "viem/accounts";
 import { describeExit, projectNode, type Supervised, spawnSupervised } from "./processes.js";
 import { repoRoot } from "./repoRoot.js";
@@ -8,7 +9,7 @@ import { repoRoot } from "./repoRoot.js";
 /** Hardhat's well-known development mnemonic: its accounts hold test ether on the local chain only. */
 export const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";
 
-export const LOCAL_CHAIN_ID = 31337;
+export { LOCAL_CHAIN_ID };
 
 const HARDHAT_CLI = join(repoRoot, "node_modules/hardhat/dist/src/cli.js");
 

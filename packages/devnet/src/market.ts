@@ -10,6 +10,7 @@ import {
   allocate,
   approveToken,
   authorizeSigner,
+  defineChainAt,
   deposit,
   type ModelParams,
   mintTestToken,
@@ -25,7 +26,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hash,
   type Hex,
   http,
@@ -89,12 +89,7 @@ export async function createPaymentMarket(
 ): Promise<PaymentMarket> {
   const shardCount = options.shardCount ?? options.model?.shards.length ?? 3;
   const feeBps = options.protocolFeeBps ?? 500;
-  const chain = defineChain({
-    id: local.chainId,
-    name: "local",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [local.rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: local.chainId, rpcUrl: local.rpcUrl, name: "local" });
   const transport = http(local.rpcUrl);
   const publicClient = createPublicClient({ chain, transport }) as PublicClient;
   const wallet = (account: Account): Wallet => createWalletClient({ account, chain, transport });

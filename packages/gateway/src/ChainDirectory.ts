@@ -63,6 +63,11 @@ export class ChainDirectory {
     this.#timer.unref();
   }
 
+  /** Whether it follows the registries' events: between {@link start} and {@link stop}. */
+  get polling(): boolean {
+    return this.#timer !== undefined;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;

@@ -300,6 +300,11 @@ export class RunnerPool {
     this.#timer.unref();
   }
 
+  /** Whether it health-checks its runners every `healthIntervalMs`: between {@link start} and {@link stop}. */
+  get polling(): boolean {
+    return this.#timer !== undefined;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;

@@ -1,11 +1,26 @@
 import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
+import { listenFailure } from "@teetee/sdk/lifecycle";
 
 /**
  * The gateway cannot start: invalid configuration, an unreachable chain, no deployment. Not a `GatewayError`: it
  * never becomes an HTTP answer; `main` prints it (with its hint) and exits 1.
  */
 export class GatewayStartupError extends TeeTeeError {
-  override name = "GatewayStartupError" as const;
+  override name: string = "GatewayStartupError";
+}
+
+/** The gateway cannot listen where it was told to: the port is taken, or the address is not this machine's. */
+export class GatewayListenError extends GatewayStartupError {
+  override name = "GatewayListenError" as const;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
+    const { message, hint } = listenFailure(host, port, options.cause);
+    super(message, { hint, ...options });
+    this.host = host;
+    this.port = port;
+  }
 }
 
 /** OpenAI's error `type`s the gateway answers with. */

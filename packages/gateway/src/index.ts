@@ -14,6 +14,7 @@ export {
   AuthenticationError,
   GatewayError,
   type GatewayErrorOptions,
+  GatewayListenError,
   GatewayStartupError,
   InsufficientFundsError,
   InvalidRequestError,

@@ -1,23 +1,26 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Deployment, getDeployment, parseDeployment } from "@teetee/contracts/deployments";
-import { isLocalChainId } from "@teetee/sdk/attestation";
+import { describe, TeeTeeError } from "@teetee/errors";
+import { defineChainAt, isLocalChainId } from "@teetee/sdk/contracts";
+import { type Built, Phases } from "@teetee/sdk/lifecycle";
 import { createPaymentChainReader } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import pino, { type Logger } from "pino";
-import { createPublicClient, defineChain, http, type PublicClient } from "viem";
+import { createPublicClient, http, type PublicClient } from "viem";
 import { Authenticator } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { ChainDirectory } from "./ChainDirectory.js";
 import type { GatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
-import { GatewayStartupError } from "./errors.js";
+import { GatewayListenError, GatewayStartupError } from "./errors.js";
 import { Generator } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
 import { RunnerPool } from "./RunnerPool.js";
-import { loadServedModel } from "./ServedModel.js";
+import { loadServedModel, type ServedModel } from "./ServedModel.js";
 
 export type StartGatewayParameters = { config: GatewayConfig; logger?: Logger };
 
@@ -29,23 +32,13 @@ export type StartedGateway = {
   close: () => Promise<void>;
 };
 
-/**
- * Starts a gateway: loads the served models' tokenizers, reads the models and runners from the chain and follows
- * the registries' events, verifies runners' attestations, health-checks them, and serves the OpenAI API.
- */
-export async function startGateway(parameters: StartGatewayParameters): Promise<StartedGateway> {
-  const { config } = parameters;
-  const logger = parameters.logger ?? pino({ level: config.logLevel, base: { service: "teetee-gateway" } });
+/** The chain's id, a client bound to it, and the contracts: the deployment's, overridden by flags. */
+async function connectChain(config: GatewayConfig) {
   const client = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient;
   const chainId = await client.getChainId().catch((cause: unknown) => {
     throw new GatewayStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
   });
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: chainId, rpcUrl: config.rpcUrl });
   const chainClient = createPublicClient({ chain, transport: http(config.rpcUrl) }) as PublicClient;
   const deployment = resolveDeployment(config, chainId);
   const contracts = {
@@ -54,14 +47,27 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     modelRegistry: config.modelRegistry ?? deployment.modelRegistry,
     runnerRegistry: config.runnerRegistry ?? deployment.runnerRegistry,
   };
-  const models = await Promise.all(config.models.map((m) => loadServedModel(m.dir, m.name)));
-  const metrics = createGatewayMetrics();
+  return { chainId, chainClient, deployment, contracts };
+}
+
+type ConnectedChain = Awaited<ReturnType<typeof connectChain>>;
+
+/**
+ * The runners of the served models, read from the registries and followed by their events, each verified and
+ * health-checked by the pool; closing stops both loops.
+ */
+async function followRunners(
+  config: GatewayConfig,
+  chain: ConnectedChain,
+  models: readonly ServedModel[],
+  logger: Logger,
+): Promise<Built<{ pool: RunnerPool; directory: ChainDirectory }>> {
   const verifierParameters = {
-    client: chainClient,
-    contracts,
-    chainId,
+    client: chain.chainClient,
+    contracts: chain.contracts,
+    chainId: chain.chainId,
     recheckSeconds: config.attestationRecheckSeconds,
-    policy: { allowDevQuotes: (config.allowDevQuotes ?? true) && isLocalChainId(chainId) },
+    policy: { allowDevQuotes: (config.allowDevQuotes ?? true) && isLocalChainId(chain.chainId) },
   };
   const pool = new RunnerPool({
     // A fresh verifier each time: the pool decides when to verify again (quote change, TTL, recheck), and a
@@ -71,8 +77,8 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     recheckSeconds: config.attestationRecheckSeconds,
   });
   const directory = new ChainDirectory({
-    client: chainClient,
-    contracts,
+    client: chain.chainClient,
+    contracts: chain.contracts,
     modelIds: models.map((m) => m.modelId),
     pollMs: config.discoveryPollMs,
     onChange: (listings) => pool.sync(listings),
@@ -80,14 +86,36 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
   });
   await directory.start();
   pool.start();
-  const reader = createPaymentChainReader(chainClient, {
-    contracts,
-    fromBlock: BigInt(deployment.startBlock),
+  return {
+    value: { pool, directory },
+    close: () => {
+      directory.stop();
+      pool.stop();
+    },
+  };
+}
+
+/** The OpenAI API over the runners: payment sessions per buyer and route, the generator, queues and metrics. */
+function assembleApp(parts: {
+  config: GatewayConfig;
+  chain: ConnectedChain;
+  models: ServedModel[];
+  runners: { pool: RunnerPool; directory: ChainDirectory };
+  logger: Logger;
+}): RequestListener {
+  const { config, chain, models, logger } = parts;
+  const { pool, directory } = parts.runners;
+  const reader = createPaymentChainReader(chain.chainClient, {
+    contracts: chain.contracts,
+    fromBlock: BigInt(chain.deployment.startBlock),
     cacheMs: config.chainCacheMs,
   });
   const generator = new Generator({
     pool,
-    payments: new PaymentSessionPool({ chainId, paymentEscrow: contracts.paymentEscrow }),
+    payments: new PaymentSessionPool({
+      chainId: chain.chainId,
+      paymentEscrow: chain.contracts.paymentEscrow,
+    }),
     topology: config.topology,
     timeoutMs: config.timeoutMs,
     maxFailovers: config.maxFailovers,
@@ -101,7 +129,7 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
         "failover",
       ),
   });
-  const app = createGatewayApp({
+  return createGatewayApp({
     models,
     listings: () => directory.listings,
     generator,
@@ -111,30 +139,59 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
       maxWaiting: config.maxWaitingPerBuyer,
       maxWaitMs: config.queueWaitMs,
     }),
-    metrics,
+    metrics: createGatewayMetrics(),
     defaultMaxTokens: config.defaultMaxTokens,
     pool,
     logger,
   });
-  const server = await listenGateway(app, config);
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host}:${port}`;
+}
+
+async function listen(config: GatewayConfig, app: RequestListener): Promise<Built<Server>> {
+  const server = await listenGateway(app, config).catch((cause: unknown) => {
+    throw new GatewayListenError(config.host, config.port, { cause });
+  });
+  return {
+    value: server,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Starts a gateway in phases: connects to the chain, loads the served models' tokenizers, reads the models and
+ * runners from the chain and follows the registries' events, verifies runners' attestations, health-checks them,
+ * and serves the OpenAI API. When a phase fails, what the earlier ones built is closed, last first, and it throws
+ * {@link GatewayStartupError} ({@link GatewayListenError} for a port it cannot take).
+ */
+export async function startGateway(parameters: StartGatewayParameters): Promise<StartedGateway> {
+  const { config } = parameters;
+  const logger = parameters.logger ?? pino({ level: config.logLevel, base: { service: "teetee-gateway" } });
+  const phases = new Phases({
+    wrap: (phase, error) =>
+      error instanceof TeeTeeError
+        ? error
+        : new GatewayStartupError(`Start-up failed while ${phase}`, { cause: error }),
+    onCloseError: (phase, error) =>
+      logger.warn({ phase, err: { message: describe(error) } }, "undoing a failed start-up failed"),
+  });
+  const chain = await phases.step("connecting to the chain", () => connectChain(config));
+  const models = await phases.step("loading the models", () =>
+    Promise.all(config.models.map((m) => loadServedModel(m.dir, m.name))),
+  );
+  const runners = await phases.open("following the runners", () =>
+    followRunners(config, chain, models, logger),
+  );
+  const app = assembleApp({ config, chain, models, runners, logger });
+  const server = await phases.open("listening", () => listen(config, app));
+  const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   if (config.readyFile !== undefined) writeFileSync(config.readyFile, JSON.stringify({ url }));
   logger.info(
     { url, models: models.map((m) => ({ name: m.name, modelId: m.modelId })) },
     "gateway listening",
   );
-  return {
-    url,
-    directory,
-    pool,
-    close: async () => {
-      directory.stop();
-      pool.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url, ...runners, close: () => phases.close("shutdown") };
 }
 
 function resolveDeployment(config: GatewayConfig, chainId: number): Deployment {

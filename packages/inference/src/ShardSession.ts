@@ -73,6 +73,7 @@ export type KvCacheView = {
  * and token ids (and the tensor objects onnxruntime's API takes).
  */
 export class ShardSession {
+  #released = false;
   private readonly caches = new Map<string, SequenceCache>();
   private readonly kvCache: KvCacheLayout;
   /** Feed and fetch names of the cache tensors, in buffer order (key, value per layer), built once. */
@@ -169,8 +170,14 @@ export class ShardSession {
 
   /** Frees the onnxruntime session and every cache. */
   async release(): Promise<void> {
+    this.#released = true;
     this.caches.clear();
     await this.session.release();
+  }
+
+  /** Whether {@link release} ran: the onnxruntime session is gone and no forward can run. */
+  get released(): boolean {
+    return this.#released;
   }
 
   async forward(params: ForwardParams): Promise<ForwardReturnType> {

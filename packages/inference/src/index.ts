@@ -18,12 +18,6 @@ export {
   WeightFormatError,
 } from "./errors.js";
 export {
-  bfloat16ToFloat32Array,
-  float16ToFloat32Array,
-  float32ToBfloat16Array,
-  float32ToFloat16Array,
-} from "./float16.js";
-export {
   type ForwardChainParams,
   forwardChain,
   type GenerateParams,

@@ -1,12 +1,7 @@
 import { Sampler, type ShardSession } from "@teetee/inference";
+import { float32ToFloat16Array } from "@teetee/inference/float16";
 import { FrameLink, PipelineError, type RouteVerifier } from "@teetee/sdk/pipeline";
-import {
-  type DecodedFrame,
-  type Frame,
-  type FramePayload,
-  float32ToFloat16Array,
-  type RouteHop,
-} from "@teetee/sdk/wire";
+import type { DecodedFrame, Frame, FramePayload, RouteHop } from "@teetee/sdk/wire";
 import type { Address, Hex } from "viem";
 import { FrameRequestError, RunnerError, UnknownSessionError } from "./errors.js";
 import type { RunnerMetrics } from "./metrics.js";

@@ -11,13 +11,17 @@ import {
   type TeeTeeClient,
   type TeeTeeContracts,
 } from "@teetee/sdk/contracts";
-import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";
+import {
+  type PrintedRunnerCall,
+  type RunnerAttestationDocument,
+  type RunnerRegistrationDocumentJson,
+  runnerRegistrationDocumentJson,
+} from "@teetee/sdk/protocol";
 import type {
   Account,
   Address,
   Chain,
   Hash,
-  Hex,
   LocalAccount,
   PublicClient,
   Transport,
@@ -39,13 +43,8 @@ export type EnsureRegistrationParameters = {
   deadlineSeconds?: number;
 };
 
-export type RegistrationOutcome =
-  | { action: "registered" | "refreshed"; transaction: Hash }
-  | { action: "unchanged" }
-  | { action: "printed"; call: PrintedCall };
-
-/** A contract call the contributor submits elsewhere (e.g. with the `teetee` CLI); JSON-safe. */
-export type PrintedCall = { contract: Address; functionName: string; args: Record<string, unknown> };
+/** What the runner serves at `/v1/registration` and logs: the SDK's registration document, as JSON. */
+export type RegistrationOutcome = RunnerRegistrationDocumentJson;
 
 async function readRunner(
   client: TeeTeeClient,
@@ -108,7 +107,8 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
       deadline,
       consent,
     };
-    if (contributorWallet === undefined) return printed(contracts.runnerRegistry, "refreshAttestation", args);
+    if (contributorWallet === undefined)
+      return printed({ contract: contracts.runnerRegistry, functionName: "refreshAttestation", args });
     return {
       action: "refreshed",
       transaction: await confirm(publicClient, refreshAttestation(contributorWallet, { contracts, ...args })),
@@ -126,7 +126,12 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
     deadline,
   };
   const contributor = contributorWallet?.account.address ?? params.contributor;
-  if (contributor === undefined) return printed(contracts.runnerRegistry, "registerRunner", { registration });
+  if (contributor === undefined)
+    return printed({
+      contract: contracts.runnerRegistry,
+      functionName: "registerRunner",
+      args: { registration },
+    });
   const consent = await signRunnerConsent(client, {
     contracts,
     account: runnerAccount,
@@ -134,11 +139,10 @@ export async function ensureRegistration(params: EnsureRegistrationParameters): 
     contributor,
   });
   if (contributorWallet === undefined) {
-    return printed(contracts.runnerRegistry, "registerRunner", {
-      registration,
-      quote: "0x",
-      consent,
-      contributor,
+    return printed({
+      contract: contracts.runnerRegistry,
+      functionName: "registerRunner",
+      args: { registration, consent, contributor },
     });
   }
   return {
@@ -157,22 +161,7 @@ async function confirm(publicClient: PublicClient, sent: Promise<Hash>): Promise
   return hash;
 }
 
-function printed(
-  contract: Address,
-  functionName: string,
-  args: Record<string, unknown>,
-): RegistrationOutcome {
-  return {
-    action: "printed",
-    call: { contract, functionName, args: jsonSafe(args) as Record<string, unknown> },
-  };
-}
-
-function jsonSafe(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, jsonSafe(inner)]));
-  }
-  return value as Hex | string | number | boolean | null;
+/** A contract call for the contributor to submit elsewhere (e.g. with `teetee runner register`), as JSON. */
+function printed(call: PrintedRunnerCall): RegistrationOutcome {
+  return runnerRegistrationDocumentJson({ action: "printed", call });
 }

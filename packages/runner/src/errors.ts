@@ -1,5 +1,6 @@
 import { describe, hintOf, TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
+import { listenFailure } from "@teetee/sdk/lifecycle";
 import { PipelineError } from "@teetee/sdk/pipeline";
 import {
   FrameDecryptError,
@@ -23,7 +24,21 @@ export class RunnerError extends TeeTeeError {
 
 /** The runner refuses to start: bad configuration, tampered shard files, an unsealable key. */
 export class RunnerStartupError extends RunnerError {
-  override name = "RunnerStartupError" as const;
+  override name: string = "RunnerStartupError";
+}
+
+/** The runner cannot listen where it was told to: the port is taken, or the address is not this machine's. */
+export class RunnerListenError extends RunnerStartupError {
+  override name = "RunnerListenError" as const;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, options: TeeTeeErrorOptions = {}) {
+    const { message, hint } = listenFailure(host, port, options.cause);
+    super(message, { hint, ...options });
+    this.host = host;
+    this.port = port;
+  }
 }
 
 /** 400: the frame is well formed but asks for something this shard cannot do (wrong payload or shape). */

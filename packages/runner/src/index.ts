@@ -17,7 +17,6 @@ export {
 export {
   type EnsureRegistrationParameters,
   ensureRegistration,
-  type PrintedCall,
   type RegistrationOutcome,
 } from "./ensureRegistration.js";
 export {
@@ -27,6 +26,7 @@ export {
   PaymentRequiredError,
   RunnerError,
   RunnerFullError,
+  RunnerListenError,
   RunnerStartupError,
   SequenceLimitError,
   SessionOrderError,

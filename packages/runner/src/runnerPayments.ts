@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe } from "@teetee/errors";
 import type { TeeTeeContracts } from "@teetee/sdk/contracts";
+import type { Built } from "@teetee/sdk/lifecycle";
 import { createPaymentChainReader, PaymentError, requestIdOf } from "@teetee/sdk/payments";
 import { PaymentLedger, Settler, type SettlerEvent, VoucherStore } from "@teetee/sdk/payments/runner";
 import type { Logger } from "pino";
@@ -26,17 +27,18 @@ export type RunnerPayments = {
   hook: PaymentHook;
   /** A session evicted for idleness never sent its settle ticket: its request is abandoned. */
   abandon: (sessionKey: string) => void;
-  /** Redeems every stored voucher, then stops the settler and closes the store. */
-  close: () => Promise<void>;
 };
 
+/** The voucher ledger phase: its store is open until the phase closes. */
+export type RunnerLedger = RunnerPayments & { store: VoucherStore };
+
 /**
- * The runner's side of payments: every frame's ticket is checked by a {@link PaymentLedger} before it is served,
- * the best voucher per channel is kept durably in `<data dir>/vouchers.sqlite` before the runner answers, and a
- * {@link Settler} redeems them on-chain past a threshold, when a channel idles, before a deadline and at shutdown.
+ * The runner's side of payments, first phase: every frame's ticket is checked by a {@link PaymentLedger} before it
+ * is served, and the best voucher per channel is kept durably in `<data dir>/vouchers.sqlite` before the runner
+ * answers. Closing the phase closes the store.
  */
-export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPayments {
-  const { config, log } = params;
+export function openRunnerLedger(params: RunnerPaymentsParameters): Built<RunnerLedger> {
+  const { config } = params;
   const store = VoucherStore.open(join(config.dataDir, "vouchers.sqlite"));
   const ledger = new PaymentLedger({
     runner: params.runner,
@@ -48,42 +50,55 @@ export function startRunnerPayments(params: RunnerPaymentsParameters): RunnerPay
     reader: createPaymentChainReader(params.publicClient, { contracts: params.contracts, cacheMs: 500 }),
     store,
   });
-  const settler =
-    params.settlerWallet === undefined
-      ? undefined
-      : new Settler({
-          client: params.settlerWallet,
-          contracts: params.contracts,
-          store,
-          pollMs: config.settlePollMs,
-          idleMs: config.settleIdleMs,
-          thresholdAmount: config.settleThreshold,
-          log: (event) => logSettlerEvent(log, event),
-        });
-  if (settler === undefined) {
-    log.warn("no contributor or settler key: vouchers are stored but this runner does not redeem them");
-  }
-  settler?.start();
   return {
-    hook: {
-      authorize: async (context) => {
-        try {
-          await ledger.authorizeFrame(context);
-        } catch (error) {
-          if (!(error instanceof PaymentError)) throw error;
-          throw paymentRefusal(error);
-        }
+    value: {
+      store,
+      hook: {
+        authorize: async (context) => {
+          try {
+            await ledger.authorizeFrame(context);
+          } catch (error) {
+            if (!(error instanceof PaymentError)) throw error;
+            throw paymentRefusal(error);
+          }
+        },
       },
+      abandon: (sessionKey) => ledger.abandon(requestIdOf(`0x${sessionKey}`)),
     },
-    abandon: (sessionKey) => ledger.abandon(requestIdOf(`0x${sessionKey}`)),
-    close: async () => {
-      try {
-        await settler?.settle({ force: true });
-      } catch (error) {
-        log.error({ err: { message: describe(error) } }, "final settlement failed; vouchers are kept");
+    close: () => store.close(),
+  };
+}
+
+/**
+ * The runner's side of payments, second phase: a {@link Settler} redeems the stored vouchers on-chain past a
+ * threshold, when a channel idles and before a deadline. Closing the phase at shutdown redeems every stored voucher
+ * first; after a failed start it only stops the settler (the vouchers stay stored for the next start).
+ */
+export function startRunnerSettler(params: RunnerPaymentsParameters, store: VoucherStore): Built<void> {
+  const { config, log } = params;
+  if (params.settlerWallet === undefined) {
+    log.warn("no contributor or settler key: vouchers are stored but this runner does not redeem them");
+    return { value: undefined };
+  }
+  const settler = new Settler({
+    client: params.settlerWallet,
+    contracts: params.contracts,
+    store,
+    pollMs: config.settlePollMs,
+    idleMs: config.settleIdleMs,
+    thresholdAmount: config.settleThreshold,
+    log: (event) => logSettlerEvent(log, event),
+  });
+  settler.start();
+  return {
+    value: undefined,
+    close: async (reason) => {
+      if (reason === "shutdown") {
+        await settler.settle({ force: true }).catch((error: unknown) => {
+          log.error({ err: { message: describe(error) } }, "final settlement failed; vouchers are kept");
+        });
       }
-      await settler?.stop();
-      store.close();
+      await settler.stop();
     },
   };
 }

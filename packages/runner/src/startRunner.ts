@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { DstackClient } from "@phala/dstack-sdk";
-import { getDeployment } from "@teetee/contracts/deployments";
-import { describe } from "@teetee/errors";
+import { describe, TeeTeeError } from "@teetee/errors";
 import {
   loadManifest,
   type Manifest,
@@ -11,35 +10,28 @@ import {
   verifyShardFiles,
   WeightFormatError,
 } from "@teetee/inference";
-import { isLocalChainId } from "@teetee/sdk/attestation";
-import type { TeeTeeContracts } from "@teetee/sdk/contracts";
+import { isLocalChainId } from "@teetee/sdk/contracts";
+import { type Built, Phases } from "@teetee/sdk/lifecycle";
 import { withRetry } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import type { RunnerAttestationDocument } from "@teetee/sdk/protocol";
 import { ReplayGuard, WireReceiver } from "@teetee/sdk/wire";
 import pino, { type Logger } from "pino";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  type Hex,
-  http,
-  type PublicClient,
-} from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attestRunner } from "./attestRunner.js";
 import type { RunnerConfig } from "./config.js";
-import { createFrameProcessor, createRunnerApp } from "./createRunnerApp.js";
+import { type ConnectedChain, connectChain } from "./connectChain.js";
+import { createFrameProcessor, createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
 import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistration.js";
-import { RunnerStartupError } from "./errors.js";
+import { RunnerListenError, RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
 import { isNonceRace } from "./isNonceRace.js";
-import { listenRunner } from "./listenRunner.js";
+import { type ListeningRunner, listenRunner } from "./listenRunner.js";
 import { createRunnerMetrics } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
 import { ResultMailbox } from "./ResultMailbox.js";
-import { type RunnerPayments, startRunnerPayments } from "./runnerPayments.js";
+import { openRunnerLedger, type RunnerPayments, startRunnerSettler } from "./runnerPayments.js";
 import { SessionStore } from "./SessionStore.js";
 import { loadOrCreateRunnerKey } from "./sealedRunnerKey.js";
 
@@ -78,87 +70,8 @@ async function checkShard(config: RunnerConfig): Promise<{ manifest: Manifest; w
   }
 }
 
-type RunnerContracts = Pick<TeeTeeContracts, "runnerRegistry" | "modelRegistry"> & {
-  /** Unknown only for a runner serving free on a local chain. */
-  paymentEscrow: Address | undefined;
-};
-
-function resolveContracts(config: RunnerConfig, chainId: number): RunnerContracts {
-  const needsDeployment =
-    config.runnerRegistry === undefined ||
-    config.modelRegistry === undefined ||
-    (config.paymentEscrow === undefined && !config.free);
-  if (!needsDeployment) {
-    return {
-      runnerRegistry: config.runnerRegistry!,
-      modelRegistry: config.modelRegistry!,
-      paymentEscrow: config.paymentEscrow,
-    };
-  }
-  try {
-    const deployment = getDeployment(chainId);
-    return {
-      runnerRegistry: config.runnerRegistry ?? deployment.runnerRegistry,
-      modelRegistry: config.modelRegistry ?? deployment.modelRegistry,
-      paymentEscrow: config.paymentEscrow ?? deployment.paymentEscrow,
-    };
-  } catch (cause) {
-    throw new RunnerStartupError(`No TeeTee deployment known for chain ${chainId}`, {
-      cause,
-      hint: "Pass --runner-registry, --model-registry and --payment-escrow.",
-    });
-  }
-}
-
-async function connectChain(config: RunnerConfig) {
-  const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient;
-  const chainId = await publicClient.getChainId().catch((cause: unknown) => {
-    throw new RunnerStartupError(`Cannot reach the chain at ${config.rpcUrl}`, { cause });
-  });
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
-  const contributorWallet =
-    config.contributorKey === undefined
-      ? undefined
-      : createWalletClient({
-          account: privateKeyToAccount(config.contributorKey),
-          chain,
-          transport: http(config.rpcUrl),
-        });
-  const settlerKey = config.contributorKey ?? config.settlerKey;
-  const settlerWallet =
-    settlerKey === undefined
-      ? undefined
-      : createWalletClient({
-          account: privateKeyToAccount(settlerKey),
-          chain,
-          transport: http(config.rpcUrl),
-        });
-  return {
-    publicClient,
-    chainId,
-    contributorWallet,
-    settlerWallet,
-    contracts: resolveContracts(config, chainId),
-  };
-}
-
-/**
- * Starts a shard runner: checks every shard file against the manifest, unseals (or makes) the runner key in
- * the TEE, gets a quote committing to its registration, registers or refreshes it on-chain (or logs the exact
- * call), loads the shard, and serves frames. Throws {@link RunnerStartupError} with the reason it refused.
- */
-export async function startRunner(params: StartRunnerParameters): Promise<StartedRunner> {
-  const { config } = params;
-  const log =
-    params.logger ??
-    pino({ level: config.logLevel, base: { service: "teetee-runner", shard: config.shardIndex } });
-  const { manifest, weightsHash } = await checkShard(config);
-  const modelId = modelIdOf(manifest);
+/** The runner's own key, unsealed (or made and sealed) in the TEE, and the TEE that quotes for it. */
+async function unsealRunnerKey(config: RunnerConfig, log: Logger) {
   const dstack = new DstackClient(config.dstackEndpoint);
   const key = await loadOrCreateRunnerKey({ dataDir: config.dataDir, dstack });
   const account = privateKeyToAccount(key.privateKey);
@@ -166,34 +79,38 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     { runner: account.address, created: key.created },
     key.created ? "runner key created and sealed" : "runner key unsealed",
   );
-  const chain = await connectChain(config);
-  if (config.allowPlaintextFrames && !isLocalChainId(chain.chainId)) {
-    throw new RunnerStartupError(`Plaintext frames are refused on chain ${chain.chainId}`, {
-      hint: "They exist for local benchmarks only.",
-    });
-  }
-  if (config.free && !isLocalChainId(chain.chainId)) {
-    throw new RunnerStartupError(`Serving without payment checks is refused on chain ${chain.chainId}`, {
-      hint: "--free exists for local benchmarks only.",
-    });
-  }
-  const publicKey = `0x${account.publicKey.slice(4)}` as Hex;
+  return { dstack, privateKey: key.privateKey, account };
+}
+
+type RunnerIdentity = Awaited<ReturnType<typeof unsealRunnerKey>>;
+type CheckedShard = Awaited<ReturnType<typeof checkShard>>;
+
+/**
+ * A quote committing to this runner's registration, and the registration kept in line with it. Runners of one
+ * contributor starting together sign with the same key and may race for a nonce: the loser reads the record again
+ * and retries (its transaction never went out).
+ */
+async function attest(
+  config: RunnerConfig,
+  identity: RunnerIdentity,
+  shard: CheckedShard,
+  chain: ConnectedChain,
+) {
+  const { account } = identity;
   const attestation = await attestRunner({
-    dstack,
+    dstack: identity.dstack,
     commitment: {
       chainId: chain.chainId,
       registry: chain.contracts.runnerRegistry,
-      modelId,
+      modelId: modelIdOf(shard.manifest),
       shardIndex: config.shardIndex,
       runner: account.address,
-      weightsHash,
+      weightsHash: shard.weightsHash,
     },
-    publicKey,
-    manifest,
+    publicKey: `0x${account.publicKey.slice(4)}` as Hex,
+    manifest: shard.manifest,
   });
   const endpoint = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  // Runners of one contributor starting together sign with the same key and may race for a nonce: the loser
-  // reads the record again and retries (its transaction never went out).
   const register = (contributorWallet = chain.contributorWallet) =>
     withRetry(
       () =>
@@ -208,7 +125,11 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
         }),
       { attempts: 5, baseMs: 200, retryable: isNonceRace },
     );
-  const registration = await register();
+  return { attestation, endpoint, register };
+}
+
+async function register(attested: Awaited<ReturnType<typeof attest>>, log: Logger) {
+  const registration = await attested.register();
   if (registration.action === "printed") {
     log.info(
       { call: registration.call },
@@ -223,7 +144,10 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
       "on-chain registration",
     );
   }
+  return registration;
+}
 
+async function loadShard(config: RunnerConfig, manifest: Manifest): Promise<Built<ShardSession>> {
   const shard = await ShardSession.create({
     dir: config.modelDir,
     shardIndex: config.shardIndex,
@@ -231,13 +155,21 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     verify: false,
     ...(config.intraOpThreads === undefined ? {} : { intraOpNumThreads: config.intraOpThreads }),
   });
-  const payments = paymentsFor(params, {
-    runner: account.address,
-    modelId,
-    shardCount: manifest.shards.length,
-    chain,
-    log,
-  });
+  return { value: shard, close: () => shard.release() };
+}
+
+/** The app's parts: sessions over the shard, route checks, the frame handler and what serves it over HTTP. */
+function assembleApp(parts: {
+  config: RunnerConfig;
+  identity: RunnerIdentity;
+  manifest: Manifest;
+  shard: ShardSession;
+  chain: ConnectedChain;
+  payments: RunnerPayments;
+  attested: Awaited<ReturnType<typeof attest>>;
+  log: Logger;
+}): RunnerAppParameters {
+  const { config, manifest, shard, chain, payments, log } = parts;
   const metrics = createRunnerMetrics();
   const store = new SessionStore(
     shard,
@@ -261,36 +193,53 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
   const handler = new FrameHandler({
     shard,
     store,
-    runner: account.address,
-    modelId,
+    runner: parts.identity.account.address,
+    modelId: modelIdOf(manifest),
     verifier,
     payment: payments.hook,
     metrics,
     mailbox: new ResultMailbox({ maxEntries: config.maxSessions, timeoutMs: AWAIT_TIMEOUT_MS }),
   });
-  const appParams = {
+  return {
     handler,
-    receiver: new WireReceiver({ privateKey: key.privateKey }),
+    receiver: new WireReceiver({ privateKey: parts.identity.privateKey }),
     plainGuard: config.allowPlaintextFrames ? new ReplayGuard() : undefined,
     store,
     metrics,
-    attestation,
+    attestation: parts.attested.attestation,
     maxBodyBytes: config.maxBodyBytes,
     log,
-    registration: () => register(undefined),
+    registration: () => parts.attested.register(undefined),
   };
-  const { server, frameStream } = await listenRunner(createRunnerApp(appParams), {
+}
+
+async function listen(config: RunnerConfig, app: RunnerAppParameters): Promise<Built<ListeningRunner>> {
+  const listening = await listenRunner(createRunnerApp(app), {
     ...config,
     frameStream: {
-      processFrame: createFrameProcessor(appParams),
+      processFrame: createFrameProcessor(app),
       maxBodyBytes: config.maxBodyBytes,
-      log,
-      metrics,
+      log: app.log,
+      metrics: app.metrics,
     },
   }).catch((cause: unknown) => {
-    throw new RunnerStartupError(`Cannot listen on ${config.host}:${config.port}`, { cause });
+    throw new RunnerListenError(config.host, config.port, { cause });
   });
-  const { port } = server.address() as AddressInfo;
+  const { server, frameStream } = listening;
+  return {
+    value: listening,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        frameStream.closeAll();
+      }),
+  };
+}
+
+/** Evicts idle sessions, and keeps the on-chain attestation fresh (ensureRegistration refreshes past half the TTL). */
+function startHousekeeping(config: RunnerConfig, app: RunnerAppParameters): Built<void> {
+  const { store, metrics, log } = app;
   const timers = [
     setInterval(
       () => {
@@ -302,50 +251,93 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
       },
       Math.max(1000, Math.floor(config.idleTimeoutMs / 4)),
     ),
-    // Keep the on-chain attestation fresh: ensureRegistration refreshes once half the TTL has passed.
     setInterval(() => {
-      register().catch((error: unknown) =>
-        log.warn({ err: { message: describe(error) } }, "attestation refresh failed"),
-      );
+      app
+        .registration()
+        .catch((error: unknown) =>
+          log.warn({ err: { message: describe(error) } }, "attestation refresh failed"),
+        );
     }, 5 * 60_000),
   ];
   for (const timer of timers) timer.unref();
-  const url = `http://${config.host}:${port}`;
-  log.info(
-    { url, endpoint, runner: account.address, modelId, shardIndex: config.shardIndex },
-    "runner listening",
-  );
   return {
-    url,
-    endpoint,
-    address: account.address,
-    attestation,
-    registration,
-    close: async () => {
+    value: undefined,
+    close: () => {
       for (const timer of timers) clearInterval(timer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        frameStream.closeAll();
-      });
-      await payments.close();
-      await shard.release();
     },
   };
 }
 
-type ConnectedChain = Awaited<ReturnType<typeof connectChain>>;
-
-/** The payment hook a caller gave, no checks for a `--free` local runner, or vouchers checked and settled. */
-function paymentsFor(
-  params: StartRunnerParameters,
-  runner: { runner: Address; modelId: Hex; shardCount: number; chain: ConnectedChain; log: Logger },
-): RunnerPayments {
-  const unchecked = (hook: PaymentHook): RunnerPayments => ({
-    hook,
-    abandon: () => undefined,
-    close: async () => undefined,
+/**
+ * Starts a shard runner in phases: checks every shard file against the manifest, unseals (or makes) the runner key
+ * in the TEE, connects to the chain, gets a quote committing to its registration, registers or refreshes it
+ * on-chain (or logs the exact call), loads the shard, opens its voucher ledger and starts its settler, and serves
+ * frames. When a phase fails, what the earlier ones built is closed, last first, and it throws
+ * {@link RunnerStartupError} with the reason it refused ({@link RunnerListenError} for a port it cannot take).
+ */
+export async function startRunner(params: StartRunnerParameters): Promise<StartedRunner> {
+  const { config } = params;
+  const log =
+    params.logger ??
+    pino({ level: config.logLevel, base: { service: "teetee-runner", shard: config.shardIndex } });
+  const phases = new Phases({
+    wrap: (phase, error) =>
+      error instanceof TeeTeeError
+        ? error
+        : new RunnerStartupError(`Start-up failed while ${phase}`, { cause: error }),
+    onCloseError: (phase, error) =>
+      log.warn({ phase, err: { message: describe(error) } }, "undoing a failed start-up failed"),
   });
+  const checked = await phases.step("checking the shard files", () => checkShard(config));
+  const identity = await phases.step("unsealing the runner key", () => unsealRunnerKey(config, log));
+  const chain = await phases.step("connecting to the chain", () => connectChain(config));
+  const attested = await phases.step("attesting", () => attest(config, identity, checked, chain));
+  const registration = await phases.step("registering on-chain", () => register(attested, log));
+  const shard = await phases.open("loading the shard", () => loadShard(config, checked.manifest));
+  const payments = await openPayments(phases, params, { identity, manifest: checked.manifest, chain, log });
+  const app = assembleApp({
+    config,
+    identity,
+    manifest: checked.manifest,
+    shard,
+    chain,
+    payments,
+    attested,
+    log,
+  });
+  const { server } = await phases.open("listening", () => listen(config, app));
+  await phases.open("starting housekeeping", () => startHousekeeping(config, app));
+  const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
+  log.info(
+    {
+      url,
+      endpoint: attested.endpoint,
+      runner: identity.account.address,
+      modelId: modelIdOf(checked.manifest),
+      shardIndex: config.shardIndex,
+    },
+    "runner listening",
+  );
+  return {
+    url,
+    endpoint: attested.endpoint,
+    address: identity.account.address,
+    attestation: attested.attestation,
+    registration,
+    close: () => phases.close("shutdown"),
+  };
+}
+
+/**
+ * The payment phases: the hook a caller gave, no checks for a `--free` local runner, or vouchers checked by a
+ * ledger (its store open until close) and settled by a settler.
+ */
+async function openPayments(
+  phases: Phases,
+  params: StartRunnerParameters,
+  runner: { identity: RunnerIdentity; manifest: Manifest; chain: ConnectedChain; log: Logger },
+): Promise<RunnerPayments> {
+  const unchecked = (hook: PaymentHook): RunnerPayments => ({ hook, abandon: () => undefined });
   if (params.payment !== undefined) return unchecked(params.payment);
   const { chain, log } = runner;
   const { paymentEscrow } = chain.contracts;
@@ -353,15 +345,18 @@ function paymentsFor(
     log.warn("serving without payment checks (--free, local chain)");
     return unchecked(allowAllPayments);
   }
-  return startRunnerPayments({
+  const paymentParameters = {
     config: params.config,
-    runner: runner.runner,
-    modelId: runner.modelId,
-    shardCount: runner.shardCount,
+    runner: runner.identity.account.address,
+    modelId: modelIdOf(runner.manifest),
+    shardCount: runner.manifest.shards.length,
     chainId: chain.chainId,
     publicClient: chain.publicClient,
     contracts: { ...chain.contracts, paymentEscrow },
     settlerWallet: chain.settlerWallet,
     log,
-  });
+  };
+  const ledger = await phases.open("opening the voucher ledger", () => openRunnerLedger(paymentParameters));
+  await phases.open("starting the settler", () => startRunnerSettler(paymentParameters, ledger.store));
+  return ledger;
 }

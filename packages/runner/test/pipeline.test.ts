@@ -13,7 +13,7 @@ import {
   type TestNetwork,
 } from "@teetee/devnet/testing";
 import { generate, ShardSession } from "@teetee/inference";
-import { getRunner, type RunnerRegistration, registerRunner } from "@teetee/sdk/contracts";
+import { getRunner, registerRunner } from "@teetee/sdk/contracts";
 import {
   createPipelineSession,
   encodeRecord,
@@ -30,6 +30,7 @@ import {
   ENVELOPE_CONTENT_TYPE,
   FRAMES_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
+  parseRunnerRegistrationDocument,
   REGISTRATION_PATH,
 } from "@teetee/sdk/protocol";
 import { createWireChannel, encodeFrame, type Frame } from "@teetee/sdk/wire";
@@ -508,17 +509,14 @@ describe("registration consent", () => {
       url: `http://127.0.0.1:${port}`,
     });
     try {
-      const outcome = (await (await fetch(`${replica.url}${REGISTRATION_PATH}`)).json()) as {
-        action: string;
-        call: { functionName: string; args: { registration: Record<string, unknown>; consent: Hex } };
-      };
+      const outcome = parseRunnerRegistrationDocument(
+        await (await fetch(`${replica.url}${REGISTRATION_PATH}`)).json(),
+      );
       expect(outcome.action).toBe("printed");
-      expect(outcome.call.functionName).toBe("registerRunner");
-      const printed = outcome.call.args.registration;
-      const registration = {
-        ...printed,
-        deadline: BigInt(printed["deadline"] as string),
-      } as RunnerRegistration;
+      expect(outcome.action === "printed" && outcome.call.functionName).toBe("registerRunner");
+      if (outcome.action !== "printed" || outcome.call.functionName !== "registerRunner") return;
+      const { registration, consent } = outcome.call.args;
+      expect(consent).toMatch(/^0x[0-9a-f]{130}$/);
       expect(registration.runner).toBe(replica.runner);
       const wallet = createWalletClient({
         account: contributor,
@@ -528,7 +526,7 @@ describe("registration consent", () => {
       const hash = await registerRunner(wallet, {
         contracts: network.contracts,
         registration,
-        consent: outcome.call.args.consent,
+        consent: consent as Hex,
       });
       expect((await network.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
       const record = await getRunner(network.publicClient, {

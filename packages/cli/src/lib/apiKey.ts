@@ -1,16 +1,11 @@
-import { type Address, getAddress, type Hex } from "viem";
-import { usageError } from "./errors.js";
+import { formatApiKey as formatApiKeyOf } from "@teetee/sdk/payments";
+import type { Address, Hex } from "viem";
 
 /**
- * An API key carries the buyer's address and the session signer's private key, so the gateway can sign vouchers
- * for the buyer without ever holding the buyer's own key: `tt_<buyer hex>_<session key hex>`.
+ * Only the positional call `scripts/start.ts` still makes, forwarded to `formatApiKey` of `@teetee/sdk/payments`,
+ * the one API key format (its parser is `parseApiKey` there). Delete this file once the scripts, which are moving
+ * to a package of their own, import the SDK's formatter.
  */
 export function formatApiKey(buyer: Address, sessionKey: Hex): string {
-  return `tt_${buyer.slice(2).toLowerCase()}_${sessionKey.slice(2).toLowerCase()}`;
-}
-
-export function parseApiKey(apiKey: string): { buyer: Address; sessionKey: Hex } {
-  const match = /^tt_([0-9a-f]{40})_([0-9a-f]{64})$/.exec(apiKey.trim());
-  if (!match) throw usageError("Not a TeeTee API key (tt_<buyer>_<session key>).");
-  return { buyer: getAddress(`0x${match[1]}`), sessionKey: `0x${match[2]}` as Hex };
+  return formatApiKeyOf({ buyer, sessionPrivateKey: sessionKey });
 }

@@ -6,13 +6,12 @@ import {
   getDeployment,
   parseDeployment,
 } from "@teetee/contracts/deployments";
-import type { TeeTeeContracts } from "@teetee/sdk/contracts";
+import { defineChainAt, type TeeTeeContracts } from "@teetee/sdk/contracts";
 import {
   type Account,
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   erc20Abi,
   type Hash,
   http,
@@ -101,12 +100,7 @@ function loadDeployment(io: CliIo, options: GlobalOptions, chainId: number): Dep
 export async function connect(io: CliIo, options: GlobalOptions): Promise<ChainContext> {
   const rpcUrl = rpcUrlOf(io, options);
   const chainId = await chainIdAt(rpcUrl);
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
+  const chain = defineChainAt({ id: chainId, rpcUrl });
   const publicClient = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
   const deployment = loadDeployment(io, options, chainId);
   const code = await publicClient.getCode({ address: deployment.modelRegistry }).catch((error: unknown) => {

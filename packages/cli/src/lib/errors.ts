@@ -1,5 +1,6 @@
 import { causeChain, describe, hintOf, TeeTeeError } from "@teetee/errors";
 import { ContractRevertError, decodeContractError } from "@teetee/sdk/contracts";
+import { PaymentError } from "@teetee/sdk/payments";
 
 /**
  * Exit codes of `teetee`, stable for scripts:
@@ -69,6 +70,9 @@ export function isNetworkError(error: unknown): boolean {
  */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof PaymentError && error.code === "invalid_api_key") {
+    return new CliError(error.shortMessage, { exitCode: ExitCode.usage, hint: error.hint, cause: error });
+  }
   if (error instanceof ContractRevertError) {
     return new CliError(error.revert.message, {
       exitCode: ExitCode.revert,

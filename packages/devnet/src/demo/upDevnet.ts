@@ -46,7 +46,7 @@ import type { Hex, PublicClient } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { type Actor, createActor } from "../actors.js";
 import { demoPricing, registerDemoModel, shardDemoModel, writeDemoModel } from "../demoModel.js";
-import { LOCAL_MNEMONIC, type LocalChain, startLocalChain } from "../localChain.js";
+import { LOCAL_CHAIN_ID, LOCAL_MNEMONIC, type LocalChain, startLocalChain } from "../localChain.js";
 import {
   type DemoRunner,
   type DemoRunnerSpec,
@@ -89,7 +89,7 @@ async function attachOrStart(options: DevnetUpOptions, logDir: string): Promise<
   const rpcUrl = options.rpcUrl;
   return {
     rpcUrl,
-    chainId: 31337,
+    chainId: LOCAL_CHAIN_ID,
     accounts: (index) => mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: index }),
     stop: async () => {},
   };

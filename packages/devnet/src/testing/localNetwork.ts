@@ -8,7 +8,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { deployTeeTee } from "@teetee/contracts/deploy";
 import { createDevTee, type DevTee } from "@teetee/dev-tee";
 import { TeeTeeError } from "@teetee/errors";
@@ -22,6 +21,7 @@ import {
 } from "@teetee/inference";
 import {
   approveToken,
+  defineChainAt,
   mintTestToken,
   registerModel,
   stake,
@@ -32,7 +32,6 @@ import {
   bytesToHex,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hash,
   type Hex,
   http,
@@ -109,12 +108,7 @@ export async function startTestNetwork(params: {
     ),
   );
   const chain = await startLocalChain();
-  const viemChain = defineChain({
-    id: chain.chainId,
-    name: "hardhat",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  });
+  const viemChain = defineChainAt({ id: chain.chainId, rpcUrl: chain.rpcUrl, name: "hardhat" });
   const publicClient = createPublicClient({
     chain: viemChain,
     transport: http(chain.rpcUrl),

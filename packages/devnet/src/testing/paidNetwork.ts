@@ -3,7 +3,6 @@
  * the gateway's end-to-end test and the payments benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import {
   allocate,
   allocationId,

@@ -1,5 +1,6 @@
 import type { Collateral } from "@phala/dcap-qvl";
 import { bytesToHex, type Hex } from "viem";
+import { isLocalChainId } from "../contracts/chains/localChain.js";
 import type { AttestationCache } from "./AttestationCache.js";
 import type {
   AttestationPolicy,
@@ -24,7 +25,6 @@ import {
   TeeTypeMismatchError,
 } from "./errors.js";
 import type { DstackEvent } from "./eventLog.js";
-import { isLocalChainId } from "./localChain.js";
 import { TEE_TYPE_SGX, TEE_TYPE_TDX } from "./parseQuote.js";
 import { replayRtmr } from "./replayRtmr.js";
 import { computeReportData } from "./reportDataCommitment.js";

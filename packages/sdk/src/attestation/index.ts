@@ -11,6 +11,13 @@ export type {
 } from "./attestationPolicy.js";
 export type { AttestationCheck, AttestationCheckId, AttestationVerdict } from "./attestationResult.js";
 export {
+  type CheckRunnerRegistrationParameters,
+  type CheckRunnerRegistrationReturnType,
+  checkRunnerRegistration,
+  type RegistrationCheck,
+  type RegistrationRefusal,
+} from "./checkRunnerRegistration.js";
+export {
   type Collateral,
   type CollateralSource,
   collateralExpiry,
@@ -34,7 +41,6 @@ export {
 export * from "./errors.js";
 export { computeEventDigest, DSTACK_RUNTIME_EVENT_TYPE } from "./eventDigest.js";
 export { type DstackEvent, parseEventLog } from "./eventLog.js";
-export { isLocalChainId, LOCAL_CHAIN_IDS } from "./localChain.js";
 export { osImageMeasurement, quoteOsImage } from "./osImage.js";
 export {
   type ParsedIntelQuote,

@@ -1,4 +1,5 @@
 import { type Hex, isAddressEqual, type PublicClient } from "viem";
+import { isLocalChainId } from "../contracts/chains/localChain.js";
 import { getModel } from "../contracts/modelRegistry/getModel.js";
 import { getShard } from "../contracts/modelRegistry/getShard.js";
 import { isComposeHashAllowed } from "../contracts/modelRegistry/isComposeHashAllowed.js";
@@ -6,7 +7,6 @@ import { isOsImageAllowed } from "../contracts/modelRegistry/isOsImageAllowed.js
 import { getRunner } from "../contracts/runnerRegistry/getRunner.js";
 import type { TeeTeeContracts } from "../contracts/types.js";
 import type { RunnerAttestationDocument } from "../protocol/runnerAttestationDocument.js";
-import { isLocalChainId } from "./localChain.js";
 import { verifyRunnerAttestation } from "./verifyRunnerAttestation.js";
 
 /** One line of a runner's verification: the on-chain registration first, then each attestation check. */

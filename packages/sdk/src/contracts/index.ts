@@ -1,4 +1,5 @@
 export * from "./accessControl/index.js";
+export * from "./chains/index.js";
 export {
   type DecodeContractErrorReturnType,
   type DecodedContractError,

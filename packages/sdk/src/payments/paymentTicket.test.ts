@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { getAddress, type Hex } from "viem";
-import { formatApiKey, parseApiKey } from "./apiKey.js";
 import { PaymentError } from "./errors.js";
 import {
   decodePaymentTicket,
@@ -59,33 +58,5 @@ describe("payment tickets", () => {
 
   test("a wire session id pads to a 32-byte request id", () => {
     expect(requestIdOf(new Uint8Array(16).fill(0xff))).toBe(`0x${"ff".repeat(16)}${"00".repeat(16)}`);
-  });
-});
-
-describe("API keys", () => {
-  test("format and parse: tt_<buyer>_<session key>", () => {
-    const buyer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-    const sessionPrivateKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-    const key = formatApiKey({ buyer, sessionPrivateKey });
-    expect(key).toBe(`tt_${buyer.slice(2).toLowerCase()}_${sessionPrivateKey.slice(2)}`);
-    const parsed = parseApiKey(key);
-    expect(parsed.buyer).toBe(buyer);
-    expect(parsed.signer.address).toBe(buyer);
-  });
-
-  test.each([
-    "",
-    "tt_",
-    "sk-abc",
-    `tt_${"g".repeat(40)}_${"1".repeat(64)}`,
-    `tt_${"1".repeat(40)}_${"0".repeat(64)}`,
-  ])("refuses %j", (key) => {
-    let failure: unknown;
-    try {
-      parseApiKey(key);
-    } catch (error) {
-      failure = error;
-    }
-    expect(failure instanceof PaymentError && failure.code).toBe("invalid_api_key");
   });
 });

@@ -1,3 +1,4 @@
+export { RunnerRegistrationDocumentError } from "./errors.js";
 export {
   ATTESTATION_PATH,
   ENVELOPE_CONTENT_TYPE,
@@ -14,3 +15,13 @@ export {
   type RunnerAttestationDocument,
   runnerAttestationDocumentSchema,
 } from "./runnerAttestationDocument.js";
+export {
+  type PrintedRunnerCall,
+  parseRunnerRegistrationDocument,
+  printedRunnerCallSchema,
+  type RunnerRegistrationDocument,
+  type RunnerRegistrationDocumentJson,
+  runnerRegistrationDocumentJson,
+  runnerRegistrationDocumentSchema,
+  runnerRegistrationSchema,
+} from "./runnerRegistrationDocument.js";

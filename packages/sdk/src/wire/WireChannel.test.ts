@@ -1,4 +1,5 @@
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { float32ToFloat16Array } from "@teetee/inference/float16";
 import { bytesToHex } from "viem";
 import {
   FrameDecryptError,
@@ -7,7 +8,6 @@ import {
   FrameTruncatedError,
   WireKeyError,
 } from "./errors.js";
-import { float32ToFloat16Array } from "./fp16.js";
 import type { Frame } from "./frame.js";
 import { createWireChannel } from "./WireChannel.js";
 import { WireReceiver } from "./WireReceiver.js";

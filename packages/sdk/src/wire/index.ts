@@ -2,12 +2,6 @@ export { decodeFrame } from "./decodeFrame.js";
 export { encodeFrame } from "./encodeFrame.js";
 export * from "./errors.js";
 export {
-  float16BitsToFloat32,
-  float16ToFloat32Array,
-  float32ToFloat16Array,
-  float32ToFloat16Bits,
-} from "./fp16.js";
-export {
   DEFAULT_FRAME_LIMITS,
   type DecodedFrame,
   type Frame,

@@ -1,6 +1,6 @@
 import { TeeTeeError } from "@teetee/errors";
-import type { TeeTeeContracts } from "@teetee/sdk/contracts";
-import { type Address, type Chain, defineChain, getAddress, isAddress } from "viem";
+import { defineChainAt, localChain, type TeeTeeContracts } from "@teetee/sdk/contracts";
+import { type Address, type Chain, getAddress, isAddress } from "viem";
 
 /** What the server tells the app at run time (`config.json`): the chain, its contracts, the gateway. */
 export type AppConfig = {
@@ -51,7 +51,8 @@ export function parseAppConfig(value: unknown): AppConfig {
   return {
     chainId,
     chainName:
-      optionalString(record["chainName"]) ?? (chainId === 31337 ? "Local Hardhat" : `Chain ${chainId}`),
+      optionalString(record["chainName"]) ??
+      (chainId === localChain.id ? localChain.name : `Chain ${chainId}`),
     rpcUrl,
     contracts: {
       token: address(d, "token"),
@@ -75,10 +76,5 @@ export async function loadAppConfig(url = "./config.json"): Promise<AppConfig> {
 
 /** The viem chain the app expects the wallet to be on. */
 export function chainOf(config: AppConfig): Chain {
-  return defineChain({
-    id: config.chainId,
-    name: config.chainName,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
+  return defineChainAt({ id: config.chainId, rpcUrl: config.rpcUrl, name: config.chainName });
 }

@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { deployTeeTee } from "@teetee/contracts/deploy";
 import { deploymentsDir } from "@teetee/contracts/deployments";
+import { defineChainAt } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
-import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { optionsOf, outputOf, parseAddress, parseInteger } from "../../lib/command.js";
 import { DEFAULT_RPC_URL } from "../../lib/context.js";
 import { CliError, ExitCode, usageError } from "../../lib/errors.js";
@@ -55,12 +56,7 @@ export function registerDeployContracts(parent: Command, io: CliIo): void {
       const chainId = await publicClient.getChainId().catch((cause: unknown) => {
         throw new CliError(`Cannot reach the chain at ${rpcUrl}.`, { exitCode: ExitCode.network, cause });
       });
-      const chain = defineChain({
-        id: chainId,
-        name: options.network,
-        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-        rpcUrls: { default: { http: [rpcUrl] } },
-      });
+      const chain = defineChainAt({ id: chainId, rpcUrl, name: options.network });
       const walletClient = createWalletClient({ account, chain, transport: http(rpcUrl) });
       const outDir = options.out === undefined ? deploymentsDir : resolve(io.cwd, options.out);
       const deployment = await deployTeeTee({

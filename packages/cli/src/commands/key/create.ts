@@ -1,7 +1,7 @@
 import { authorizeSigner } from "@teetee/sdk/contracts";
+import { formatApiKey } from "@teetee/sdk/payments";
 import type { Command } from "commander";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { formatApiKey } from "../../lib/apiKey.js";
 import { optionsOf, outputOf } from "../../lib/command.js";
 import { connectWallet } from "../../lib/context.js";
 import type { CliIo } from "../../lib/io.js";
@@ -24,7 +24,7 @@ export function registerKeyCreate(parent: Command, io: CliIo): void {
       const receipt = await ctx.send("authorizeSigner", () =>
         authorizeSigner(ctx.walletClient, { contracts: ctx.contracts, signer, spendLimit, expiry }),
       );
-      const apiKey = formatApiKey(ctx.account.address, sessionKey);
+      const apiKey = formatApiKey({ buyer: ctx.account.address, sessionPrivateKey: sessionKey });
       out.result(
         {
           apiKey,

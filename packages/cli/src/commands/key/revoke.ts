@@ -1,8 +1,7 @@
 import { getSessionSigner, revokeSigner } from "@teetee/sdk/contracts";
+import { parseApiKey } from "@teetee/sdk/payments";
 import type { Command } from "commander";
 import type { Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { parseApiKey } from "../../lib/apiKey.js";
 import { optionsOf, outputOf, parseAddress } from "../../lib/command.js";
 import { connectWallet } from "../../lib/context.js";
 import type { CliIo } from "../../lib/io.js";
@@ -16,7 +15,7 @@ export function registerKeyRevoke(parent: Command, io: CliIo): void {
     .action(async (target: string, _options: object, command: Command) => {
       const out = outputOf(io, command);
       const signer: Address = target.startsWith("tt_")
-        ? privateKeyToAccount(parseApiKey(target).sessionKey).address
+        ? parseApiKey(target).signer.address
         : parseAddress(target, "signer");
       const ctx = await connectWallet(io, optionsOf(command));
       const receipt = await ctx.send("revokeSigner", () =>

@@ -1,88 +1,25 @@
-import { isLocalChainId, quoteOsImage, verifyRunnerAttestation } from "@teetee/sdk/attestation";
-import {
-  getFreeStake,
-  getModel,
-  getRunnerNonce,
-  getShard,
-  hashAttestationRefresh,
-  hashRunnerConsent,
-  isComposeHashAllowed,
-  isOsImageAllowed,
-  type RunnerRegistration,
-  refreshAttestation,
-  registerRunner,
-} from "@teetee/sdk/contracts";
+import { checkRunnerRegistration, type RegistrationCheck } from "@teetee/sdk/attestation";
+import { type RunnerRegistration, refreshAttestation, registerRunner } from "@teetee/sdk/contracts";
 import {
   fetchRunnerAttestation,
+  type PrintedRunnerCall as PrintedCall,
+  parseRunnerRegistrationDocument,
   REGISTRATION_PATH,
   type RunnerAttestationDocument,
+  type RunnerRegistrationDocument,
+  RunnerRegistrationDocumentError,
   runnerUrl,
 } from "@teetee/sdk/protocol";
 import type { Command } from "commander";
-import { type Address, getAddress, type Hex, isAddressEqual, recoverAddress } from "viem";
-import { z } from "zod";
+import type { Address, Hex } from "viem";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";
-import { type ChainContext, connectWallet, type WalletContext } from "../../lib/context.js";
+import { connectWallet, type WalletContext } from "../../lib/context.js";
 import { CliError, configError, ExitCode, usageError } from "../../lib/errors.js";
 import type { CliIo } from "../../lib/io.js";
 import { formatAmount } from "../../lib/units.js";
 import { verifyRunner } from "../verify.js";
 
-const hex = z.string().regex(/^0x(?:[0-9a-fA-F]{2})*$/) as z.ZodType<Hex>;
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/) as z.ZodType<Hex>;
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/)
-  .transform((value) => getAddress(value));
-const uint = z.union([z.string().regex(/^\d+$/), z.number().int().min(0)]).transform((v) => BigInt(v));
-
-const registrationSchema = z.object({
-  runner: address,
-  modelId: bytes32,
-  shardIndex: z.number().int().min(0).max(0xffff),
-  endpoint: z.string().min(1),
-  publicKey: hex,
-  quoteHash: bytes32,
-  composeHash: bytes32,
-  osImage: bytes32,
-  deadline: uint,
-});
-
-/** What `GET <runner>/v1/registration` answers (see the runner's `ensureRegistration`). */
-const outcomeSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("registered"), transaction: bytes32 }),
-  z.object({ action: z.literal("refreshed"), transaction: bytes32 }),
-  z.object({ action: z.literal("unchanged") }),
-  z.object({
-    action: z.literal("printed"),
-    call: z.discriminatedUnion("functionName", [
-      z.object({
-        contract: address,
-        functionName: z.literal("registerRunner"),
-        args: z.object({
-          registration: registrationSchema,
-          consent: hex.optional(),
-          contributor: address.optional(),
-        }),
-      }),
-      z.object({
-        contract: address,
-        functionName: z.literal("refreshAttestation"),
-        args: z.object({
-          runner: address,
-          quoteHash: bytes32,
-          composeHash: bytes32,
-          osImage: bytes32,
-          deadline: uint,
-          consent: hex,
-        }),
-      }),
-    ]),
-  }),
-]);
-
-type Outcome = z.output<typeof outcomeSchema>;
-type PrintedCall = Extract<Outcome, { action: "printed" }>["call"];
+type Outcome = RunnerRegistrationDocument;
 
 const unreachable = (url: string, cause: unknown) =>
   new CliError(`Cannot reach the runner at ${url}.`, {
@@ -102,14 +39,16 @@ async function fetchOutcome(url: string): Promise<Outcome> {
       hint: "Is it a TeeTee runner, recent enough to publish its registration?",
     });
   }
-  const parsed = outcomeSchema.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) {
+  try {
+    return parseRunnerRegistrationDocument(await response.json().catch(() => undefined));
+  } catch (error) {
+    if (!(error instanceof RunnerRegistrationDocumentError)) throw error;
     throw new CliError(`The runner at ${url} published a malformed registration.`, {
       exitCode: ExitCode.verification,
-      hint: z.prettifyError(parsed.error),
+      hint: error.details,
+      cause: error,
     });
   }
-  return parsed.data;
 }
 
 async function fetchDocument(url: string): Promise<RunnerAttestationDocument> {
@@ -120,120 +59,30 @@ async function fetchDocument(url: string): Promise<RunnerAttestationDocument> {
 
 const mismatch = (message: string) => new CliError(message, { exitCode: ExitCode.verification });
 
-/** The fields a runner's consent names must be the ones its attestation document proves. */
-function checkAgainstDocument(call: PrintedCall, doc: RunnerAttestationDocument): void {
-  const claimed =
-    call.functionName === "registerRunner"
-      ? call.args.registration
-      : { ...call.args, modelId: doc.modelId, shardIndex: doc.shardIndex, publicKey: doc.publicKey };
-  if (!isAddressEqual(claimed.runner, doc.runner))
-    throw mismatch(`The consent is for runner ${claimed.runner}, but the runner attests as ${doc.runner}.`);
-  if (claimed.modelId.toLowerCase() !== doc.modelId.toLowerCase() || claimed.shardIndex !== doc.shardIndex)
-    throw mismatch("The consent names another model or shard than the runner's attestation.");
-  if (claimed.publicKey.toLowerCase() !== doc.publicKey.toLowerCase())
-    throw mismatch("The consent names another public key than the runner's attestation.");
-  if (claimed.quoteHash.toLowerCase() !== doc.quoteHash.toLowerCase())
-    throw mismatch("The consent names another quote than the one the runner publishes.");
-  if (doc.composeHash !== undefined && claimed.composeHash.toLowerCase() !== doc.composeHash.toLowerCase())
-    throw mismatch("The consent names another compose hash than the runner's TEE measures.");
-  if (claimed.osImage.toLowerCase() !== quoteOsImage(doc.quote))
-    throw mismatch("The consent names another OS image than the runner's quote measures.");
-}
-
-/**
- * Verifies the runner's quote as it will be recorded: every attestation check of `teetee verify`, with the quote
- * hash the consent registers and the model's on-chain weights hash, compose allowlist and TTL.
- */
-async function verifyBeforeRegistering(ctx: ChainContext, doc: RunnerAttestationDocument) {
-  const target = { contracts: ctx.contracts };
-  if (doc.chainId !== ctx.chain.id || !isAddressEqual(doc.runnerRegistry, ctx.contracts.runnerRegistry)) {
-    throw mismatch(
-      `The runner attests for chain ${doc.chainId} registry ${doc.runnerRegistry}, not chain ${ctx.chain.id} registry ${ctx.contracts.runnerRegistry}.`,
-    );
-  }
-  const model = await getModel(ctx.publicClient, { ...target, modelId: doc.modelId });
-  if (doc.shardIndex >= model.shardCount) {
-    throw new CliError(
-      `The runner serves shard ${doc.shardIndex}, but model ${doc.modelId} has ${model.shardCount} shards.`,
-      { exitCode: ExitCode.revert, errorName: "ModelShardOutOfRange" },
-    );
-  }
-  const shard = await getShard(ctx.publicClient, {
-    ...target,
-    modelId: doc.modelId,
-    shardIndex: BigInt(doc.shardIndex),
-  });
-  const verdict = await verifyRunnerAttestation({
-    evidence: { quote: doc.quote, eventLog: doc.eventLog },
-    registration: {
-      chainId: ctx.chain.id,
-      registry: ctx.contracts.runnerRegistry,
-      modelId: doc.modelId,
-      shardIndex: doc.shardIndex,
-      runner: doc.runner,
-      weightsHash: shard.weightsHash,
-      quoteHash: doc.quoteHash,
-      attestedAt: BigInt(Math.floor(Date.now() / 1000)),
-      attestationTtl: model.attestationTtl,
-      allowedComposeHashes: (composeHash: Hex) =>
-        isComposeHashAllowed(ctx.publicClient, { ...target, modelId: doc.modelId, composeHash }),
-      allowedOsImages: (osImage: Hex) =>
-        isOsImageAllowed(ctx.publicClient, { ...target, modelId: doc.modelId, osImage }),
-    },
-    policy: { allowDevQuotes: isLocalChainId(ctx.chain.id) },
-  });
-  return { verdict, model };
-}
-
-async function checkConsentSigner(ctx: WalletContext, call: PrintedCall): Promise<void> {
-  const target = { contracts: ctx.contracts };
-  const runner = call.functionName === "registerRunner" ? call.args.registration.runner : call.args.runner;
-  const nonce = await getRunnerNonce(ctx.publicClient, { ...target, runner });
-  const common = { nonce, chainId: ctx.chain.id, runnerRegistry: ctx.contracts.runnerRegistry };
-  let digest: Hex;
-  let consent: Hex | undefined;
-  if (call.functionName === "registerRunner") {
-    const { registration, contributor } = call.args;
-    consent = call.args.consent;
-    if (consent === undefined || contributor === undefined) {
-      throw configError(
-        "The runner was started without --contributor, so it signed no consent.",
-        `Restart it with --contributor ${ctx.account.address} (your address).`,
-      );
-    }
-    if (!isAddressEqual(contributor, ctx.account.address)) {
-      throw configError(
-        `The runner's consent is for contributor ${contributor}, but this key is ${ctx.account.address}.`,
-        "Use that contributor's key, or restart the runner with --contributor <your address>.",
-      );
-    }
-    digest = hashRunnerConsent({ ...common, registration, contributor });
-  } else {
-    const { quoteHash, composeHash, osImage, deadline } = call.args;
-    consent = call.args.consent;
-    digest = hashAttestationRefresh({ ...common, runner, quoteHash, composeHash, osImage, deadline });
-  }
-  const signer = await recoverAddress({ hash: digest, signature: consent }).catch(() => undefined);
-  if (signer === undefined || !isAddressEqual(signer, runner))
-    throw mismatch(`The consent is not signed by the runner key ${runner}.`);
-}
-
-async function checkFreeStake(ctx: WalletContext, minStake: bigint): Promise<void> {
-  const free = await getFreeStake(ctx.publicClient, {
-    contracts: ctx.contracts,
-    staker: ctx.account.address,
-  });
-  if (free < minStake) {
+/** The CLI's answer to the first failed pre-registration check: its exit code, and the stake in token units. */
+function refusalOf(check: RegistrationCheck, ctx: WalletContext, doc: RunnerAttestationDocument): CliError {
+  if (check.id.startsWith("attestation:"))
+    return mismatch(`The attestation of ${doc.runner} failed verification: not registering it.`);
+  if (check.id === "free-stake" && check.amounts !== undefined) {
     const { decimals, symbol } = ctx.token;
-    throw new CliError(
-      `Not enough free stake: a runner of this model locks ${formatAmount(minStake, decimals, symbol)}, ${ctx.account.address} has ${formatAmount(free, decimals, symbol)} free.`,
+    const { needed, available } = check.amounts;
+    return new CliError(
+      `Not enough free stake: a runner of this model locks ${formatAmount(needed, decimals, symbol)}, ${ctx.account.address} has ${formatAmount(available, decimals, symbol)} free.`,
       {
         exitCode: ExitCode.revert,
-        errorName: "StakingInsufficientFreeStake",
-        hint: `Stake more first: teetee stake ${formatAmount(minStake - free, decimals, "").trim()}`,
+        errorName: check.errorName,
+        hint: `Stake more first: teetee stake ${formatAmount(needed - available, decimals, "").trim()}`,
       },
     );
   }
+  if (check.refusal === "config") return configError(check.detail, check.hint);
+  if (check.refusal === "revert")
+    return new CliError(check.detail, {
+      exitCode: ExitCode.revert,
+      errorName: check.errorName,
+      hint: check.hint,
+    });
+  return mismatch(check.detail);
 }
 
 async function submit(ctx: WalletContext, call: PrintedCall) {
@@ -287,20 +136,16 @@ export async function registerRunnerAt(
     const verified = (await verifyRunner(ctx, url)).ok;
     return { runner: doc.runner, action: outcome.action, transaction, verified };
   }
-  checkAgainstDocument(outcome.call, doc);
-  if (!isAddressEqual(outcome.call.contract, ctx.contracts.runnerRegistry)) {
-    throw mismatch(
-      `The consent is for registry ${outcome.call.contract}, not ${ctx.contracts.runnerRegistry}.`,
-    );
-  }
-  const { verdict, model } = await verifyBeforeRegistering(ctx, doc);
-  for (const check of verdict.checks)
-    note(`${check.status === "fail" ? "✗" : "✓"} ${check.title}: ${check.detail}`);
-  if (!verdict.ok) {
-    throw mismatch(`The attestation of ${doc.runner} failed verification: not registering it.`);
-  }
-  await checkConsentSigner(ctx, outcome.call);
-  if (outcome.call.functionName === "registerRunner") await checkFreeStake(ctx, model.minStake);
+  const { checks } = await checkRunnerRegistration(ctx.publicClient, {
+    chainId: ctx.chain.id,
+    contracts: ctx.contracts,
+    document: doc,
+    call: outcome.call,
+    contributor: ctx.account.address,
+  });
+  for (const check of checks) note(`${check.status === "fail" ? "✗" : "✓"} ${check.title}: ${check.detail}`);
+  const failed = checks.find((check) => check.status === "fail");
+  if (failed !== undefined) throw refusalOf(failed, ctx, doc);
   const receipt = await submit(ctx, outcome.call);
   const after = await verifyRunner(ctx, url);
   return {

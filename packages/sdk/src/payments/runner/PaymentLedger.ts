@@ -6,7 +6,15 @@ import { PaymentError } from "../errors.js";
 import type { PaymentChainReader } from "../PaymentChainReader.js";
 import { decodePaymentTicket, type PaymentTicket, requestIdOf } from "../paymentTicket.js";
 import { addCounts, costOfCounts, type ModelPrices, type TokenCounts, zeroCounts } from "../tokenCounts.js";
-import type { StoredChannel, VoucherStore } from "./VoucherStore.js";
+import {
+  allocationCoversRequest,
+  buyerChecks,
+  channelChecks,
+  firstFailure,
+  type MoneyContext,
+  signerWithinLimit,
+} from "./moneyChecks.js";
+import type { VoucherStore } from "./VoucherStore.js";
 import { VoucherSignatureVerifier, verifyTicketSignature } from "./verifyTicketSignature.js";
 
 export type PaymentLedgerParameters = {
@@ -355,6 +363,11 @@ export class PaymentLedger {
     return signer;
   }
 
+  /**
+   * The money check ({@link moneyChecks}, first refusal wins), in stages so the chain is read only when the
+   * ledger's own state lets the request through: the channel, the buyer's standing, the signer's limit, the route
+   * allocation. A voucher that covers its channel clears the channel's uncovered mark, whatever follows.
+   */
   async #checkMoney(
     ticket: PaymentTicket,
     channelId: Hex,
@@ -364,115 +377,34 @@ export class PaymentLedger {
   ): Promise<void> {
     const { voucher } = ticket;
     const buyer = getAddress(voucher.buyer);
-    const stored = this.#p.store.get(channelId);
-    if (stored !== undefined && voucher.amount < stored.voucher.amount) {
-      throw new PaymentError("voucher_not_increasing", "The voucher is lower than one already received.", {
-        details: `voucher ${voucher.amount}, best received ${stored.voucher.amount}`,
-      });
-    }
-    const owed = this.#owed(channelId, prices);
-    if (voucher.amount < owed) {
-      throw new PaymentError(
-        "voucher_insufficient",
-        "The voucher does not cover the session's earlier requests.",
-        {
-          details: `voucher ${voucher.amount}, owed ${owed}`,
-        },
-      );
-    }
+    const context: MoneyContext = {
+      voucher,
+      buyer,
+      signer,
+      channelId,
+      stored: this.#p.store.get(channelId),
+      owed: this.#owed(channelId, prices),
+      uncoveredElsewhere: [...this.#uncovered]
+        .filter(([other, entry]) => other !== channelId && entry.buyer === buyer)
+        .map(([other, entry]) => ({ channelId: other, owed: entry.owed })),
+      open: [...this.#open.values()].filter((r) => r.buyer === buyer),
+      maxCost,
+      abandoned: this.#liveAbandoned(buyer),
+      channels: this.#p.store.unredeemed(buyer).filter((c) => c.channelId !== channelId),
+      now: this.#p.now(),
+      maxOpenRequestsPerBuyer: this.#p.maxOpenRequestsPerBuyer,
+      maxAbandonedPerBuyer: this.#p.maxAbandonedPerBuyer,
+      abandonedExpirySeconds: this.#p.abandonedExpirySeconds,
+    };
+    refuseOn(firstFailure(channelChecks, context));
     this.#uncovered.delete(channelId);
-    for (const [other, entry] of this.#uncovered) {
-      if (entry.buyer === buyer) {
-        throw new PaymentError("voucher_insufficient", "An earlier request of this buyer is not covered.", {
-          details: `channel ${other} owes ${entry.owed}`,
-        });
-      }
+    refuseOn(firstFailure(buyerChecks, context));
+    if (signer !== buyer) {
+      context.signerRecord = await this.#p.reader.sessionSigner(buyer, signer);
+      refuseOn(signerWithinLimit(context));
     }
-    const open = [...this.#open.values()].filter((r) => r.buyer === buyer);
-    if (open.length >= this.#p.maxOpenRequestsPerBuyer) {
-      throw new PaymentError(
-        "too_many_open_requests",
-        "Too many of this buyer's requests are open at once.",
-        {
-          details: `${open.length} open, at most ${this.#p.maxOpenRequestsPerBuyer}`,
-          hint: "Send fewer requests at once; retry when one has finished.",
-          retryAfterSeconds: 1,
-        },
-      );
-    }
-    const abandoned = this.#liveAbandoned(buyer);
-    if (abandoned.length >= this.#p.maxAbandonedPerBuyer) {
-      const expires = abandoned[0]! + this.#p.abandonedExpirySeconds * 1000;
-      throw new PaymentError(
-        "too_many_open_requests",
-        "Too many of this buyer's requests ended unsettled here lately.",
-        {
-          details: `${abandoned.length} abandoned within ${this.#p.abandonedExpirySeconds} s, at most ${this.#p.maxAbandonedPerBuyer}`,
-          hint: "A settled request clears them; otherwise the oldest is forgotten when it expires.",
-          retryAfterSeconds: Math.max(1, Math.ceil((expires - this.#p.now()) / 1000)),
-        },
-      );
-    }
-    const reserved = open.reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
-    const channels = this.#p.store.unredeemed(buyer).filter((c) => c.channelId !== channelId);
-    const thisChannel = voucher.amount - (stored?.paid ?? 0n);
-    if (signer !== buyer) await this.#checkSignerLimit(buyer, signer, channels, thisChannel + reserved);
-    await this.#checkAllocation(voucher, channels, open, thisChannel, maxCost);
-  }
-
-  async #checkSignerLimit(
-    buyer: Address,
-    signer: Address,
-    channels: readonly StoredChannel[],
-    thisRequest: bigint,
-  ): Promise<void> {
-    const record = await this.#p.reader.sessionSigner(buyer, signer);
-    const bySigner = channels
-      .filter((c) => c.signer === signer)
-      .reduce((s, c) => s + c.voucher.amount - c.paid, 0n);
-    const needed = record.spent + bySigner + thisRequest;
-    // A cut the buyer scheduled binds from its start; counting it now keeps every voucher accepted redeemable.
-    const limit =
-      record.pendingLimitFrom === 0n ? record.spendLimit : smaller(record.spendLimit, record.pendingLimit);
-    if (needed > limit) {
-      throw new PaymentError("signer_limit_exceeded", "This API key's spend limit would be exceeded.", {
-        details: `limit ${limit}, spent ${record.spent}, would need ${needed}`,
-        hint: "Raise the key's limit with authorizeSigner, or create a new key.",
-      });
-    }
-  }
-
-  /**
-   * The route's allocation, less what is releasing, must cover every unredeemed voucher of this route here, the
-   * open requests on it and this one. Vouchers of the buyer's other routes are paid by their own allocations.
-   */
-  async #checkAllocation(
-    voucher: Voucher,
-    channels: readonly StoredChannel[],
-    open: readonly OpenRequest[],
-    thisChannel: bigint,
-    maxCost: bigint,
-  ): Promise<void> {
-    const id = computeAllocationId(voucher);
-    const unredeemed =
-      channels
-        .filter((c) => computeAllocationId(c.voucher) === id)
-        .reduce((sum, c) => sum + c.voucher.amount - c.paid, 0n) + thisChannel;
-    const reserved =
-      open.filter((r) => r.allocationId === id).reduce((sum, r) => sum + r.maxCost, 0n) + maxCost;
-    const allocation = await this.#p.reader.routeAllocation(voucher.buyer, voucher.modelId, voucher.route);
-    const available =
-      allocation.amount > allocation.releasing ? allocation.amount - allocation.releasing : 0n;
-    if (available < unredeemed + reserved) {
-      throw new PaymentError(
-        "insufficient_balance",
-        "The buyer's allocation to this route does not cover this request.",
-        {
-          details: `allocation available ${available}, needed ${unredeemed + reserved} (unredeemed ${unredeemed}, this and open requests ${reserved}); allocation ${id}`,
-          hint: "Allocate to this route in the PaymentEscrow (allocate), or cancel a pending release. The unallocated balance does not count: any route may spend it first.",
-        },
-      );
-    }
+    context.allocation = await this.#p.reader.routeAllocation(voucher.buyer, voucher.modelId, voucher.route);
+    refuseOn(allocationCoversRequest(context));
   }
 
   /** The buyer's abandoned requests younger than `abandonedExpirySeconds`; older ones are forgotten. */
@@ -540,6 +472,10 @@ export class PaymentLedger {
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
   }
+}
+
+function refuseOn(failure: PaymentError | undefined): void {
+  if (failure !== undefined) throw failure;
 }
 
 function repeatsRunner(route: readonly Address[]): boolean {

@@ -84,6 +84,11 @@ export class Settler {
     this.#timer.unref();
   }
 
+  /** Whether it looks every `pollMs`: between {@link start} and {@link stop}. */
+  get polling(): boolean {
+    return this.#timer !== undefined;
+  }
+
   /** Stops looking, after any settlement in progress. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);

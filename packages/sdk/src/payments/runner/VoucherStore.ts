@@ -204,6 +204,11 @@ export class VoucherStore {
     }
   }
 
+  /** Whether the database is still open: false once {@link close} ran. */
+  get isOpen(): boolean {
+    return this.#db.isOpen;
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }

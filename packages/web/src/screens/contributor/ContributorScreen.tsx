@@ -17,7 +17,6 @@ export function ContributorScreen() {
     [account, publicClient],
   );
   if (account === undefined) return <ConnectPrompt what="stake, run shards and earn" />;
-  const free = info.data ? info.data.staked - info.data.locked : undefined;
   return (
     <div className="screen">
       <div className="screen-head">
@@ -30,7 +29,7 @@ export function ContributorScreen() {
         <StakeCard info={info.data} walletBalance={balance.data} />
         <EarningsCard contributor={account} />
       </div>
-      <RunnersCard contributor={account} freeStake={free} />
+      <RunnersCard contributor={account} />
     </div>
   );
 }

@@ -28,15 +28,7 @@ function CheckList({ checks }: { checks: Check[] }) {
 }
 
 /** Register a runner from its URL: fetch its attestation and consent, verify and show each check, then submit. */
-export function RegisterRunner({
-  contributor,
-  freeStake,
-  onDone,
-}: {
-  contributor: Address;
-  freeStake: bigint | undefined;
-  onDone: () => void;
-}) {
+export function RegisterRunner({ contributor, onDone }: { contributor: Address; onDone: () => void }) {
   const wallet = useWallet();
   const { config, publicClient, token, walletClient } = wallet;
   const run = useAction();
@@ -65,7 +57,6 @@ export function RegisterRunner({
           publicClient,
           token,
           contributor,
-          freeStake: freeStake ?? 0n,
           document,
           consent: signed,
           now,

@@ -70,13 +70,7 @@ export function HealthCell({ health }: { health: Health }) {
 }
 
 /** The contributor's runners with health and attestation age, and registering a new one. */
-export function RunnersCard({
-  contributor,
-  freeStake,
-}: {
-  contributor: Address;
-  freeStake: bigint | undefined;
-}) {
+export function RunnersCard({ contributor }: { contributor: Address }) {
   const { token } = useWallet();
   const now = useChainNow();
   const runners = useRunners(contributor);
@@ -92,9 +86,7 @@ export function RunnersCard({
         </button>
       }
     >
-      {adding && (
-        <RegisterRunner contributor={contributor} freeStake={freeStake} onDone={() => setAdding(false)} />
-      )}
+      {adding && <RegisterRunner contributor={contributor} onDone={() => setAdding(false)} />}
       <ErrorNote message={runners.error} />
       {runners.data?.length === 0 && (
         <Empty>No runners yet. Start a runner in a TEE, then register it here with its URL.</Empty>
