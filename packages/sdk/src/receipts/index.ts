@@ -1,0 +1,30 @@
+export { ReceiptError, ReceiptFormatError } from "./errors.js";
+export {
+  RECORD_FP16_ROW,
+  RECORD_FP32_ROW,
+  RECORD_HEADER_LENGTH,
+  RECORD_TOKEN,
+  type ReceiptFrame,
+  ReceiptHasher,
+  type ReceiptParams,
+  type ReceiptSampling,
+  receiptParamsHash,
+  type StreamingHash,
+} from "./ReceiptHasher.js";
+export {
+  hashReceipt,
+  type Receipt,
+  type ReceiptDomainParameters,
+  receiptDomain,
+  receiptTypes,
+  recoverReceiptSigner,
+  type SignedReceipt,
+  signReceipt,
+  ZERO_HASH,
+} from "./receipt.js";
+export {
+  parseSignedReceipt,
+  type SignedReceiptJson,
+  signedReceiptJson,
+  signedReceiptSchema,
+} from "./receiptJson.js";
