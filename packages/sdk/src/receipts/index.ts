@@ -23,6 +23,13 @@ export {
   ZERO_HASH,
 } from "./receipt.js";
 export {
+  parseReceiptBundle,
+  type ReceiptBundle,
+  type ReceiptBundleJson,
+  receiptBundleJson,
+  receiptBundleSchema,
+} from "./receiptBundle.js";
+export {
   parseSignedReceipt,
   type SignedReceiptJson,
   signedReceiptJson,

@@ -4,10 +4,12 @@ import { bytesToHex, getAddress, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   hashReceipt,
+  parseReceiptBundle,
   parseSignedReceipt,
   type Receipt,
   ReceiptFormatError,
   ReceiptHasher,
+  receiptBundleJson,
   receiptParamsHash,
   recoverReceiptSigner,
   signedReceiptJson,
@@ -188,5 +190,28 @@ describe("receipts: the params hash", () => {
     ];
     const hashes = new Set([receiptParamsHash(params), ...variants.map(receiptParamsHash)]);
     expect(hashes.size).toBe(variants.length + 1);
+  });
+});
+
+describe("receipts: the bundle", () => {
+  test("JSON round trip; a bundle without receipts or with a bad token id is refused naming the field", async () => {
+    const signed = await signReceipt(runner, { receipt, ...domain });
+    const bundle = {
+      version: 1 as const,
+      id: "chatcmpl-1",
+      chainId: 31337,
+      runnerRegistry: domain.runnerRegistry,
+      modelId: receipt.modelId,
+      sessionId: receipt.sessionId,
+      promptTokenIds: [1, 2, 3],
+      completionTokenIds: [4, 5],
+      replayedTokens: 0,
+      text: "hi",
+      receipts: [signed],
+    };
+    const json = JSON.parse(JSON.stringify(receiptBundleJson(bundle)));
+    expect(parseReceiptBundle(json)).toEqual(bundle);
+    expect(() => parseReceiptBundle({ ...json, receipts: [] })).toThrow(ReceiptFormatError);
+    expect(() => parseReceiptBundle({ ...json, completionTokenIds: [-1] })).toThrow(/completionTokenIds/);
   });
 });
