@@ -1,4 +1,23 @@
-export { ReceiptError, ReceiptFormatError } from "./errors.js";
+export {
+  ReceiptChainError,
+  ReceiptDomainError,
+  ReceiptError,
+  type ReceiptErrorName,
+  ReceiptFormatError,
+  ReceiptLinkError,
+  ReceiptModelError,
+  ReceiptRunnerInactiveError,
+  ReceiptSignerError,
+  ReceiptTextError,
+  ReceiptTokensError,
+  receiptErrors,
+} from "./errors.js";
+export {
+  type GetRunnerPeriodsParameters,
+  type GetRunnerPeriodsReturnType,
+  getRunnerPeriods,
+  type RunnerPeriod,
+} from "./getRunnerPeriods.js";
 export {
   RECORD_FP16_ROW,
   RECORD_FP32_ROW,
@@ -29,9 +48,16 @@ export {
   receiptBundleJson,
   receiptBundleSchema,
 } from "./receiptBundle.js";
+export type { ReceiptCheck } from "./receiptChecks.js";
 export {
   parseSignedReceipt,
   type SignedReceiptJson,
   signedReceiptJson,
   signedReceiptSchema,
 } from "./receiptJson.js";
+export {
+  assertReceipts,
+  type VerifyReceiptsParameters,
+  type VerifyReceiptsReturnType,
+  verifyReceipts,
+} from "./verifyReceipts.js";
