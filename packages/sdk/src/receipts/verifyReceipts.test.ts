@@ -8,6 +8,7 @@ import {
   TEST_COMPOSE_HASH,
   TEST_OS_IMAGE,
 } from "@teetee/devnet/market";
+import { signReceiptBundle } from "@teetee/devnet/testing";
 import { makeTestModel, Tokenizer } from "@teetee/inference";
 import { createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
@@ -16,14 +17,12 @@ import { deactivateRunner } from "../contracts/runnerRegistry/deactivateRunner.j
 import { registerRunner } from "../contracts/runnerRegistry/registerRunner.js";
 import {
   assertReceipts,
-  hashReceipt,
   parseReceiptBundle,
   type Receipt,
   type ReceiptBundle,
   ReceiptChainError,
   ReceiptDomainError,
   ReceiptError,
-  ReceiptHasher,
   ReceiptLinkError,
   ReceiptModelError,
   ReceiptRunnerInactiveError,
@@ -31,9 +30,7 @@ import {
   ReceiptTextError,
   ReceiptTokensError,
   receiptBundleJson,
-  receiptParamsHash,
   type SignedReceipt,
-  signReceipt,
   verifyReceipts,
   ZERO_HASH,
 } from "./index.js";
@@ -47,7 +44,6 @@ let domain: { chainId: number; runnerRegistry: Hex };
 let chainNow: bigint;
 const dir = mkdtempSync(path.join(tmpdir(), "verify-receipts-"));
 const sessionId: Hex = `0x${"5e".repeat(16)}`;
-const WIDTH = 4;
 
 let prompt: number[];
 let completion: number[];
@@ -71,23 +67,6 @@ afterAll(async () => {
 
 const contracts = () => market.deployment;
 
-function tokenDigest(positionStart: number, tokenIds: readonly number[]): Hex {
-  const hasher = new ReceiptHasher();
-  hasher.tokens(positionStart, tokenIds);
-  return hasher.digest();
-}
-
-/** Shard k's output rows: any bytes do, as long as shard k+1's receipt reads the same ones. */
-function rowsDigest(shard: number, positions: number): Hex {
-  const hasher = new ReceiptHasher();
-  hasher.rows(
-    0,
-    Float32Array.from({ length: positions * WIDTH }, (_, i) => Math.sin(i + shard * 1000)),
-    WIDTH,
-  );
-  return hasher.digest();
-}
-
 type BundleOptions = {
   signers?: PrivateKeyAccount[];
   issuedAt?: bigint;
@@ -98,50 +77,18 @@ type BundleOptions = {
 };
 
 /** An honest bundle: shard 0 reads the tokens, each shard signs over the last one's receipt, the last samples. */
-async function bundleOf(options: BundleOptions = {}): Promise<ReceiptBundle> {
-  const promptIds = options.prompt ?? prompt;
-  const completionIds = options.completion ?? completion;
-  const replayedTokens = options.replayedTokens ?? 0;
-  const signers = options.signers ?? market.runners;
-  const positions = promptIds.length + completionIds.length - 1;
-  const receipts: SignedReceipt[] = [];
-  for (let shard = 0; shard < 3; shard++) {
-    const last = shard === 2;
-    const previous = receipts[shard - 1]?.receipt;
-    const receipt: Receipt = {
-      modelId: market.model.modelId,
-      shardIndex: shard,
-      sessionId,
-      positionStart: 0,
-      positionCount: positions,
-      paramsHash: receiptParamsHash({
-        sampling: { temperature: 0, topK: 0, topP: 1, seed: 7 },
-        logprobs: false,
-        activationDtype: last ? undefined : "fp32",
-        frames: [{ positionStart: 0, positionCount: positions }],
-      }),
-      inputHash: previous?.outputHash ?? tokenDigest(0, [...promptIds, ...completionIds.slice(0, -1)]),
-      outputHash: last
-        ? tokenDigest(promptIds.length + replayedTokens, completionIds.slice(replayedTokens))
-        : rowsDigest(shard, positions),
-      previousReceipt: previous === undefined ? ZERO_HASH : hashReceipt({ receipt: previous, ...domain }),
-      issuedAt: options.issuedAt ?? chainNow,
-    };
-    receipts.push(await signReceipt(signers[shard]!, { receipt, ...domain }));
-  }
-  return {
-    version: 1,
-    id: "chatcmpl-receipts",
-    ...domain,
+const bundleOf = (options: BundleOptions = {}): Promise<ReceiptBundle> =>
+  signReceiptBundle({
+    domain,
     modelId: market.model.modelId,
     sessionId,
-    promptTokenIds: promptIds,
-    completionTokenIds: completionIds,
-    replayedTokens,
+    signers: options.signers ?? market.runners,
+    promptTokenIds: options.prompt ?? prompt,
+    completionTokenIds: options.completion ?? completion,
+    replayedTokens: options.replayedTokens ?? 0,
     text: options.text ?? TEXT,
-    receipts,
-  };
-}
+    issuedAt: options.issuedAt ?? chainNow,
+  });
 
 const verify = (bundle: ReceiptBundle, extra: { stops?: string[]; tokenizer?: Tokenizer | undefined } = {}) =>
   verifyReceipts(market.publicClient, { bundle, contracts: contracts(), tokenizer, ...extra });
