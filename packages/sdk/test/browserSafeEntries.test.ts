@@ -45,6 +45,7 @@ describe("browser-safe package entries", () => {
       "./contracts",
       "./payments",
       "./protocol",
+      "./receipts",
       "./lifecycle",
     ]);
     expect(sdkEntries.filter((entry) => entry.nodeOnly).map((entry) => entry.subpath)).toEqual([

@@ -20,6 +20,7 @@ import { registerModelInspect } from "./model/inspect.js";
 import { registerModelPrices } from "./model/prices.js";
 import { registerModelRegister } from "./model/register.js";
 import { registerModelShard } from "./model/shard.js";
+import { registerReceiptVerify } from "./receipt/verify.js";
 import { registerRelease } from "./release.js";
 import { registerRunnerAttestation } from "./runner/attestation.js";
 import { registerRunnerRegister } from "./runner/register.js";
@@ -85,6 +86,11 @@ export const commandTable: readonly (RegisterCommand | CommandGroup)[] = [
     commands: [registerRunnerStart, registerRunnerRegister, registerRunnerAttestation],
   },
   registerVerify,
+  {
+    name: "receipt",
+    description: "Buyers: check an answer's signed receipts offline against the chain",
+    commands: [registerReceiptVerify],
+  },
   { name: "gateway", description: "The OpenAI-compatible gateway", commands: [registerGatewayStart] },
   registerChat,
   {

@@ -5,4 +5,5 @@
 export * from "./localNetwork.js";
 export * from "./paidNetwork.js";
 export * from "./rawHttp.js";
+export * from "./receiptBundles.js";
 export * from "./serverLimitsSpec.js";

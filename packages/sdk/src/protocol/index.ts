@@ -25,3 +25,4 @@ export {
   runnerRegistrationDocumentSchema,
   runnerRegistrationSchema,
 } from "./runnerRegistrationDocument.js";
+export { type AnswerText, answerText, TextStream, type TokenDecoder } from "./TextStream.js";

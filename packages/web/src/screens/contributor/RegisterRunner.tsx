@@ -4,28 +4,11 @@ import type { Address } from "viem";
 import { confirm } from "../../chain/confirm.js";
 import { useChainNow } from "../../chain/useChainRead.js";
 import { useAction } from "../../components/ActionDialog.js";
+import { CheckList } from "../../components/CheckList.js";
 import { describeError } from "../../wallet/describeError.js";
 import { useWallet } from "../../wallet/WalletContext.js";
-import { type Check, checkRunner, fetchAttestation, fetchConsent, type RunnerReport } from "./checkRunner.js";
+import { checkRunner, fetchAttestation, fetchConsent, type RunnerReport } from "./checkRunner.js";
 import { parseRunnerConsent, type RunnerConsent } from "./runnerConsent.js";
-
-function CheckList({ checks }: { checks: Check[] }) {
-  return (
-    <ul className="checks" data-testid="runner-checks">
-      {checks.map((c) => (
-        <li key={c.title} className={`check check-${c.status}`}>
-          <span className="check-mark" role="img" aria-label={c.status}>
-            {c.status === "pass" ? "✓" : c.status === "fail" ? "✕" : "–"}
-          </span>
-          <div>
-            <strong>{c.title}</strong>
-            <div className="muted small break">{c.detail}</div>
-          </div>
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 /** Register a runner from its URL: fetch its attestation and consent, verify and show each check, then submit. */
 export function RegisterRunner({ contributor, onDone }: { contributor: Address; onDone: () => void }) {
@@ -146,7 +129,7 @@ export function RegisterRunner({ contributor, onDone }: { contributor: Address; 
           {error}
         </p>
       )}
-      {report && <CheckList checks={report.checks} />}
+      {report && <CheckList checks={report.checks} testId="runner-checks" />}
       {report && (
         <div className="dialog-actions">
           <button

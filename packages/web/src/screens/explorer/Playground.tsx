@@ -1,8 +1,10 @@
 import { describe } from "@teetee/errors";
 import { useState } from "react";
 import { formatToken, shortAddress } from "../../chain/format.js";
+import { CheckList } from "../../components/CheckList.js";
 import { Card, ErrorNote, Pill } from "../../components/ui.js";
 import { useWallet } from "../../wallet/WalletContext.js";
+import { checkAnswerReceipts, type ReceiptReport } from "./checkAnswerReceipts.js";
 
 type RouteHop = { shard: number; runner: string; contributor: string; attestation: { status: string } };
 type Answer = {
@@ -12,12 +14,14 @@ type Answer = {
   free: boolean;
   route: RouteHop[];
   latencyMs: number;
+  /** The answer's receipt bundle as the gateway sent it (`teetee.receipts`), unparsed. */
+  receipts: unknown;
 };
 
 type CompletionBody = {
   choices?: { message?: { content?: string } }[];
   usage?: { prompt_tokens: number; completion_tokens: number };
-  teetee?: { cost?: string; route?: RouteHop[]; payment?: { free?: boolean } };
+  teetee?: { cost?: string; route?: RouteHop[]; payment?: { free?: boolean }; receipts?: unknown };
   error?: { message?: string };
 };
 
@@ -40,18 +44,37 @@ async function ask(gatewayUrl: string, apiKey: string, prompt: string, maxTokens
     cost: body.teetee?.cost === undefined ? undefined : BigInt(body.teetee.cost),
     free: body.teetee?.payment?.free === true,
     route: body.teetee?.route ?? [],
+    receipts: body.teetee?.receipts,
     latencyMs: Math.round(performance.now() - started),
   };
 }
 
-/** Chat with the gateway using an API key; each answer shows its route through the shards and its cost. */
+/** Whether the last answer's receipts verified: nothing while there are none, then "Verifying…", then each check. */
+function AnswerReceipts({ report }: { report: ReceiptReport | "verifying" | undefined }) {
+  if (report === undefined) return null;
+  if (report === "verifying") return <p className="muted small">Verifying the receipts…</p>;
+  return (
+    <div data-testid="answer-receipts">
+      <p className="small">
+        Receipts <Pill tone={report.ok ? "ok" : "warn"}>{report.ok ? "verified" : "not verified"}</Pill>
+      </p>
+      <CheckList checks={report.checks} testId="receipt-checks" />
+    </div>
+  );
+}
+
+/**
+ * Chat with the gateway using an API key; each answer shows its route through the shards and its cost, and the
+ * last one the check of its receipts, verified here in the browser against the chain.
+ */
 export function Playground() {
-  const { config, token } = useWallet();
+  const { config, token, publicClient } = useWallet();
   const [apiKey, setApiKey] = useState("");
   const [prompt, setPrompt] = useState("Write one sentence about trusted execution.");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [answers, setAnswers] = useState<(Answer & { prompt: string; id: number })[]>([]);
+  const [receipts, setReceipts] = useState<{ id: number; report: ReceiptReport | "verifying" | undefined }>();
   const gatewayUrl = config.gatewayUrl;
   const send = async () => {
     if (gatewayUrl === null) return;
@@ -59,7 +82,34 @@ export function Playground() {
     setError(undefined);
     try {
       const answer = await ask(gatewayUrl, apiKey, prompt, 24);
-      setAnswers((a) => [{ ...answer, prompt, id: a.length + 1 }, ...a]);
+      const id = answers.length + 1;
+      setAnswers((a) => [{ ...answer, prompt, id }, ...a]);
+      if (answer.receipts !== undefined) {
+        setReceipts({ id, report: "verifying" });
+        checkAnswerReceipts(publicClient, config, answer.receipts).then(
+          (report) => setReceipts((r) => (r?.id === id ? { id, report } : r)),
+          (cause: unknown) =>
+            setReceipts((r) =>
+              r?.id === id
+                ? {
+                    id,
+                    report: {
+                      ok: false,
+                      checks: [
+                        {
+                          title: "Receipts were checked against the chain",
+                          status: "fail",
+                          detail: describe(cause),
+                        },
+                      ],
+                    },
+                  }
+                : r,
+            ),
+        );
+      } else {
+        setReceipts(undefined);
+      }
     } catch (cause) {
       setError(describe(cause));
     } finally {
@@ -131,6 +181,7 @@ export function Playground() {
                   </li>
                 ))}
               </ol>
+              {receipts?.id === a.id && <AnswerReceipts report={receipts.report} />}
             </div>
           ))}
         </>

@@ -1,0 +1,63 @@
+export {
+  ReceiptChainError,
+  ReceiptDomainError,
+  ReceiptError,
+  type ReceiptErrorName,
+  ReceiptFormatError,
+  ReceiptLinkError,
+  ReceiptModelError,
+  ReceiptRunnerInactiveError,
+  ReceiptSignerError,
+  ReceiptTextError,
+  ReceiptTokensError,
+  receiptErrors,
+} from "./errors.js";
+export {
+  type GetRunnerPeriodsParameters,
+  type GetRunnerPeriodsReturnType,
+  getRunnerPeriods,
+  type RunnerPeriod,
+} from "./getRunnerPeriods.js";
+export {
+  RECORD_FP16_ROW,
+  RECORD_FP32_ROW,
+  RECORD_HEADER_LENGTH,
+  RECORD_TOKEN,
+  type ReceiptFrame,
+  ReceiptHasher,
+  type ReceiptParams,
+  type ReceiptSampling,
+  receiptParamsHash,
+  type StreamingHash,
+} from "./ReceiptHasher.js";
+export {
+  hashReceipt,
+  type Receipt,
+  type ReceiptDomainParameters,
+  receiptDomain,
+  receiptTypes,
+  recoverReceiptSigner,
+  type SignedReceipt,
+  signReceipt,
+  ZERO_HASH,
+} from "./receipt.js";
+export {
+  parseReceiptBundle,
+  type ReceiptBundle,
+  type ReceiptBundleJson,
+  receiptBundleJson,
+  receiptBundleSchema,
+} from "./receiptBundle.js";
+export type { ReceiptCheck } from "./receiptChecks.js";
+export {
+  parseSignedReceipt,
+  type SignedReceiptJson,
+  signedReceiptJson,
+  signedReceiptSchema,
+} from "./receiptJson.js";
+export {
+  assertReceipts,
+  type VerifyReceiptsParameters,
+  type VerifyReceiptsReturnType,
+  verifyReceipts,
+} from "./verifyReceipts.js";
