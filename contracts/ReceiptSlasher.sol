@@ -82,7 +82,8 @@ contract ReceiptSlasher is IReceiptSlasher {
 
     /// @inheritdoc IReceiptSlasher
     function slashAmount(address runner) external view returns (uint256) {
-        return _slashAmount(_registered(runner), runner);
+        IRunnerRegistry.Runner memory info = _registered(runner);
+        return _slashAmount(_staking.runnerLock(info.contributor, runner), info.modelId);
     }
 
     /// @inheritdoc IReceiptSlasher
@@ -148,10 +149,13 @@ contract ReceiptSlasher is IReceiptSlasher {
         if (_usedEvidence[evidence]) revert ReceiptSlasherEvidenceUsed(evidence);
         IRunnerRegistry.Runner memory info = _runnerOnShard(runner, modelId, shardIndex);
         contributor = info.contributor;
-        if (_slashedRegistration[runner] == info.registeredAt) {
+        uint256 lock = _staking.runnerLock(contributor, runner);
+        // A slash leaves the lock at zero and only a new registration locks again, so the lock tells a registration
+        // already slashed from one made again in the same second.
+        if (_slashedRegistration[runner] == info.registeredAt && lock == 0) {
             revert ReceiptSlasherAlreadySlashed(runner, info.registeredAt);
         }
-        uint256 amount = _slashAmount(info, runner);
+        uint256 amount = _slashAmount(lock, info.modelId);
         if (amount == 0) revert ReceiptSlasherNothingToSlash(runner, contributor);
         _usedEvidence[evidence] = true;
         _slashedRegistration[runner] = info.registeredAt;
@@ -181,9 +185,8 @@ contract ReceiptSlasher is IReceiptSlasher {
 
     /// @dev The runner's whole lock, and at least the model's minimum stake: a runner deactivated after
     /// equivocating has had its lock released, so the minimum is then taken from free and unbonding stake.
-    function _slashAmount(IRunnerRegistry.Runner memory info, address runner) private view returns (uint256) {
-        uint256 lock = _staking.runnerLock(info.contributor, runner);
-        uint256 minStake = _models.getModel(info.modelId).minStake;
+    function _slashAmount(uint256 lock, bytes32 modelId) private view returns (uint256) {
+        uint256 minStake = _models.getModel(modelId).minStake;
         return lock > minStake ? lock : minStake;
     }
 }
