@@ -159,7 +159,8 @@ contract ReceiptSlasher is IReceiptSlasher {
         if (amount == 0) revert ReceiptSlasherNothingToSlash(runner, contributor);
         _usedEvidence[evidence] = true;
         _slashedRegistration[runner] = info.registeredAt;
-        (slashed, reward) = _staking.slashWithReward(contributor, runner, amount, evidence, msg.sender, _reporterShareBps);
+        (slashed, reward) =
+            _staking.slashWithReward(contributor, runner, amount, evidence, msg.sender, _reporterShareBps);
         if (slashed == 0) revert ReceiptSlasherNothingToSlash(runner, contributor);
     }
 

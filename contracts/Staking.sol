@@ -11,7 +11,8 @@ import {IStaking} from "./interfaces/IStaking.sol";
 /// @title Staking
 /// @notice Contributors' stake. The runner registry (LOCKER_ROLE) locks stake behind each runner separately; free
 /// stake unbonds for `unbondingPeriod` before it can be withdrawn; SLASHER_ROLE takes stake on evidence for the
-/// treasury (`slashWithReward`: less a reward to whoever brought the evidence). The admin role moves in two steps with a delay (AccessControlDefaultAdminRules).
+/// treasury (`slashWithReward`: less a reward to whoever brought the evidence). The admin role moves in two steps
+/// with a delay (AccessControlDefaultAdminRules).
 /// @dev Invariants: token balance == totalStaked + treasuryBalance (tokens sent here directly are not counted);
 /// each staker's `locked` == the sum of its runners' locks.
 contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {

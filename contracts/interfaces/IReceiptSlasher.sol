@@ -7,7 +7,8 @@ pragma solidity 0.8.28;
 /// params and input cannot honestly give different outputs. Whoever submits both signed receipts has that
 /// runner slashed and is paid `reporterShareBps` of the slash; the rest goes to the treasury.
 /// @dev Receipts are EIP-712 typed data in the domain name "TeeTee Receipt", version "1", this chain, and
-/// verifyingContract = the deployment's RunnerRegistry (not this contract), as the SDK (`teetee/sdk/receipts`) signs them:
+/// verifyingContract = the deployment's RunnerRegistry (not this contract), as the SDK's receipts module signs
+/// them (field order fixed by that type, hence no repacking):
 /// Receipt(bytes32 modelId,uint16 shardIndex,bytes16 sessionId,uint32 positionStart,uint32 positionCount,
 ///   bytes32 paramsHash,bytes32 inputHash,bytes32 outputHash,bytes32 previousReceipt,uint64 issuedAt)
 /// The evidence hash of a pair is keccak256(abi.encode(lower digest, higher digest)), so either order is the
@@ -20,7 +21,7 @@ pragma solidity 0.8.28;
 /// Divergence found by re-execution is not objective on-chain: it goes to the SLASHER_ROLE holders, who call
 /// `IStaking.slash` with the evidence bundle's hash (in its `Slashed` event).
 interface IReceiptSlasher {
-    /// @notice What a runner signs per request it served (see the SDK's `receipts/receipt.ts` for each field's meaning).
+    /// @notice What a runner signs per request it served (the SDK's `receipts/receipt.ts` explains each field).
     /// @param modelId the model
     /// @param shardIndex the shard the runner serves
     /// @param sessionId the request's session

@@ -67,7 +67,9 @@ interface IStaking {
     /// @param recipient who was paid (the reporter of the evidence)
     /// @param amount payment-token base units sent
     /// @param evidenceHash hash of the evidence, as in the `Slashed` event of the same slash
-    event SlashRewardPaid(address indexed staker, address indexed recipient, uint256 amount, bytes32 indexed evidenceHash);
+    event SlashRewardPaid(
+        address indexed staker, address indexed recipient, uint256 amount, bytes32 indexed evidenceHash
+    );
     /// @notice The treasury's slashed funds, `amount`, were sent to `to`.
     /// @param to the treasury address
     /// @param amount payment-token base units sent

@@ -46,7 +46,9 @@ library ReceiptLib {
                 a.positionStart, a.positionCount, b.positionStart, b.positionCount
             );
         }
-        if (a.paramsHash != b.paramsHash) revert IReceiptSlasher.ReceiptSlasherParamsMismatch(a.paramsHash, b.paramsHash);
+        if (a.paramsHash != b.paramsHash) {
+            revert IReceiptSlasher.ReceiptSlasherParamsMismatch(a.paramsHash, b.paramsHash);
+        }
         if (a.inputHash != b.inputHash) revert IReceiptSlasher.ReceiptSlasherInputMismatch(a.inputHash, b.inputHash);
         if (a.outputHash == b.outputHash) revert IReceiptSlasher.ReceiptSlasherSameOutput(a.outputHash);
     }
