@@ -11,7 +11,8 @@ import {IStaking} from "./interfaces/IStaking.sol";
 /// @title Staking
 /// @notice Contributors' stake. The runner registry (LOCKER_ROLE) locks stake behind each runner separately; free
 /// stake unbonds for `unbondingPeriod` before it can be withdrawn; SLASHER_ROLE takes stake on evidence for the
-/// treasury. The admin role moves in two steps with a delay (AccessControlDefaultAdminRules).
+/// treasury (`slashWithReward`: less a reward to whoever brought the evidence). The admin role moves in two steps
+/// with a delay (AccessControlDefaultAdminRules).
 /// @dev Invariants: token balance == totalStaked + treasuryBalance (tokens sent here directly are not counted);
 /// each staker's `locked` == the sum of its runners' locks.
 contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {
@@ -24,6 +25,7 @@ contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     /// @inheritdoc IStaking
     uint64 public constant MAX_UNBONDING_PERIOD = 365 days;
+    uint256 private constant _BPS = 10_000;
 
     IERC20 private immutable _token;
     address private immutable _treasury;
@@ -114,22 +116,29 @@ contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {
         onlyRole(SLASHER_ROLE)
         returns (uint256 slashed)
     {
-        if (amount == 0) revert StakingZeroAmount();
-        StakeInfo storage info = _stakes[staker];
-        uint256 free = info.staked - info.locked;
-        uint256 fromLock = _min(amount, _runnerLocks[staker][runner]);
-        uint256 fromFree = _min(amount - fromLock, free);
-        uint256 fromUnbonding = _min(amount - fromLock - fromFree, info.unbonding);
-        if (fromLock != 0) {
-            _runnerLocks[staker][runner] -= fromLock;
-            info.locked -= uint128(fromLock);
-        }
-        info.staked -= uint128(fromLock + fromFree);
-        info.unbonding -= uint128(fromUnbonding);
-        slashed = fromLock + fromFree + fromUnbonding;
-        _totalStaked -= slashed;
+        slashed = _take(staker, runner, amount);
         _treasuryBalance += slashed;
         emit Slashed(staker, runner, amount, slashed, evidenceHash, msg.sender);
+    }
+
+    /// @inheritdoc IStaking
+    function slashWithReward(
+        address staker,
+        address runner,
+        uint256 amount,
+        bytes32 evidenceHash,
+        address rewardRecipient,
+        uint256 rewardBps
+    ) external onlyRole(SLASHER_ROLE) nonReentrant returns (uint256 slashed, uint256 reward) {
+        if (rewardRecipient == address(0)) revert StakingZeroAddress();
+        if (rewardBps > _BPS) revert StakingRewardTooHigh(rewardBps);
+        slashed = _take(staker, runner, amount);
+        reward = slashed * rewardBps / _BPS;
+        _treasuryBalance += slashed - reward;
+        emit Slashed(staker, runner, amount, slashed, evidenceHash, msg.sender);
+        if (reward == 0) return (slashed, 0);
+        emit SlashRewardPaid(staker, rewardRecipient, reward, evidenceHash);
+        _token.safeTransfer(rewardRecipient, reward);
     }
 
     /// @inheritdoc IStaking
@@ -180,6 +189,25 @@ contract Staking is IStaking, AccessControlDefaultAdminRules, ReentrancyGuard {
     /// @notice The payment token staked.
     function token() external view returns (IERC20) {
         return _token;
+    }
+
+    /// @dev Takes up to `amount` of `staker`'s stake: `runner`'s lock, then free, then unbonding stake. The caller
+    /// books where it goes.
+    function _take(address staker, address runner, uint256 amount) private returns (uint256 taken) {
+        if (amount == 0) revert StakingZeroAmount();
+        StakeInfo storage info = _stakes[staker];
+        uint256 free = info.staked - info.locked;
+        uint256 fromLock = _min(amount, _runnerLocks[staker][runner]);
+        uint256 fromFree = _min(amount - fromLock, free);
+        uint256 fromUnbonding = _min(amount - fromLock - fromFree, info.unbonding);
+        if (fromLock != 0) {
+            _runnerLocks[staker][runner] -= fromLock;
+            info.locked -= uint128(fromLock);
+        }
+        info.staked -= uint128(fromLock + fromFree);
+        info.unbonding -= uint128(fromUnbonding);
+        taken = fromLock + fromFree + fromUnbonding;
+        _totalStaked -= taken;
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

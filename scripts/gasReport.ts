@@ -23,6 +23,7 @@ import {
   registerModel,
   registerRunner,
   releaseAllocation,
+  reportEquivocation,
   requestRelease,
   requestUnstake,
   requestWithdrawal,
@@ -46,6 +47,7 @@ import {
   withdrawStake,
   withdrawStakingTreasury,
 } from "@teetee/sdk/contracts";
+import { signReceipt } from "@teetee/sdk/receipts";
 import { keccak256, type TransactionReceipt, toHex } from "viem";
 import {
   COMPOSE_HASH,
@@ -260,10 +262,39 @@ async function measureLifecycle(report: Report): Promise<void> {
   report.setActive = await gas(m, setModelActive(m.admin, { ...c, modelId, active: false }));
 }
 
+/** An equivocation report on a 4-shard market: two receipts of one runner, a slash of its whole lock. */
+async function measureEquivocation(report: Report): Promise<void> {
+  const m = await marketFixture(4);
+  const runner = m.runners[2]!;
+  const domain = { chainId: m.publicClient.chain!.id, runnerRegistry: m.contracts.runnerRegistry };
+  const receipt = {
+    modelId: m.model.modelId,
+    shardIndex: 2,
+    sessionId: toHex("gas session.....", { size: 16 }),
+    positionStart: 0,
+    positionCount: 64,
+    paramsHash: keccak256(toHex("params")),
+    inputHash: keccak256(toHex("input")),
+    outputHash: keccak256(toHex("output")),
+    previousReceipt: keccak256(toHex("previous")),
+    issuedAt: 1_800_000_000n,
+  };
+  const first = await signReceipt(runner.account, { receipt, ...domain });
+  const second = await signReceipt(runner.account, {
+    receipt: { ...receipt, outputHash: keccak256(toHex("another output")) },
+    ...domain,
+  });
+  report.reportEquivocation = await gas(
+    m,
+    reportEquivocation(m.stranger, { contracts: m.contracts, first, second }),
+  );
+}
+
 /** Runs every measurement; exported so a test can check the redeem target. */
 export async function measureGas(): Promise<Report> {
   const report: Report = {};
   await measureLifecycle(report);
+  await measureEquivocation(report);
   for (const runners of [1, 2, 4, 8]) await measureRedeem(report, runners);
   await measureRedeemFromBalance(report);
   for (const size of [1, 10, 100]) await measureBatch(report, size);

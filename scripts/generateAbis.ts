@@ -23,6 +23,7 @@ const contracts: readonly { name: string; deployable: boolean }[] = [
   { name: "Staking", deployable: true },
   { name: "RunnerRegistry", deployable: true },
   { name: "PaymentEscrow", deployable: true },
+  { name: "ReceiptSlasher", deployable: true },
   { name: "TestToken", deployable: true },
   { name: "IQuoteVerifier", deployable: false },
 ];

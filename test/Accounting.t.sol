@@ -11,7 +11,8 @@ import {TestToken} from "../contracts/mocks/TestToken.sol";
 import {MarketBase, Vm} from "./solidity/TestBase.sol";
 
 /// @dev Drives random deposits, withdrawals, route allocations and their releases, redemptions, earnings withdrawals, stakes, unstakes, slashes (of a
-/// runner's lock or of free stake, for more than there may be) and runner deactivations (by anyone once unbacked).
+/// runner's lock or of free stake, for more than there may be, some paying a reporter out) and runner deactivations
+/// (by anyone once unbacked).
 /// Every call bounds its inputs to something plausible; the invariant fuzzer picks the calls and their order.
 contract AccountingHandler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -19,6 +20,7 @@ contract AccountingHandler {
     uint256 internal constant BUYERS = 3;
     uint256 internal constant SIGNER_KEY_BASE = 0x5160;
     address internal constant CURATOR = address(0xC0C0);
+    address internal constant REPORTER = address(0x5EED);
 
     TestToken internal immutable _token;
     PaymentEscrow internal immutable _escrow;
@@ -296,6 +298,18 @@ contract AccountingHandler {
         _staking.slash(c, _slashTarget(who, amount), amount % (total * 2) + 1, keccak256("evidence"));
         ++calls;
     }
+
+    /// @dev A slash whose reward leaves the contract at once (as an equivocation report's does).
+    function slashWithReward(uint256 who, uint256 amount) external {
+        address c = contributor(who);
+        IStaking.StakeInfo memory info = _staking.getStake(c);
+        uint256 total = uint256(info.staked) + info.unbonding;
+        if (total == 0) return;
+        uint256 requested = amount % (total * 2) + 1;
+        uint256 rewardBps = amount % 10_001;
+        _staking.slashWithReward(c, _slashTarget(who, amount), requested, keccak256("evidence"), REPORTER, rewardBps);
+        ++calls;
+    }
 }
 
 /// @dev The accounting invariant of DESIGN.md: each contract's token balance equals what it owes, and each total
@@ -366,7 +380,7 @@ contract AccountingInvariantTest is MarketBase {
             uint256 a = actions[i];
             uint256 x = a >> 8;
             uint256 y = a >> 128;
-            uint256 op = a % 19;
+            uint256 op = a % 20;
             if (op == 0) handler.deposit(x, y);
             else if (op == 1) handler.requestWithdrawal(x, y);
             else if (op == 2) handler.withdraw(x, uint32(y));
@@ -384,6 +398,7 @@ contract AccountingInvariantTest is MarketBase {
             else if (op == 15) handler.toggleModel();
             else if (op == 16) handler.allocate(x, y);
             else if (op == 17) handler.requestRelease(x, y);
+            else if (op == 18) handler.slashWithReward(x, y);
             else handler.release(x, uint32(y));
             _checkAccounting();
         }

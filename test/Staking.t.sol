@@ -11,6 +11,7 @@ contract StakingTest is TestBase {
     address internal constant LOCKER = address(0x10C6);
     address internal constant RUNNER_A = address(0xA);
     address internal constant RUNNER_B = address(0xB);
+    address internal constant REPORTER = address(0x5EED);
 
     function setUp() public {
         _deploy();
@@ -147,6 +148,66 @@ contract StakingTest is TestBase {
         _assertEq(token.balanceOf(TREASURY), 25, "treasury");
         vm.expectRevert(abi.encodeWithSelector(IStaking.StakingNothingToWithdraw.selector, TREASURY));
         staking.withdrawTreasury();
+        _checkBooks();
+    }
+
+    function test_slashWithReward_paysRecipientAndTreasuryTheRest() public {
+        _stake(ALICE, 100);
+        vm.prank(LOCKER);
+        staking.lockStake(ALICE, RUNNER_A, 60);
+        bytes32 evidence = keccak256("evidence");
+        vm.expectEmit(address(staking));
+        emit IStaking.Slashed(ALICE, RUNNER_A, 70, 70, evidence, address(this));
+        vm.expectEmit(address(staking));
+        emit IStaking.SlashRewardPaid(ALICE, REPORTER, 7, evidence);
+        (uint256 slashed, uint256 reward) = staking.slashWithReward(ALICE, RUNNER_A, 70, evidence, REPORTER, 1_000);
+        _assertEq(slashed, 70, "slashed: the lock, then free stake");
+        _assertEq(reward, 7, "reward");
+        _assertEq(token.balanceOf(REPORTER), 7, "reporter paid at once");
+        _assertEq(staking.treasuryBalance(), 63, "treasury gets the rest");
+        _assertEq(staking.runnerLock(ALICE, RUNNER_A), 0, "lock taken first");
+        _checkBooks();
+    }
+
+    function test_slashWithReward_roundsTheRewardDown() public {
+        _stake(ALICE, 9);
+        (, uint256 reward) = staking.slashWithReward(ALICE, address(0), 9, bytes32(0), REPORTER, 1_000);
+        _assertEq(reward, 0, "0.9 rounds to 0");
+        _assertEq(staking.treasuryBalance(), 9, "treasury");
+        _checkBooks();
+    }
+
+    function test_slashWithReward_onlySlasher() public {
+        _stake(ALICE, 100);
+        bytes32 role = staking.SLASHER_ROLE();
+        vm.prank(REPORTER);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, REPORTER, role)
+        );
+        staking.slashWithReward(ALICE, RUNNER_A, 10, bytes32(0), REPORTER, 1_000);
+    }
+
+    function test_slashWithReward_revertsOnRewardAboveWhole() public {
+        _stake(ALICE, 100);
+        vm.expectRevert(abi.encodeWithSelector(IStaking.StakingRewardTooHigh.selector, 10_001));
+        staking.slashWithReward(ALICE, RUNNER_A, 10, bytes32(0), REPORTER, 10_001);
+    }
+
+    function test_slashWithReward_revertsOnZeroRecipient() public {
+        _stake(ALICE, 100);
+        vm.expectRevert(IStaking.StakingZeroAddress.selector);
+        staking.slashWithReward(ALICE, RUNNER_A, 10, bytes32(0), address(0), 1_000);
+    }
+
+    /// @dev Whatever the share, the reward plus the treasury's credit is exactly what was taken, and the books hold.
+    function testFuzz_slashWithReward_splitsExactly(uint96 stakeAmount, uint96 slashAmount, uint16 rewardBps) public {
+        uint256 total = uint256(stakeAmount) + 1;
+        _stake(ALICE, total);
+        uint256 bps = uint256(rewardBps) % 10_001;
+        (uint256 slashed, uint256 reward) =
+            staking.slashWithReward(ALICE, address(0), uint256(slashAmount) + 1, bytes32(0), REPORTER, bps);
+        _assertEq(reward, slashed * bps / 10_000, "reward");
+        _assertEq(token.balanceOf(REPORTER) + staking.treasuryBalance(), slashed, "reward + treasury = slashed");
         _checkBooks();
     }
 

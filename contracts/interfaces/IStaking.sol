@@ -6,7 +6,8 @@ pragma solidity 0.8.28;
 /// registry, per runner: each runner's lock is its own, so a slash of one runner never eats the stake another
 /// runner stands on, and releasing a runner frees only its own lock. Free stake can be unbonded, and withdrawn
 /// once the unbonding period has passed. A slasher takes stake on evidence (the named runner's lock, then free,
-/// then unbonding stake, as much as is there); slashed funds are credited to the treasury.
+/// then unbonding stake, as much as is there); slashed funds are credited to the treasury, less the reward
+/// `slashWithReward` pays whoever brought the evidence.
 interface IStaking {
     /// @notice A staker's position.
     /// @param staked stake not unbonding (includes `locked`)
@@ -44,7 +45,8 @@ interface IStaking {
     /// @param amount payment-token base units unlocked
     event StakeUnlocked(address indexed staker, address indexed runner, uint256 amount);
     /// @notice `slasher` asked for `requested` of `staker`'s stake (first from `runner`'s lock) on evidence
-    /// `evidenceHash` and took `slashed` (less when less was there) for the treasury.
+    /// `evidenceHash` and took `slashed` (less when less was there) for the treasury, less the `SlashRewardPaid`
+    /// of the same slash if any.
     /// @param staker the contributor slashed
     /// @param runner the runner whose lock was taken first
     /// @param requested payment-token base units asked for
@@ -58,6 +60,15 @@ interface IStaking {
         uint256 slashed,
         bytes32 indexed evidenceHash,
         address slasher
+    );
+    /// @notice `recipient` was paid `amount` of what was slashed from `staker` on evidence `evidenceHash`, as its
+    /// reward for the evidence; the rest of that slash went to the treasury.
+    /// @param staker the contributor slashed
+    /// @param recipient who was paid (the reporter of the evidence)
+    /// @param amount payment-token base units sent
+    /// @param evidenceHash hash of the evidence, as in the `Slashed` event of the same slash
+    event SlashRewardPaid(
+        address indexed staker, address indexed recipient, uint256 amount, bytes32 indexed evidenceHash
     );
     /// @notice The treasury's slashed funds, `amount`, were sent to `to`.
     /// @param to the treasury address
@@ -84,6 +95,9 @@ interface IStaking {
     /// @param period the unbonding period given, in seconds (one near 2^64 would overflow every unbonding end)
     /// @param max the longest allowed, in seconds
     error StakingUnbondingPeriodTooLong(uint64 period, uint64 max);
+    /// @notice A reward of `bps` basis points of a slash exceeds the whole (10,000).
+    /// @param bps the reward share asked for
+    error StakingRewardTooHigh(uint256 bps);
 
     /// @notice Adds `amount` to the caller's stake (pulls the payment token).
     function stake(uint256 amount) external;
@@ -109,6 +123,21 @@ interface IStaking {
     function slash(address staker, address runner, uint256 amount, bytes32 evidenceHash)
         external
         returns (uint256 slashed);
+
+    /// @notice `slash`, then sends `rewardBps` / 10,000 of what it took (rounded down) to `rewardRecipient` at once
+    /// and credits the rest to the treasury. SLASHER_ROLE only: the equivocation slasher pays its reporters so.
+    /// @dev The reward is pushed, not credited for a later pull: the recipient is the account that submitted the
+    /// evidence in this very transaction, so a recipient that cannot receive only fails its own report.
+    /// @return slashed the amount taken
+    /// @return reward the part of it sent to `rewardRecipient`
+    function slashWithReward(
+        address staker,
+        address runner,
+        uint256 amount,
+        bytes32 evidenceHash,
+        address rewardRecipient,
+        uint256 rewardBps
+    ) external returns (uint256 slashed, uint256 reward);
 
     /// @notice Sends the slashed funds held for the treasury to the treasury address.
     function withdrawTreasury() external;

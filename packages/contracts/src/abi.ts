@@ -3,6 +3,7 @@
 export { iQuoteVerifierAbi } from "./abis/IQuoteVerifier.js";
 export { modelRegistryAbi } from "./abis/ModelRegistry.js";
 export { paymentEscrowAbi } from "./abis/PaymentEscrow.js";
+export { receiptSlasherAbi } from "./abis/ReceiptSlasher.js";
 export { runnerRegistryAbi } from "./abis/RunnerRegistry.js";
 export { stakingAbi } from "./abis/Staking.js";
 export { testTokenAbi } from "./abis/TestToken.js";

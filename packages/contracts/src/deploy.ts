@@ -10,10 +10,18 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TeeTeeError } from "@teetee/errors";
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { modelRegistryAbi, paymentEscrowAbi, runnerRegistryAbi, stakingAbi, testTokenAbi } from "./abi.js";
+import {
+  modelRegistryAbi,
+  paymentEscrowAbi,
+  receiptSlasherAbi,
+  runnerRegistryAbi,
+  stakingAbi,
+  testTokenAbi,
+} from "./abi.js";
 import {
   modelRegistryBytecode,
   paymentEscrowBytecode,
+  receiptSlasherBytecode,
   runnerRegistryBytecode,
   stakingBytecode,
   testTokenBytecode,
@@ -45,9 +53,12 @@ export interface DeployTeeTeeOptions {
   unbondingPeriod?: bigint;
   /** Seconds a buyer's withdrawal (or a signer revocation) thaws. Default 1 day. */
   thawPeriod?: bigint;
+  /** The reporter's part of an equivocation slash (ReceiptSlasher), at most 5000. Default 1000 (10%). */
+  reporterShareBps?: number;
   /** Accounts granted CURATOR_ROLE; default: the deployer. Only possible while the deployer is admin. */
   curators?: readonly Address[];
-  /** Accounts granted SLASHER_ROLE. */
+  /** Accounts granted SLASHER_ROLE besides the ReceiptSlasher (which always holds it): those who slash on
+   * divergence found by re-execution. */
   slashers?: readonly Address[];
   /** Accounts granted RUNNER_ADMIN_ROLE. */
   runnerAdmins?: readonly Address[];
@@ -130,8 +141,9 @@ export async function writeDeployment(deployment: Deployment, dir: string = depl
 }
 
 /**
- * Deploys ModelRegistry, Staking, RunnerRegistry and PaymentEscrow (plus a TestToken on a local chain without a
- * payment token), gives the runner registry LOCKER_ROLE on staking, grants the requested roles and, unless
+ * Deploys ModelRegistry, Staking, RunnerRegistry, PaymentEscrow and ReceiptSlasher (plus a TestToken on a local
+ * chain without a payment token), gives the runner registry LOCKER_ROLE and the receipt slasher SLASHER_ROLE on
+ * staking, grants the requested roles and, unless
  * `outDir` is false, writes the deployment file.
  */
 export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deployment> {
@@ -168,7 +180,14 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     treasury,
     options.thawPeriod ?? 24n * 3600n,
   ]);
+  const receiptSlasher = await deploy(options, "ReceiptSlasher", receiptSlasherAbi, receiptSlasherBytecode, [
+    runners.address,
+    models.address,
+    staking.address,
+    options.reporterShareBps ?? 1000,
+  ]);
   await grant(options, staking.address, "LOCKER_ROLE", stakingAbi, runners.address);
+  await grant(options, staking.address, "SLASHER_ROLE", stakingAbi, receiptSlasher.address);
   for (const curator of options.curators ?? [deployer]) {
     await grant(options, models.address, "CURATOR_ROLE", modelRegistryAbi, curator);
   }
@@ -194,6 +213,7 @@ export async function deployTeeTee(options: DeployTeeTeeOptions): Promise<Deploy
     staking: staking.address,
     runnerRegistry: runners.address,
     paymentEscrow: escrow.address,
+    receiptSlasher: receiptSlasher.address,
     treasury,
     startBlock: Number(token.blockNumber ?? models.blockNumber),
   };

@@ -12,6 +12,8 @@ export interface Deployment {
   staking: Address;
   runnerRegistry: Address;
   paymentEscrow: Address;
+  /** Slashes runners on equivocation evidence, for anyone (holds Staking's SLASHER_ROLE). */
+  receiptSlasher: Address;
   /** Receives protocol fees and slashed stake. */
   treasury: Address;
   /** First block to scan for events. */
@@ -24,6 +26,7 @@ const addressKeys = [
   "staking",
   "runnerRegistry",
   "paymentEscrow",
+  "receiptSlasher",
   "treasury",
 ] as const;
 

@@ -41,6 +41,32 @@ export const contractErrorNotices = {
   ModelNotPendingCurator:
     "`caller` was not proposed as curator of model `modelId`; its curator must call transferCuratorship first.",
   ModelZeroId: "A model id cannot be zero.",
+  ReceiptSlasherAlreadySlashed:
+    "Runner `runner` was already slashed for equivocation in its registration of `registeredAt`.",
+  ReceiptSlasherEvidenceUsed: "This pair of receipts (evidence `evidenceHash`) was already used to slash.",
+  ReceiptSlasherInputMismatch:
+    "The receipts read different inputs (`first`, `second`), so their outputs may honestly differ.",
+  ReceiptSlasherInvalidSignature:
+    "The signature over receipt digest `digest` is malformed, malleable (high s) or recovers to no one.",
+  ReceiptSlasherModelMismatch:
+    "The receipts are for different models (`first`, `second`): not the same work.",
+  ReceiptSlasherNotARunner: "`signer`, who signed both receipts, is not a registered runner.",
+  ReceiptSlasherNothingToSlash: "Contributor `contributor` of runner `runner` has no stake left to slash.",
+  ReceiptSlasherParamsMismatch:
+    "The receipts were made with different params (`first`, `second`), which may honestly change the output.",
+  ReceiptSlasherPositionsMismatch:
+    "The receipts cover different positions (`firstStart` + `firstCount`, `secondStart` + `secondCount`): not the same work.",
+  ReceiptSlasherReporterShareTooHigh: "A reporter share of `bps` basis points exceeds the maximum of `max`.",
+  ReceiptSlasherRunnerNotOnShard:
+    "Runner `runner` is not registered for shard `shardIndex` of model `modelId`, which the receipts name.",
+  ReceiptSlasherSameOutput: "Both receipts give the same output `outputHash`: no equivocation.",
+  ReceiptSlasherSessionMismatch:
+    "The receipts are for different sessions (`first`, `second`): not the same work.",
+  ReceiptSlasherShardMismatch:
+    "The receipts are for different shards (`first`, `second`): not the same work.",
+  ReceiptSlasherSignerMismatch:
+    "The receipts were signed by two keys (`first`, `second`); equivocation needs one runner's two.",
+  ReceiptSlasherZeroAddress: "An address cannot be zero.",
   RunnerAlreadyActive: "Runner `runner` is already active.",
   RunnerComposeHashMismatch: "The quote measures compose hash `actual`, not the `expected` signed.",
   RunnerComposeHashNotAllowed:
@@ -67,6 +93,7 @@ export const contractErrorNotices = {
   StakingInsufficientFreeStake:
     "`staker` has `available` free stake but `needed` is needed; stake more or deactivate a runner.",
   StakingNothingToWithdraw: "`staker` has no unbonded stake to withdraw.",
+  StakingRewardTooHigh: "A reward of `bps` basis points of a slash exceeds the whole (10,000).",
   StakingStillUnbonding: "Stake of `staker` is unbonding until `unbondingEnd`.",
   StakingUnbondingPeriodTooLong: "An unbonding period of `period` s exceeds the maximum of `max` s.",
   StakingZeroAddress: "An address cannot be zero.",

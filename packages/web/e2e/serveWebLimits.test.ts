@@ -18,6 +18,7 @@ const deployment: Deployment = {
   staking: zeroAddress,
   runnerRegistry: zeroAddress,
   paymentEscrow: zeroAddress,
+  receiptSlasher: zeroAddress,
   treasury: zeroAddress,
   startBlock: 0,
 };

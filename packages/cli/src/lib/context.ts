@@ -118,14 +118,14 @@ export async function connect(io: CliIo, options: GlobalOptions): Promise<ChainC
     publicClient.readContract({ address: deployment.token, abi: erc20Abi, functionName: "decimals" }),
     publicClient.readContract({ address: deployment.token, abi: erc20Abi, functionName: "symbol" }),
   ]);
-  const { token, modelRegistry, staking, runnerRegistry, paymentEscrow } = deployment;
+  const { token, modelRegistry, staking, runnerRegistry, paymentEscrow, receiptSlasher } = deployment;
   return {
     io,
     rpcUrl,
     chain,
     publicClient,
     deployment,
-    contracts: { token, modelRegistry, staking, runnerRegistry, paymentEscrow },
+    contracts: { token, modelRegistry, staking, runnerRegistry, paymentEscrow, receiptSlasher },
     token: { decimals, symbol },
   };
 }

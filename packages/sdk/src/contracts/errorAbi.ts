@@ -2,6 +2,7 @@ import {
   iQuoteVerifierAbi,
   modelRegistryAbi,
   paymentEscrowAbi,
+  receiptSlasherAbi,
   runnerRegistryAbi,
   stakingAbi,
   testTokenAbi,
@@ -13,6 +14,7 @@ export const teeTeeErrorAbi = [
   ...stakingAbi,
   ...runnerRegistryAbi,
   ...paymentEscrowAbi,
+  ...receiptSlasherAbi,
   ...testTokenAbi,
   ...iQuoteVerifierAbi,
 ] as const;

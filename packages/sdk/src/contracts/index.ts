@@ -33,6 +33,7 @@ export {
   type ComputeCostReturnType,
   computeCost,
 } from "./pricing/computeCost.js";
+export * from "./receiptSlasher/index.js";
 export * from "./runnerConsent/index.js";
 export * from "./runnerRegistry/index.js";
 export * from "./staking/index.js";

@@ -12,6 +12,8 @@ export interface TeeTeeContracts {
   staking: Address;
   runnerRegistry: Address;
   paymentEscrow: Address;
+  /** Slashes runners on equivocation evidence; optional because configs written before it do not name it. */
+  receiptSlasher?: Address;
   /** The payment token. */
   token: Address;
 }

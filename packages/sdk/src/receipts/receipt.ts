@@ -37,7 +37,7 @@ export type Receipt = {
 /** A receipt with its runner's signature over {@link hashReceipt}. */
 export type SignedReceipt = { receipt: Receipt; signature: Hex };
 
-/** The EIP-712 struct; `IReceiptTypes` in Solidity declares the same one. */
+/** The EIP-712 struct; `IReceiptSlasher.Receipt` in Solidity declares the same one and hashes it in `ReceiptLib`. */
 export const receiptTypes = {
   Receipt: [
     { name: "modelId", type: "bytes32" },

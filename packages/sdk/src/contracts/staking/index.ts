@@ -32,6 +32,11 @@ export {
   requestUnstake,
 } from "./requestUnstake.js";
 export { type SlashParameters, type SlashReturnType, slash } from "./slash.js";
+export {
+  type SlashWithRewardParameters,
+  type SlashWithRewardReturnType,
+  slashWithReward,
+} from "./slashWithReward.js";
 export { type StakeParameters, type StakeReturnType, stake } from "./stake.js";
 export { type UnlockStakeParameters, type UnlockStakeReturnType, unlockStake } from "./unlockStake.js";
 export {
