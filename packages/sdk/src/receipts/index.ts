@@ -29,6 +29,7 @@ export {
   receiptBundleJson,
   receiptBundleSchema,
 } from "./receiptBundle.js";
+export { decodeSignedReceipt, encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "./receiptBytes.js";
 export {
   parseSignedReceipt,
   type SignedReceiptJson,
