@@ -26,6 +26,7 @@ const pool = {
 /** Each request's channel, read from the request ticket its first frame carries. */
 const channels: { sessionId: Hex; amount: bigint }[] = [];
 let failDecodes = 0;
+let failReceipts = false;
 
 const createPipeline: CreatePipeline = (params) => ({
   prefill: async () => {
@@ -39,6 +40,10 @@ const createPipeline: CreatePipeline = (params) => ({
       throw new RunnerUnreachableError("Runner timed out", { status: 504 });
     }
     return { tokenId: 8 } as never;
+  },
+  receipts: async () => {
+    if (failReceipts) throw new RunnerUnreachableError("Runner timed out", { status: 504 });
+    return [];
   },
   close: async () => undefined,
 });
@@ -70,6 +75,7 @@ const request = {
 beforeEach(() => {
   channels.length = 0;
   failDecodes = 0;
+  failReceipts = false;
 });
 
 describe("Generator's payment channels", () => {
@@ -95,5 +101,25 @@ describe("Generator's payment channels", () => {
     expect(next!.sessionId).not.toBe(abandoned!.sessionId);
     // The failover's channel completed, so the next request continues it.
     expect(next!.sessionId).toBe(failover!.sessionId);
+  });
+});
+
+describe("Generator's receipts", () => {
+  test("come from the route that completed the request, which names the completion tokens it replayed", async () => {
+    failDecodes = 1;
+    const result = await generator().generate(request);
+    expect(result.attempts).toHaveLength(2);
+    // The first route gave one token before its decode failed: the second was fed it as context.
+    expect(result.receipts).toMatchObject({ receipts: [], replayedTokens: 1 });
+    expect(result.receipts.sessionId).toMatch(/^0x[0-9a-f]{32}$/);
+  });
+
+  test("a route that cannot sign does not fail the answer: the result says why they are missing", async () => {
+    failReceipts = true;
+    const result = await generator().generate(request);
+    expect(result.tokens).toHaveLength(4);
+    expect(result.attempts).toHaveLength(1);
+    expect(result.receipts).toMatchObject({ replayedTokens: 0, error: expect.stringMatching(/timed out/) });
+    expect("receipts" in result.receipts).toBe(false);
   });
 });

@@ -13,8 +13,9 @@ import {
   RunnerRefusedError,
   RunnerUnreachableError,
 } from "@teetee/sdk/pipeline";
+import type { SignedReceipt } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
-import type { Address, Hex } from "viem";
+import { type Address, bytesToHex, type Hex } from "viem";
 import { NoCapacityError } from "./errors.js";
 import type { PaymentSessionPool } from "./PaymentSessionPool.js";
 import type { RunnerPool, RunnerState } from "./RunnerPool.js";
@@ -39,6 +40,15 @@ export type GenerateParameters = {
 /** One route a request ran on, and why it was left if it was. */
 export type RouteAttempt = { route: RunnerState[]; error?: string; failed?: Address[] };
 
+/**
+ * The final route's signed receipts of a request, or why there are none: `sessionId` is its frames' session and
+ * `replayedTokens` the completion tokens it was fed as context after a failover (0 without one).
+ */
+export type RouteReceipts = { sessionId: Hex; replayedTokens: number } & (
+  | { receipts: SignedReceipt[] }
+  | { error: string }
+);
+
 export type GenerateResult = {
   tokens: number[];
   finishReason: "stop" | "length";
@@ -49,12 +59,14 @@ export type GenerateResult = {
   payment: { channelId: Hex; sessionId: Hex; voucherAmount: bigint; free: boolean };
   /** Every route tried, the last one completed the request. */
   attempts: RouteAttempt[];
+  /** What the route that completed the request signed for it. */
+  receipts: RouteReceipts;
 };
 
 /** Opens a generation's session across a route (the SDK's `createPipelineSession`; a seam for unit tests). */
 export type CreatePipeline = (
   params: Parameters<typeof createPipelineSession>[0],
-) => Pick<ReturnType<typeof createPipelineSession>, "prefill" | "decode" | "close">;
+) => Pick<ReturnType<typeof createPipelineSession>, "prefill" | "decode" | "receipts" | "close">;
 
 export type GeneratorParameters = {
   pool: RunnerPool;
@@ -179,6 +191,7 @@ export class Generator {
         started = performance.now();
         next = await pipeline.decode(next.tokenId);
       }
+      const receipts = await routeReceipts(pipeline, sessionId, replayed);
       const usage = {
         inputTokens: BigInt(promptIds.length),
         outputTokens: BigInt(tokens.length),
@@ -194,6 +207,7 @@ export class Generator {
         done: true,
         result: {
           finishReason,
+          receipts,
           cost,
           payment: {
             channelId: session.channelId,
@@ -256,6 +270,23 @@ export class Generator {
     }
     const health = await Promise.all(route.map((r) => this.#p.pool.checkHealth(r.runner)));
     return route.filter((_, i) => !health[i]).map((r) => r.runner);
+  }
+}
+
+/**
+ * Asks the route for its receipts of a completed request. A route that cannot sign does not fail the answer it
+ * already computed: the request completes, and the result says why its receipts are missing.
+ */
+async function routeReceipts(
+  pipeline: Pick<ReturnType<CreatePipeline>, "receipts">,
+  sessionId: Uint8Array,
+  replayedTokens: number,
+): Promise<RouteReceipts> {
+  const session = { sessionId: bytesToHex(sessionId), replayedTokens };
+  try {
+    return { ...session, receipts: await pipeline.receipts() };
+  } catch (error) {
+    return { ...session, error: describe(error, { foreign: false }) };
   }
 }
 

@@ -1,9 +1,11 @@
 import { randomInt } from "node:crypto";
+import type { ReceiptDomainParameters } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
 import type { Hex } from "viem";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
+import { buildReceiptBundle } from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
 import type { GenerateResult, Generator } from "./Generator.js";
@@ -19,11 +21,12 @@ import {
   textUsageChunk,
   usageOf,
 } from "./openaiObjects.js";
+import type { ReceiptStore } from "./ReceiptStore.js";
 import type { RunnerState } from "./RunnerPool.js";
 import type { ServedModel } from "./ServedModel.js";
 import { SseWriter } from "./SseWriter.js";
 import { TextStream } from "./TextStream.js";
-import { routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
+import { RECEIPTS_HEADER, receiptsPath, routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
 
 /** What both endpoints need to run a completion. */
 export type CompletionContext = {
@@ -36,6 +39,8 @@ export type CompletionContext = {
   metrics: GatewayMetrics;
   /** `max_tokens` when the request sets none (capped by the context left). */
   defaultMaxTokens: number;
+  /** Where each answer's receipt bundle is kept for its buyer, and the domain its receipts are signed under. */
+  receipts: { store: ReceiptStore; domain: ReceiptDomainParameters };
 };
 
 /** One completion, whatever endpoint it came through. */
@@ -137,9 +142,14 @@ export async function runCompletion(
   const sse = job.stream ? new SseWriter(res) : undefined;
   let route: readonly RunnerState[] = [];
   let sentRole = false;
+  // Known before the first token, so a stream names where its receipts will be in its headers.
+  const headers = () => ({
+    ...routeHeaders(served.modelId, route),
+    [RECEIPTS_HEADER]: receiptsPath(identity.id),
+  });
   const emit = (delta: string) => {
     if (sse === undefined || (delta === "" && sentRole)) return;
-    sse.start(routeHeaders(served.modelId, route));
+    sse.start(headers());
     if (job.kind === "chat") {
       if (!sentRole)
         sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));
@@ -176,20 +186,29 @@ export async function runCompletion(
   record(context, result);
   const finishReason = text.stopped ? "stop" : result.finishReason;
   const usage = usageOf(result.promptTokens, result.tokens.length);
-  const teetee = teeteeMetadata(served.modelId, result);
+  const stored = buildReceiptBundle({
+    id: identity.id,
+    domain: context.receipts.domain,
+    modelId: served.modelId,
+    promptIds,
+    result,
+    text: text.text,
+  });
+  context.receipts.store.put(identity.id, {
+    buyer: caller.apiKey.buyer,
+    modelId: served.modelId,
+    receipts: stored,
+  });
+  const teetee = teeteeMetadata(served.modelId, result, {
+    responseId: identity.id,
+    bundle: "bundle" in stored ? stored.bundle : undefined,
+    error: "error" in stored ? stored.error : undefined,
+  });
   if (sse !== undefined) {
-    finishStream(
-      sse,
-      job,
-      identity,
-      { route, modelId: served.modelId, sentRole },
-      finishReason,
-      usage,
-      teetee,
-    );
+    finishStream(sse, job, identity, { headers: headers(), sentRole }, finishReason, usage, teetee);
     return;
   }
-  res.set({ ...routeHeaders(served.modelId, route), "x-teetee-cost": teetee.cost });
+  res.set({ ...headers(), "x-teetee-cost": teetee.cost });
   res.json(
     job.kind === "chat"
       ? chatCompletion(identity, text.text, finishReason, usage, teetee)
@@ -201,12 +220,12 @@ function finishStream(
   sse: SseWriter,
   job: CompletionJob,
   identity: ResponseIdentity,
-  state: { route: readonly RunnerState[]; modelId: Hex; sentRole: boolean },
+  state: { headers: Record<string, string>; sentRole: boolean },
   finishReason: "stop" | "length",
   usage: ReturnType<typeof usageOf>,
   teetee: ReturnType<typeof teeteeMetadata>,
 ): void {
-  sse.start(routeHeaders(state.modelId, state.route));
+  sse.start(state.headers);
   const chat = job.kind === "chat";
   if (chat && !state.sentRole)
     sse.send(chatChunk(identity, { role: "assistant", content: "" }, null, job.includeUsage));

@@ -43,6 +43,10 @@ export const gatewayConfigSchema = z.object({
   attestationRecheckSeconds: integer(1).default(300),
   /** Reuse chain reads for API-key checks this long, ms. */
   chainCacheMs: integer(0).default(2000),
+  /** Answers whose receipt bundles are kept for `GET /v1/receipts/:id`; the oldest goes first. */
+  receiptsMaxEntries: integer(1).default(2000),
+  /** How long an answer's receipt bundle is kept, seconds. */
+  receiptsMaxAgeSeconds: integer(1).default(3600),
   /** Write `{ url }` here once listening. */
   readyFile: z.string().optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -163,6 +167,18 @@ export const gatewayOptions: readonly Option[] = [
     env: "TEETEE_CHAIN_CACHE_MS",
     key: "chainCacheMs",
     help: "reuse API-key chain reads (default 2000)",
+  },
+  {
+    flag: "receipts-max-entries",
+    env: "TEETEE_RECEIPTS_MAX_ENTRIES",
+    key: "receiptsMaxEntries",
+    help: "answers whose receipts are kept for GET /v1/receipts/ID (default 2000)",
+  },
+  {
+    flag: "receipts-max-age-seconds",
+    env: "TEETEE_RECEIPTS_MAX_AGE_SECONDS",
+    key: "receiptsMaxAgeSeconds",
+    help: "how long an answer's receipts are kept (default 3600)",
   },
   ...serverLimitOptions({ streams: "streams", keepAliveDefaultMs: 5000 }),
   { flag: "ready-file", env: "TEETEE_READY_FILE", key: "readyFile", help: "write {url} here once listening" },

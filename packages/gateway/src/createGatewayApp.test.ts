@@ -2,14 +2,16 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PaymentError } from "@teetee/sdk/payments";
 import { RunnerRefusedError } from "@teetee/sdk/pipeline";
+import { parseReceiptBundle, type SignedReceipt, signReceipt, ZERO_HASH } from "@teetee/sdk/receipts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Caller } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import { AuthenticationError, InsufficientFundsError, NoCapacityError } from "./errors.js";
-import type { GenerateParameters, GenerateResult } from "./Generator.js";
+import type { GenerateParameters, GenerateResult, RouteReceipts } from "./Generator.js";
 import { createGatewayMetrics } from "./metrics.js";
 import type { RunnerState } from "./RunnerPool.js";
-import { servedTestModel, testModelId } from "./testFixtures.js";
+import { servedTestModel, testModelId, testReceiptsContext } from "./testFixtures.js";
 
 const modelId = testModelId;
 const { tokenizer, served, runner, listing, remove } = servedTestModel({ input: 1000n, output: 3000n });
@@ -27,6 +29,11 @@ const caller: Caller = {
   funds: { remaining: undefined },
 };
 const seen: GenerateParameters[] = [];
+const receiptsContext = testReceiptsContext();
+const sessionId = `0x${"5e".repeat(16)}` as const;
+let signed: SignedReceipt;
+/** What the scripted route signs: its receipt, or a failure to sign. */
+let routeReceipts: () => RouteReceipts;
 
 function scripted(tokens: readonly number[]) {
   return async (p: GenerateParameters): Promise<GenerateResult> => {
@@ -48,6 +55,7 @@ function scripted(tokens: readonly number[]) {
       cost: 42n,
       payment: { channelId: modelId, sessionId: modelId, voucherAmount: 42n, free: false },
       attempts: [{ route: [runner] }],
+      receipts: routeReceipts(),
     };
   };
 }
@@ -55,7 +63,23 @@ function scripted(tokens: readonly number[]) {
 let server: Server;
 let base: string;
 beforeAll(async () => {
+  signed = await signReceipt(privateKeyToAccount(generatePrivateKey()), {
+    ...receiptsContext.domain,
+    receipt: {
+      modelId,
+      shardIndex: 0,
+      sessionId,
+      positionStart: 0,
+      positionCount: 9,
+      paramsHash: ZERO_HASH,
+      inputHash: ZERO_HASH,
+      outputHash: ZERO_HASH,
+      previousReceipt: ZERO_HASH,
+      issuedAt: 1_800_000_000n,
+    },
+  });
   const app = createGatewayApp({
+    receipts: receiptsContext,
     models: [served],
     listings: () => new Map([[modelId, listing]]),
     generator: { generate: (p) => generate(p) },
@@ -76,6 +100,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   generate = scripted(replyTokens);
+  routeReceipts = () => ({ sessionId, replayedTokens: 0, receipts: [signed] });
   authenticate = async () => caller;
   routable = true;
   poolRunners = [runner];
@@ -379,6 +404,99 @@ describe("POST /v1/chat/completions", () => {
     };
     const data = events(await (await post("/v1/chat/completions", { ...chat, stream: true })).text());
     expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { type: "server_error", code: "no_capacity" } });
+  });
+});
+
+describe("receipts", () => {
+  const receiptsOf = (body: { teetee: { receipts?: unknown } }) => parseReceiptBundle(body.teetee.receipts);
+
+  test("a non-streamed answer carries its bundle and names where to fetch it again", async () => {
+    const response = await post("/v1/chat/completions", { ...chat, max_tokens: 50 });
+    const body = await json(response);
+    expect(response.headers.get("teetee-receipts")).toBe(`/v1/receipts/${body.id}`);
+    expect(body.teetee.receipts_url).toBe(`/v1/receipts/${body.id}`);
+    expect(receiptsOf(body)).toEqual({
+      version: 1,
+      id: body.id,
+      ...receiptsContext.domain,
+      modelId,
+      sessionId,
+      promptTokenIds: seen[0]!.promptIds,
+      completionTokenIds: replyTokens,
+      replayedTokens: 0,
+      text: reply,
+      receipts: [signed],
+    });
+  });
+
+  test("a stream names its receipts in its headers up front and carries the bundle on its last chunk", async () => {
+    for (const includeUsage of [true, false]) {
+      const response = await post("/v1/completions", {
+        model: "tiny",
+        prompt: "Hi",
+        max_tokens: 40,
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+      });
+      const chunks = events(await response.text())
+        .slice(0, -1)
+        .map((d) => JSON.parse(d));
+      const last = chunks.at(-1);
+      expect(response.headers.get("teetee-receipts")).toBe(`/v1/receipts/${last.id}`);
+      expect(chunks.slice(0, -1).some((c) => "teetee" in c)).toBe(false);
+      const bundle = receiptsOf(last);
+      expect(bundle.text).toBe(
+        chunks.flatMap((c) => c.choices.map((x: { text: string }) => x.text)).join(""),
+      );
+      expect(bundle.completionTokenIds).toEqual(replyTokens);
+    }
+  });
+
+  test("GET /v1/receipts/:id answers the bundle to its buyer, 404 to another buyer and for an unknown id", async () => {
+    const body = await json(await post("/v1/chat/completions", chat));
+    const fetched = await fetch(`${base}/v1/receipts/${body.id}`, {
+      headers: { authorization: "Bearer tt_x" },
+    });
+    expect(fetched.status).toBe(200);
+    expect(await json(fetched)).toEqual(body.teetee.receipts);
+    authenticate = async () => ({
+      ...caller,
+      apiKey: { buyer: "0x4444444444444444444444444444444444444444" } as unknown as Caller["apiKey"],
+    });
+    const other = await fetch(`${base}/v1/receipts/${body.id}`, {
+      headers: { authorization: "Bearer tt_y" },
+    });
+    expect(other.status).toBe(404);
+    expect((await json(other)).error.code).toBe("receipts_not_found");
+    const unknown = await fetch(`${base}/v1/receipts/chatcmpl-nope`);
+    expect(unknown.status).toBe(404);
+    authenticate = async () => {
+      throw new AuthenticationError("No API key");
+    };
+    const anonymous = await fetch(`${base}/v1/receipts/${body.id}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  test("a route that cannot sign does not break the answer: the bundle is absent with the reason, also on GET", async () => {
+    routeReceipts = () => ({
+      sessionId,
+      replayedTokens: 0,
+      error: "Runner 0x12 (shard 1) refused: timed out",
+    });
+    const response = await post("/v1/chat/completions", chat);
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    expect(body.choices[0].message.content).toBe(reply);
+    expect(body.teetee.receipts).toBeUndefined();
+    expect(body.teetee.receipts_error).toMatch(/shard 1\) refused/);
+    const fetched = await fetch(`${base}/v1/receipts/${body.id}`, {
+      headers: { authorization: "Bearer tt_x" },
+    });
+    expect(fetched.status).toBe(404);
+    expect((await json(fetched)).error).toMatchObject({
+      code: "receipts_unavailable",
+      message: expect.stringMatching(/timed out/),
+    });
   });
 });
 

@@ -9,7 +9,7 @@ import {
   runCompletion,
   samplingOf,
 } from "./completionHandler.js";
-import { ModelNotFoundError } from "./errors.js";
+import { ModelNotFoundError, ReceiptsNotFoundError } from "./errors.js";
 import { isUsable, type RunnerPool } from "./RunnerPool.js";
 import {
   type ChatCompletionRequest,
@@ -29,7 +29,7 @@ export type GatewayAppParameters = CompletionContext & {
 
 /**
  * The OpenAI-compatible API: `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models`, plus
- * `GET /healthz` and `GET /metrics`. Every error, from validation to a route that could not be completed, is
+ * `GET /v1/receipts/:id` (an answer's receipt bundle, for its buyer), `GET /healthz` and `GET /metrics`. Every error, from validation to a route that could not be completed, is
  * answered by one handler in OpenAI's error shape (as an SSE `error` event once a stream has begun).
  */
 export function createGatewayApp(parameters: GatewayAppParameters): express.Express {
@@ -109,6 +109,22 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
         caller,
         res,
       );
+    }),
+  );
+
+  // An unknown id is 404 whoever asks; a known one needs its buyer's API key (401 without one, 404 for another's).
+  app.get(
+    "/v1/receipts/:id",
+    timed("receipts", async (req, res) => {
+      const id = String(req.params.id);
+      const { store } = parameters.receipts;
+      const modelId = store.modelOf(id);
+      if (modelId === undefined) throw new ReceiptsNotFoundError(id);
+      const caller = await authenticate(req, modelId);
+      const stored = store.get(id, caller.apiKey.buyer);
+      if (stored === undefined) throw new ReceiptsNotFoundError(id);
+      if ("error" in stored) throw new ReceiptsNotFoundError(id, stored.error);
+      res.json(stored.bundle);
     }),
   );
 

@@ -100,6 +100,28 @@ export class ModelNotFoundError extends GatewayError {
   }
 }
 
+/**
+ * 404: no receipts kept under this response id for this buyer (never issued, another buyer's, or evicted), or the
+ * route could not sign them (`receipts_unavailable`, with the reason).
+ */
+export class ReceiptsNotFoundError extends GatewayError {
+  override name = "ReceiptsNotFoundError" as const;
+  constructor(id: string, reason?: string) {
+    super(
+      404,
+      "not_found_error",
+      reason === undefined
+        ? `No receipts for response '${id}'.`
+        : `The route could not sign receipts for response '${id}': ${reason}`,
+      {
+        param: "id",
+        code: reason === undefined ? "receipts_not_found" : "receipts_unavailable",
+        hint: "Receipts are kept for a while after the answer, for the buyer who asked only.",
+      },
+    );
+  }
+}
+
 /** 503 (or 429): no complete attested route, or every runner is busy. */
 export class NoCapacityError extends GatewayError {
   override name = "NoCapacityError" as const;

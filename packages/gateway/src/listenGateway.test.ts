@@ -6,7 +6,7 @@ import { createGatewayApp } from "./createGatewayApp.js";
 import type { GenerateParameters, GenerateResult } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
-import { servedTestModel, testModelId } from "./testFixtures.js";
+import { servedTestModel, testModelId, testReceiptsContext, unsignedReceipts } from "./testFixtures.js";
 
 const { tokenizer, served, runner, listing, remove } = servedTestModel({ input: 1n, output: 1n });
 afterAll(remove);
@@ -30,6 +30,7 @@ async function slowGenerate(p: GenerateParameters): Promise<GenerateResult> {
     cost: 1n,
     payment: { channelId: modelId, sessionId: modelId, voucherAmount: 1n, free: false },
     attempts: [{ route: [runner] }],
+    receipts: unsignedReceipts,
   };
 }
 
@@ -37,6 +38,7 @@ const app = createGatewayApp({
   models: [served],
   listings: () => new Map([[modelId, listing]]),
   generator: { generate: slowGenerate },
+  receipts: testReceiptsContext(),
   authenticator: {
     authenticate: async () => ({
       apiKey: { buyer: "0x3333333333333333333333333333333333333333" } as never,

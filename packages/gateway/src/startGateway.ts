@@ -19,6 +19,7 @@ import { Generator } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
+import { ReceiptStore } from "./ReceiptStore.js";
 import { RunnerPool } from "./RunnerPool.js";
 import { loadServedModel, type ServedModel } from "./ServedModel.js";
 
@@ -141,6 +142,13 @@ function assembleApp(parts: {
     }),
     metrics: createGatewayMetrics(),
     defaultMaxTokens: config.defaultMaxTokens,
+    receipts: {
+      store: new ReceiptStore({
+        maxEntries: config.receiptsMaxEntries,
+        maxAgeMs: config.receiptsMaxAgeSeconds * 1000,
+      }),
+      domain: { chainId: chain.chainId, runnerRegistry: chain.contracts.runnerRegistry },
+    },
     pool,
     logger,
   });

@@ -1,3 +1,4 @@
+import type { ReceiptBundleJson } from "@teetee/sdk/receipts";
 import type { Hex } from "viem";
 import type { GenerateResult } from "./Generator.js";
 import type { RunnerState } from "./RunnerPool.js";
@@ -17,7 +18,21 @@ export type TeeTeeMetadata = {
   /** Payment-token base units, as a decimal string (amounts exceed 2^53). */
   cost: string;
   payment: { free: boolean; channel_id: Hex; session_id: Hex; voucher_amount: string };
+  /** The route's signed receipts and the tokens they commit to; absent when the route could not sign them. */
+  receipts?: ReceiptBundleJson;
+  /** Why `receipts` is absent. */
+  receipts_error?: string;
+  /** Where the same bundle can be fetched again later, with the same API key. */
+  receipts_url: string;
 };
+
+/** The header naming where a response's receipts can be fetched (sent up front on streams). */
+export const RECEIPTS_HEADER = "teetee-receipts";
+
+/** Where a response's receipt bundle is fetched. */
+export function receiptsPath(responseId: string): string {
+  return `/v1/receipts/${responseId}`;
+}
 
 export function routeMetadata(route: readonly RunnerState[]): TeeTeeMetadata["route"] {
   return route.map((r) => ({
@@ -34,7 +49,11 @@ export function routeMetadata(route: readonly RunnerState[]): TeeTeeMetadata["ro
   }));
 }
 
-export function teeteeMetadata(modelId: Hex, result: GenerateResult): TeeTeeMetadata {
+export function teeteeMetadata(
+  modelId: Hex,
+  result: GenerateResult,
+  receipts: { responseId: string; bundle: ReceiptBundleJson | undefined; error: string | undefined },
+): TeeTeeMetadata {
   const completed = result.attempts[result.attempts.length - 1]!;
   return {
     model_id: modelId,
@@ -52,6 +71,9 @@ export function teeteeMetadata(modelId: Hex, result: GenerateResult): TeeTeeMeta
       session_id: result.payment.sessionId,
       voucher_amount: result.payment.voucherAmount.toString(),
     },
+    ...(receipts.bundle === undefined ? {} : { receipts: receipts.bundle }),
+    ...(receipts.error === undefined ? {} : { receipts_error: receipts.error }),
+    receipts_url: receiptsPath(receipts.responseId),
   };
 }
 

@@ -4,11 +4,28 @@ import path from "node:path";
 import { makeTestModel, Tokenizer } from "@teetee/inference";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
+import type { RouteReceipts } from "./Generator.js";
+import { ReceiptStore } from "./ReceiptStore.js";
 import type { RunnerState } from "./RunnerPool.js";
 import type { ServedModel } from "./ServedModel.js";
 
 /** The model id the gateway's unit tests serve. */
 export const testModelId = `0x${"ab".repeat(32)}` as Hex;
+
+/** The receipts context of the gateway's unit tests: a store with default limits and a local chain's domain. */
+export function testReceiptsContext() {
+  return {
+    store: new ReceiptStore(),
+    domain: { chainId: 31337, runnerRegistry: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address },
+  };
+}
+
+/** A generation's receipts when a test does not look at them: the route could not sign. */
+export const unsignedReceipts: RouteReceipts = {
+  sessionId: `0x${"00".repeat(16)}`,
+  replayedTokens: 0,
+  error: "no receipts in this test",
+};
 
 /** A verified, healthy runner of shard 0 of the test model. */
 export function testRunner(address: Address = "0x1111111111111111111111111111111111111111"): RunnerState {

@@ -23,8 +23,15 @@ import {
 import { Tokenizer } from "@teetee/inference";
 import { computeCost, getChannelPaid } from "@teetee/sdk/contracts";
 import { formatApiKey, routesOf } from "@teetee/sdk/payments";
+import {
+  hashReceipt,
+  parseReceiptBundle,
+  ReceiptHasher,
+  recoverReceiptSigner,
+  ZERO_HASH,
+} from "@teetee/sdk/receipts";
 import OpenAI from "openai";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseGatewayConfig } from "../src/config.js";
 import { type StartedGateway, startGateway } from "../src/startGateway.js";
@@ -189,6 +196,60 @@ function remember(teetee: { cost: string; payment: { channel_id: Hex; voucher_am
   });
 }
 
+/**
+ * A bundle's receipts chain from the route that answered and commit to its tokens: each signed by that route's
+ * runner, each link's input the previous output, shard 0's input the prompt and every completion token but the last,
+ * the last shard's output the completion tokens it sampled (after those replayed to it on a failover).
+ */
+async function expectConsistentBundle(
+  json: unknown,
+  answer: {
+    id: string;
+    text: string;
+    route: { runner: string }[];
+    promptIds: number[];
+    completion: number[];
+  },
+) {
+  const bundle = parseReceiptBundle(json);
+  const domain = {
+    chainId: network.chain.chainId,
+    runnerRegistry: getAddress(network.contracts.runnerRegistry),
+  };
+  expect(bundle).toMatchObject({
+    id: answer.id,
+    ...domain,
+    modelId: network.modelId,
+    promptTokenIds: answer.promptIds,
+    completionTokenIds: answer.completion,
+    text: answer.text,
+  });
+  expect(bundle.receipts).toHaveLength(3);
+  const positions = answer.promptIds.length + answer.completion.length - 1;
+  for (const [k, signed] of bundle.receipts.entries()) {
+    const { receipt } = signed;
+    expect(receipt).toMatchObject({ shardIndex: k, sessionId: bundle.sessionId, positionCount: positions });
+    expect((await recoverReceiptSigner(signed, domain)).toLowerCase()).toBe(
+      answer.route[k]!.runner.toLowerCase(),
+    );
+    const previous = bundle.receipts[k - 1]?.receipt;
+    expect(receipt.previousReceipt).toBe(
+      previous === undefined ? ZERO_HASH : hashReceipt({ receipt: previous, ...domain }),
+    );
+    if (previous !== undefined) expect(receipt.inputHash).toBe(previous.outputHash);
+  }
+  const input = new ReceiptHasher();
+  input.tokens(0, [...answer.promptIds, ...answer.completion.slice(0, -1)]);
+  expect(bundle.receipts[0]!.receipt.inputHash).toBe(input.digest());
+  const output = new ReceiptHasher();
+  output.tokens(
+    answer.promptIds.length + bundle.replayedTokens,
+    answer.completion.slice(bundle.replayedTokens),
+  );
+  expect(bundle.receipts[2]!.receipt.outputHash).toBe(output.digest());
+  return bundle;
+}
+
 describe("the official openai client against the paid gateway", () => {
   test("lists the model once a complete route is attested", async () => {
     const models = await client.models.list();
@@ -215,6 +276,29 @@ describe("the official openai client against the paid gateway", () => {
       }
     ).teetee;
     expect(teetee.route.map((r) => r.attestation.status)).toEqual(["verified", "verified", "verified"]);
+    const { receipts, receipts_url } = teetee as unknown as { receipts: unknown; receipts_url: string };
+    await expectConsistentBundle(receipts, {
+      id: completion.id,
+      text: completion.choices[0]!.message.content!,
+      route: teetee.route as unknown as { runner: string }[],
+      promptIds,
+      completion: expected,
+    });
+    // Fetched again later with the same key, and not with another buyer's.
+    const again = await fetch(`${gateway.url}${receipts_url}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(receipts);
+    const stranger = generatePrivateKey();
+    const strangerKey = formatApiKey({
+      buyer: privateKeyToAccount(stranger).address,
+      sessionPrivateKey: stranger,
+    });
+    const refused = await fetch(`${gateway.url}${receipts_url}`, {
+      headers: { authorization: `Bearer ${strangerKey}` },
+    });
+    expect(refused.status).toBe(404);
     expect(BigInt(teetee.cost)).toBe(
       computeCost({
         inputTokens: BigInt(promptIds.length),
@@ -230,19 +314,23 @@ describe("the official openai client against the paid gateway", () => {
     const messages = CHAT_2;
     const promptIds = tokenizer.encodeChat(messages);
     const expected = await reference(promptIds, 30);
-    const stream = await client.chat.completions.create({
-      model: "tiny",
-      messages,
-      max_tokens: 30,
-      temperature: 0,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const { data: stream, response } = await client.chat.completions
+      .create({
+        model: "tiny",
+        messages,
+        max_tokens: 30,
+        temperature: 0,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
     let text = "";
+    let id = "";
     let usage: OpenAI.CompletionUsage | null | undefined;
     let teetee: Parameters<typeof remember>[0] | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta.content ?? "";
+      id = chunk.id;
       if (chunk.usage) {
         usage = chunk.usage;
         teetee = (chunk as unknown as { teetee: Parameters<typeof remember>[0] }).teetee;
@@ -252,6 +340,15 @@ describe("the official openai client against the paid gateway", () => {
     expect(usage).toEqual(
       expect.objectContaining({ prompt_tokens: promptIds.length, completion_tokens: expected.length }),
     );
+    expect(response.headers.get("teetee-receipts")).toBe(`/v1/receipts/${id}`);
+    const withReceipts = teetee as unknown as { receipts: unknown; route: { runner: string }[] };
+    await expectConsistentBundle(withReceipts.receipts, {
+      id,
+      text,
+      route: withReceipts.route,
+      promptIds,
+      completion: expected,
+    });
     remember(teetee!);
   });
 
@@ -270,6 +367,7 @@ describe("the official openai client against the paid gateway", () => {
   });
 
   type Interrupted = {
+    id: string;
     text: string;
     usage: OpenAI.CompletionUsage | undefined;
     teetee: Parameters<typeof remember>[0] & { failovers: unknown[]; route: { runner: string }[] };
@@ -298,11 +396,13 @@ describe("the official openai client against the paid gateway", () => {
     );
     expect(victim).toBeDefined();
     let text = "";
+    let id = "";
     let chunks = 0;
     let teetee: Interrupted["teetee"] | undefined;
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.text ?? "";
+      id = chunk.id;
       chunks += 1;
       if (chunks === 3) stopPaidRunner(victim!, "SIGKILL");
       if (chunk.usage) {
@@ -310,7 +410,7 @@ describe("the official openai client against the paid gateway", () => {
         teetee = (chunk as unknown as { teetee: typeof teetee }).teetee;
       }
     }
-    return { text, usage, teetee: teetee!, victim: victim! };
+    return { id, text, usage, teetee: teetee!, victim: victim! };
   }
 
   /** A failover happened, to another shard-1 runner, and the buyer was charged once, as if uninterrupted. */
@@ -336,6 +436,16 @@ describe("the official openai client against the paid gateway", () => {
     expect(run.text).toBe(tokenizer.decode(expected));
     expect(run.usage?.completion_tokens).toBe(expected.length);
     expectFailedOverOnce(run, IDS_2, expected.length);
+    // The bundle covers the route that finished: the tokens before the failover reached it as context.
+    const bundle = await expectConsistentBundle((run.teetee as unknown as { receipts: unknown }).receipts, {
+      id: run.id,
+      text: run.text,
+      route: run.teetee.route,
+      promptIds: IDS_2,
+      completion: expected,
+    });
+    expect(bundle.replayedTokens).toBeGreaterThan(0);
+    expect(bundle.replayedTokens).toBeLessThan(expected.length);
   });
 
   test("a runner killed mid-stream with seeded sampling: the text is the uninterrupted run's with that seed, charged once", async () => {

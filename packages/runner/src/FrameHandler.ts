@@ -1,12 +1,14 @@
 import { Sampler, type ShardSession } from "@teetee/inference";
 import { float32ToFloat16Array } from "@teetee/inference/float16";
-import { FrameLink, PipelineError, type RouteVerifier } from "@teetee/sdk/pipeline";
+import { type FrameExchange, FrameLink, PipelineError, type RouteVerifier } from "@teetee/sdk/pipeline";
+import type { SignedReceipt } from "@teetee/sdk/receipts";
 import type { DecodedFrame, Frame, FramePayload, RouteHop } from "@teetee/sdk/wire";
-import type { Address, Hex } from "viem";
-import { FrameRequestError, RunnerError, UnknownSessionError } from "./errors.js";
+import { type Address, bytesToHex, type Hex } from "viem";
+import { FrameRequestError, RunnerError, SessionOrderError, UnknownSessionError } from "./errors.js";
 import type { RunnerMetrics } from "./metrics.js";
 import type { PaymentHook } from "./PaymentHook.js";
 import type { ResultMailbox } from "./ResultMailbox.js";
+import { type ReceiptSigner, SessionReceipt } from "./SessionReceipt.js";
 import type { RunnerSession, SessionStore } from "./SessionStore.js";
 
 export type FrameHandlerParameters = {
@@ -22,6 +24,8 @@ export type FrameHandlerParameters = {
   nextHopTimeoutMs?: number;
   /** Results the last shard keeps for senders that `await` them. */
   mailbox: ResultMailbox;
+  /** The attested runner key and the deployment it signs session receipts for. */
+  receiptSigner: ReceiptSigner;
 };
 
 /** How a frame arrived; a forwarded frame goes on the same way (sealed, or plain in benchmarks). */
@@ -30,7 +34,8 @@ export type Arrival = { encrypted: boolean };
 /**
  * Serves opened frames: checks them against the session and the shard, runs the shard, and either answers
  * the sender (activations, or the sampled token on the last shard) or forwards the activations to the next
- * runner of the route (after verifying its attestation) and relays its answer. Throws {@link RunnerError}s
+ * runner of the route (after verifying its attestation) and relays its answer. Each session's inputs and outputs
+ * are hashed as they pass, for the receipt a `receipt` frame asks it to sign. Throws {@link RunnerError}s
  * and SDK errors that carry an HTTP status.
  */
 export class FrameHandler {
@@ -47,6 +52,8 @@ export class FrameHandler {
   async handle(frame: DecodedFrame, arrival: Arrival): Promise<Frame> {
     // An await computes nothing and carries no voucher: the frames that compute its step pay for it.
     if (frame.kind === "await") return this.#await(frame);
+    // Nor does a receipt: the session's frames paid for what it commits to.
+    if (frame.kind === "receipt") return this.#receipt(frame);
     const { payment, runner, modelId } = this.#p;
     await payment.authorize({
       runner,
@@ -89,6 +96,11 @@ export class FrameHandler {
       if (shard.isLast && frame.route.length > 0) {
         throw new FrameRequestError("The last shard has no next runner, but the frame carries a route");
       }
+      if (store.get(key)?.receipt?.signed === true) {
+        throw new SessionOrderError("This session's receipt is signed: it takes no more frames", {
+          hint: "Start a new session to continue generating.",
+        });
+      }
       session = store.acquire(key, kind, frame.positionStart, frame.positionCount, Date.now());
       try {
         computed = await this.#compute(frame, kind, session, input, arrival);
@@ -121,19 +133,114 @@ export class FrameHandler {
   ): Promise<{ reply: Frame } | { hidden: FramePayload }> {
     const { shard, metrics } = this.#p;
     const count = frame.positionCount;
-    if (session.position === 0) {
-      session.sampler = new Sampler(frame.sampling ?? {});
-      session.logprobs = frame.logprobs === true;
-    }
+    const receipt = this.#sessionReceipt(frame, session);
     if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
     const started = performance.now();
     const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
     metrics.compute.observe({ kind }, (performance.now() - started) / 1000);
     metrics.positions.inc({ kind }, count);
     session.position = out.cachedLength;
-    if (out.logits !== undefined) return { reply: this.#sample(frame, session, out.logits) };
-    const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, frame.activationDtype ?? "fp32");
+    const { positionStart, skipSample } = frame;
+    if ("inputIds" in input) receipt.inputTokens(positionStart, input.inputIds);
+    else receipt.inputRows(positionStart, input.hiddenStates, this.#hiddenSize);
+    receipt.frame({ positionStart, positionCount: count, ...(skipSample === true ? { skipSample } : {}) });
+    if (out.logits !== undefined) {
+      const reply = this.#sample(frame, session, out.logits);
+      if (reply.payload.type === "sample") receipt.outputToken(session.position, reply.payload.tokenId);
+      return { reply };
+    }
+    const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, receipt.activationDtype!);
+    receipt.outputRows(positionStart, hidden.data, this.#hiddenSize);
     return session.next === undefined ? { reply: result(frame, hidden, count) } : { hidden };
+  }
+
+  /** The session's sampler and receipt, made by its first frame; later frames must keep its activation dtype. */
+  #sessionReceipt(frame: DecodedFrame, session: RunnerSession): SessionReceipt {
+    const dtype = this.#p.shard.isLast ? undefined : (frame.activationDtype ?? "fp32");
+    if (session.position === 0) {
+      session.sampler = new Sampler(frame.sampling ?? {});
+      session.logprobs = frame.logprobs === true;
+      session.receipt = new SessionReceipt({
+        sampling: session.sampler.params,
+        logprobs: session.logprobs,
+        activationDtype: dtype,
+      });
+    }
+    const receipt = session.receipt!;
+    if (receipt.activationDtype !== dtype) {
+      throw new FrameRequestError(
+        `This session sends activations as ${receipt.activationDtype}, not ${dtype}: its receipt covers one dtype`,
+      );
+    }
+    return receipt;
+  }
+
+  /**
+   * Signs this runner's receipt of a session (once; asking again gives the same one) linked to the previous
+   * runner's, and answers it with the receipts of the rest of the route when this runner forwards. The link is not
+   * judged here: a previous receipt whose output differs from this runner's input still gets this runner's honest
+   * receipt, and the verifier flags the break.
+   */
+  async #receipt(frame: DecodedFrame): Promise<Frame> {
+    const session = this.#p.store.get(sessionKey(frame.sessionId));
+    if (session?.receipt === undefined) throw new UnknownSessionError();
+    if (session.busy)
+      throw new SessionOrderError("This session has a frame in flight: ask for its receipt after it");
+    const previous = this.#previousReceipt(frame);
+    const own = await session.receipt.sign(this.#p.receiptSigner, {
+      modelId: this.#p.modelId,
+      shardIndex: this.#shardIndex,
+      sessionId: bytesToHex(frame.sessionId),
+      previous,
+    });
+    session.lastUsed = Date.now();
+    if (session.next === undefined) return result(frame, { type: "receipts", receipts: [own] }, 0);
+    const { reply } = await this.#nextHop(session, () =>
+      session.next!.exchange({
+        ...frame,
+        sentAt: Date.now(),
+        route: [],
+        payload: { type: "receipts", receipts: [own] },
+      }),
+    );
+    if (reply.payload.type !== "receipts") {
+      throw new RunnerError(`Runner ${session.route[0]!.runner} answered a receipt frame without receipts`, {
+        status: 502,
+      });
+    }
+    return result(frame, { type: "receipts", receipts: [own, ...reply.payload.receipts] }, 0);
+  }
+
+  /** The previous runner's receipt a receipt frame carries: none to shard 0, one of this session's shard before. */
+  #previousReceipt(frame: DecodedFrame): SignedReceipt | undefined {
+    const previous = frame.payload.type === "receipts" ? frame.payload.receipts[0] : undefined;
+    if (this.#shardIndex === 0) {
+      if (previous !== undefined)
+        throw new FrameRequestError("Shard 0 has no previous runner's receipt to link");
+      return undefined;
+    }
+    if (previous === undefined) {
+      throw new FrameRequestError(
+        `Shard ${this.#shardIndex} links its receipt to shard ${this.#shardIndex - 1}'s`,
+        {
+          hint: "Send the previous runner's signed receipt in the receipt frame.",
+        },
+      );
+    }
+    const { receipt } = previous;
+    if (
+      receipt.shardIndex !== this.#shardIndex - 1 ||
+      receipt.sessionId.toLowerCase() !== bytesToHex(frame.sessionId) ||
+      receipt.modelId.toLowerCase() !== this.#p.modelId.toLowerCase()
+    ) {
+      throw new FrameRequestError(
+        "The previous receipt is not this session's on this model's previous shard",
+        {
+          details: `shard ${receipt.shardIndex}, session ${receipt.sessionId}, model ${receipt.modelId}`,
+        },
+      );
+    }
+    return previous;
   }
 
   /** An `await` from the sender of a forwarded step: answered with that step's result once it is computed here. */
@@ -202,21 +309,33 @@ export class FrameHandler {
   }
 
   async #relay(frame: DecodedFrame, session: RunnerSession, hidden: FramePayload): Promise<Frame> {
-    const { metrics } = this.#p;
-    const started = performance.now();
     try {
-      const { reply, bytesSent } = await session.next!.exchange({
-        ...frame,
-        sentAt: Date.now(),
-        route: session.route.slice(1),
-        payload: hidden,
-      });
-      metrics.forwardedBytes.inc(bytesSent);
+      const { reply } = await this.#nextHop(session, () =>
+        session.next!.exchange({
+          ...frame,
+          sentAt: Date.now(),
+          route: session.route.slice(1),
+          payload: hidden,
+        }),
+      );
       return result(frame, reply.payload, reply.positionCount);
     } catch (error) {
       // This runner's cache advanced but the next one's did not: the session cannot continue consistently.
       session.position = 0;
       if (!session.busy) this.#p.store.drop(session.key);
+      throw error;
+    }
+  }
+
+  /** One exchange with the session's next runner, timed and counted; its refusal names that runner. */
+  async #nextHop(session: RunnerSession, exchange: () => Promise<FrameExchange>): Promise<FrameExchange> {
+    const { metrics } = this.#p;
+    const started = performance.now();
+    try {
+      const exchanged = await exchange();
+      metrics.forwardedBytes.inc(exchanged.bytesSent);
+      return exchanged;
+    } catch (error) {
       if (!(error instanceof PipelineError)) throw error;
       const hop = session.route[0]!;
       throw new RunnerError(
@@ -255,7 +374,7 @@ function activations(
   count: number,
   width: number,
   dtype: "fp16" | "fp32",
-): FramePayload {
+): Extract<FramePayload, { type: "hidden" }> {
   return dtype === "fp16"
     ? { type: "hidden", dtype, shape: [count, width], data: float32ToFloat16Array(hidden) }
     : { type: "hidden", dtype, shape: [count, width], data: hidden };

@@ -2,6 +2,7 @@ import type { Sampler } from "@teetee/inference";
 import type { FrameLink } from "@teetee/sdk/pipeline";
 import type { RouteHop } from "@teetee/sdk/wire";
 import { RunnerFullError, SequenceLimitError, SessionOrderError, UnknownSessionError } from "./errors.js";
+import type { SessionReceipt } from "./SessionReceipt.js";
 
 /** The KV-cache facts the store needs of a shard (a `ShardSession`). */
 export type KvCacheSource = {
@@ -27,6 +28,8 @@ export type RunnerSession = {
   sampler: Sampler | undefined;
   /** Whether the sender asked for each sampled token's log-probability (first prefill frame). */
   logprobs: boolean;
+  /** What this runner's receipt of the session will commit to, from its first frame on. */
+  receipt: SessionReceipt | undefined;
   /** The rest of the route after this runner, as the first prefill frame gave it. */
   route: readonly RouteHop[];
   /** The sealed link to the next runner, made once per session (one ECDH). */
@@ -148,6 +151,7 @@ export class SessionStore {
       position: 0,
       sampler: undefined,
       logprobs: false,
+      receipt: undefined,
       route: [],
       next: undefined,
       lastUsed: now,

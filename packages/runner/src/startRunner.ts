@@ -199,6 +199,11 @@ function assembleApp(parts: {
     payment: payments.hook,
     metrics,
     mailbox: new ResultMailbox({ maxEntries: config.maxSessions, timeoutMs: AWAIT_TIMEOUT_MS }),
+    receiptSigner: {
+      account: parts.identity.account,
+      chainId: chain.chainId,
+      runnerRegistry: chain.contracts.runnerRegistry,
+    },
   });
   return {
     handler,

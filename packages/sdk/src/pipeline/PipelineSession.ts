@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { SignedReceipt } from "../receipts/receipt.js";
 import type { Frame, FramePayload, RouteHop, WireSampling } from "../wire/frame.js";
 import { SESSION_ID_LENGTH } from "../wire/frame.js";
 import { RouteError } from "./errors.js";
@@ -54,13 +55,14 @@ const GREEDY: WireSampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
 
 /**
  * One generation's session across a route of runners: prefill (optionally chunked), one decode per token,
- * then `close` to free every runner's KV cache. Each call returns the last shard's sampled token; logits
- * never leave the last runner.
+ * then `receipts` for the route's signed account of what it computed (optional) and `close` to free every runner's
+ * KV cache. Each call returns the last shard's sampled token; logits never leave the last runner.
  *
  * @example
  * const session = createPipelineSession({ route, topology: "forward" });
  * let token = await session.prefill(promptIds);
  * for (let i = 1; i < 64; i++) token = await session.decode(token.tokenId);
+ * const receipts = await session.receipts();
  * await session.close();
  */
 export class PipelineSession {
@@ -80,6 +82,7 @@ export class PipelineSession {
   #step = 0;
   #position = 0;
   #closed = false;
+  #receipts: Promise<SignedReceipt[]> | undefined;
 
   constructor(params: CreatePipelineSessionParameters) {
     if (params.route.length === 0) throw new RouteError("A route needs at least one runner", { status: 400 });
@@ -138,6 +141,48 @@ export class PipelineSession {
     return (await this.#run("decode", Uint32Array.of(tokenId), false))!;
   }
 
+  /**
+   * The route's signed receipts of this session, in shard order: each runner signs what it computed so far, linked
+   * to the previous runner's receipt. `gateway`: each runner is asked in turn with the previous receipt; `forward`:
+   * one receipt frame to the first runner, which each runner passes on with its own. The session takes no more
+   * tokens after it; asking again gives the same receipts.
+   * @throws PipelineError when a runner cannot sign (naming it), RouteError when the route answers short.
+   */
+  receipts(): Promise<SignedReceipt[]> {
+    if (this.#closed) return Promise.reject(new RouteError("This session was closed", { status: 400 }));
+    if (this.#chainFailure !== undefined) return Promise.reject(this.#chainFailure);
+    this.#receipts ??= this.#collectReceipts();
+    return this.#receipts;
+  }
+
+  async #collectReceipts(): Promise<SignedReceipt[]> {
+    const ask = (previous: SignedReceipt | undefined): Frame => ({
+      kind: "receipt",
+      sessionId: this.sessionId,
+      step: this.#step++,
+      sentAt: Date.now(),
+      positionStart: 0,
+      positionCount: 0,
+      payload: previous === undefined ? { type: "empty" } : { type: "receipts", receipts: [previous] },
+    });
+    const receipts: SignedReceipt[] = [];
+    for (const [hop, link] of this.#links.entries()) {
+      const { reply, bytesSent, bytesReceived } = await link.exchange(ask(receipts.at(-1)));
+      this.traffic.bytesSent[hop]! += bytesSent;
+      this.traffic.bytesReceived[hop]! += bytesReceived;
+      if (reply.payload.type === "receipts") receipts.push(...reply.payload.receipts);
+    }
+    if (receipts.length !== this.#route.length) {
+      throw new RouteError(
+        `The route answered ${receipts.length} receipts for its ${this.#route.length} runners`,
+        {
+          status: 502,
+        },
+      );
+    }
+    return receipts;
+  }
+
   /** Asks every runner of the route to drop the session's KV cache. Best effort, never throws. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -148,6 +193,11 @@ export class PipelineSession {
 
   async #run(kind: "prefill" | "decode", tokenIds: Uint32Array, skipSample: boolean): Promise<SampledToken> {
     if (this.#closed) throw new RouteError("This session was closed", { status: 400 });
+    if (this.#receipts !== undefined) {
+      throw new RouteError("This session's receipts were asked for: it takes no more tokens", {
+        status: 400,
+      });
+    }
     if (this.#chainFailure !== undefined) throw this.#chainFailure;
     let payload: FramePayload = { type: "tokens", tokenIds };
     const frame = this.#frame(kind, tokenIds.length, payload, skipSample);

@@ -1,3 +1,4 @@
+import type { SignedReceipt } from "../receipts/receipt.js";
 import { RouteError } from "./errors.js";
 import { type CreatePipelineSessionParameters, createPipelineSession } from "./PipelineSession.js";
 
@@ -9,9 +10,16 @@ export type GenerateOverRouteParameters = CreatePipelineSessionParameters & {
   /** Prefill in chunks of this many positions. */
   prefillChunk?: number;
   onToken?: (tokenId: number) => void;
+  /** Ask the route for its signed receipts before dropping the session. */
+  receipts?: boolean;
 };
 
-export type GenerateOverRouteReturnType = { tokens: number[]; finishReason: "stop" | "length" };
+export type GenerateOverRouteReturnType = {
+  tokens: number[];
+  finishReason: "stop" | "length";
+  /** The route's receipts in shard order, when asked for. */
+  receipts?: SignedReceipt[];
+};
 
 /**
  * Prompt to tokens across a route of runners: prefill, then one decode per token, then the session is
@@ -34,13 +42,22 @@ export async function generateOverRoute(
       params.promptIds,
       params.prefillChunk === undefined ? {} : { chunk: params.prefillChunk },
     );
+    let finishReason: "stop" | "length";
     for (;;) {
       tokens.push(token.tokenId);
       params.onToken?.(token.tokenId);
-      if (stop.has(token.tokenId)) return { tokens, finishReason: "stop" };
-      if (tokens.length >= params.maxTokens) return { tokens, finishReason: "length" };
+      if (stop.has(token.tokenId)) {
+        finishReason = "stop";
+        break;
+      }
+      if (tokens.length >= params.maxTokens) {
+        finishReason = "length";
+        break;
+      }
       token = await session.decode(token.tokenId);
     }
+    if (params.receipts !== true) return { tokens, finishReason };
+    return { tokens, finishReason, receipts: await session.receipts() };
   } finally {
     await session.close();
   }

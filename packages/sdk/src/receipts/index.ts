@@ -48,6 +48,7 @@ export {
   receiptBundleJson,
   receiptBundleSchema,
 } from "./receiptBundle.js";
+export { decodeSignedReceipt, encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "./receiptBytes.js";
 export type { ReceiptCheck } from "./receiptChecks.js";
 export {
   parseSignedReceipt,

@@ -1,4 +1,6 @@
 import { bytesToHex, getAddress } from "viem";
+import type { SignedReceipt } from "../receipts/receipt.js";
+import { decodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "../receipts/receiptBytes.js";
 import {
   FrameFieldError,
   FrameFormatError,
@@ -88,12 +90,34 @@ function tensorPayload(
   return { type: "hidden", dtype, shape, data: fromLittleEndian(bytes, (b) => new Float32Array(b), 4) };
 }
 
+function receiptsPayload(shape: number[], bytes: Uint8Array, limits: FrameLimits): FramePayload {
+  if (shape.length !== 1) throw new FrameShapeError("A receipts payload has rank 1: [count]");
+  const count = shape[0]!;
+  if (count === 0) throw new FrameShapeError("A receipts payload carries at least one receipt");
+  if (count > limits.maxReceipts) {
+    throw new FrameTooLargeError(`${count} receipts in one frame, limit ${limits.maxReceipts}`);
+  }
+  if (count * SIGNED_RECEIPT_LENGTH !== bytes.length) {
+    throw new FrameShapeError("Receipt count does not match the payload length", {
+      details: `${count} receipts of ${SIGNED_RECEIPT_LENGTH} bytes, ${bytes.length} payload bytes`,
+    });
+  }
+  const receipts: SignedReceipt[] = [];
+  for (let index = 0; index < count; index++) {
+    const at = index * SIGNED_RECEIPT_LENGTH;
+    receipts.push(decodeSignedReceipt(bytes.subarray(at, at + SIGNED_RECEIPT_LENGTH)));
+  }
+  return { type: "receipts", receipts };
+}
+
 function readPayload(
   dtype: DtypeName,
   shape: number[],
   bytes: Uint8Array,
   positionCount: number,
+  limits: FrameLimits,
 ): FramePayload {
+  if (dtype === "receipts") return receiptsPayload(shape, bytes, limits);
   if (dtype === "empty") {
     if (shape.length !== 0 || bytes.length !== 0)
       throw new FrameShapeError("An empty payload has no shape or bytes");
@@ -188,7 +212,10 @@ function decodeStrict(bytes: Uint8Array, limits: FrameLimits): DecodedFrame {
       details: `fields end at ${header.offset}, header length ${headerLength}`,
     });
   }
-  const payload = readPayload(dtype, shape, bytes.subarray(headerLength), positionCount);
+  const payload = readPayload(dtype, shape, bytes.subarray(headerLength), positionCount, limits);
+  if (kind === "receipt" && payload.type === "receipts" && payload.receipts.length !== 1) {
+    throw new FrameFieldError("A receipt frame carries the previous runner's receipt alone, or nothing");
+  }
   return { kind, sessionId, step, sentAt, positionStart, positionCount, voucher, route, ...options, payload };
 }
 

@@ -1,4 +1,6 @@
 import { hexToBytes, isAddress } from "viem";
+import type { SignedReceipt } from "../receipts/receipt.js";
+import { encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "../receipts/receiptBytes.js";
 import { FrameFieldError, FrameShapeError, FrameTooLargeError } from "./errors.js";
 import {
   DEFAULT_FRAME_LIMITS,
@@ -74,6 +76,8 @@ function payloadBytes(payload: FramePayload, positionCount: number): PayloadByte
     }
     case "empty":
       return { dtype: dtypeCodes.empty, shape: [], bytes: new Uint8Array(0) };
+    case "receipts":
+      return receiptBytes(payload.receipts);
     case "error": {
       assertU32("error code", payload.code);
       const message = encoder.encode(payload.message);
@@ -83,6 +87,22 @@ function payloadBytes(payload: FramePayload, positionCount: number): PayloadByte
       return { dtype: dtypeCodes.error, shape: [], bytes };
     }
   }
+}
+
+function receiptBytes(receipts: readonly SignedReceipt[]): PayloadBytes {
+  if (receipts.length === 0) throw new FrameFieldError("A receipts payload carries at least one receipt");
+  if (receipts.length > DEFAULT_FRAME_LIMITS.maxReceipts) {
+    throw new FrameTooLargeError(`More than ${DEFAULT_FRAME_LIMITS.maxReceipts} receipts in one frame`);
+  }
+  const bytes = new Uint8Array(receipts.length * SIGNED_RECEIPT_LENGTH);
+  receipts.forEach((signed, index) => {
+    try {
+      bytes.set(encodeSignedReceipt(signed), index * SIGNED_RECEIPT_LENGTH);
+    } catch (cause) {
+      throw new FrameFieldError(`Receipt ${index} cannot be encoded`, { cause });
+    }
+  });
+  return { dtype: dtypeCodes.receipts, shape: [receipts.length], bytes };
 }
 
 type EncodedRoute = { bytes: Uint8Array[]; length: number };
@@ -127,13 +147,17 @@ function validateHeader(frame: Frame, voucher: Uint8Array): void {
   const allowed: Record<Frame["kind"], readonly FramePayload["type"][]> = {
     prefill: ["tokens", "hidden"],
     decode: ["tokens", "hidden"],
-    result: ["sample", "hidden", "empty"],
+    result: ["sample", "hidden", "empty", "receipts"],
     error: ["error"],
     drop: ["empty"],
     await: ["empty"],
+    receipt: ["receipts", "empty"],
   };
   if (!allowed[frame.kind].includes(frame.payload.type)) {
     throw new FrameFieldError(`A ${frame.kind} frame cannot carry a ${frame.payload.type} payload`);
+  }
+  if (frame.kind === "receipt" && frame.payload.type === "receipts" && frame.payload.receipts.length !== 1) {
+    throw new FrameFieldError("A receipt frame carries the previous runner's receipt alone, or nothing");
   }
 }
 

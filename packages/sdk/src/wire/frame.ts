@@ -1,12 +1,16 @@
 import type { Address, Hex } from "viem";
+import type { SignedReceipt } from "../receipts/receipt.js";
 
 /**
  * What a frame asks of, or answers to, a runner. `drop` asks a runner (and, along the stored route, every
  * runner after it) to forget a session's KV cache. `await` asks a route's last runner for the result of a step
  * that reaches it by forwarding, so the sampled token comes straight back to the sender (N+1 hops a token)
  * instead of being relayed back through every runner; it carries no payload and has its own replay sequence.
+ * `receipt` asks a runner to sign its receipt of a session (it computes nothing): it carries the previous
+ * runner's signed receipt, or nothing to shard 0, and is answered by a result carrying the signed receipts from
+ * that runner to the end of the route (when it forwards) or its own alone.
  */
-export type FrameKind = "prefill" | "decode" | "result" | "error" | "drop" | "await";
+export type FrameKind = "prefill" | "decode" | "result" | "error" | "drop" | "await" | "receipt";
 
 /** A runner further down the route, so runner i can forward to runner i+1 without asking anyone. */
 export type RouteHop = {
@@ -26,6 +30,11 @@ export type FramePayload =
   /** The last shard's sampled token, so no vocabulary of logits ever leaves it. */
   | { type: "sample"; tokenId: number; logprob: number }
   | { type: "error"; code: number; message: string }
+  /**
+   * Signed receipts in shard order: the previous runner's on a receipt frame (exactly one), the route's from the
+   * answering runner on in its result (one or more). Each travels as its fixed bytes (`encodeSignedReceipt`).
+   */
+  | { type: "receipts"; receipts: readonly SignedReceipt[] }
   /** Nothing: a drop request, its acknowledgement, or the result of a prefill chunk that samples nothing. */
   | { type: "empty" };
 
@@ -67,6 +76,8 @@ export type FrameLimits = {
   maxVoucherBytes: number;
   maxRouteHops: number;
   maxEndpointBytes: number;
+  /** Signed receipts one frame may carry: a route's worth (the first runner and its `maxRouteHops`). */
+  maxReceipts: number;
 };
 
 export const DEFAULT_FRAME_LIMITS: FrameLimits = {
@@ -74,6 +85,7 @@ export const DEFAULT_FRAME_LIMITS: FrameLimits = {
   maxVoucherBytes: 4096,
   maxRouteHops: 16,
   maxEndpointBytes: 1024,
+  maxReceipts: 17,
 };
 
 /** "TTWF": TeeTee wire frame. */
@@ -91,13 +103,22 @@ export const kindCodes: Record<FrameKind, number> = {
   error: 4,
   drop: 5,
   await: 6,
+  receipt: 7,
 };
 export const kindsByCode: ReadonlyMap<number, FrameKind> = new Map(
   Object.entries(kindCodes).map(([kind, code]) => [code, kind as FrameKind]),
 );
 
 /** Wire dtype codes; the element size is what the shape multiplies. */
-export const dtypeCodes = { tokens: 1, fp32: 2, fp16: 3, sample: 4, error: 5, empty: 6 } as const;
+export const dtypeCodes = {
+  tokens: 1,
+  fp32: 2,
+  fp16: 3,
+  sample: 4,
+  error: 5,
+  empty: 6,
+  receipts: 7,
+} as const;
 export type DtypeName = keyof typeof dtypeCodes;
 export const dtypesByCode: ReadonlyMap<number, DtypeName> = new Map(
   Object.entries(dtypeCodes).map(([name, code]) => [code, name as DtypeName]),
@@ -108,10 +129,11 @@ export const elementSize: Record<"tokens" | "fp32" | "fp16", number> = { tokens:
 export const allowedDtypes: Record<FrameKind, readonly DtypeName[]> = {
   prefill: ["tokens", "fp32", "fp16"],
   decode: ["tokens", "fp32", "fp16"],
-  result: ["sample", "fp32", "fp16", "empty"],
+  result: ["sample", "fp32", "fp16", "empty", "receipts"],
   error: ["error"],
   drop: ["empty"],
   await: ["empty"],
+  receipt: ["receipts", "empty"],
 };
 
 /** Option flags, one byte after the route. */
