@@ -4,7 +4,7 @@
  * redeemed by their settlers.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paymentEscrowAbi } from "@teetee/contracts/abi";
@@ -28,6 +28,7 @@ import {
   parseReceiptBundle,
   ReceiptHasher,
   recoverReceiptSigner,
+  verifyReceipts,
   ZERO_HASH,
 } from "@teetee/sdk/receipts";
 import OpenAI from "openai";
@@ -247,8 +248,20 @@ async function expectConsistentBundle(
     answer.completion.slice(bundle.replayedTokens),
   );
   expect(bundle.receipts[2]!.receipt.outputHash).toBe(output.digest());
+  // And the SDK's offline verifier, the buyer's own check, agrees, text included.
+  const verdict = await verifyReceipts(network.publicClient, {
+    bundle,
+    contracts: network.contracts,
+    tokenizer,
+    fromBlock: startBlock,
+  });
+  expect(verdict.checks.filter((c) => c.status !== "pass")).toEqual([]);
+  savedBundles.push(JSON.stringify(json));
   return bundle;
 }
+
+/** Every bundle the suite received, as JSON text: verified again from files once the services are gone. */
+const savedBundles: string[] = [];
 
 describe("the official openai client against the paid gateway", () => {
   test("lists the model once a complete route is attested", async () => {
@@ -672,4 +685,29 @@ describe("the official openai client against the paid gateway", () => {
     const transaction = await network.publicClient.getTransaction({ hash: redeemed[0]!.transactionHash });
     expect(transaction.from.toLowerCase()).toBe(network.chain.accounts(2).address.toLowerCase());
   }, 300_000);
+});
+
+describe("receipts outlive the services", () => {
+  test("every bundle of the suite, saved to a file, verifies from the file and the chain alone once the gateway and runners are stopped", async () => {
+    expect(savedBundles.length).toBeGreaterThanOrEqual(3);
+    const files = savedBundles.map((text, i) => {
+      const file = join(workDir, `bundle-${i}.json`);
+      writeFileSync(file, text);
+      return file;
+    });
+    await gateway.close();
+    for (const runner of runners) stopPaidRunner(runner);
+    await Promise.all(runners.map((runner) => exited(runner)));
+    for (const file of files) {
+      const bundle = parseReceiptBundle(JSON.parse(readFileSync(file, "utf8")));
+      const verdict = await verifyReceipts(network.publicClient, {
+        bundle,
+        contracts: network.contracts,
+        tokenizer,
+        fromBlock: startBlock,
+      });
+      expect(verdict.checks.filter((c) => c.status !== "pass")).toEqual([]);
+      expect(verdict.ok).toBe(true);
+    }
+  }, 120_000);
 });

@@ -13,7 +13,11 @@ import {
 import type { Hex, LocalAccount } from "viem";
 
 /** What a runner signs its receipts with: its attested runner key, under the deployment's receipt domain. */
-export type ReceiptSigner = ReceiptDomainParameters & { account: LocalAccount };
+export type ReceiptSigner = ReceiptDomainParameters & {
+  account: LocalAccount;
+  /** Unix seconds for `issuedAt`; default the wall clock (the runner passes {@link chainClock}). */
+  now?: () => Promise<bigint>;
+};
 
 /** Node's native SHA-256: several times faster than the pure-JS one on activation rows. */
 const nodeSha256 = () => createHash("sha256");
@@ -90,7 +94,7 @@ export class SessionReceipt {
   }
 
   async #sign(
-    { account, ...domain }: ReceiptSigner,
+    { account, now, ...domain }: ReceiptSigner,
     fields: { modelId: Hex; shardIndex: number; sessionId: Hex; previous: SignedReceipt | undefined },
   ): Promise<SignedReceipt> {
     const receipt = {
@@ -111,7 +115,7 @@ export class SessionReceipt {
         fields.previous === undefined
           ? ZERO_HASH
           : hashReceipt({ receipt: fields.previous.receipt, ...domain }),
-      issuedAt: BigInt(Math.floor(Date.now() / 1000)),
+      issuedAt: now === undefined ? BigInt(Math.floor(Date.now() / 1000)) : await now(),
     };
     return signReceipt(account, { receipt, ...domain });
   }

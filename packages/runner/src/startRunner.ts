@@ -20,6 +20,7 @@ import pino, { type Logger } from "pino";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attestRunner } from "./attestRunner.js";
+import { chainClock } from "./chainClock.js";
 import type { RunnerConfig } from "./config.js";
 import { type ConnectedChain, connectChain } from "./connectChain.js";
 import { createFrameProcessor, createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
@@ -203,6 +204,7 @@ function assembleApp(parts: {
       account: parts.identity.account,
       chainId: chain.chainId,
       runnerRegistry: chain.contracts.runnerRegistry,
+      now: chainClock(chain.publicClient),
     },
   });
   return {
