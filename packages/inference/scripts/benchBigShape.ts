@@ -27,15 +27,16 @@ import { parseArgs } from "node:util";
 import { balancedBoundaries } from "../src/balancedBoundaries.js";
 import { BENCH_PROMPT } from "../src/benchModel.js";
 import { makeTestModel } from "../src/makeTestModel.js";
-import { canonicalJson, loadManifest } from "../src/manifest.js";
+import { canonicalJson } from "../src/manifest.js";
 import { loadModelConfig, parseModelConfig } from "../src/modelConfig.js";
 import { MODEL_PRESETS } from "../src/modelPresets.js";
 import { WeightStore } from "../src/openWeights.js";
-import { ShardSession } from "../src/ShardSession.js";
 import { shardModel } from "../src/shardModel.js";
+import type { Probe } from "./bigShapeProbe.js";
 import { type Decoder, teeteeDecoder } from "./lib/benchDecoders.js";
+import { type DecoderSpec, modelDir, parseSpec, shardDir, specKey, WEIGHTS } from "./lib/bigShape.js";
 import { lockstep, pairedRatios, ratioSummary, type StepSeries } from "./lib/lockstep.js";
-import { loadAverageLine, type MemorySnapshot, measured, memorySnapshot } from "./lib/processMemory.js";
+import { loadAverageLine, measured, memorySnapshot } from "./lib/processMemory.js";
 import {
   isSessionVariant,
   SESSION_VARIANT_NAMES,
@@ -45,11 +46,8 @@ import {
 import { median, rotate, round } from "./lib/stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const modelsDir = resolve(here, "../.models");
-const modelDir = join(modelsDir, "tinyllama-1.1b");
 const resultsFile = resolve(here, "../../../bench-results/bigshape.json");
 const PRESET = MODEL_PRESETS["tinyllama-1.1b"];
-const WEIGHTS = { format: "int4", blockSize: 32 } as const;
 const SHARD_COUNTS = [4, 1] as const;
 const WARMUP_TOKENS = 4;
 const MiB = 2 ** 20;
@@ -71,29 +69,15 @@ const { values } = parseArgs({
     "shard-model": { type: "string" },
     "speed-round": { type: "string" },
     configs: { type: "string" },
-    probe: { type: "string" },
   },
 });
 const threads = Number(values.threads);
 const steps = Number(values.steps);
 
-/** A decoder to load: the int4 model in `shards` shards, its sessions created under a session-option variant. */
-type DecoderSpec = { shards: number; variant: SessionVariant };
-const specKey = ({ shards, variant }: DecoderSpec) =>
-  `int4-x${shards}${variant === "default" ? "" : `@${variant}`}`;
-function parseSpec(key: string): DecoderSpec {
-  const match = /^int4-x(\d+)(?:@(.+))?$/.exec(key);
-  const variant = match?.[2] ?? "default";
-  if (!match || !isSessionVariant(variant)) throw new Error(`bad decoder spec ${key}`);
-  return { shards: Number(match[1]), variant };
-}
-const shardDir = (shards: number) => join(modelsDir, `tinyllama-1.1b-int4-x${shards}`);
-
 if (values["make-model"]) emit(await measured(async () => void makeTestModel(modelSpec())));
 else if (values["shard-model"]) emit(await shardWorker(Number(values["shard-model"])));
 else if (values["speed-round"])
   emit(await speedRound(Number(values["speed-round"]), values.configs!.split(",")));
-else if (values.probe) emit(await memoryProbe(values.probe));
 else await main();
 
 function emit(value: unknown): void {
@@ -176,57 +160,16 @@ async function speedRound(round: number, keys: string[]) {
 
 type SpeedRound = Awaited<ReturnType<typeof speedRound>>;
 
-/**
- * Figure 3, in a child: one shard (`int4-x4:2`) or the unsharded model (`int4-x1:0`), optionally `@variant`,
- * loaded alone, then a prefill of the prompt and `steps` decode steps; memory after each phase.
- */
-async function memoryProbe(probe: string) {
-  const [spec, index] = probe.split(":") as [string, string];
-  const { shards, variant } = parseSpec(spec);
-  const dir = shardDir(shards);
-  const shardIndex = Number(index);
-  const phases: Record<string, MemorySnapshot> = { imported: memorySnapshot() };
-  const manifest = await loadManifest(dir);
-  const shard = await withSessionOptions(variant, () =>
-    ShardSession.create({ dir, shardIndex, manifest, verify: false, intraOpNumThreads: threads }),
-  );
-  phases["loaded"] = memorySnapshot();
-  const hidden = (positions: number) => new Float32Array(positions * manifest.hiddenSize).fill(0.5);
-  const forward = (ids: number[]) =>
-    shard.forward(shard.isFirst ? { inputIds: ids } : { hiddenStates: hidden(ids.length) });
-  await forward(BENCH_PROMPT);
-  phases["prefilled"] = memorySnapshot();
-  for (let i = 0; i < steps; i++) await forward([i + 1]);
-  phases["decoded"] = memorySnapshot();
-  const weightBytes = manifest.shards[shardIndex]!.files.reduce((n, f) => n + f.bytes, 0);
-  const result = {
-    probe,
-    weightBytes,
-    kvCacheBytes: shard.kvCacheBytes(),
-    kvBytesInUse: shard.kvBytesPerToken * shard.cachedLength(),
-    peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 1),
-    phases,
-  };
-  await shard.release();
-  return result;
+/** Runs this script as a child in the role `args` name and returns what it printed, parsed. */
+function child<T>(args: string[]): Promise<T> {
+  return run<T>(fileURLToPath(import.meta.url), args);
 }
 
-type Probe = Awaited<ReturnType<typeof memoryProbe>>;
-
-/** Runs this script as a child in the role `args` name and returns what it printed, parsed. */
-async function child<T>(args: string[]): Promise<T> {
+/** Runs `script` (with this run's thread and step counts) in a fresh Node process; parses what it printed. */
+async function run<T>(script: string, args: string[]): Promise<T> {
   const proc = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      fileURLToPath(import.meta.url),
-      ...args,
-      "--threads",
-      String(threads),
-      "--steps",
-      String(steps),
-    ],
+    ["--import", "tsx", script, ...args, "--threads", String(threads), "--steps", String(steps)],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -234,7 +177,7 @@ async function child<T>(args: string[]): Promise<T> {
     out += chunk;
   });
   const code = await new Promise<number | null>((done) => proc.on("close", done));
-  if (code !== 0) throw new Error(`child ${args.join(" ")} exited with ${code}`);
+  if (code !== 0) throw new Error(`${script} ${args.join(" ")} exited with ${code}`);
   return JSON.parse(out) as T;
 }
 
@@ -298,17 +241,22 @@ function excessRow(p: Probe) {
     peakRssMiB: p.peakRssMiB,
     excessMiB: round(p.peakRssMiB - ownBytes / MiB, 1),
     importedRssMiB: p.phases["imported"]!.rssMiB,
+    importedAnonMiB: p.phases["imported"]!.anonMiB,
+    importedFileMiB: p.phases["imported"]!.fileMiB,
     loadedRssMiB: p.phases["loaded"]!.rssMiB,
     loadedAnonMiB: p.phases["loaded"]!.anonMiB,
     loadedFileMiB: p.phases["loaded"]!.fileMiB,
     decodedRssMiB: p.phases["decoded"]!.rssMiB,
     decodedAnonMiB: p.phases["decoded"]!.anonMiB,
     decodedFileMiB: p.phases["decoded"]!.fileMiB,
+    decodedArrayBuffersMiB: p.phases["decoded"]!.arrayBuffersMiB,
+    residentMiBByMapping: p.residentMiBByMapping,
   };
 }
 
 async function memoryFigure(variants: SessionVariant[]) {
-  const probe = (spec: DecoderSpec, index: number) => child<Probe>(["--probe", `${specKey(spec)}:${index}`]);
+  const probe = (spec: DecoderSpec, index: number) =>
+    run<Probe>(join(here, "bigShapeProbe.ts"), [`${specKey(spec)}:${index}`]);
   const perShard: Probe[] = [];
   for (let i = 0; i < 4; i++) perShard.push(await probe({ shards: 4, variant: "default" }, i));
   const variantRows = [];
@@ -417,7 +365,19 @@ function printTables(out: {
     console.log(
       `\n3. one process per shard: peak RSS vs weights + KV cache (goal: <= +${GOALS.runnerExcessMiB} MiB)`,
     );
-    console.table(out.memory.perShard);
+    console.table(
+      out.memory.perShard.map((r) => ({
+        probe: r.probe,
+        "weights MiB": r.weightMiB,
+        "KV MiB": r.kvCacheMiB,
+        "peak RSS MiB": r.peakRssMiB,
+        "+ over weights+KV": r.excessMiB,
+        "RSS at import": r.importedRssMiB,
+        "RSS loaded (anon / file)": `${r.loadedRssMiB} (${r.loadedAnonMiB} / ${r.loadedFileMiB})`,
+        "RSS decoded (anon / file)": `${r.decodedRssMiB} (${r.decodedAnonMiB} / ${r.decodedFileMiB})`,
+        "ArrayBuffers MiB": r.decodedArrayBuffersMiB,
+      })),
+    );
     console.table(
       out.memory.variants
         .flatMap((v) => [

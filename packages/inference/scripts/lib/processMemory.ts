@@ -33,6 +33,31 @@ function procFields(path: string): Record<string, number> {
   return fields;
 }
 
+/**
+ * Resident MiB per mapped file (by base name) and for anonymous memory, from /proc/self/smaps, largest first:
+ * which of a shard's weights are memory-mapped and still resident, which copied into the heap.
+ */
+export function residentByMapping(): Record<string, number> {
+  const kib = new Map<string, number>();
+  let name = "";
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const path = mapping[1]!.trim();
+      name = path === "" || path.startsWith("[") ? `anonymous ${path}`.trim() : path.split("/").at(-1)!;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss) kib.set(name, (kib.get(name) ?? 0) + Number(rss[1]));
+  }
+  return Object.fromEntries(
+    [...kib]
+      .filter(([, k]) => k >= 1024)
+      .sort((a, b) => b[1] - a[1])
+      .map(([n, k]) => [n, round(k / 1024, 1)]),
+  );
+}
+
 /** The line of /proc/loadavg: 1, 5 and 15-minute load averages, runnable / all tasks, the last pid. */
 export function loadAverageLine(): string {
   return readFileSync("/proc/loadavg", "utf8").trim();
