@@ -239,6 +239,7 @@ function excessRow(p: Probe) {
     weightMiB: round(p.weightBytes / MiB, 1),
     kvCacheMiB: round(p.kvCacheBytes / MiB, 2),
     peakRssMiB: p.peakRssMiB,
+    medianDecodeStepMs: p.medianDecodeStepMs,
     excessMiB: round(p.peakRssMiB - ownBytes / MiB, 1),
     importedRssMiB: p.phases["imported"]!.rssMiB,
     importedAnonMiB: p.phases["imported"]!.anonMiB,
@@ -391,6 +392,7 @@ function printTables(out: {
           "+ over weights+KV": r.excessMiB,
           "anon MiB (decoded)": r.decodedAnonMiB,
           "file MiB (decoded)": r.decodedFileMiB,
+          "decode ms/step, unpaired": r.medianDecodeStepMs,
         })),
     );
   }

@@ -13,7 +13,7 @@ import { ShardSession } from "../src/ShardSession.js";
 import { parseSpec, shardDir } from "./lib/bigShape.js";
 import { type MemorySnapshot, memorySnapshot, residentByMapping } from "./lib/processMemory.js";
 import { withSessionOptions } from "./lib/sessionOptions.js";
-import { round } from "./lib/stats.js";
+import { median, round } from "./lib/stats.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,7 +39,12 @@ async function memoryProbe(probe: string, steps: number, threads: number) {
     shard.forward(shard.isFirst ? { inputIds: ids } : { hiddenStates: hidden(ids.length) });
   await forward(BENCH_PROMPT);
   phases["prefilled"] = memorySnapshot();
-  for (let i = 0; i < steps; i++) await forward([i + 1]);
+  const stepMs: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await forward([i + 1]);
+    stepMs.push(performance.now() - start);
+  }
   phases["decoded"] = memorySnapshot();
   const result = {
     probe,
@@ -47,6 +52,8 @@ async function memoryProbe(probe: string, steps: number, threads: number) {
     kvCacheBytes: shard.kvCacheBytes(),
     kvBytesInUse: shard.kvBytesPerToken * shard.cachedLength(),
     peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 1),
+    /** Unpaired, so only a coarse guide (a variant's speed is judged by `bench:bigshape`'s paired rounds). */
+    medianDecodeStepMs: round(median(stepMs), 2),
     phases,
     residentMiBByMapping: { loaded: mappingsLoaded, decoded: residentByMapping() },
   };
