@@ -44,7 +44,8 @@ import { benchKv } from "./benchKv.js";
 import { type Decoder, llamaCppDecoder, teeteeDecoder } from "./lib/benchDecoders.js";
 import { agreement, llamaCppDistributions, randomContexts, softmaxRows } from "./lib/benchQuality.js";
 import { llamaCppGenerate, loadLlamaCpp, openLlamaCpp } from "./lib/llamaCpp.js";
-import { median, quantile, rotate, round } from "./lib/stats.js";
+import { lockstep, pairedRatios, ratioSummary } from "./lib/lockstep.js";
+import { median, rotate, round } from "./lib/stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modelsDir = resolve(here, "../.models");
@@ -156,11 +157,11 @@ async function roundWorker(round: number, runs: number): Promise<RoundResult> {
   const llama = await loadLlamaCpp();
   const decoders = new Map<string, Decoder>();
   for (const config of rotate(CONFIGS, round)) decoders.set(config.key, await openDecoder(config, llama));
-  await lockstep(decoders, WARMUP_TOKENS, 0);
+  await lockstep(decoders, BENCH_PROMPT, WARMUP_TOKENS, 0);
   const series: Record<string, Series> = {};
   for (const { key } of CONFIGS) series[key] = { stepMs: [], cpuMs: [], tokensPerSecond: [], tokens: [] };
   for (let run = 0; run < runs; run++) {
-    for (const [key, { stepMs, cpuMs, tokens }] of await lockstep(decoders, NEW_TOKENS, run)) {
+    for (const [key, { stepMs, cpuMs, tokens }] of await lockstep(decoders, BENCH_PROMPT, NEW_TOKENS, run)) {
       const s = series[key]!;
       s.stepMs.push(...stepMs);
       s.cpuMs.push(...cpuMs);
@@ -170,38 +171,6 @@ async function roundWorker(round: number, runs: number): Promise<RoundResult> {
   }
   for (const decoder of decoders.values()) await decoder.close();
   return { series, loadAverage: { before, after: loadavg() } };
-}
-
-/**
- * Greedy generation of `maxTokens` on every configuration at once: prefill each (untimed), then per decode step
- * run every configuration once, in an order rotated by the step and the run and reversed on odd steps, so that
- * no configuration is always first or always follows the same other one.
- */
-async function lockstep(
-  decoders: Map<string, Decoder>,
-  maxTokens: number,
-  run: number,
-): Promise<Map<string, { stepMs: number[]; cpuMs: number[]; tokens: number[] }>> {
-  const keys = [...decoders.keys()];
-  const state = new Map(
-    keys.map((key) => [key, { stepMs: [] as number[], cpuMs: [] as number[], tokens: [] as number[] }]),
-  );
-  for (const key of keys) state.get(key)!.tokens.push(await decoders.get(key)!.start(BENCH_PROMPT));
-  for (let step = 1; step < maxTokens; step++) {
-    const order = rotate(keys, step + run);
-    for (const key of step % 2 ? order.reverse() : order) {
-      const s = state.get(key)!;
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      const token = await decoders.get(key)!.step(s.tokens.at(-1)!);
-      s.stepMs.push(performance.now() - start);
-      const used = process.cpuUsage(cpu);
-      s.cpuMs.push((used.user + used.system) / 1000);
-      s.tokens.push(token);
-    }
-  }
-  for (const decoder of decoders.values()) await decoder.end();
-  return state;
 }
 
 /** Peak RSS of a process running one configuration alone through a greedy generation of 128 tokens. */
@@ -358,8 +327,7 @@ type ThreadRun = { threads: number; results: RoundResult[] };
 
 /** Per-step ratios of `key`'s step time to TeeTee unsharded's, paired by step index within one round. */
 function paired(round: RoundResult, key: string): number[] {
-  const reference = round.series[REFERENCE]!.stepMs;
-  return round.series[key]!.stepMs.map((ms, i) => ms / reference[i]!);
+  return pairedRatios(round.series[key]!.stepMs, round.series[REFERENCE]!.stepMs);
 }
 
 function speedRow(run: ThreadRun, config: Config) {
@@ -374,12 +342,7 @@ function speedRow(run: ThreadRun, config: Config) {
     key: config.key,
     medianStepMs: round(stepMs, 3),
     decodeTokensPerSecond: round(1000 / stepMs),
-    stepTimeVsTeeteeUnsharded: {
-      median: round(median(ratios), 4),
-      interquartileRange: [round(quantile(ratios, 0.25), 4), round(quantile(ratios, 0.75), 4)],
-      perRoundMedians: results.map((r) => round(median(paired(r, config.key)), 4)),
-      pairedSteps: ratios.length,
-    },
+    stepTimeVsTeeteeUnsharded: ratioSummary(results.map((r) => paired(r, config.key))),
     tokensPerSecondVsTeeteeUnsharded: round(1 / median(ratios), 4),
     tokensPerSecondPerRun: {
       median: round(median(rates)),
