@@ -4,7 +4,7 @@
  * of its arguments, and a TeeTee error's sentence is its notice (generated, not copied by hand). Reads the
  * NatSpec from the build info `pnpm build:contracts` writes (`userdoc`/`devdoc`, see hardhat.config.ts).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { contractErrorNotices } from "@teetee/contracts/errorNotices";
@@ -35,7 +35,11 @@ function buildOutputs(): SourceOutputs {
   const dir = path.join(root, "artifacts", "build-info");
   if (!existsSync(dir)) throw new Error(`No build info under ${dir}; run \`pnpm build:contracts\` first.`);
   const sources: SourceOutputs = {};
-  for (const file of readdirSync(dir).filter((name) => name.endsWith(".output.json"))) {
+  // Oldest first, so a build-info a later incremental build left behind never hides the newer output of a file.
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith(".output.json"))
+    .sort((a, b) => statSync(path.join(dir, a)).mtimeMs - statSync(path.join(dir, b)).mtimeMs);
+  for (const file of files) {
     const { output } = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as {
       output: { contracts: SourceOutputs };
     };
