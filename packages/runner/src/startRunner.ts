@@ -56,11 +56,31 @@ export type StartedRunner = {
   close: () => Promise<void>;
 };
 
-async function checkShard(config: RunnerConfig): Promise<{ manifest: Manifest; weightsHash: Hex }> {
+/**
+ * A test seam for the auditor's tests, honoured on local chains only: `TEETEE_TEST_UNVERIFIED_WEIGHTS=1` starts the
+ * runner on whatever weights its folder holds while it claims the manifest's (a cheating runner, which attestation
+ * alone cannot tell from an honest one when the TEE's code is the cheat). Refused on any other chain.
+ */
+export const UNVERIFIED_WEIGHTS_ENV = "TEETEE_TEST_UNVERIFIED_WEIGHTS";
+
+async function checkShard(
+  config: RunnerConfig,
+  log: Logger,
+): Promise<{ manifest: Manifest; weightsHash: Hex; unverified: boolean }> {
   try {
     const manifest = await loadManifest(config.modelDir);
+    if (process.env[UNVERIFIED_WEIGHTS_ENV] === "1") {
+      const claimed = manifest.shards[config.shardIndex];
+      if (claimed === undefined)
+        throw new RunnerStartupError(`The manifest has no shard ${config.shardIndex}`);
+      log.warn(
+        { env: UNVERIFIED_WEIGHTS_ENV },
+        "NOT checking the shard files: a test of the auditor, local chains only",
+      );
+      return { manifest, weightsHash: claimed.weightsHash as Hex, unverified: true };
+    }
     const weightsHash = await verifyShardFiles(manifest, config.shardIndex, config.modelDir);
-    return { manifest, weightsHash };
+    return { manifest, weightsHash, unverified: false };
   } catch (cause) {
     // Both mean the shard on disk is not the one the manifest describes: refuse, naming what differs.
     if (!(cause instanceof ManifestError || cause instanceof WeightFormatError)) throw cause;
@@ -295,9 +315,14 @@ export async function startRunner(params: StartRunnerParameters): Promise<Starte
     onCloseError: (phase, error) =>
       log.warn({ phase, err: { message: describe(error) } }, "undoing a failed start-up failed"),
   });
-  const checked = await phases.step("checking the shard files", () => checkShard(config));
+  const checked = await phases.step("checking the shard files", () => checkShard(config, log));
   const identity = await phases.step("unsealing the runner key", () => unsealRunnerKey(config, log));
   const chain = await phases.step("connecting to the chain", () => connectChain(config));
+  if (checked.unverified && !isLocalChainId(chain.chainId)) {
+    throw new RunnerStartupError(`${UNVERIFIED_WEIGHTS_ENV} is refused on chain ${chain.chainId}`, {
+      hint: "It is a test seam for local chains; unset it.",
+    });
+  }
   const attested = await phases.step("attesting", () => attest(config, identity, checked, chain));
   const registration = await phases.step("registering on-chain", () => register(attested, log));
   const shard = await phases.open("loading the shard", () => loadShard(config, checked.manifest));

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliIo } from "../lib/io.js";
 import { registerAllocate } from "./allocate.js";
+import { registerAuditCheck } from "./audit/check.js";
 import { registerBalance } from "./balance.js";
 import { registerChat } from "./chat.js";
 import { registerDeployCompose } from "./deploy/compose.js";
@@ -90,6 +91,11 @@ export const commandTable: readonly (RegisterCommand | CommandGroup)[] = [
     name: "receipt",
     description: "Buyers: check an answer's signed receipts offline against the chain",
     commands: [registerReceiptVerify],
+  },
+  {
+    name: "audit",
+    description: "Anyone: recheck an auditor's divergence evidence offline with the shard's weights",
+    commands: [registerAuditCheck],
   },
   { name: "gateway", description: "The OpenAI-compatible gateway", commands: [registerGatewayStart] },
   registerChat,

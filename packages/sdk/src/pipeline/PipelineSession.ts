@@ -35,7 +35,15 @@ export type CreatePipelineSessionParameters = {
   logprobs?: boolean;
   /** How frames travel to the runners this session sends to; default `stream`. */
   transport?: FrameTransport;
+  /**
+   * Told of every hop of every computing frame, with what the runner was sent and what it answered (`gateway`
+   * topology only: in `forward` the activations never reach the caller). The auditor records a route this way.
+   */
+  observe?: (hop: HopExchange) => void;
 };
+
+/** One runner's part of one frame, as the caller saw it: the frame it was sent and its answer's payload. */
+export type HopExchange = { hop: number; frame: Frame; output: FramePayload };
 
 /** A sampled token; `logprob` is its log-probability when the session asked for them, else NaN. */
 export type SampledToken = { tokenId: number; logprob: number };
@@ -79,6 +87,7 @@ export class PipelineSession {
   readonly #activationDtype: "fp16" | "fp32";
   readonly #voucher: (() => Uint8Array | undefined) | undefined;
   readonly #logprobs: boolean;
+  readonly #observe: ((hop: HopExchange) => void) | undefined;
   #step = 0;
   #position = 0;
   #closed = false;
@@ -96,6 +105,10 @@ export class PipelineSession {
     this.#activationDtype = params.activationDtype ?? "fp16";
     this.#voucher = params.voucher;
     this.#logprobs = params.logprobs === true;
+    this.#observe = params.observe;
+    if (this.#observe !== undefined && this.topology !== "gateway") {
+      throw new RouteError("Only a gateway-topology session can observe its hops", { status: 400 });
+    }
     const linked = this.topology === "gateway" ? params.route : params.route.slice(0, 1);
     const options = {
       ...(params.encrypt === undefined ? {} : { encrypt: params.encrypt }),
@@ -205,13 +218,11 @@ export class PipelineSession {
       payload = await this.#forwardAndAwait(frame);
     } else {
       for (const [hop, link] of this.#links.entries()) {
-        const { reply, bytesSent, bytesReceived } = await link.exchange({
-          ...frame,
-          payload,
-          sentAt: Date.now(),
-        });
+        const sent = { ...frame, payload, sentAt: Date.now() };
+        const { reply, bytesSent, bytesReceived } = await link.exchange(sent);
         this.traffic.bytesSent[hop]! += bytesSent;
         this.traffic.bytesReceived[hop]! += bytesReceived;
+        this.#observe?.({ hop, frame: sent, output: reply.payload });
         payload = reply.payload;
       }
     }

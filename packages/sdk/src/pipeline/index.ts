@@ -1,4 +1,12 @@
 export {
+  type AuditRouteParameters,
+  type AuditRouteReturnType,
+  AuditSampler,
+  auditRoute,
+  requestsToCatch,
+  type ShardAudit,
+} from "./auditRoute.js";
+export {
   PipelineError,
   type PipelineErrorOptions,
   RouteError,
@@ -29,6 +37,7 @@ export {
 export {
   type CreatePipelineSessionParameters,
   createPipelineSession,
+  type HopExchange,
   PipelineSession,
   type PipelineTopology,
   type PipelineTraffic,

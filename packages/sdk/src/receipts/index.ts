@@ -1,4 +1,20 @@
 export {
+  type AuditEvidence,
+  type AuditEvidenceCheck,
+  type AuditEvidenceJson,
+  activationError,
+  auditEvidenceHash,
+  auditEvidenceJson,
+  auditEvidenceSchema,
+  checkAuditEvidence,
+  DEFAULT_ACTIVATION_TOLERANCE,
+  type EvidenceFrame,
+  type EvidencePayload,
+  evidenceRows,
+  hiddenEvidence,
+  parseAuditEvidence,
+} from "./auditEvidence.js";
+export {
   ReceiptChainError,
   ReceiptDomainError,
   ReceiptError,
