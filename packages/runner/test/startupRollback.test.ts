@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import { Settler, VoucherStore } from "@teetee/sdk/payments/runner";
 import { bytesToHex } from "viem";
 import { parseRunnerConfig } from "../src/config.js";
 import { RunnerListenError, RunnerStartupError } from "../src/errors.js";
-import { startRunner } from "../src/startRunner.js";
+import { startRunner, UNVERIFIED_WEIGHTS_ENV } from "../src/startRunner.js";
 
 const SHAPE = {
   seed: 5,
@@ -128,4 +129,40 @@ test("the runner's command exits 1 with the port named when its port is taken", 
     `teetee-runner: Cannot listen on 127.0.0.1:${takenPort}: the port is already in use`,
   );
   expect(output).toContain("Hint:");
+}, 120_000);
+
+test("the unverified-weights test seam is refused on a chain that is not local, before anything is attested", async () => {
+  // A JSON-RPC endpoint that says it is chain 1 (Ethereum mainnet): all the runner asks before refusing.
+  const asked: string[] = [];
+  const mainnet = createHttpServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on("end", () => {
+      const { id, method } = JSON.parse(body) as { id: number; method: string };
+      asked.push(method);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify({ jsonrpc: "2.0", id, result: method === "eth_chainId" ? "0x1" : null }));
+    });
+  });
+  await new Promise<void>((resolve) => mainnet.listen(0, "127.0.0.1", resolve));
+  const rpcUrl = `http://127.0.0.1:${(mainnet.address() as { port: number }).port}`;
+  const args = argsOnTakenPort(mkdtempSync(join(tmpdir(), "teetee-seam-")));
+  args[args.indexOf("--rpc-url") + 1] = rpcUrl;
+  process.env[UNVERIFIED_WEIGHTS_ENV] = "1";
+  try {
+    const failure = await startRunner({
+      config: parseRunnerConfig(args, { TEETEE_SETTLER_KEY: settlerKey() }),
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RunnerStartupError);
+    expect(describeError(failure)).toContain(`${UNVERIFIED_WEIGHTS_ENV} is refused on chain 1`);
+    expect(asked).toEqual(["eth_chainId"]);
+  } finally {
+    delete process.env[UNVERIFIED_WEIGHTS_ENV];
+    await new Promise((resolve) => mainnet.close(resolve));
+  }
 }, 120_000);
