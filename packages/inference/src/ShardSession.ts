@@ -42,6 +42,9 @@ export type ForwardReturnType = {
   cachedLength: number;
 };
 
+/** One step of {@link ShardSession.forwardBatch}: its result, or why this step alone was refused or failed. */
+export type BatchStepResult = { ok: true; value: ForwardReturnType } | { ok: false; error: Error };
+
 /** One sequence's KV cache as `ShardSession.kvCacheView` shows it. */
 export type KvCacheView = {
   layout: KvCacheLayout;
@@ -163,6 +166,23 @@ export class ShardSession {
     return this.caches.get(sessionId)?.length ?? 0;
   }
 
+  /**
+   * Bytes `sessionId`'s cache would hold once it caches `total` positions (growth included, as this layout grows):
+   * what a runner reserves against its KV memory limit before it accepts a frame.
+   */
+  projectedKvBytes(sessionId: string, total: number): number {
+    const current = this.kvCacheBytes(sessionId);
+    const perPosition = (this.kvCache === "concat" ? 2 : 1) * this.kvBytesPerToken;
+    const capacity = current / perPosition;
+    if (total <= capacity) return current;
+    const { maxPositions } = this.manifest.config;
+    const grown =
+      this.kvCache === "concat"
+        ? Math.min(maxPositions, Math.max(total, capacity * 2, 16))
+        : Math.min(maxPositions, Math.ceil((total * 1.125) / 32) * 32);
+    return grown * perPosition;
+  }
+
   /** Forgets `sessionId`'s cache; its next forward starts at position 0. */
   drop(sessionId = "default"): void {
     this.caches.delete(sessionId);
@@ -178,6 +198,23 @@ export class ShardSession {
   /** Whether {@link release} ran: the onnxruntime session is gone and no forward can run. */
   get released(): boolean {
     return this.#released;
+  }
+
+  /**
+   * Runs one step of each of several sequences (decode steps and prefill chunks, distinct session ids) and returns
+   * each step's result in order. A step that is refused (bad input, unknown or busy sequence, too long) fails alone;
+   * the others still run. A sequence's outputs do not depend on what it was batched with.
+   */
+  async forwardBatch(steps: readonly ForwardParams[]): Promise<BatchStepResult[]> {
+    const results: BatchStepResult[] = [];
+    for (const step of steps) {
+      try {
+        results.push({ ok: true, value: await this.forward(step) });
+      } catch (error) {
+        results.push({ ok: false, error: error as Error });
+      }
+    }
+    return results;
   }
 
   async forward(params: ForwardParams): Promise<ForwardReturnType> {

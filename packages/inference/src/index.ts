@@ -73,6 +73,7 @@ export { ReferenceModel } from "./referenceModel.js";
 export { defaultShares } from "./revenueShares.js";
 export {
   type ForwardParams,
+  type BatchStepResult,
   type ForwardReturnType,
   ShardSession,
   type ShardSessionCreateParams,

@@ -4,6 +4,7 @@ export {
   ENVELOPE_CONTENT_TYPE,
   FRAMES_PATH,
   HEALTH_PATH,
+  LOAD_PATH,
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
   REGISTRATION_PATH,
@@ -25,4 +26,5 @@ export {
   runnerRegistrationDocumentSchema,
   runnerRegistrationSchema,
 } from "./runnerRegistrationDocument.js";
+export { parseRunnerLoad, type RunnerLoad, runnerLoadSchema } from "./runnerLoad.js";
 export { type AnswerText, answerText, TextStream, type TokenDecoder } from "./TextStream.js";

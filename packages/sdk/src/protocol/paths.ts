@@ -4,6 +4,8 @@ export const FRAMES_PATH = "/v1/frames";
 export const ATTESTATION_PATH = "/v1/attestation";
 /** The runner key's signed consent to be registered (or refreshed) by its configured contributor. */
 export const REGISTRATION_PATH = "/v1/registration";
+/** A runner's public load (its batch scheduler): `GET {endpoint}/v1/load`, a `RunnerLoad` document. */
+export const LOAD_PATH = "/v1/load";
 export const HEALTH_PATH = "/healthz";
 export const METRICS_PATH = "/metrics";
 

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+/**
+ * A runner's load as `GET {endpoint}/v1/load` publishes it (public, no secrets): what its batch scheduler holds and
+ * how busy its shard is. The gateway may prefer less loaded replicas; the web app's explorer shows it per runner.
+ */
+export const runnerLoadSchema = z.object({
+  /** Sessions (KV caches) the runner holds, and its limit. */
+  sessions: z.number().int().min(0),
+  maxSessions: z.number().int().min(0),
+  /** Steps (frames' positions to compute) waiting for a batch, and their positions. */
+  queuedSteps: z.number().int().min(0),
+  queuedPositions: z.number().int().min(0),
+  /** Sequences in the last batch the shard ran, and the scheduler's limit. */
+  lastBatchSize: z.number().int().min(0),
+  maxBatchSize: z.number().int().min(1),
+  /** Positions per batch the scheduler allows (decode steps and prefill chunks together). */
+  maxBatchPositions: z.number().int().min(1),
+  /** Fraction of the last `windowSeconds` the shard spent computing, in [0, 1]. */
+  utilization: z.number().min(0).max(1),
+  windowSeconds: z.number().positive(),
+});
+
+export type RunnerLoad = z.infer<typeof runnerLoadSchema>;
+
+/** Parses a `/v1/load` body; throws zod's error naming the field on anything else. */
+export function parseRunnerLoad(json: unknown): RunnerLoad {
+  return runnerLoadSchema.parse(json);
+}
