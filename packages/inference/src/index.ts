@@ -72,8 +72,8 @@ export {
 export { ReferenceModel } from "./referenceModel.js";
 export { defaultShares } from "./revenueShares.js";
 export {
-  type ForwardParams,
   type BatchStepResult,
+  type ForwardParams,
   type ForwardReturnType,
   ShardSession,
   type ShardSessionCreateParams,

@@ -16,6 +16,7 @@ export {
   type RunnerAttestationDocument,
   runnerAttestationDocumentSchema,
 } from "./runnerAttestationDocument.js";
+export { parseRunnerLoad, type RunnerLoad, runnerLoadSchema } from "./runnerLoad.js";
 export {
   type PrintedRunnerCall,
   parseRunnerRegistrationDocument,
@@ -26,5 +27,4 @@ export {
   runnerRegistrationDocumentSchema,
   runnerRegistrationSchema,
 } from "./runnerRegistrationDocument.js";
-export { parseRunnerLoad, type RunnerLoad, runnerLoadSchema } from "./runnerLoad.js";
 export { type AnswerText, answerText, TextStream, type TokenDecoder } from "./TextStream.js";
