@@ -1,5 +1,5 @@
 import type { BatchStepResult, ForwardParams } from "@teetee/inference";
-import { type BatchLimits, BatchScheduler, type BatchStep, type BatchObservation } from "./BatchScheduler.js";
+import { type BatchLimits, type BatchObservation, BatchScheduler, type BatchStep } from "./BatchScheduler.js";
 import { RunnerFullError } from "./errors.js";
 
 /**
@@ -17,12 +17,16 @@ class FakeShard {
       this.#gates.push(() =>
         resolve(
           steps.map((step): BatchStepResult => {
-            if (this.failing.has(step.sessionId!)) return { ok: false, error: new Error(`${step.sessionId} broke`) };
+            if (this.failing.has(step.sessionId!))
+              return { ok: false, error: new Error(`${step.sessionId} broke`) };
             if (step.inputIds !== undefined) {
               const ids = [...(step.inputIds as Uint32Array)];
               return { ok: true, value: { logits: new Float32Array([ids.at(-1)!]), cachedLength: 0 } };
             }
-            return { ok: true, value: { hiddenStates: Float32Array.from(step.hiddenStates!), cachedLength: 0 } };
+            return {
+              ok: true,
+              value: { hiddenStates: Float32Array.from(step.hiddenStates!), cachedLength: 0 },
+            };
           }),
         ),
       );
@@ -81,7 +85,9 @@ describe("BatchScheduler", () => {
     ]);
     await shard.release();
     await expect(first).resolves.toMatchObject({ logits: new Float32Array([1]) });
-    expect(await Promise.all(later)).toMatchObject([10, 11, 12].map((id) => ({ logits: new Float32Array([id]) })));
+    expect(await Promise.all(later)).toMatchObject(
+      [10, 11, 12].map((id) => ({ logits: new Float32Array([id]) })),
+    );
   });
 
   test("a batch holds at most maxBatchSize sequences and maxBatchPositions positions", async () => {
@@ -142,7 +148,12 @@ describe("BatchScheduler", () => {
     const shard = new FakeShard();
     const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ prefillChunk: 2 }) });
     const rows = Float32Array.from(range(0, 10)); // 5 positions of width 2
-    const out = scheduler.submit({ sessionId: "h", kind: "prefill", input: { hiddenStates: rows }, count: 5 });
+    const out = scheduler.submit({
+      sessionId: "h",
+      kind: "prefill",
+      input: { hiddenStates: rows },
+      count: 5,
+    });
     await ticks();
     for (let i = 0; i < 3; i++) await shard.release();
     expect(shard.shapes).toEqual([[["h", 2]], [["h", 2]], [["h", 1]]]);
@@ -181,7 +192,10 @@ describe("BatchScheduler", () => {
     const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits() });
     const blocker = scheduler.submit(tokens("x", "decode", [0]));
     await ticks();
-    const twice = [scheduler.submit(tokens("s", "decode", [1])), scheduler.submit(tokens("s", "decode", [2]))];
+    const twice = [
+      scheduler.submit(tokens("s", "decode", [1])),
+      scheduler.submit(tokens("s", "decode", [2])),
+    ];
     await shard.release();
     await shard.release();
     await shard.release();
@@ -212,7 +226,10 @@ describe("BatchScheduler", () => {
     const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ maxQueuedSteps: 2 }) });
     const running = scheduler.submit(tokens("r", "decode", [1]));
     await ticks();
-    const queued = [scheduler.submit(tokens("a", "decode", [1])), scheduler.submit(tokens("b", "decode", [1]))];
+    const queued = [
+      scheduler.submit(tokens("a", "decode", [1])),
+      scheduler.submit(tokens("b", "decode", [1])),
+    ];
     const refused = await scheduler.submit(tokens("c", "decode", [1])).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(RunnerFullError);
     expect((refused as RunnerFullError).status).toBe(503);

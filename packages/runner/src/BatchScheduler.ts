@@ -145,7 +145,8 @@ export class BatchScheduler {
     for (const [start, end] of this.#busy) busy += Math.max(0, end - Math.max(start, from));
     if (this.#running && this.#runningSince !== undefined) busy += now - Math.max(this.#runningSince, from);
     let queuedPositions = 0;
-    for (const entry of [...this.#decodes, ...this.#prefills]) queuedPositions += entry.step.count - entry.done;
+    for (const entry of [...this.#decodes, ...this.#prefills])
+      queuedPositions += entry.step.count - entry.done;
     return {
       queuedSteps: this.queuedSteps,
       queuedPositions,

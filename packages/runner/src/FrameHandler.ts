@@ -1,9 +1,10 @@
-import { Sampler, type ShardSession } from "@teetee/inference";
+import { type ForwardReturnType, Sampler, type ShardSession } from "@teetee/inference";
 import { float32ToFloat16Array } from "@teetee/inference/float16";
 import { type FrameExchange, FrameLink, PipelineError, type RouteVerifier } from "@teetee/sdk/pipeline";
 import type { SignedReceipt } from "@teetee/sdk/receipts";
 import type { DecodedFrame, Frame, FramePayload, RouteHop } from "@teetee/sdk/wire";
 import { type Address, bytesToHex, type Hex } from "viem";
+import type { BatchScheduler } from "./BatchScheduler.js";
 import { FrameRequestError, RunnerError, SessionOrderError, UnknownSessionError } from "./errors.js";
 import type { RunnerMetrics } from "./metrics.js";
 import type { PaymentHook } from "./PaymentHook.js";
@@ -13,6 +14,8 @@ import type { RunnerSession, SessionStore } from "./SessionStore.js";
 
 export type FrameHandlerParameters = {
   shard: ShardSession;
+  /** Batches this shard's steps with other sessions' (one batch at a time). */
+  scheduler: BatchScheduler;
   store: SessionStore;
   runner: Address;
   modelId: Hex;
@@ -131,12 +134,12 @@ export class FrameHandler {
     input: ShardInput,
     arrival: Arrival,
   ): Promise<{ reply: Frame } | { hidden: FramePayload }> {
-    const { shard, metrics } = this.#p;
+    const { metrics } = this.#p;
     const count = frame.positionCount;
     const receipt = this.#sessionReceipt(frame, session);
     if (frame.route.length > 0) await this.#setRoute(session, frame.route, arrival);
     const started = performance.now();
-    const out = await shard.forward({ sessionId: session.key, ...input, logits: "last" });
+    const out = await this.#step(session, kind, input, count);
     metrics.compute.observe({ kind }, (performance.now() - started) / 1000);
     metrics.positions.inc({ kind }, count);
     session.position = out.cachedLength;
@@ -152,6 +155,24 @@ export class FrameHandler {
     const hidden = activations(out.hiddenStates!, count, this.#hiddenSize, receipt.activationDtype!);
     receipt.outputRows(positionStart, hidden.data, this.#hiddenSize);
     return session.next === undefined ? { reply: result(frame, hidden, count) } : { hidden };
+  }
+
+  /**
+   * The frame's step, computed in a batch with other sessions' steps. A chunked prefill that failed after some
+   * chunks leaves the cache ahead of the session: the session is dropped (on release) rather than left inconsistent.
+   */
+  async #step(
+    session: RunnerSession,
+    kind: "prefill" | "decode",
+    input: ShardInput,
+    count: number,
+  ): Promise<ForwardReturnType> {
+    try {
+      return await this.#p.scheduler.submit({ sessionId: session.key, kind, input, count });
+    } catch (error) {
+      if (this.#p.shard.cachedLength(session.key) !== session.position) session.position = 0;
+      throw error;
+    }
   }
 
   /** The session's sampler and receipt, made by its first frame; later frames must keep its activation dtype. */
@@ -343,6 +364,8 @@ export class FrameHandler {
         {
           status: error.status,
           cause: error,
+          // A full runner further on says when to retry; the sender hears it too.
+          ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
         },
       );
     } finally {

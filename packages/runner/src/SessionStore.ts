@@ -8,6 +8,8 @@ import type { SessionReceipt } from "./SessionReceipt.js";
 export type KvCacheSource = {
   kvBytesPerToken: number;
   kvCacheBytes: (sessionId: string) => number;
+  /** The KV bytes a sequence will hold once `total` positions are cached (its buffers' growth included). */
+  projectedKvBytes: (sessionId: string, total: number) => number;
   drop: (sessionId: string) => void;
   manifest: { config: { maxPositions: number } };
 };
@@ -161,14 +163,11 @@ export class SessionStore {
     return session;
   }
 
-  /** Refuses growth that would take KV memory past the limit, as the shard's doubling buffers would allocate it. */
+  /** Refuses growth that would take KV memory past the limit, as the shard says it will allocate it. */
   #reserveKv(key: string, total: number): void {
-    const perPosition = 2 * this.#kv.kvBytesPerToken;
     const current = this.#kv.kvCacheBytes(key);
-    const capacity = current / perPosition;
-    if (total <= capacity) return;
-    const grown =
-      Math.min(this.#kv.manifest.config.maxPositions, Math.max(total, capacity * 2, 16)) * perPosition;
+    const grown = this.#kv.projectedKvBytes(key, total);
+    if (grown <= current) return;
     const projected = this.kvBytes - current + grown;
     if (projected > this.limits.maxKvBytes) {
       throw new RunnerFullError("KV cache memory is full", {

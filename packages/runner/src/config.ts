@@ -60,6 +60,14 @@ export const runnerConfigSchema = z.object({
   /** Default: the model's maximum positions. */
   maxSequenceLength: integer(1).optional(),
   maxBodyBytes: integer(1024).default(16 * 1024 ** 2),
+  /** Sequences per shard call (continuous batching). */
+  maxBatchSize: integer(1).default(16),
+  /** Positions per shard call, decode steps and prefill chunks together. */
+  maxBatchPositions: integer(1).default(256),
+  /** A prefill frame longer than this is computed in chunks over several batches, so decodes keep flowing. */
+  prefillChunk: integer(1).default(128),
+  /** Steps waiting for a batch; more frames are refused with 503 and Retry-After. */
+  maxQueuedSteps: integer(1).default(256),
   idleTimeoutMs: integer(1000).default(300_000),
   intraOpThreads: integer(1).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -189,6 +197,30 @@ export const runnerOptions: readonly Option[] = [
     env: "TEETEE_MAX_BODY_BYTES",
     key: "maxBodyBytes",
     help: "frame size limit (default 16 MiB)",
+  },
+  {
+    flag: "max-batch-size",
+    env: "TEETEE_MAX_BATCH_SIZE",
+    key: "maxBatchSize",
+    help: "sequences per shard call (default 16)",
+  },
+  {
+    flag: "max-batch-positions",
+    env: "TEETEE_MAX_BATCH_POSITIONS",
+    key: "maxBatchPositions",
+    help: "positions per shard call (default 256)",
+  },
+  {
+    flag: "prefill-chunk",
+    env: "TEETEE_PREFILL_CHUNK",
+    key: "prefillChunk",
+    help: "prefill positions per batch (default 128)",
+  },
+  {
+    flag: "max-queued-steps",
+    env: "TEETEE_MAX_QUEUED_STEPS",
+    key: "maxQueuedSteps",
+    help: "steps waiting for a batch, then 503 (default 256)",
   },
   {
     flag: "idle-timeout-ms",

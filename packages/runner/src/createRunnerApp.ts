@@ -1,12 +1,15 @@
+import { TeeTeeError } from "@teetee/errors";
 import {
   ATTESTATION_PATH,
   ENVELOPE_CONTENT_TYPE,
   FRAMES_PATH,
   HEALTH_PATH,
+  LOAD_PATH,
   METRICS_PATH,
   PLAIN_FRAME_CONTENT_TYPE,
   REGISTRATION_PATH,
   type RunnerAttestationDocument,
+  type RunnerLoad,
 } from "@teetee/sdk/protocol";
 import {
   type DecodedFrame,
@@ -18,6 +21,7 @@ import {
 } from "@teetee/sdk/wire";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import type { BatchScheduler } from "./BatchScheduler.js";
 import type { RegistrationOutcome } from "./ensureRegistration.js";
 import { messageOf, RunnerError, statusOf } from "./errors.js";
 import type { FrameHandler } from "./FrameHandler.js";
@@ -30,6 +34,8 @@ export type RunnerAppParameters = {
   /** Present only when plaintext frames are allowed (benchmarks on a local chain). */
   plainGuard: ReplayGuard | undefined;
   store: SessionStore;
+  /** The shard's batch scheduler: its load for `/v1/load`, and when a refused frame may be sent again. */
+  scheduler: BatchScheduler;
   metrics: RunnerMetrics;
   attestation: RunnerAttestationDocument;
   maxBodyBytes: number;
@@ -45,7 +51,7 @@ type Opened = { frame: DecodedFrame; encrypted: boolean; seal: (reply: Frame) =>
 
 /**
  * The runner's HTTP surface: `POST /v1/frames` (binary frames, sealed or, in benchmarks, plain),
- * `GET /v1/attestation`, `GET /healthz`, `GET /metrics`. Errors are answered in one place: as a sealed error
+ * `GET /v1/attestation`, `GET /v1/load`, `GET /healthz`, `GET /metrics`. Errors are answered in one place: as a sealed error
  * frame when the sender can read one, else as JSON, always with the status a client can act on.
  */
 export function createRunnerApp(params: RunnerAppParameters): express.Express {
@@ -70,6 +76,11 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
     res.json(attestation);
   });
 
+  // Public and read by the web explorer from the browser: any origin may read it.
+  app.get(LOAD_PATH, (_req, res) => {
+    res.set("Access-Control-Allow-Origin", "*").json(runnerLoad(params));
+  });
+
   app.get(REGISTRATION_PATH, async (_req, res) => {
     res.json(await params.registration());
   });
@@ -77,6 +88,7 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
   app.get(METRICS_PATH, async (_req, res) => {
     metrics.sessions.set(store.size);
     metrics.kvBytes.set(store.kvBytes);
+    metrics.queueDepth.set(params.scheduler.queuedSteps);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -89,6 +101,7 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
           ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)
           : new Uint8Array(0);
       const reply = await processFrame(req.get("content-type") ?? "", body);
+      if (reply.retryAfterSeconds !== undefined) res.set("Retry-After", String(reply.retryAfterSeconds));
       res.status(reply.status).type(reply.contentType).end(reply.body);
     },
   );
@@ -99,14 +112,24 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const reply = refusal(params, error);
+    if (reply.retryAfterSeconds !== undefined) res.set("Retry-After", String(reply.retryAfterSeconds));
     res.status(reply.status).type(reply.contentType).end(reply.body);
   });
 
   return app;
 }
 
-/** A frame's answer, whichever transport carries it: the status and body `POST /v1/frames` answers with. */
-export type FrameReply = { status: number; contentType: string; body: Uint8Array };
+/**
+ * A frame's answer, whichever transport carries it: the status and body `POST /v1/frames` answers with, and for a
+ * refusal that may pass later the seconds to wait (POST's `Retry-After` header; the frame stream's records carry it
+ * only in the error's message, `... (retry after N s)`, as error frames always do).
+ */
+export type FrameReply = {
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+  retryAfterSeconds?: number;
+};
 
 /**
  * Opens, serves and answers one frame body. Never throws: a frame that cannot be opened is answered with JSON
@@ -133,10 +156,12 @@ export function createFrameProcessor(
     const { frame } = opened;
     let reply: Frame;
     let status = 200;
+    let retryAfterSeconds: number | undefined;
     try {
       reply = await handler.handle(frame, { encrypted: opened.encrypted });
     } catch (error) {
       status = statusOf(error);
+      retryAfterSeconds = retryAfterOf(params, error, status);
       logFailure(log, error, status, frame);
       reply = {
         kind: "error",
@@ -145,7 +170,7 @@ export function createFrameProcessor(
         sentAt: Date.now(),
         positionStart: frame.positionStart,
         positionCount: 0,
-        payload: { type: "error", code: status, message: messageOf(error) },
+        payload: { type: "error", code: status, message: messageOf(error, retryAfterSeconds) },
       };
     }
     metrics.frames.inc({ kind: frame.kind, status });
@@ -154,18 +179,23 @@ export function createFrameProcessor(
       status,
       contentType: opened.encrypted ? ENVELOPE_CONTENT_TYPE : PLAIN_FRAME_CONTENT_TYPE,
       body: opened.seal(reply),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     };
   };
 }
 
 /** The JSON answer to a frame that could not be opened (or a request that is not a frame). */
 export function refusal(
-  params: Pick<RunnerAppParameters, "log" | "metrics" | "maxBodyBytes">,
+  params: Pick<RunnerAppParameters, "log" | "metrics" | "maxBodyBytes"> &
+    Partial<Pick<RunnerAppParameters, "scheduler">>,
   error: unknown,
 ): FrameReply {
   const status = bodyParserStatus(error) ?? statusOf(error);
+  const retryAfterSeconds = retryAfterOf(params, error, status);
   const message =
-    bodyParserStatus(error) === 413 ? `Frame is larger than ${params.maxBodyBytes} bytes` : messageOf(error);
+    bodyParserStatus(error) === 413
+      ? `Frame is larger than ${params.maxBodyBytes} bytes`
+      : messageOf(error, retryAfterSeconds);
   if (status >= 500) params.log.error({ err: errorSummary(error) }, "request failed");
   else params.log.debug({ status, error: message }, "request refused");
   params.metrics.frames.inc({ kind: "unopened", status });
@@ -173,6 +203,34 @@ export function refusal(
     status,
     contentType: "application/json",
     body: Buffer.from(JSON.stringify({ error: { status, name: errorName(error), message } })),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+}
+
+/**
+ * When a refused frame may be sent again: the error's own hint, else for a 503 (runner full) the scheduler's
+ * estimate from how fast its queue drains; none for refusals that waiting does not cure.
+ */
+function retryAfterOf(
+  params: { scheduler?: Pick<BatchScheduler, "retryAfterSeconds"> },
+  error: unknown,
+  status: number,
+): number | undefined {
+  const own = error instanceof TeeTeeError ? error.retryAfterSeconds : undefined;
+  if (own !== undefined) return own;
+  if (status !== 503) return undefined;
+  return params.scheduler?.retryAfterSeconds() ?? 1;
+}
+
+/** The `/v1/load` document: the scheduler's queue and utilization, the store's sessions. */
+function runnerLoad(params: RunnerAppParameters): RunnerLoad {
+  const { scheduler, store } = params;
+  return {
+    ...scheduler.load(),
+    sessions: store.size,
+    maxSessions: store.limits.maxSessions,
+    maxBatchSize: scheduler.limits.maxBatchSize,
+    maxBatchPositions: scheduler.limits.maxBatchPositions,
   };
 }
 

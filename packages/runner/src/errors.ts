@@ -121,9 +121,12 @@ export function statusOf(error: unknown): number {
  * causes included, other libraries' text left out) and its hint, never activations or prompt text, which no error
  * here carries. Anything else is a bug whose text stays in the log.
  */
-export function messageOf(error: unknown): string {
-  if (!(error instanceof TeeTeeError)) return "Internal runner error";
+export function messageOf(error: unknown, retryAfterSeconds?: number): string {
+  if (!(error instanceof TeeTeeError)) return withRetryAfter("Internal runner error", retryAfterSeconds);
   const hint = hintOf(error);
   const sentence = describe(error, { foreign: false });
-  return withRetryAfter(hint === undefined ? sentence : `${sentence} — ${hint}`, error.retryAfterSeconds);
+  return withRetryAfter(
+    hint === undefined ? sentence : `${sentence} — ${hint}`,
+    retryAfterSeconds ?? error.retryAfterSeconds,
+  );
 }

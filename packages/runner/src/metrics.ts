@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { BatchObservation } from "./BatchScheduler.js";
 
 const latencyBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
 
@@ -66,6 +67,29 @@ export function createRunnerMetrics() {
       help: "Bytes of KV cache allocated",
       ...labels,
     }),
+    batchSize: new Histogram({
+      name: "teetee_runner_batch_size",
+      help: "Sequences per shard call",
+      buckets: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64],
+      ...labels,
+    }),
+    batchPositions: new Histogram({
+      name: "teetee_runner_batch_positions",
+      help: "Positions per shard call (decode steps and prefill chunks)",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      ...labels,
+    }),
+    queueDepth: new Gauge({
+      name: "teetee_runner_queued_steps",
+      help: "Steps waiting for a batch",
+      ...labels,
+    }),
+    queueTime: new Histogram({
+      name: "teetee_runner_queue_seconds",
+      help: "Time a step waited before its first batch",
+      buckets: latencyBuckets,
+      ...labels,
+    }),
     evictions: new Counter({
       name: "teetee_runner_sessions_evicted_total",
       help: "Sessions evicted for idleness",
@@ -75,3 +99,10 @@ export function createRunnerMetrics() {
 }
 
 export type RunnerMetrics = ReturnType<typeof createRunnerMetrics>;
+
+/** Records one batch the scheduler ran: its size and positions, and how long its new steps waited. */
+export function observeBatch(metrics: RunnerMetrics, batch: BatchObservation): void {
+  metrics.batchSize.observe(batch.size);
+  metrics.batchPositions.observe(batch.positions);
+  for (const seconds of batch.queuedSeconds) metrics.queueTime.observe(seconds);
+}

@@ -20,6 +20,7 @@ import pino, { type Logger } from "pino";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attestRunner } from "./attestRunner.js";
+import { BatchScheduler } from "./BatchScheduler.js";
 import { chainClock } from "./chainClock.js";
 import type { RunnerConfig } from "./config.js";
 import { type ConnectedChain, connectChain } from "./connectChain.js";
@@ -29,7 +30,7 @@ import { RunnerListenError, RunnerStartupError } from "./errors.js";
 import { FrameHandler } from "./FrameHandler.js";
 import { isNonceRace } from "./isNonceRace.js";
 import { type ListeningRunner, listenRunner } from "./listenRunner.js";
-import { createRunnerMetrics } from "./metrics.js";
+import { createRunnerMetrics, observeBatch } from "./metrics.js";
 import { allowAllPayments, type PaymentHook } from "./PaymentHook.js";
 import { ResultMailbox } from "./ResultMailbox.js";
 import { openRunnerLedger, type RunnerPayments, startRunnerSettler } from "./runnerPayments.js";
@@ -211,8 +212,20 @@ function assembleApp(parts: {
     chainId: chain.chainId,
     policy: { allowDevQuotes: (config.allowDevQuotes ?? true) && isLocalChainId(chain.chainId) },
   });
+  const scheduler = new BatchScheduler({
+    shard,
+    hiddenSize: manifest.config.hiddenSize,
+    limits: {
+      maxBatchSize: config.maxBatchSize,
+      maxBatchPositions: config.maxBatchPositions,
+      prefillChunk: Math.min(config.prefillChunk, config.maxBatchPositions),
+      maxQueuedSteps: config.maxQueuedSteps,
+    },
+    observe: (batch) => observeBatch(metrics, batch),
+  });
   const handler = new FrameHandler({
     shard,
+    scheduler,
     store,
     runner: parts.identity.account.address,
     modelId: modelIdOf(manifest),
@@ -232,6 +245,7 @@ function assembleApp(parts: {
     receiver: new WireReceiver({ privateKey: parts.identity.privateKey }),
     plainGuard: config.allowPlaintextFrames ? new ReplayGuard() : undefined,
     store,
+    scheduler,
     metrics,
     attestation: parts.attested.attestation,
     maxBodyBytes: config.maxBodyBytes,

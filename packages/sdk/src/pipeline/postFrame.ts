@@ -10,7 +10,13 @@ export type PostFrameParameters = {
   timeoutMs?: number;
 };
 
-export type PostFrameReturnType = { status: number; contentType: string; body: Uint8Array };
+export type PostFrameReturnType = {
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+  /** The runner's `Retry-After` (whole seconds) on a refusal that may pass later, e.g. a 503 when it is full. */
+  retryAfterSeconds?: number;
+};
 
 // Keep-alive sockets: a decode step is one small request per hop, so a fresh TCP connection per frame would
 // cost more than the frame itself.
@@ -41,10 +47,12 @@ export function postFrame(params: PostFrameParameters): Promise<PostFrameReturnT
         res.on("error", (cause) => reject(unreachable(params.url, cause)));
         res.on("end", () => {
           const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const retryAfterSeconds = retryAfterHeader(res.headers["retry-after"]);
           resolve({
             status: res.statusCode ?? 0,
             contentType: (res.headers["content-type"] ?? "").split(";")[0]!.trim(),
             body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+            ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
           });
         });
       },
@@ -62,4 +70,10 @@ export function unreachable(url: string, cause: unknown): RunnerUnreachableError
     status: 502,
     hint: "Check the runner is up, or pick another runner for this shard.",
   });
+}
+
+/** HTTP's `Retry-After` in its delay-seconds form (the only one runners send); anything else is ignored. */
+export function retryAfterHeader(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
