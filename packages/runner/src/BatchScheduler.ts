@@ -222,7 +222,7 @@ export class BatchScheduler {
       seconds: (ended - started) / 1000,
       queuedSeconds: batch.filter((c) => c.start === 0).map((c) => (started - c.entry.enqueuedAt) / 1000),
     });
-    batch.forEach((chunk, i) => this.#settle(chunk, results[i]!, ended));
+    for (const [i, chunk] of batch.entries()) this.#settle(chunk, results[i]!, ended);
   }
 
   #params({ entry, start, end }: Chunk): ForwardParams {
