@@ -1,5 +1,15 @@
 export { attestRunner, type QuoteSource } from "./attestRunner.js";
 export {
+  type BatchLimits,
+  type BatchObservation,
+  BatchScheduler,
+  type BatchSchedulerParameters,
+  type BatchShard,
+  type BatchStep,
+  DEFAULT_BATCH_LIMITS,
+  type SchedulerLoad,
+} from "./BatchScheduler.js";
+export {
   parseRunnerConfig,
   type RunnerConfig,
   type RunnerConfigInput,
