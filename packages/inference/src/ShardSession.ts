@@ -292,7 +292,8 @@ export class ShardSession {
     } else {
       const { hiddenSize } = this.manifest.config;
       const hidden = new Float32Array(batch * hiddenSize);
-      steps.forEach((s, b) => hidden.set(s.feeds[n.hiddenIn]!.data as Float32Array, b * hiddenSize));
+      for (const [b, s] of steps.entries())
+        hidden.set(s.feeds[n.hiddenIn]!.data as Float32Array, b * hiddenSize);
       feeds[n.hiddenIn] = new ort.Tensor("float32", hidden, [batch, 1, hiddenSize]);
     }
     if (this.isLast) feeds[n.logitsIndices] = new ort.Tensor("int64", BigInt64Array.of(0n), [1]);

@@ -34,7 +34,7 @@ export class BatchBuffers {
     totals: readonly number[],
   ): { tensors: ort.Tensor[]; capacity: number } {
     const { numKvHeads, headDim, maxPositions } = this.shape;
-    caches.forEach((cache, b) => cache.reserve(totals[b]!));
+    for (const [b, cache] of caches.entries()) cache.reserve(totals[b]!);
     const capacity = Math.min(maxPositions, Math.ceil(Math.max(...totals) / STEP) * STEP);
     const size = caches.length * numKvHeads * capacity * headDim;
     if ((this.store[0]?.length ?? 0) < size) {

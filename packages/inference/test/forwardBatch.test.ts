@@ -223,3 +223,39 @@ describe("greedy and seeded generation of N concurrent sequences equals N sequen
     expect(new Set(concurrent.map((t) => t.join())).size).toBe(6);
   });
 });
+
+describe.each(["inPlace", "concat"] as const)("projectedKvBytes (%s layout)", (kvCache) => {
+  const modelDir = join(tmp.path, `model-proj-${kvCache}`);
+  let shard: ShardSession;
+
+  beforeAll(async () => {
+    makeTestModel({ dir: modelDir, seed: 8, numLayers: 2, vocabSize: VOCAB, maxPositions: MAX_POSITIONS });
+    [shard] = (await openChain(modelDir, join(tmp.path, `proj-${kvCache}`), [], { kvCache })) as [
+      ShardSession,
+    ];
+  });
+  afterAll(() => shard.release());
+
+  test("predicts exactly the bytes the cache holds after each step, through forward and forwardBatch", async () => {
+    const sizes = [3, 1, 1, 30, 1, 7, 1, 1, 40, 1];
+    let total = 0;
+    let grew = 0;
+    for (const [i, seq] of sizes.entries()) {
+      const before = shard.kvCacheBytes("p");
+      const predicted = shard.projectedKvBytes("p", total + seq);
+      const inputIds = Array.from({ length: seq }, (_, j) => 3 + ((i + j) % 200));
+      if (i % 2) {
+        const [r] = await shard.forwardBatch([{ sessionId: "p", inputIds }]);
+        expect(r!.ok).toBe(true);
+      } else {
+        await shard.forward({ sessionId: "p", inputIds });
+      }
+      total += seq;
+      expect(shard.kvCacheBytes("p")).toBe(predicted);
+      if (predicted > before) grew++;
+    }
+    expect(grew).toBeGreaterThan(1);
+    const perPosition = (kvCache === "concat" ? 2 : 1) * shard.kvBytesPerToken;
+    expect(shard.projectedKvBytes("unknown", MAX_POSITIONS)).toBe(MAX_POSITIONS * perPosition);
+  });
+});
