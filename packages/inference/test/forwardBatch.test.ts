@@ -173,6 +173,50 @@ describe("forwardBatch refuses a bad step alone", () => {
   });
 });
 
+describe("forwardBatch with prefill chunks beside decode steps", () => {
+  const modelDir = join(tmp.path, "model-mixed");
+  let batched: ShardSession[];
+  let single: ShardSession[];
+
+  beforeAll(async () => {
+    makeTestModel({ dir: modelDir, seed: 9, numLayers: 2, vocabSize: VOCAB, maxPositions: MAX_POSITIONS });
+    batched = await openChain(modelDir, join(tmp.path, "mixed-a"), [1]);
+    single = await openChain(modelDir, join(tmp.path, "mixed-b"), [1]);
+  });
+  afterAll(async () => {
+    await releaseAll(batched);
+    await releaseAll(single);
+  });
+
+  test("a chunk of 5, a new sequence's prompt and two decode steps in one batch equal forward, bit for bit", async () => {
+    for (const [id, prompt] of [
+      ["a", [4, 5, 6]],
+      ["b", [7, 8]],
+      ["c", [9, 10, 11, 12]],
+    ] as const) {
+      await chainBatch(batched, [{ sessionId: id, inputIds: [...prompt] }]);
+      await chainOne(single, id, [...prompt]);
+    }
+    const steps = [
+      { sessionId: "a", inputIds: [20] },
+      { sessionId: "b", inputIds: [21, 22, 23, 24, 25] },
+      { sessionId: "new", inputIds: [26, 27] },
+      { sessionId: "c", inputIds: [28] },
+    ];
+    const runs = batched.map((s) => s.runCount);
+    const { results } = await chainBatch(batched, steps);
+    // Per shard: one call for the two decode steps, one per prefill chunk.
+    expect(batched.map((s, i) => s.runCount - runs[i]!)).toEqual(batched.map(() => 3));
+    for (const [i, step] of steps.entries()) {
+      const r = results[i]!;
+      if (!r.ok) throw r.error;
+      const { logits } = await chainOne(single, step.sessionId, step.inputIds);
+      expect(bitsEqual(r.value.logits!, logits)).toBe(true);
+      expect(r.value.cachedLength).toBe(single[0]!.cachedLength(step.sessionId));
+    }
+  });
+});
+
 describe("greedy and seeded generation of N concurrent sequences equals N sequential runs", () => {
   const modelDir = join(tmp.path, "model-gen");
   let shards: ShardSession[];
