@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { BatchBuffers } from "./batchBuffers.js";
 import { TENSOR_NAMES } from "./buildShardGraph.js";
 import { ForwardInputError, InferenceError, SequenceTooLongError } from "./errors.js";
 import { float16ToFloat32Array } from "./float16.js";
@@ -83,6 +84,8 @@ export class ShardSession {
   private readonly pastNames: string[];
   private readonly presentNames: string[];
   private ones = new BigInt64Array(0);
+  private readonly batchBuffers: BatchBuffers;
+  #runs = 0;
   readonly layers: number[];
 
   private constructor(
@@ -99,6 +102,8 @@ export class ShardSession {
       TENSOR_NAMES.presentValue(l),
     ]);
     this.kvCache = kvCacheOf(manifest);
+    const { numKvHeads, headDim, maxPositions } = manifest.config;
+    this.batchBuffers = new BatchBuffers({ numKvHeads, headDim, maxPositions }, this.pastNames.length);
   }
 
   static async create(params: ShardSessionCreateParams): Promise<ShardSession> {
@@ -195,6 +200,11 @@ export class ShardSession {
     await this.session.release();
   }
 
+  /** onnxruntime calls made so far: a batch of decode steps is one (for metrics, and tests of the batching). */
+  get runCount(): number {
+    return this.#runs;
+  }
+
   /** Whether {@link release} ran: the onnxruntime session is gone and no forward can run. */
   get released(): boolean {
     return this.#released;
@@ -204,17 +214,119 @@ export class ShardSession {
    * Runs one step of each of several sequences (decode steps and prefill chunks, distinct session ids) and returns
    * each step's result in order. A step that is refused (bad input, unknown or busy sequence, too long) fails alone;
    * the others still run. A sequence's outputs do not depend on what it was batched with.
+   *
+   * With the `inPlace` layout, the decode steps (one position each, one logits row) run as ONE onnxruntime call of
+   * batch B: their caches are gathered into shared batch buffers (`BatchBuffers`), `seqlens_k` carries each one's
+   * length, and only the new position goes back into each sequence's cache. Prefill chunks (several positions) and
+   * every step of the `concat` layout run one by one, after the batch, in order.
    */
   async forwardBatch(steps: readonly ForwardParams[]): Promise<BatchStepResult[]> {
-    const results: BatchStepResult[] = [];
-    for (const step of steps) {
+    const results: (BatchStepResult | undefined)[] = new Array(steps.length);
+    const seen = new Set<string>();
+    const decode: PreparedStep[] = [];
+    const alone: number[] = [];
+    steps.forEach((step, index) => {
+      const sessionId = step.sessionId ?? "default";
+      if (seen.has(sessionId)) {
+        const error = new ForwardInputError(`sequence "${sessionId}" appears twice in one batch`, {
+          hint: "Send one step per sequence per batch.",
+        });
+        results[index] = { ok: false, error };
+        return;
+      }
+      seen.add(sessionId);
       try {
-        results.push({ ok: true, value: await this.forward(step) });
+        const prepared = this.kvCache === "inPlace" ? this.prepare(step, sessionId, index) : undefined;
+        if (prepared) decode.push(prepared);
+        else alone.push(index);
       } catch (error) {
-        results.push({ ok: false, error: error as Error });
+        results[index] = { ok: false, error: error as Error };
+      }
+    });
+    if (decode.length > 0) await this.runDecodeBatch(decode, results);
+    for (const index of alone) {
+      try {
+        results[index] = { ok: true, value: await this.forward(steps[index]!) };
+      } catch (error) {
+        results[index] = { ok: false, error: error as Error };
       }
     }
-    return results;
+    return results as BatchStepResult[];
+  }
+
+  /** Validates a step; returns it ready for the batched call when it is a decode step, undefined otherwise. */
+  private prepare(params: ForwardParams, sessionId: string, index: number): PreparedStep | undefined {
+    const cache = this.caches.get(sessionId) ?? this.newCache();
+    if (cache.busy) {
+      throw new ForwardInputError(`sequence "${sessionId}" already has a forward call in flight`, {
+        hint: "Await each call before the next one on the same sequence.",
+      });
+    }
+    const { feeds, seq } = this.inputs(params, cache.length);
+    const indices = feeds[TENSOR_NAMES.logitsIndices];
+    if (seq !== 1 || (indices && indices.size !== 1)) return undefined;
+    return { index, sessionId, cache, feeds };
+  }
+
+  /** One onnxruntime call of batch `steps.length` for decode steps; writes each step's result at its index. */
+  private async runDecodeBatch(
+    steps: PreparedStep[],
+    results: (BatchStepResult | undefined)[],
+  ): Promise<void> {
+    const n = TENSOR_NAMES;
+    const caches = steps.map((s) => s.cache);
+    const totals = caches.map((c) => c.length + 1);
+    const batch = steps.length;
+    const column = (name: string) => steps.map((s) => s.feeds[name]!.data as BigInt64Array);
+    const feeds: Record<string, ort.Tensor> = {
+      [n.positionIds]: new ort.Tensor("int64", concatInt64(column(n.positionIds)), [batch, 1]),
+      [n.seqlensK]: new ort.Tensor(
+        "int32",
+        Int32Array.from(totals, (t) => t - 1),
+        [batch],
+      ),
+      [n.totalSequenceLength]: new ort.Tensor("int32", Int32Array.of(Math.max(...totals)), []),
+    };
+    if (this.isFirst) {
+      feeds[n.inputIds] = new ort.Tensor("int64", concatInt64(column(n.inputIds)), [batch, 1]);
+    } else {
+      const { hiddenSize } = this.manifest.config;
+      const hidden = new Float32Array(batch * hiddenSize);
+      for (const [b, s] of steps.entries())
+        hidden.set(s.feeds[n.hiddenIn]!.data as Float32Array, b * hiddenSize);
+      feeds[n.hiddenIn] = new ort.Tensor("float32", hidden, [batch, 1, hiddenSize]);
+    }
+    if (this.isLast) feeds[n.logitsIndices] = new ort.Tensor("int64", BigInt64Array.of(0n), [1]);
+    const output = this.isLast ? n.logits : n.hiddenOut;
+    const fetches: Record<string, ort.Tensor | null> = { [output]: null };
+    for (const s of steps) {
+      s.cache.busy = true;
+      this.caches.set(s.sessionId, s.cache);
+    }
+    try {
+      const { tensors, capacity } = this.batchBuffers.gather(caches, totals);
+      tensors.forEach((t, i) => {
+        feeds[this.pastNames[i]!] = t;
+        fetches[this.presentNames[i]!] = t;
+      });
+      this.#runs++;
+      const data = (await this.session.run(feeds, fetches))[output]!.data as Float32Array;
+      this.batchBuffers.scatter(caches, totals, capacity);
+      const width = data.length / batch;
+      steps.forEach((s, b) => {
+        s.cache.commit(totals[b]!);
+        const row = data.slice(b * width, (b + 1) * width);
+        const value = this.isLast
+          ? { logits: row, cachedLength: totals[b]! }
+          : { hiddenStates: row, cachedLength: totals[b]! };
+        results[s.index] = { ok: true, value };
+      });
+    } catch (cause) {
+      const error = new InferenceError(`shard ${this.shard.index} batched forward failed`, { cause });
+      for (const s of steps) results[s.index] = { ok: false, error };
+    } finally {
+      for (const s of steps) s.cache.busy = false;
+    }
   }
 
   async forward(params: ForwardParams): Promise<ForwardReturnType> {
@@ -234,6 +346,7 @@ export class ShardSession {
     cache.busy = true;
     this.caches.set(sessionId, cache);
     try {
+      this.#runs++;
       const result = await this.session.run(feeds, fetches);
       cache.commit(total);
       return this.isLast
@@ -346,6 +459,24 @@ export class ShardSession {
     }
     return this.ones.subarray(0, total);
   }
+}
+
+/** A validated decode step of a batch: where its result goes, and its own (batch-1) feeds to merge. */
+type PreparedStep = {
+  index: number;
+  sessionId: string;
+  cache: SequenceCache;
+  feeds: Record<string, ort.Tensor>;
+};
+
+function concatInt64(parts: readonly BigInt64Array[]): BigInt64Array {
+  const out = new BigInt64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /**

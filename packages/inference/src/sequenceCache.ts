@@ -28,6 +28,8 @@ export interface SequenceCache {
   commit(total: number): void;
   /** Buffer i's cached positions as [kv_heads, capacity, head_dim] (positions past `length` are unspecified). */
   buffers(): readonly Float32Array[];
+  /** Grows the buffers (as `bind` would) so that they hold `total` positions. */
+  reserve(total: number): void;
 }
 
 /** A fresh cache of `count` tensors (key and value per layer) for `layout`'s graphs. */
@@ -87,7 +89,7 @@ class InPlaceCache implements SequenceCache {
     total: number,
     names: { past: string[]; present: string[] },
   ): void {
-    if (total > this.capacity) this.grow(total);
+    this.reserve(total);
     for (let i = 0; i < this.count; i++) {
       feeds[names.past[i]!] = this.tensors[i]!;
       fetches[names.present[i]!] = this.tensors[i]!;
@@ -100,6 +102,10 @@ class InPlaceCache implements SequenceCache {
 
   buffers(): readonly Float32Array[] {
     return this.store;
+  }
+
+  reserve(total: number): void {
+    if (total > this.capacity) this.grow(total);
   }
 
   private grow(total: number): void {
@@ -142,7 +148,7 @@ class ConcatCache implements SequenceCache {
     total: number,
     names: { past: string[]; present: string[] },
   ): void {
-    if (total > this.capacity) this.grow(total);
+    this.reserve(total);
     const { numKvHeads, headDim } = this.shape;
     const view = (buffer: Float32Array, length: number) =>
       new ort.Tensor("float32", buffer.subarray(0, numKvHeads * length * headDim), [
@@ -165,6 +171,10 @@ class ConcatCache implements SequenceCache {
   /** The concat layout packs positions densely: buffer i is [kv_heads, length, head_dim] at its front. */
   buffers(): readonly Float32Array[] {
     return this.past;
+  }
+
+  reserve(total: number): void {
+    if (total > this.capacity) this.grow(total);
   }
 
   private grow(total: number): void {
