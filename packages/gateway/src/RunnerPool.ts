@@ -32,6 +32,11 @@ export type RunnerState = RouteRunner & {
   inflight: number;
   /** Not chosen before this time (ms since epoch) after a failure. */
   downUntil: number;
+  /**
+   * Not chosen before this time (ms since epoch): it answered 503 with Retry-After (its batch is full). A busy
+   * runner is healthy; only new requests go elsewhere until then.
+   */
+  busyUntil: number;
 };
 
 export type RunnerPoolParameters = {
@@ -101,6 +106,7 @@ export class RunnerPool {
             latencyMs: existing?.latencyMs ?? 50,
             inflight: existing?.inflight ?? 0,
             downUntil: 0,
+            busyUntil: 0,
           });
           void this.verify(runner);
         }
@@ -145,7 +151,7 @@ export class RunnerPool {
     for (let shard = 0; shard < shardCount; shard++) {
       const now = this.#p.now();
       const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
+        .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
         .sort((a, b) => score(a) - score(b));
       let chosen: RunnerState | undefined;
       for (const candidate of candidates) {
@@ -155,9 +161,7 @@ export class RunnerPool {
         }
       }
       if (chosen === undefined) {
-        throw new NoCapacityError(
-          `No attested, healthy runner serves shard ${shard} of this model right now.`,
-        );
+        throw this.#noCapacity(modelId, shard, exclude, now);
       }
       route.push(chosen);
     }
@@ -179,14 +183,12 @@ export class RunnerPool {
     for (let shard = 0; shard < shardCount; shard++) {
       const now = this.#p.now();
       const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
+        .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
         .sort((a, b) => score(a) - score(b));
       const passed = await Promise.all(candidates.map((c) => this.verify(c.runner)));
       const usable = candidates.filter((_, i) => passed[i]);
       if (usable.length === 0) {
-        throw new NoCapacityError(
-          `No attested, healthy runner serves shard ${shard} of this model right now.`,
-        );
+        throw this.#noCapacity(modelId, shard, exclude, now);
       }
       perShard.push(usable);
     }
@@ -250,6 +252,34 @@ export class RunnerPool {
     return () => {
       for (const r of route) r.inflight = Math.max(0, r.inflight - 1);
     };
+  }
+
+  /**
+   * Takes a runner out of rotation until its Retry-After passes (default 1 s): it answered 503, its batch is full.
+   * Its health and verdict stay as they are.
+   */
+  markBusy(runner: Address, retryAfterSeconds: number = 1): void {
+    const state = this.#runners.get(runner);
+    if (state === undefined) return;
+    const until = this.#p.now() + Math.max(0, retryAfterSeconds) * 1000;
+    state.busyUntil = Math.max(state.busyUntil, until);
+  }
+
+  /**
+   * Why a shard has no runner to take now; when its runners are only busy, the error says (as Retry-After) when
+   * the first of them takes requests again.
+   */
+  #noCapacity(modelId: Hex, shard: number, exclude: ReadonlySet<Address>, now: number): NoCapacityError {
+    const busy = this.runners(modelId, shard).filter(
+      (r) => !exclude.has(r.runner) && r.busyUntil > now && isUsable(r, now),
+    );
+    if (busy.length === 0)
+      return new NoCapacityError(`No attested, healthy runner serves shard ${shard} of this model right now.`);
+    const first = Math.min(...busy.map((r) => r.busyUntil));
+    return new NoCapacityError(
+      `Every runner of shard ${shard} of this model is full right now (${busy.length} busy).`,
+      { retryAfterSeconds: Math.max(1, Math.ceil((first - now) / 1000)) },
+    );
   }
 
   /** Feeds a measured round trip into a runner's latency. */
@@ -318,6 +348,11 @@ export class RunnerPool {
 /** A runner a route may take now: attested, and not marked down by a failed request or health check. */
 export function isUsable(state: RunnerState, now: number = Date.now()): boolean {
   return state.attestation.status === "verified" && state.downUntil <= now;
+}
+
+/** A runner a route may take for a new request now: not down, not waiting out a failed verdict, not busy. */
+function isChoosable(state: RunnerState, now: number): boolean {
+  return state.downUntil <= now && (state.attestation.retryAt ?? 0) <= now && state.busyUntil <= now;
 }
 
 /** Routes `accept` is asked about at most, per request. */
