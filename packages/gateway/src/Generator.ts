@@ -119,7 +119,8 @@ export class Generator {
     const exclude = new Set<Address>();
     for (let attempt = 0; attempt <= this.#p.maxFailovers; attempt++) {
       parameters.signal?.throwIfAborted();
-      const route = await this.#p.pool.chooseRoute(
+      // Taken and counted in one step, so requests choosing at once spread over the replicas.
+      const { route, release } = await this.#p.pool.takeRoute(
         parameters.modelId,
         parameters.shardCount,
         exclude,
@@ -128,7 +129,7 @@ export class Generator {
       const record: RouteAttempt = { route };
       attempts.push(record);
       parameters.onRoute?.(route);
-      const outcome = await this.#runOnRoute(parameters, route, tokens);
+      const outcome = await this.#runOnRoute(parameters, route, tokens).finally(release);
       if (outcome.done)
         return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
       record.error = outcome.error;
@@ -152,7 +153,6 @@ export class Generator {
   > {
     const { apiKey, free, modelId, prices, promptIds } = parameters;
     const { pool, payments } = this.#p;
-    const release = pool.acquire(route);
     const session = payments.lease(
       apiKey,
       modelId,
@@ -247,7 +247,6 @@ export class Generator {
       // Buyers see it in the answer's failovers: our sentences only, never another library's text.
       return { done: false, error: describe(error, { foreign: false }), failed };
     } finally {
-      release();
       // Only a channel whose last request ended with a settle voucher is used again. Its runners measured an
       // abandoned request's tokens but got no voucher for them: a runner that saw the channel's next request
       // before the abandoned one's drop would take it as completed and refuse the next voucher as short of it.

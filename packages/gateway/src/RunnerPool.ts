@@ -146,24 +146,61 @@ export class RunnerPool {
     exclude: ReadonlySet<Address> = new Set(),
     accept?: (route: readonly Address[]) => Promise<boolean>,
   ): Promise<RunnerState[]> {
-    if (accept !== undefined) return this.#chooseAccepted(modelId, shardCount, exclude, accept);
+    return this.#choose(modelId, shardCount, exclude, accept, false);
+  }
+
+  /**
+   * Chooses a route as {@link chooseRoute} does and counts the request on its runners in the same step, so that
+   * requests choosing at once see each other's load and spread over the replicas; `release` ends the count.
+   */
+  async takeRoute(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address> = new Set(),
+    accept?: (route: readonly Address[]) => Promise<boolean>,
+  ): Promise<{ route: RunnerState[]; release: () => void }> {
+    const route = await this.#choose(modelId, shardCount, exclude, accept, true);
+    return { route, release: once(() => count(route, -1)) };
+  }
+
+  /**
+   * Chooses a route; with `reserve`, counts it on its runners as soon as it is chosen (before any later await), and
+   * a candidate route while `accept` is asked about it, so concurrent choices rank by each other's load.
+   */
+  async #choose(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address>,
+    accept: ((route: readonly Address[]) => Promise<boolean>) | undefined,
+    reserve: boolean,
+  ): Promise<RunnerState[]> {
+    if (accept !== undefined) return this.#chooseAccepted(modelId, shardCount, exclude, accept, reserve);
     const route: RunnerState[] = [];
-    for (let shard = 0; shard < shardCount; shard++) {
-      const now = this.#p.now();
-      const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
-        .sort((a, b) => score(a) - score(b));
-      let chosen: RunnerState | undefined;
-      for (const candidate of candidates) {
-        if (await this.verify(candidate.runner)) {
-          chosen = candidate;
-          break;
+    try {
+      for (let shard = 0; shard < shardCount; shard++) {
+        const candidates = () => {
+          const now = this.#p.now();
+          return this.runners(modelId, shard)
+            .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
+            .sort((a, b) => score(a) - score(b));
+        };
+        let found = false;
+        for (const candidate of candidates()) {
+          if (await this.verify(candidate.runner)) {
+            found = true;
+            break;
+          }
         }
+        // Ranked again after the awaits: other requests may have taken runners meanwhile.
+        const nowSeconds = this.#p.now() / 1000;
+        const chosen = found ? candidates().find((r) => isVerified(r, nowSeconds)) : undefined;
+        if (chosen === undefined) throw this.#noCapacity(modelId, shard, exclude, this.#p.now());
+        if (reserve) count([chosen], 1);
+        route.push(chosen);
       }
-      if (chosen === undefined) {
-        throw this.#noCapacity(modelId, shard, exclude, now);
-      }
-      route.push(chosen);
+    } catch (error) {
+      if (reserve) count(route, -1);
+      throw error;
     }
     return route;
   }
@@ -178,23 +215,28 @@ export class RunnerPool {
     shardCount: number,
     exclude: ReadonlySet<Address>,
     accept: (route: readonly Address[]) => Promise<boolean>,
+    reserve: boolean,
   ): Promise<RunnerState[]> {
     const perShard: RunnerState[][] = [];
     for (let shard = 0; shard < shardCount; shard++) {
       const now = this.#p.now();
-      const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
-        .sort((a, b) => score(a) - score(b));
+      const candidates = this.runners(modelId, shard).filter(
+        (r) => !exclude.has(r.runner) && isChoosable(r, now),
+      );
       const passed = await Promise.all(candidates.map((c) => this.verify(c.runner)));
       const usable = candidates.filter((_, i) => passed[i]);
-      if (usable.length === 0) {
-        throw this.#noCapacity(modelId, shard, exclude, now);
-      }
+      if (usable.length === 0) throw this.#noCapacity(modelId, shard, exclude, now);
       perShard.push(usable);
     }
-    const routes = rankedRoutes(perShard, maxRoutesTried);
+    // Ranked after the awaits, by the load of now.
+    const routes = rankedRoutes(
+      perShard.map((usable) => [...usable].sort((a, b) => score(a) - score(b))),
+      maxRoutesTried,
+    );
     for (const route of routes) {
+      if (reserve) count(route, 1);
       if (await accept(route.map((r) => r.runner))) return route;
+      if (reserve) count(route, -1);
     }
     throw new RouteUnfundedError(
       `None of the ${routes.length} routes that can serve this model now has an allocation of this buyer covering the request.`,
@@ -383,6 +425,26 @@ export function rankedRoutes<T>(perShard: readonly (readonly T[])[], limit: numb
     .sort((a, b) => a.sum - b.sum)
     .slice(0, limit)
     .map(({ ranks }) => ranks.map((rank, shard) => perShard[shard]![rank]!));
+}
+
+/** Whether a runner's verdict is verified and still valid at `nowSeconds`. */
+function isVerified(state: RunnerState, nowSeconds: number): boolean {
+  return state.attestation.status === "verified" && (state.attestation.validUntil ?? 0) > nowSeconds;
+}
+
+/** Adds `delta` to the requests counted on each runner of a route (never below 0). */
+function count(route: readonly RunnerState[], delta: number): void {
+  for (const r of route) r.inflight = Math.max(0, r.inflight + delta);
+}
+
+/** `f`, run at most once however often it is called. */
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
 }
 
 function score(state: RunnerState): number {
