@@ -1,5 +1,6 @@
 import { BuyerQueue } from "./BuyerQueue.js";
-import { TooManyRequestsError } from "./errors.js";
+import { NoCapacityError, TooManyRequestsError } from "./errors.js";
+import { toOpenAIError } from "./toOpenAIError.js";
 
 const buyer = "0xAbC0000000000000000000000000000000000001";
 const other = "0x0000000000000000000000000000000000000002";
@@ -132,5 +133,20 @@ describe("BuyerQueue", () => {
       await Promise.all(ended);
       expect(queue.depth).toEqual({ running: 0, waiting: 0 });
     }
+  });
+
+  test("as a model's queue, a full line is 503 with Retry-After (the model is full, not the buyer)", async () => {
+    const models = new BuyerQueue({ maxRunning: 2, maxWaiting: 1, full: "model" });
+    const model = "0xab";
+    const running = [await models.enter(model), await models.enter(model)];
+    const waiting = models.enter(model);
+    const refused = await models.enter(model).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(NoCapacityError);
+    expect(toOpenAIError(refused)).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+    // Another model is not held up.
+    (await models.enter("0xcd"))();
+    for (const leave of running) leave();
+    (await waiting)();
+    expect(models.depth).toEqual({ running: 0, waiting: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from "./errors.js";
+import { NoCapacityError, TooManyRequestsError } from "./errors.js";
 
 export type BuyerQueueParameters = {
   /**
@@ -11,6 +11,11 @@ export type BuyerQueueParameters = {
   maxWaiting?: number;
   /** How long a request may wait for its turn before it is refused with 429, ms. Default 30 000. */
   maxWaitMs?: number;
+  /**
+   * Whose line a refusal blames: "buyer" (default) answers 429, the buyer sends too much; "model" (a queue keyed by
+   * model, bounding what the gateway sends one model's runners) answers 503, the model is full for everyone.
+   */
+  full?: "buyer" | "model";
 };
 
 type Waiter = { grant: () => void; refuse: (error: Error) => void };
@@ -28,7 +33,7 @@ export class BuyerQueue {
   readonly #lines = new Map<string, Line>();
 
   constructor(parameters: BuyerQueueParameters = {}) {
-    this.#p = { maxRunning: 4, maxWaiting: 64, maxWaitMs: 30_000, ...parameters };
+    this.#p = { maxRunning: 4, maxWaiting: 64, maxWaitMs: 30_000, full: "buyer", ...parameters };
     if (this.#p.maxRunning < 1) throw new RangeError("maxRunning must be at least 1");
   }
 
@@ -48,9 +53,8 @@ export class BuyerQueue {
       return this.#leave(key, line);
     }
     if (line.waiting.length >= this.#p.maxWaiting) {
-      throw new TooManyRequestsError(
-        `This buyer has ${line.running} requests running and ${line.waiting.length} waiting, the most the gateway queues.`,
-        { hint: "Send fewer requests at once.", retryAfterSeconds: 1 },
+      throw this.#refusal(
+        `has ${line.running} requests running and ${line.waiting.length} waiting, the most the gateway queues.`,
       );
     }
     await new Promise<void>((resolve, reject) => {
@@ -69,10 +73,7 @@ export class BuyerQueue {
       const timer = setTimeout(
         () =>
           waiter.refuse(
-            new TooManyRequestsError(
-              `This buyer's request waited ${this.#p.maxWaitMs} ms behind its ${line.running} running requests.`,
-              { hint: "Send fewer requests at once.", retryAfterSeconds: 1 },
-            ),
+            this.#refusal(`had a request wait ${this.#p.maxWaitMs} ms behind its ${line.running} running requests.`),
           ),
         this.#p.maxWaitMs,
       );
@@ -96,6 +97,16 @@ export class BuyerQueue {
       waiting += line.waiting.length;
     }
     return { running, waiting };
+  }
+
+  /** A refusal of a full line: 429 for a buyer's line, 503 for a model's (see `full`). */
+  #refusal(predicate: string): Error {
+    if (this.#p.full === "model")
+      return new NoCapacityError(`This model ${predicate}`, { hint: "Retry shortly.", retryAfterSeconds: 1 });
+    return new TooManyRequestsError(`This buyer ${predicate}`, {
+      hint: "Send fewer requests at once.",
+      retryAfterSeconds: 1,
+    });
   }
 
   #leave(key: string, line: Line): () => void {

@@ -16,8 +16,7 @@ const apiKey = parseApiKey(
 /** The one route there is, whatever was excluded: a runner that timed out once is healthy again at once. */
 const route = [testRunner()];
 const pool = {
-  chooseRoute: async () => route,
-  acquire: () => () => undefined,
+  takeRoute: async () => ({ route, release: () => undefined }),
   observeLatency: () => undefined,
   markDown: () => undefined,
   checkHealth: async () => true,

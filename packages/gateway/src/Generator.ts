@@ -38,7 +38,13 @@ export type GenerateParameters = {
 };
 
 /** One route a request ran on, and why it was left if it was. */
-export type RouteAttempt = { route: RunnerState[]; error?: string; failed?: Address[] };
+export type RouteAttempt = {
+  route: RunnerState[];
+  error?: string;
+  failed?: Address[];
+  /** Runners that answered 503 (full): skipped until their Retry-After, not taken for failed. */
+  busy?: Address[];
+};
 
 /**
  * The final route's signed receipts of a request, or why there are none: `sessionId` is its frames' session and
@@ -113,7 +119,8 @@ export class Generator {
     const exclude = new Set<Address>();
     for (let attempt = 0; attempt <= this.#p.maxFailovers; attempt++) {
       parameters.signal?.throwIfAborted();
-      const route = await this.#p.pool.chooseRoute(
+      // Taken and counted in one step, so requests choosing at once spread over the replicas.
+      const { route, release } = await this.#p.pool.takeRoute(
         parameters.modelId,
         parameters.shardCount,
         exclude,
@@ -122,11 +129,12 @@ export class Generator {
       const record: RouteAttempt = { route };
       attempts.push(record);
       parameters.onRoute?.(route);
-      const outcome = await this.#runOnRoute(parameters, route, tokens);
+      const outcome = await this.#runOnRoute(parameters, route, tokens).finally(release);
       if (outcome.done)
         return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
       record.error = outcome.error;
       record.failed = outcome.failed;
+      if (outcome.busy !== undefined) record.busy = outcome.busy;
       for (const runner of outcome.failed) exclude.add(runner);
       this.#p.onFailover?.(record);
     }
@@ -141,11 +149,10 @@ export class Generator {
     tokens: number[],
   ): Promise<
     | { done: true; result: Omit<GenerateResult, "tokens" | "attempts" | "promptTokens"> }
-    | { done: false; error: string; failed: Address[] }
+    | { done: false; error: string; failed: Address[]; busy?: Address[] }
   > {
     const { apiKey, free, modelId, prices, promptIds } = parameters;
     const { pool, payments } = this.#p;
-    const release = pool.acquire(route);
     const session = payments.lease(
       apiKey,
       modelId,
@@ -230,11 +237,16 @@ export class Generator {
       }
       void pipeline.close();
       if (parameters.signal?.aborted || !isRetryable(error)) throw error;
+      const full = this.#fullRunner(route, error);
+      if (full !== undefined) {
+        // Busy, not failed: the pool skips it until its Retry-After, and the request moves to a replica.
+        this.#p.pool.markBusy(full, (error as { retryAfterSeconds?: number }).retryAfterSeconds);
+        return { done: false, error: describe(error, { foreign: false }), failed: [], busy: [full] };
+      }
       const failed = await this.#failedRunners(route, error);
       // Buyers see it in the answer's failovers: our sentences only, never another library's text.
       return { done: false, error: describe(error, { foreign: false }), failed };
     } finally {
-      release();
       // Only a channel whose last request ended with a settle voucher is used again. Its runners measured an
       // abandoned request's tokens but got no voucher for them: a runner that saw the channel's next request
       // before the abandoned one's drop would take it as completed and refuse the next voucher as short of it.
@@ -258,6 +270,15 @@ export class Generator {
         parameters.prices,
       ) + 1n;
     return (route) => funded(parameters.apiKey.buyer, parameters.modelId, route, maxCost);
+  }
+
+  /**
+   * The runner that refused the request as full (503), if that is why the route failed: the hop that answered,
+   * or the first runner when the hop is not known (the one the gateway talks to).
+   */
+  #fullRunner(route: RunnerState[], error: unknown): Address | undefined {
+    if (!(error instanceof RunnerRefusedError) || error.status !== 503) return undefined;
+    return route[error.hop ?? 0]?.runner;
   }
 
   /** The runners to blame: the hop that failed when known, otherwise those failing a health check now. */

@@ -59,6 +59,28 @@ beforeEach(() => {
 });
 
 describe("RunnerPool", () => {
+  test("concurrent requests take routes at once spread over the replicas (every runner busy), funded or not", async () => {
+    const p = pool();
+    p.sync(
+      listing([
+        { runner: address(1), shard: 0, quoteHash: quote(1) },
+        { runner: address(2), shard: 0, quoteHash: quote(1) },
+        { runner: address(3), shard: 1, quoteHash: quote(1) },
+        { runner: address(4), shard: 1, quoteHash: quote(1) },
+      ]),
+    );
+    for (const accept of [undefined, async () => true]) {
+      const taken = await Promise.all([0, 1].map(() => p.takeRoute(modelId, 2, new Set(), accept)));
+      expect(taken.map((t) => t.route.map((r) => r.runner).join()).sort()).toEqual([
+        [address(1), address(3)].join(),
+        [address(2), address(4)].join(),
+      ]);
+      expect(p.runners(modelId, 0).map((r) => r.inflight)).toEqual([1, 1]);
+      for (const t of taken) t.release();
+      expect(p.runners(modelId, 0).map((r) => r.inflight)).toEqual([0, 0]);
+    }
+  });
+
   test("takes the best route the caller accepts (the one the buyer funded), and says when none is", async () => {
     const p = pool();
     p.sync(

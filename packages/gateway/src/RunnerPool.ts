@@ -32,6 +32,11 @@ export type RunnerState = RouteRunner & {
   inflight: number;
   /** Not chosen before this time (ms since epoch) after a failure. */
   downUntil: number;
+  /**
+   * Not chosen before this time (ms since epoch): it answered 503 with Retry-After (its batch is full). A busy
+   * runner is healthy; only new requests go elsewhere until then.
+   */
+  busyUntil: number;
 };
 
 export type RunnerPoolParameters = {
@@ -101,6 +106,7 @@ export class RunnerPool {
             latencyMs: existing?.latencyMs ?? 50,
             inflight: existing?.inflight ?? 0,
             downUntil: 0,
+            busyUntil: 0,
           });
           void this.verify(runner);
         }
@@ -140,26 +146,61 @@ export class RunnerPool {
     exclude: ReadonlySet<Address> = new Set(),
     accept?: (route: readonly Address[]) => Promise<boolean>,
   ): Promise<RunnerState[]> {
-    if (accept !== undefined) return this.#chooseAccepted(modelId, shardCount, exclude, accept);
+    return this.#choose(modelId, shardCount, exclude, accept, false);
+  }
+
+  /**
+   * Chooses a route as {@link chooseRoute} does and counts the request on its runners in the same step, so that
+   * requests choosing at once see each other's load and spread over the replicas; `release` ends the count.
+   */
+  async takeRoute(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address> = new Set(),
+    accept?: (route: readonly Address[]) => Promise<boolean>,
+  ): Promise<{ route: RunnerState[]; release: () => void }> {
+    const route = await this.#choose(modelId, shardCount, exclude, accept, true);
+    return { route, release: once(() => count(route, -1)) };
+  }
+
+  /**
+   * Chooses a route; with `reserve`, counts it on its runners as soon as it is chosen (before any later await), and
+   * a candidate route while `accept` is asked about it, so concurrent choices rank by each other's load.
+   */
+  async #choose(
+    modelId: Hex,
+    shardCount: number,
+    exclude: ReadonlySet<Address>,
+    accept: ((route: readonly Address[]) => Promise<boolean>) | undefined,
+    reserve: boolean,
+  ): Promise<RunnerState[]> {
+    if (accept !== undefined) return this.#chooseAccepted(modelId, shardCount, exclude, accept, reserve);
     const route: RunnerState[] = [];
-    for (let shard = 0; shard < shardCount; shard++) {
-      const now = this.#p.now();
-      const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
-        .sort((a, b) => score(a) - score(b));
-      let chosen: RunnerState | undefined;
-      for (const candidate of candidates) {
-        if (await this.verify(candidate.runner)) {
-          chosen = candidate;
-          break;
+    try {
+      for (let shard = 0; shard < shardCount; shard++) {
+        const candidates = () => {
+          const now = this.#p.now();
+          return this.runners(modelId, shard)
+            .filter((r) => !exclude.has(r.runner) && isChoosable(r, now))
+            .sort((a, b) => score(a) - score(b));
+        };
+        let found = false;
+        for (const candidate of candidates()) {
+          if (await this.verify(candidate.runner)) {
+            found = true;
+            break;
+          }
         }
+        // Ranked again after the awaits: other requests may have taken runners meanwhile.
+        const nowSeconds = this.#p.now() / 1000;
+        const chosen = found ? candidates().find((r) => isVerified(r, nowSeconds)) : undefined;
+        if (chosen === undefined) throw this.#noCapacity(modelId, shard, exclude, this.#p.now());
+        if (reserve) count([chosen], 1);
+        route.push(chosen);
       }
-      if (chosen === undefined) {
-        throw new NoCapacityError(
-          `No attested, healthy runner serves shard ${shard} of this model right now.`,
-        );
-      }
-      route.push(chosen);
+    } catch (error) {
+      if (reserve) count(route, -1);
+      throw error;
     }
     return route;
   }
@@ -174,25 +215,28 @@ export class RunnerPool {
     shardCount: number,
     exclude: ReadonlySet<Address>,
     accept: (route: readonly Address[]) => Promise<boolean>,
+    reserve: boolean,
   ): Promise<RunnerState[]> {
     const perShard: RunnerState[][] = [];
     for (let shard = 0; shard < shardCount; shard++) {
       const now = this.#p.now();
-      const candidates = this.runners(modelId, shard)
-        .filter((r) => !exclude.has(r.runner) && r.downUntil <= now && (r.attestation.retryAt ?? 0) <= now)
-        .sort((a, b) => score(a) - score(b));
+      const candidates = this.runners(modelId, shard).filter(
+        (r) => !exclude.has(r.runner) && isChoosable(r, now),
+      );
       const passed = await Promise.all(candidates.map((c) => this.verify(c.runner)));
       const usable = candidates.filter((_, i) => passed[i]);
-      if (usable.length === 0) {
-        throw new NoCapacityError(
-          `No attested, healthy runner serves shard ${shard} of this model right now.`,
-        );
-      }
+      if (usable.length === 0) throw this.#noCapacity(modelId, shard, exclude, now);
       perShard.push(usable);
     }
-    const routes = rankedRoutes(perShard, maxRoutesTried);
+    // Ranked after the awaits, by the load of now.
+    const routes = rankedRoutes(
+      perShard.map((usable) => [...usable].sort((a, b) => score(a) - score(b))),
+      maxRoutesTried,
+    );
     for (const route of routes) {
+      if (reserve) count(route, 1);
       if (await accept(route.map((r) => r.runner))) return route;
+      if (reserve) count(route, -1);
     }
     throw new RouteUnfundedError(
       `None of the ${routes.length} routes that can serve this model now has an allocation of this buyer covering the request.`,
@@ -250,6 +294,34 @@ export class RunnerPool {
     return () => {
       for (const r of route) r.inflight = Math.max(0, r.inflight - 1);
     };
+  }
+
+  /**
+   * Takes a runner out of rotation until its Retry-After passes (default 1 s): it answered 503, its batch is full.
+   * Its health and verdict stay as they are.
+   */
+  markBusy(runner: Address, retryAfterSeconds: number = 1): void {
+    const state = this.#runners.get(runner);
+    if (state === undefined) return;
+    const until = this.#p.now() + Math.max(0, retryAfterSeconds) * 1000;
+    state.busyUntil = Math.max(state.busyUntil, until);
+  }
+
+  /**
+   * Why a shard has no runner to take now; when its runners are only busy, the error says (as Retry-After) when
+   * the first of them takes requests again.
+   */
+  #noCapacity(modelId: Hex, shard: number, exclude: ReadonlySet<Address>, now: number): NoCapacityError {
+    const busy = this.runners(modelId, shard).filter(
+      (r) => !exclude.has(r.runner) && r.busyUntil > now && isUsable(r, now),
+    );
+    if (busy.length === 0)
+      return new NoCapacityError(`No attested, healthy runner serves shard ${shard} of this model right now.`);
+    const first = Math.min(...busy.map((r) => r.busyUntil));
+    return new NoCapacityError(
+      `Every runner of shard ${shard} of this model is full right now (${busy.length} busy).`,
+      { retryAfterSeconds: Math.max(1, Math.ceil((first - now) / 1000)) },
+    );
   }
 
   /** Feeds a measured round trip into a runner's latency. */
@@ -320,6 +392,11 @@ export function isUsable(state: RunnerState, now: number = Date.now()): boolean 
   return state.attestation.status === "verified" && state.downUntil <= now;
 }
 
+/** A runner a route may take for a new request now: not down, not waiting out a failed verdict, not busy. */
+function isChoosable(state: RunnerState, now: number): boolean {
+  return state.downUntil <= now && (state.attestation.retryAt ?? 0) <= now && state.busyUntil <= now;
+}
+
 /** Routes `accept` is asked about at most, per request. */
 const maxRoutesTried = 64;
 
@@ -348,6 +425,26 @@ export function rankedRoutes<T>(perShard: readonly (readonly T[])[], limit: numb
     .sort((a, b) => a.sum - b.sum)
     .slice(0, limit)
     .map(({ ranks }) => ranks.map((rank, shard) => perShard[shard]![rank]!));
+}
+
+/** Whether a runner's verdict is verified and still valid at `nowSeconds`. */
+function isVerified(state: RunnerState, nowSeconds: number): boolean {
+  return state.attestation.status === "verified" && (state.attestation.validUntil ?? 0) > nowSeconds;
+}
+
+/** Adds `delta` to the requests counted on each runner of a route (never below 0). */
+function count(route: readonly RunnerState[], delta: number): void {
+  for (const r of route) r.inflight = Math.max(0, r.inflight + delta);
+}
+
+/** `f`, run at most once however often it is called. */
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
 }
 
 function score(state: RunnerState): number {

@@ -36,6 +36,11 @@ export type CompletionContext = {
   authenticator: Pick<Authenticator, "authenticate">;
   /** Runs each buyer's requests a few at a time (see `BuyerQueue`). */
   queue: Pick<BuyerQueue, "enter">;
+  /**
+   * Bounds what one model's runners are sent at once, all buyers together (a `BuyerQueue` keyed by model, `full:
+   * "model"`); entered after the buyer's own line, so one buyer's burst holds at most its own few places in it.
+   */
+  modelQueue?: Pick<BuyerQueue, "enter">;
   metrics: GatewayMetrics;
   /** `max_tokens` when the request sets none (capped by the context left). */
   defaultMaxTokens: number;
@@ -159,7 +164,7 @@ export async function runCompletion(
       sse.send(textChunk(identity, delta, null, job.includeUsage));
     }
   };
-  const leave = await context.queue.enter(caller.apiKey.buyer, abort.signal);
+  const leave = await enterQueues(context, caller.apiKey.buyer, served.modelId, abort.signal);
   const result = await context.generator
     .generate({
       apiKey: caller.apiKey,
@@ -245,4 +250,28 @@ function record(context: CompletionContext, result: GenerateResult): void {
   context.metrics.tokens.inc({ kind: "completion" }, result.tokens.length);
   context.metrics.failovers.inc(result.attempts.length - 1);
   context.metrics.charged.inc(Number(result.cost));
+}
+
+/**
+ * Waits for the buyer's turn, then the model's; returns what ends both. A refusal by the model's line ends the
+ * buyer's turn at once.
+ */
+async function enterQueues(
+  context: CompletionContext,
+  buyer: string,
+  modelId: Hex,
+  signal: AbortSignal,
+): Promise<() => void> {
+  const leaveBuyer = await context.queue.enter(buyer, signal);
+  if (context.modelQueue === undefined) return leaveBuyer;
+  try {
+    const leaveModel = await context.modelQueue.enter(modelId.toLowerCase(), signal);
+    return () => {
+      leaveModel();
+      leaveBuyer();
+    };
+  } catch (error) {
+    leaveBuyer();
+    throw error;
+  }
 }

@@ -36,6 +36,8 @@ export const gatewayConfigSchema = z.object({
   maxRunningPerBuyer: integer(1).default(4),
   maxWaitingPerBuyer: integer(0).default(64),
   queueWaitMs: integer(0).default(30_000),
+  maxRunningPerModel: integer(1).default(64),
+  maxWaitingPerModel: integer(0).default(256),
   discoveryPollMs: integer(100).default(2000),
   healthIntervalMs: integer(100).default(5000),
   defaultMaxTokens: integer(1).default(256),
@@ -131,6 +133,18 @@ export const gatewayOptions: readonly Option[] = [
     env: "TEETEE_MAX_WAITING_PER_BUYER",
     key: "maxWaitingPerBuyer",
     help: "a buyer's requests waiting; more get 429 (default 64)",
+  },
+  {
+    flag: "max-running-per-model",
+    env: "TEETEE_MAX_RUNNING_PER_MODEL",
+    key: "maxRunningPerModel",
+    help: "requests run at once on one model, all buyers together; more wait (default 64)",
+  },
+  {
+    flag: "max-waiting-per-model",
+    env: "TEETEE_MAX_WAITING_PER_MODEL",
+    key: "maxWaitingPerModel",
+    help: "requests waiting for one model; more get 503 with Retry-After (default 256)",
   },
   {
     flag: "queue-wait-ms",

@@ -140,6 +140,12 @@ function assembleApp(parts: {
       maxWaiting: config.maxWaitingPerBuyer,
       maxWaitMs: config.queueWaitMs,
     }),
+    modelQueue: new BuyerQueue({
+      maxRunning: config.maxRunningPerModel,
+      maxWaiting: config.maxWaitingPerModel,
+      maxWaitMs: config.queueWaitMs,
+      full: "model",
+    }),
     metrics: createGatewayMetrics(),
     defaultMaxTokens: config.defaultMaxTokens,
     receipts: {

@@ -40,6 +40,7 @@ export function testRunner(address: Address = "0x1111111111111111111111111111111
     latencyMs: 1,
     inflight: 0,
     downUntil: 0,
+    busyUntil: 0,
   };
 }
 

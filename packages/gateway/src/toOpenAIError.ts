@@ -36,12 +36,13 @@ function body(message: string, type: OpenAIErrorType, param?: string, code?: str
 export function toOpenAIError(error: unknown): {
   status: number;
   body: OpenAIErrorBody;
-  /** For HTTP's Retry-After: every 429 has one. */
+  /** For HTTP's Retry-After: every 429 has one, a 503 when the error knows when capacity returns. */
   retryAfterSeconds?: number;
 } {
   const answer = openAIErrorOf(error);
-  if (answer.status !== 429) return answer;
   const retryAfterSeconds = error instanceof TeeTeeError ? error.retryAfterSeconds : undefined;
+  if (answer.status === 503 && retryAfterSeconds !== undefined) return { ...answer, retryAfterSeconds };
+  if (answer.status !== 429) return answer;
   return { ...answer, retryAfterSeconds: retryAfterSeconds ?? 1 };
 }
 
