@@ -4,6 +4,7 @@ import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
 import type { Hex } from "viem";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
+import type { AuditJob } from "./Auditor.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
 import { buildReceiptBundle } from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
@@ -41,6 +42,8 @@ export type CompletionContext = {
   defaultMaxTokens: number;
   /** Where each answer's receipt bundle is kept for its buyer, and the domain its receipts are signed under. */
   receipts: { store: ReceiptStore; domain: ReceiptDomainParameters };
+  /** Offered each completed request for a background audit (`Auditor.offer`: never waits, never throws). */
+  audit?: (job: AuditJob) => void;
 };
 
 /** One completion, whatever endpoint it came through. */
@@ -198,6 +201,15 @@ export async function runCompletion(
     buyer: caller.apiKey.buyer,
     modelId: served.modelId,
     receipts: stored,
+  });
+  context.audit?.({
+    requestId: identity.id,
+    modelId: served.modelId,
+    prices,
+    promptIds,
+    tokens: result.tokens,
+    sampling: job.sampling,
+    route: result.attempts.at(-1)?.route ?? route,
   });
   const teetee = teeteeMetadata(served.modelId, result, {
     responseId: identity.id,
