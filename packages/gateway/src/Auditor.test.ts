@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import type { Hex } from "viem";
 import { type AuditJob, Auditor, createAuditMetrics, parseAuditKey } from "./Auditor.js";
+import { parseGatewayConfig } from "./config.js";
 import { GatewayStartupError } from "./errors.js";
 
 const job = (requestId: string): AuditJob => ({
@@ -108,5 +109,24 @@ describe("Auditor", () => {
   test("a bad auditor key is a start-up error naming TEETEE_AUDIT_KEY", () => {
     expect(() => parseAuditKey("not-a-key")).toThrow(GatewayStartupError);
     expect(() => parseAuditKey("not-a-key")).toThrow(/TEETEE_AUDIT_KEY/);
+  });
+
+  test("the audit options come from flags or env; the auditor's and the slasher's keys from the environment only", () => {
+    const key = `0x${"ab".repeat(32)}`;
+    const config = parseGatewayConfig(["--model", "/m", "--audit-rate", "0.5", "--audit-seed", "3"], {
+      TEETEE_AUDIT_KEY: "tt_key",
+      TEETEE_SLASHER_KEY: key,
+      TEETEE_AUDIT_MAX_QUEUED: "4",
+    });
+    expect(config).toMatchObject({
+      auditRate: 0.5,
+      auditSeed: 3,
+      auditMaxQueued: 4,
+      auditConcurrency: 1,
+      auditKey: "tt_key",
+      slasherKey: key,
+    });
+    expect(() => parseGatewayConfig(["--model", "/m", "--audit-key", "tt_key"], {})).toThrow(/audit-key/);
+    expect(() => parseGatewayConfig(["--model", "/m", "--audit-rate", "2"], {})).toThrow(GatewayStartupError);
   });
 });
