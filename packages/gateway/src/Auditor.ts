@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, TeeTeeError } from "@teetee/errors";
 import { loadManifest, modelIdOf, Sampler, ShardSession } from "@teetee/inference";
 import { getRunnerLock, slash, type TeeTeeClient } from "@teetee/sdk/contracts";
+import type { Built } from "@teetee/sdk/lifecycle";
 import {
   type ApiKey,
   encodePaymentTicket,
@@ -30,7 +31,6 @@ import {
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
-import type { Built } from "@teetee/sdk/lifecycle";
 import { type Address, createWalletClient, type Hash, type Hex, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { GatewayConfig } from "./config.js";

@@ -18,7 +18,7 @@ import { createGatewayApp } from "./createGatewayApp.js";
 import { GatewayListenError, GatewayStartupError } from "./errors.js";
 import { Generator } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
-import { type GatewayMetrics, createGatewayMetrics } from "./metrics.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
 import { ReceiptStore } from "./ReceiptStore.js";
 import { RunnerPool } from "./RunnerPool.js";
