@@ -1,6 +1,13 @@
 import { Registry } from "prom-client";
 import type { Hex } from "viem";
-import { type AuditJob, Auditor, createAuditMetrics, parseAuditKey } from "./Auditor.js";
+import {
+  AuditConfigError,
+  type AuditJob,
+  Auditor,
+  createAuditMetrics,
+  parseAuditKey,
+  startAuditor,
+} from "./Auditor.js";
 import { parseGatewayConfig } from "./config.js";
 import { GatewayStartupError } from "./errors.js";
 
@@ -128,5 +135,21 @@ describe("Auditor", () => {
     });
     expect(() => parseGatewayConfig(["--model", "/m", "--audit-key", "tt_key"], {})).toThrow(/audit-key/);
     expect(() => parseGatewayConfig(["--model", "/m", "--audit-rate", "2"], {})).toThrow(GatewayStartupError);
+  });
+
+  test("an audit rate without the auditor's key is refused at start-up: nobody else pays for audits", async () => {
+    const config = parseGatewayConfig(["--model", "/m", "--audit-rate", "0.1"], {});
+    const started = startAuditor({
+      config,
+      chain: {} as never,
+      models: [],
+      pool: {} as never,
+      registry: new Registry(),
+      logger: silent as never,
+    });
+    await expect(started).rejects.toThrow(AuditConfigError);
+    await expect(started).rejects.toThrow(/TEETEE_AUDIT_KEY/);
+    const off = await startAuditor({ config: { ...config, auditRate: 0 } } as never);
+    expect(off.value).toBeUndefined();
   });
 });

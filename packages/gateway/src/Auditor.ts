@@ -335,6 +335,13 @@ export function createDivergenceHandler(
     }
     const { client, contracts } = p.slasher;
     const amount = await getRunnerLock(client, { contracts, staker, runner: cheater });
+    if (amount === 0n) {
+      p.logger.warn(
+        { file, cheater },
+        "divergence not slashed: nothing is locked behind the cheater any more",
+      );
+      return;
+    }
     const hash = await slash(client, { contracts, staker, runner: cheater, amount, evidenceHash });
     p.logger.warn({ cheater, staker, amount: String(amount), hash, evidenceHash }, "runner slashed");
     p.onSlashed?.({ runner: cheater, evidenceHash, hash });
@@ -422,7 +429,7 @@ export async function startAuditor(p: StartAuditorParameters): Promise<Built<Aud
   const { config, chain, logger } = p;
   if (config.auditRate === 0) return { value: undefined };
   if (config.auditKey === undefined) {
-    throw new AuditConfigError("--audit-rate needs the auditor's API key", {
+    throw new AuditConfigError("--audit-rate needs the auditor's own API key in TEETEE_AUDIT_KEY", {
       hint: "Set TEETEE_AUDIT_KEY to a buyer API key of the auditor's own account (funded and allocated to the routes), never the buyers'.",
     });
   }
