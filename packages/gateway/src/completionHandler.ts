@@ -3,6 +3,7 @@ import type { ReceiptDomainParameters } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
 import type { Hex } from "viem";
+import type { AuditJob } from "./Auditor.js";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
 import { buildReceiptBundle } from "./buildReceiptBundle.js";
@@ -46,6 +47,8 @@ export type CompletionContext = {
   defaultMaxTokens: number;
   /** Where each answer's receipt bundle is kept for its buyer, and the domain its receipts are signed under. */
   receipts: { store: ReceiptStore; domain: ReceiptDomainParameters };
+  /** Offered each completed request for a background audit (`Auditor.offer`: never waits, never throws). */
+  audit?: (job: AuditJob) => void;
 };
 
 /** One completion, whatever endpoint it came through. */
@@ -203,6 +206,15 @@ export async function runCompletion(
     buyer: caller.apiKey.buyer,
     modelId: served.modelId,
     receipts: stored,
+  });
+  context.audit?.({
+    requestId: identity.id,
+    modelId: served.modelId,
+    prices,
+    promptIds,
+    tokens: result.tokens,
+    sampling: job.sampling,
+    route: result.attempts.at(-1)?.route ?? route,
   });
   const teetee = teeteeMetadata(served.modelId, result, {
     responseId: identity.id,

@@ -55,6 +55,22 @@ export const gatewayConfigSchema = z.object({
   paymentEscrow: address.optional(),
   modelRegistry: address.optional(),
   runnerRegistry: address.optional(),
+  /** The share of completed requests re-executed on replicas by the auditor (0: no auditor). */
+  auditRate: z.coerce.number().min(0).max(1).default(0),
+  /** Where divergence evidence is written. */
+  auditDir: z.string().default("audits"),
+  /** Seeds the audit sampler (reproducible sampling); random when unset. */
+  auditSeed: integer(0).optional(),
+  /** Sampled audits waiting to run; more are dropped. */
+  auditMaxQueued: integer(0).default(16),
+  auditConcurrency: integer(1).default(1),
+  /** The auditor's own buyer API key, which pays its re-executions (env only: never in a file of the repo). */
+  auditKey: z.string().optional(),
+  /** The slasher role's private key: divergences the weights attribute are slashed on-chain (env only). */
+  slasherKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte hex private key")
+    .optional(),
   ...serverLimitsShape,
 });
 
@@ -215,7 +231,38 @@ export const gatewayOptions: readonly Option[] = [
     key: "runnerRegistry",
     help: "RunnerRegistry address (overrides the deployment)",
   },
+  {
+    flag: "audit-rate",
+    env: "TEETEE_AUDIT_RATE",
+    key: "auditRate",
+    help: "share of requests re-executed on replicas (default 0; needs TEETEE_AUDIT_KEY)",
+  },
+  {
+    flag: "audit-dir",
+    env: "TEETEE_AUDIT_DIR",
+    key: "auditDir",
+    help: "divergence evidence folder (default audits)",
+  },
+  { flag: "audit-seed", env: "TEETEE_AUDIT_SEED", key: "auditSeed", help: "seed of the audit sampler" },
+  {
+    flag: "audit-max-queued",
+    env: "TEETEE_AUDIT_MAX_QUEUED",
+    key: "auditMaxQueued",
+    help: "sampled audits waiting; more are dropped (default 16)",
+  },
+  {
+    flag: "audit-concurrency",
+    env: "TEETEE_AUDIT_CONCURRENCY",
+    key: "auditConcurrency",
+    help: "audits running at once (default 1)",
+  },
 ];
+
+/** Secrets read from the environment only, never from flags (they would show in the process list). */
+export const gatewaySecretOptions = [
+  { env: "TEETEE_AUDIT_KEY", key: "auditKey" },
+  { env: "TEETEE_SLASHER_KEY", key: "slasherKey" },
+] as const;
 
 export const gatewayUsage = `Usage: pnpm exec tsx packages/gateway/src/main.ts --model [NAME=]SHARD_DIR [options]
 
@@ -242,6 +289,10 @@ export function parseGatewayConfig(argv: readonly string[], env: NodeJS.ProcessE
     const fromEnv = env[option.env];
     const value = values[option.flag] ?? (option.multiple && fromEnv ? fromEnv.split(",") : fromEnv);
     if (value !== undefined && value !== "") input[option.key] = value;
+  }
+  for (const secret of gatewaySecretOptions) {
+    const value = env[secret.env];
+    if (value !== undefined && value !== "") input[secret.key] = value;
   }
   const parsed = gatewayConfigSchema.safeParse(input);
   if (!parsed.success) {

@@ -9,6 +9,7 @@ import { createPaymentChainReader } from "@teetee/sdk/payments";
 import { RouteVerifier } from "@teetee/sdk/pipeline";
 import pino, { type Logger } from "pino";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { type AuditJob, type Auditor, startAuditor } from "./Auditor.js";
 import { Authenticator } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
 import { ChainDirectory } from "./ChainDirectory.js";
@@ -17,7 +18,7 @@ import { createGatewayApp } from "./createGatewayApp.js";
 import { GatewayListenError, GatewayStartupError } from "./errors.js";
 import { Generator } from "./Generator.js";
 import { listenGateway } from "./listenGateway.js";
-import { createGatewayMetrics } from "./metrics.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
 import { ReceiptStore } from "./ReceiptStore.js";
 import { RunnerPool } from "./RunnerPool.js";
@@ -30,6 +31,8 @@ export type StartedGateway = {
   url: string;
   directory: ChainDirectory;
   pool: RunnerPool;
+  /** The background auditor, when `--audit-rate` is above 0. */
+  auditor: Auditor | undefined;
   close: () => Promise<void>;
 };
 
@@ -103,6 +106,8 @@ function assembleApp(parts: {
   models: ServedModel[];
   runners: { pool: RunnerPool; directory: ChainDirectory };
   logger: Logger;
+  audit?: (job: AuditJob) => void;
+  metrics: GatewayMetrics;
 }): RequestListener {
   const { config, chain, models, logger } = parts;
   const { pool, directory } = parts.runners;
@@ -146,7 +151,8 @@ function assembleApp(parts: {
       maxWaitMs: config.queueWaitMs,
       full: "model",
     }),
-    metrics: createGatewayMetrics(),
+    metrics: parts.metrics,
+    ...(parts.audit === undefined ? {} : { audit: parts.audit }),
     defaultMaxTokens: config.defaultMaxTokens,
     receipts: {
       store: new ReceiptStore({
@@ -197,7 +203,19 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
   const runners = await phases.open("following the runners", () =>
     followRunners(config, chain, models, logger),
   );
-  const app = assembleApp({ config, chain, models, runners, logger });
+  const metrics = createGatewayMetrics();
+  const auditor = await phases.open("starting the auditor", () =>
+    startAuditor({ config, chain, models, pool: runners.pool, registry: metrics.registry, logger }),
+  );
+  const app = assembleApp({
+    config,
+    chain,
+    models,
+    runners,
+    logger,
+    metrics,
+    ...(auditor === undefined ? {} : { audit: (job: AuditJob) => auditor.offer(job) }),
+  });
   const server = await phases.open("listening", () => listen(config, app));
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   if (config.readyFile !== undefined) writeFileSync(config.readyFile, JSON.stringify({ url }));
@@ -205,7 +223,7 @@ export async function startGateway(parameters: StartGatewayParameters): Promise<
     { url, models: models.map((m) => ({ name: m.name, modelId: m.modelId })) },
     "gateway listening",
   );
-  return { url, ...runners, close: () => phases.close("shutdown") };
+  return { url, ...runners, auditor, close: () => phases.close("shutdown") };
 }
 
 function resolveDeployment(config: GatewayConfig, chainId: number): Deployment {

@@ -1,4 +1,4 @@
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import {
   type AuditEvidence,
   activationError,
@@ -32,7 +32,22 @@ export type AuditRouteParameters = {
   tolerance?: number;
   encrypt?: boolean;
   transport?: FrameTransport;
+  /**
+   * Pays for the re-executions on paid runners (none: the runners serve free). Asked once for the audited route and
+   * once per checked shard for the route with that shard's replica in place of its runner (the channel the replica's
+   * voucher must name).
+   */
+  pay?: AuditPayer;
 };
+
+/** What one re-execution carries: the request ticket on each computing frame, the settle ticket on its drop. */
+export type AuditPayment = {
+  request: Uint8Array;
+  settle: (usage: { inputTokens: number; outputTokens: number }) => Promise<Uint8Array>;
+};
+
+/** Opens the payment of one re-execution over `route` (one runner per shard) whose frames carry `sessionId`. */
+export type AuditPayer = (route: readonly Address[], sessionId: Uint8Array) => Promise<AuditPayment>;
 
 /** One shard's verdict: the replica agreed within the tolerance, or diverged (with the evidence). */
 export type ShardAudit = {
@@ -72,7 +87,16 @@ export async function auditRoute(params: AuditRouteParameters): Promise<AuditRou
   if (params.completionTokenIds.length === 0)
     throw new RouteError("Nothing to audit: the answer has no tokens");
   const exchanges: HopExchange[] = [];
+  const sessionId = crypto.getRandomValues(new Uint8Array(16));
+  const usage = { inputTokens: params.promptTokenIds.length, outputTokens: params.completionTokenIds.length };
+  const payment = await params.pay?.(
+    params.route.map((r) => r.runner),
+    sessionId,
+  );
+  let voucher = payment?.request;
   const session = createPipelineSession({
+    sessionId,
+    voucher: () => voucher,
     route: params.route,
     topology: "gateway",
     activationDtype: "fp32",
@@ -93,6 +117,10 @@ export async function auditRoute(params: AuditRouteParameters): Promise<AuditRou
       sampled.push(token.tokenId);
     }
     receipts = await session.receipts();
+    if (payment !== undefined) voucher = await payment.settle(usage);
+  } catch (error) {
+    voucher = undefined;
+    throw error;
   } finally {
     await session.close();
   }
@@ -107,13 +135,12 @@ export async function auditRoute(params: AuditRouteParameters): Promise<AuditRou
       shards.push({ shardIndex, runner: runner.runner, replica: undefined, status: "skipped", error: 0 });
       continue;
     }
-    const { frames, receipt } = await replay(
-      replica,
-      session.sessionId,
-      mine,
-      receipts[shardIndex - 1],
-      options,
-    );
+    const replicaRoute = params.route.map((r, i) => (i === shardIndex ? replica.runner : r.runner));
+    const { frames, receipt } = await replay(replica, session.sessionId, mine, receipts[shardIndex - 1], {
+      ...options,
+      payment: await params.pay?.(replicaRoute, session.sessionId),
+      usage,
+    });
     const error = Math.max(...frames.map((f) => activationError(f.audited, f.replica)));
     const diverged = !(error <= tolerance);
     shards.push({
@@ -153,14 +180,29 @@ async function replay(
   sessionId: Uint8Array,
   audited: readonly HopExchange[],
   previous: SignedReceipt | undefined,
-  options: { encrypt?: boolean; transport?: FrameTransport },
+  options: {
+    encrypt?: boolean;
+    transport?: FrameTransport;
+    payment?: AuditPayment | undefined;
+    usage: { inputTokens: number; outputTokens: number };
+  },
 ): Promise<{ frames: EvidenceFrame[]; receipt: SignedReceipt }> {
-  const link = new FrameLink({ runner: replica, ...options });
+  const { payment, usage, ...linkOptions } = options;
+  const link = new FrameLink({ runner: replica, ...linkOptions });
   let step = 0;
   const frames: EvidenceFrame[] = [];
+  // The audited frames carry the audited route's voucher, which names another runner: the replica gets its own.
+  let voucher: Uint8Array | undefined = payment?.request;
   try {
     for (const { frame, output } of audited) {
-      const sent: Frame = { ...frame, sessionId, step: step++, sentAt: Date.now() };
+      const { voucher: _audited, ...inputs } = frame;
+      const sent: Frame = {
+        ...inputs,
+        sessionId,
+        step: step++,
+        sentAt: Date.now(),
+        ...(voucher === undefined ? {} : { voucher }),
+      };
       const { reply } = await link.exchange(sent);
       frames.push({
         kind: frame.kind as "prefill" | "decode",
@@ -184,7 +226,11 @@ async function replay(
     if (reply.payload.type !== "receipts" || reply.payload.receipts[0] === undefined) {
       throw new RouteError(`Replica ${replica.runner} answered no receipt`, { status: 502 });
     }
+    voucher = payment === undefined ? undefined : await payment.settle(usage);
     return { frames, receipt: reply.payload.receipts[0] };
+  } catch (error) {
+    voucher = undefined;
+    throw error;
   } finally {
     await link
       .exchange({
@@ -195,6 +241,7 @@ async function replay(
         positionStart: 0,
         positionCount: 0,
         payload: { type: "empty" },
+        ...(voucher === undefined ? {} : { voucher }),
       })
       .catch(() => undefined);
   }

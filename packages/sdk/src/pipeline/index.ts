@@ -1,4 +1,6 @@
 export {
+  type AuditPayer,
+  type AuditPayment,
   type AuditRouteParameters,
   type AuditRouteReturnType,
   AuditSampler,
