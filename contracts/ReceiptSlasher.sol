@@ -25,8 +25,8 @@ contract ReceiptSlasher is IReceiptSlasher {
     bytes32 private immutable _cachedDomainSeparator;
 
     mapping(bytes32 evidenceHash => bool) private _usedEvidence;
-    /// @dev The `registeredAt` of the runner's registration last slashed here (registrations never happen at 0).
-    mapping(address runner => uint64 registeredAt) private _slashedRegistration;
+    /// @dev The runner's registrations (indices of `IRunnerRegistry.getRegistrationPeriod`) already slashed here.
+    mapping(address runner => mapping(uint256 period => bool)) private _slashedPeriods;
 
     /// @param runners_ the runner registry, also the receipts' EIP-712 verifyingContract
     /// @param models_ the model registry (minimum stakes)
@@ -59,7 +59,8 @@ contract ReceiptSlasher is IReceiptSlasher {
         bytes32 secondDigest = _digest(second);
         address runner = _commonSigner(firstDigest, firstSignature, secondDigest, secondSignature);
         address contributor;
-        (contributor, slashed, reward) = _slash(runner, first.modelId, first.shardIndex, firstDigest, secondDigest);
+        (contributor, slashed, reward) =
+            _slash(first, second, runner, ReceiptLib.evidenceHash(firstDigest, secondDigest));
         emit EquivocationSlashed(
             runner, contributor, msg.sender, slashed, reward, slashed - reward, firstDigest, secondDigest
         );
@@ -140,40 +141,52 @@ contract ReceiptSlasher is IReceiptSlasher {
         if (runner != other) revert ReceiptSlasherSignerMismatch(runner, other);
     }
 
-    /// @dev Spends the evidence and the runner's registration, then slashes through Staking, paying the caller.
-    function _slash(address runner, bytes32 modelId, uint16 shardIndex, bytes32 firstDigest, bytes32 secondDigest)
+    /// @dev Spends the evidence and the registration the receipts were signed in, then slashes through Staking,
+    /// paying the caller. The contributor never changes for a runner, so its current lock is the stake at risk.
+    function _slash(Receipt calldata first, Receipt calldata second, address runner, bytes32 evidence)
         private
         returns (address contributor, uint256 slashed, uint256 reward)
     {
-        bytes32 evidence = ReceiptLib.evidenceHash(firstDigest, secondDigest);
         if (_usedEvidence[evidence]) revert ReceiptSlasherEvidenceUsed(evidence);
-        IRunnerRegistry.Runner memory info = _runnerOnShard(runner, modelId, shardIndex);
-        contributor = info.contributor;
-        uint256 lock = _staking.runnerLock(contributor, runner);
-        // A slash leaves the lock at zero and only a new registration locks again, so the lock tells a registration
-        // already slashed from one made again in the same second.
-        if (_slashedRegistration[runner] == info.registeredAt && lock == 0) {
-            revert ReceiptSlasherAlreadySlashed(runner, info.registeredAt);
+        contributor = _registered(runner).contributor;
+        uint256 period = _signedIn(runner, first, second);
+        if (_slashedPeriods[runner][period]) {
+            revert ReceiptSlasherAlreadySlashed(runner, _runners.getRegistrationPeriod(runner, period).registeredAt);
         }
-        uint256 amount = _slashAmount(lock, info.modelId);
+        uint256 amount = _slashAmount(_staking.runnerLock(contributor, runner), first.modelId);
         if (amount == 0) revert ReceiptSlasherNothingToSlash(runner, contributor);
         _usedEvidence[evidence] = true;
-        _slashedRegistration[runner] = info.registeredAt;
+        _slashedPeriods[runner][period] = true;
         (slashed, reward) =
             _staking.slashWithReward(contributor, runner, amount, evidence, msg.sender, _reporterShareBps);
         if (slashed == 0) revert ReceiptSlasherNothingToSlash(runner, contributor);
     }
 
-    /// @dev The runner as registered now, which must be for the receipts' model and shard.
-    function _runnerOnShard(address runner, bytes32 modelId, uint16 shardIndex)
+    /// @dev The registration the later of the two receipts was signed in (the equivocation was complete then);
+    /// both must have been signed while the runner was registered for their model and shard.
+    function _signedIn(address runner, Receipt calldata first, Receipt calldata second)
         private
         view
-        returns (IRunnerRegistry.Runner memory info)
+        returns (uint256 period)
     {
-        info = _registered(runner);
-        if (info.modelId != modelId || info.shardIndex != shardIndex) {
+        bytes32 modelId = first.modelId;
+        uint16 shardIndex = first.shardIndex;
+        if (!_runners.wasRegisteredFor(runner, modelId, shardIndex)) {
             revert ReceiptSlasherRunnerNotOnShard(runner, modelId, shardIndex);
         }
+        uint256 firstPeriod = _periodAt(runner, modelId, shardIndex, first.issuedAt);
+        uint256 secondPeriod = _periodAt(runner, modelId, shardIndex, second.issuedAt);
+        return first.issuedAt > second.issuedAt ? firstPeriod : secondPeriod;
+    }
+
+    function _periodAt(address runner, bytes32 modelId, uint16 shardIndex, uint64 issuedAt)
+        private
+        view
+        returns (uint256 index)
+    {
+        bool found;
+        (found, index) = _runners.findRegistrationPeriod(runner, modelId, shardIndex, issuedAt);
+        if (!found) revert ReceiptSlasherSignedOutsideRegistration(runner, modelId, shardIndex, issuedAt);
     }
 
     function _registered(address runner) private view returns (IRunnerRegistry.Runner memory) {

@@ -29,6 +29,9 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
     /// @dev keccak256(modelId, shardIndex, runner) => contributor | shardCount << 160, set the first time a runner
     /// is registered for that shard and never cleared: one read per route hop proves the hop and names the payee.
     mapping(bytes32 membership => uint256) private _memberships;
+    /// @dev Every registration of a runner, oldest first, never cleared: what it signed stays slashable after it
+    /// moves to another shard or registers again.
+    mapping(address runner => RegistrationPeriod[]) private _periods;
 
     /// @param models_ the model registry
     /// @param staking_ the staking contract; this registry needs its LOCKER_ROLE
@@ -120,6 +123,8 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         ) revert RunnerNotAuthorized(runner, msg.sender);
         stored.active = false;
         stored.lockedStake = 0;
+        RegistrationPeriod[] storage periods = _periods[runner];
+        periods[periods.length - 1].endedAt = uint64(block.timestamp);
         uint256 released = _staking.unlockStake(contributor, runner);
         emit RunnerDeactivated(runner, msg.sender, released);
     }
@@ -206,6 +211,46 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
             if (i == 0 && (entry >> 160) != length) revert RunnerRouteLengthMismatch(entry >> 160, length);
             contributors[i] = address(uint160(entry));
         }
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function registrationPeriodCount(address runner) external view returns (uint256) {
+        return _periods[runner].length;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function getRegistrationPeriod(address runner, uint256 index) external view returns (RegistrationPeriod memory) {
+        RegistrationPeriod[] storage periods = _periods[runner];
+        if (index >= periods.length) revert RunnerPeriodNotFound(runner, index, periods.length);
+        return periods[index];
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function wasRegisteredFor(address runner, bytes32 modelId, uint16 shardIndex) external view returns (bool) {
+        return _memberships[_membershipKey(modelId, shardIndex, runner)] != 0;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function findRegistrationPeriod(address runner, bytes32 modelId, uint16 shardIndex, uint64 at)
+        external
+        view
+        returns (bool found, uint256 index)
+    {
+        RegistrationPeriod[] storage periods = _periods[runner];
+        // The number of registrations that started at or before `at`: the last of them is the only one that may
+        // still have lasted at `at`, since each ended before the next started.
+        uint256 low;
+        uint256 high = periods.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (periods[mid].registeredAt <= at) low = mid + 1;
+            else high = mid;
+        }
+        if (low == 0) return (false, 0);
+        RegistrationPeriod storage period = periods[low - 1];
+        uint64 endedAt = period.endedAt;
+        found = (endedAt == 0 || at < endedAt) && period.modelId == modelId && period.shardIndex == shardIndex;
+        if (found) index = low - 1;
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -351,6 +396,14 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
             publicKey: registration.publicKey
         });
         if (firstTime) _contributorRunners[msg.sender].push(runner);
+        _periods[runner].push(
+            RegistrationPeriod({
+                modelId: registration.modelId,
+                shardIndex: registration.shardIndex,
+                registeredAt: nowTs,
+                endedAt: 0
+            })
+        );
     }
 
     /// @dev Records the first registration of `runner` for (model, shard): the shard's list and the route entry.

@@ -148,6 +148,7 @@ contract ReceiptSlasherTest is MarketBase {
 
     /// @dev Deactivating after equivocating releases the lock, but the model's minimum is taken from unbonding stake.
     function test_reportEquivocation_reachesUnbondingStakeOfADeactivatedRunner() public {
+        vm.warp(block.timestamp + 1);
         vm.startPrank(contributor);
         runners.deactivateRunner(runner);
         staking.requestUnstake(MIN_STAKE);
@@ -161,6 +162,7 @@ contract ReceiptSlasherTest is MarketBase {
     }
 
     function test_reportEquivocation_revertsWhenNothingIsLeft() public {
+        vm.warp(block.timestamp + 1);
         vm.startPrank(contributor);
         runners.deactivateRunner(runner);
         staking.requestUnstake(MIN_STAKE);
@@ -174,6 +176,86 @@ contract ReceiptSlasherTest is MarketBase {
             RUNNER_KEY,
             abi.encodeWithSelector(IReceiptSlasher.ReceiptSlasherNothingToSlash.selector, runner, contributor)
         );
+    }
+
+    uint64 internal constant MOVED_AFTER = 100;
+
+    /// @dev The runner serves shard 0 from setUp's time for `MOVED_AFTER` seconds, then its contributor moves it to
+    /// shard 1 (a new lock of the model's minimum).
+    function _moveToShardOne() internal {
+        vm.warp(block.timestamp + MOVED_AFTER);
+        vm.prank(contributor);
+        runners.deactivateRunner(runner);
+        _stake(contributor, MIN_STAKE);
+        _registerRunner(RUNNER_KEY, contributor, MODEL, 1);
+    }
+
+    /// @dev Receipts it signed on shard 0 stay evidence after the move: the new lock answers for them.
+    function test_reportEquivocation_slashesAfterAShardMove() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        _moveToShardOne();
+        (uint256 slashed, uint256 reward) = _report(a, b, RUNNER_KEY);
+        _assertEq(slashed, MIN_STAKE, "slashed the new lock");
+        _assertEq(reward, MIN_STAKE * SHARE_BPS / 10_000, "reward");
+        _assertEq(staking.runnerLock(contributor, runner), 0, "lock gone");
+        _checkTokenBalances();
+    }
+
+    /// @dev One slash per registration: a second pair from the same shard-0 registration adds nothing.
+    function test_reportEquivocation_revertsOnSecondPairForTheSameOldRegistration() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        uint64 registeredAt = runners.getRunner(runner).registeredAt;
+        _moveToShardOne();
+        _report(a, b, RUNNER_KEY);
+        b.outputHash = keccak256("a third output");
+        _expectReportRevert(
+            a,
+            b,
+            RUNNER_KEY,
+            abi.encodeWithSelector(IReceiptSlasher.ReceiptSlasherAlreadySlashed.selector, runner, registeredAt)
+        );
+    }
+
+    function test_reportEquivocation_revertsOnReceiptsDatedAfterTheShardWasLeft() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        _moveToShardOne();
+        a.issuedAt = uint64(block.timestamp);
+        b.issuedAt = uint64(block.timestamp);
+        _expectReportRevert(
+            a,
+            b,
+            RUNNER_KEY,
+            abi.encodeWithSelector(
+                IReceiptSlasher.ReceiptSlasherSignedOutsideRegistration.selector, runner, MODEL, 0, a.issuedAt
+            )
+        );
+        _assertEq(staking.runnerLock(contributor, runner), MIN_STAKE, "lock untouched");
+    }
+
+    /// @dev Whatever the dates, a pair slashes exactly when both were signed during the shard-0 registration.
+    function testFuzz_reportEquivocation_takesOnlyReceiptsDatedInARegistrationOfTheShard(uint64 at, uint64 other)
+        public
+    {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        uint64 from = uint64(block.timestamp);
+        _moveToShardOne();
+        // Half the runs near the registration (before, in, after it), the rest anywhere.
+        if (at & 1 == 0) at = uint64(from - MOVED_AFTER + (at >> 1) % (3 * MOVED_AFTER));
+        a.issuedAt = at;
+        b.issuedAt = uint64(from + (other % MOVED_AFTER));
+        if (at >= from && at < from + MOVED_AFTER) {
+            (uint256 slashed,) = _report(a, b, RUNNER_KEY);
+            _assertEq(slashed, MIN_STAKE, "slashed");
+        } else {
+            _expectReportRevert(
+                a,
+                b,
+                RUNNER_KEY,
+                abi.encodeWithSelector(
+                    IReceiptSlasher.ReceiptSlasherSignedOutsideRegistration.selector, runner, MODEL, 0, at
+                )
+            );
+        }
     }
 
     function test_reportEquivocation_revertsOnSameOutput() public {
@@ -346,6 +428,7 @@ contract ReceiptSlasherTest is MarketBase {
         vm.assume(otherOutput != a.outputHash);
         a.modelId = MODEL;
         a.shardIndex = 0;
+        a.issuedAt = uint64(block.timestamp + a.issuedAt % 2 ** 32);
         IReceiptSlasher.Receipt memory b = _copy(a);
         b.outputHash = otherOutput;
         (uint256 slashed,) = _report(a, b, RUNNER_KEY);

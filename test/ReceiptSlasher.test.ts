@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { receiptSlasherAbi, stakingAbi } from "@teetee/contracts/abi";
 import {
+  deactivateRunner,
   decodeContractError,
   getEquivocationSlashAmount,
   getReceiptDigest,
+  getRegistrationPeriods,
   getRunnerLock,
   getStakingTreasuryBalance,
   getTokenBalance,
@@ -15,7 +17,13 @@ import {
   slash,
   teeTeeRoles,
 } from "@teetee/sdk/contracts";
-import { hashReceipt, type Receipt, type SignedReceipt, signReceipt } from "@teetee/sdk/receipts";
+import {
+  getRunnerPeriods,
+  hashReceipt,
+  type Receipt,
+  type SignedReceipt,
+  signReceipt,
+} from "@teetee/sdk/receipts";
 import fc from "fast-check";
 import { getAddress, type Hex, keccak256, parseEventLogs, toHex } from "viem";
 import {
@@ -26,6 +34,7 @@ import {
   MIN_STAKE,
   networkHelpers,
   newRunnerKey,
+  registerTestRunner,
   type RunnerKey,
   send,
 } from "./helpers/fixture.js";
@@ -227,6 +236,58 @@ describe("ReceiptSlasher", () => {
       }),
       MIN_STAKE,
     );
+  });
+
+  it("test_reportEquivocation_slashesReceiptsSignedBeforeAShardMove", async () => {
+    const m = await networkHelpers.loadFixture(fixtures.market2);
+    const c = { contracts: m.contracts };
+    const runner = m.runners[0]!;
+    const contributor = m.contributors[0]!;
+    const signedAt = await networkHelpers.time.latest();
+    const at = (r: Receipt) => ({ ...r, issuedAt: BigInt(signedAt) });
+    const first = await signed(m, runner, at(receiptFor(m, 0)));
+    const second = await signed(m, runner, at(receiptFor(m, 0, keccak256(toHex("another output")))));
+    await networkHelpers.time.increase(60);
+    await send(m.publicClient, deactivateRunner(contributor, { ...c, runner: runner.address }));
+    await registerTestRunner(m, contributor, m.model.modelId, 1, runner);
+
+    // The SDK's event replay and the registry's own record name the same two registrations.
+    const stored = await getRegistrationPeriods(m.publicClient, { ...c, runner: runner.address });
+    const replayed = await getRunnerPeriods(m.publicClient, { ...c, runner: runner.address });
+    assert.deepEqual(
+      replayed,
+      stored.map((p) => ({
+        modelId: p.modelId,
+        shardIndex: p.shardIndex,
+        from: p.registeredAt,
+        until: p.endedAt === 0n ? undefined : p.endedAt,
+      })),
+    );
+    assert.deepEqual(
+      stored.map((p) => p.shardIndex),
+      [0, 1],
+    );
+
+    // Signed on shard 0 after leaving it: no registration there vouched for it.
+    const late = (r: Receipt) => ({ ...r, issuedAt: stored[1]!.registeredAt });
+    let failure: unknown;
+    await reportEquivocation(m.stranger, {
+      ...c,
+      first: await signed(m, runner, late(receiptFor(m, 0))),
+      second: await signed(m, runner, late(receiptFor(m, 0, keccak256(toHex("late output"))))),
+    }).catch((e) => {
+      failure = e;
+    });
+    assert.equal(decodeContractError(failure).name, "ReceiptSlasherSignedOutsideRegistration");
+
+    const tx = await send(m.publicClient, reportEquivocation(m.stranger, { ...c, first, second }));
+    const [event] = parseEventLogs({ abi: receiptSlasherAbi, logs: tx.logs, eventName: "EquivocationSlashed" });
+    assert.equal(event?.args.slashed, MIN_STAKE);
+    assert.equal(
+      await getRunnerLock(m.publicClient, { ...c, staker: contributor.account.address, runner: runner.address }),
+      0n,
+    );
+    await expectAccountingInvariant(m);
   });
 
   it("test_slash_divergenceCarriesTheEvidenceBundleHash", async () => {

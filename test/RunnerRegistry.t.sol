@@ -33,6 +33,39 @@ contract RunnerRegistryTest is MarketBase {
         runners.registerRunner(reg, "", consent);
     }
 
+    /// @dev Each registration is kept with its dates after the runner moves, and found by the time within it.
+    function test_registrationPeriods_recordEveryRegistrationAndFindTheOneAtATime() public {
+        address runner = _registerRunner(NEW_KEY, ALICE, MODEL, 2);
+        uint64 start = uint64(block.timestamp);
+        vm.warp(block.timestamp + 50);
+        vm.prank(ALICE);
+        runners.deactivateRunner(runner);
+        _registerRunner(NEW_KEY, ALICE, MODEL, 1);
+        _assertEq(runners.registrationPeriodCount(runner), 2, "two registrations");
+        IRunnerRegistry.RegistrationPeriod memory first = runners.getRegistrationPeriod(runner, 0);
+        if (first.modelId != MODEL || first.shardIndex != 2) revert("first registration's shard");
+        _assertEq(first.registeredAt, start, "registeredAt");
+        _assertEq(first.endedAt, start + 50, "endedAt");
+        _assertEq(runners.getRegistrationPeriod(runner, 1).endedAt, 0, "the current one is open");
+        if (!runners.wasRegisteredFor(runner, MODEL, 2) || runners.wasRegisteredFor(runner, MODEL, 0)) {
+            revert("wasRegisteredFor");
+        }
+        _expectPeriod(runner, 2, start, true, 0);
+        _expectPeriod(runner, 2, start + 49, true, 0);
+        _expectPeriod(runner, 2, start - 1, false, 0);
+        _expectPeriod(runner, 2, start + 50, false, 0);
+        _expectPeriod(runner, 1, start + 50, true, 1);
+        _expectPeriod(runner, 1, type(uint64).max, true, 1);
+        _expectPeriod(runner, 1, start + 49, false, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRunnerRegistry.RunnerPeriodNotFound.selector, runner, 2, 2));
+        runners.getRegistrationPeriod(runner, 2);
+    }
+
+    function _expectPeriod(address runner, uint16 shard, uint64 at, bool found, uint256 index) internal view {
+        (bool isFound, uint256 atIndex) = runners.findRegistrationPeriod(runner, MODEL, shard, at);
+        if (isFound != found || atIndex != index) revert(string.concat("period at ", _str(at)));
+    }
+
     function test_registerRunner_storesRunnerAndLocksStake() public {
         IRunnerRegistry.Registration memory reg = _registration(NEW_KEY, MODEL, 2);
         _register(reg, ALICE, "");

@@ -18,6 +18,10 @@ pragma solidity 0.8.28;
 /// the stake the contributor put at risk for it, and more pairs from a key already shown to equivocate add
 /// nothing (they would only let whoever holds that key drain the contributor's other, free, stake). A runner
 /// registered again after a slash can be slashed again, with a pair not used before.
+/// Both receipts must be dated (`issuedAt`) within a registration of the runner for their model and shard
+/// (`IRunnerRegistry.findRegistrationPeriod`), current or past: a runner that moved to another shard or registered
+/// again still answers, with its contributor's current lock, for what it signed before. The registration charged is
+/// the one the later receipt was signed in.
 /// Divergence found by re-execution is not objective on-chain: it goes to the SLASHER_ROLE holders, who call
 /// `IStaking.slash` with the evidence bundle's hash (in its `Slashed` event).
 interface IReceiptSlasher {
@@ -107,12 +111,19 @@ interface IReceiptSlasher {
     /// @notice `signer`, who signed both receipts, is not a registered runner.
     /// @param signer the address both signatures recover to
     error ReceiptSlasherNotARunner(address signer);
-    /// @notice Runner `runner` is not registered for shard `shardIndex` of model `modelId`, which the receipts
+    /// @notice Runner `runner` was never registered for shard `shardIndex` of model `modelId`, which the receipts
     /// name.
     /// @param runner the signer
     /// @param modelId the receipts' model
     /// @param shardIndex the receipts' shard
     error ReceiptSlasherRunnerNotOnShard(address runner, bytes32 modelId, uint16 shardIndex);
+    /// @notice Runner `runner` signed a receipt dated `issuedAt` for shard `shardIndex` of model `modelId` while not
+    /// registered for it (before, between or after its registrations there): no stake of that shard vouched for it.
+    /// @param runner the signer
+    /// @param modelId the receipts' model
+    /// @param shardIndex the receipts' shard
+    /// @param issuedAt the receipt's date (unix seconds)
+    error ReceiptSlasherSignedOutsideRegistration(address runner, bytes32 modelId, uint16 shardIndex, uint64 issuedAt);
     /// @notice This pair of receipts (evidence `evidenceHash`) was already used to slash.
     /// @param evidenceHash keccak256 of the two digests, lower first
     error ReceiptSlasherEvidenceUsed(bytes32 evidenceHash);

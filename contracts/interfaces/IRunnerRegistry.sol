@@ -55,6 +55,16 @@ interface IRunnerRegistry {
         bytes publicKey;
     }
 
+    /// @notice One registration of a runner: for shard `shardIndex` of model `modelId` from `registeredAt` until
+    /// `endedAt` (unix seconds; 0 while it lasts). A receipt issued at `t` was signed in it when
+    /// `registeredAt <= t` and (`endedAt == 0` or `t < endedAt`), as the SDK's `getRunnerPeriods` reads it.
+    struct RegistrationPeriod {
+        bytes32 modelId;
+        uint16 shardIndex;
+        uint64 registeredAt;
+        uint64 endedAt;
+    }
+
     /// @notice A runner with its address, for paginated discovery.
     /// @param backing what is left of the runner's own stake lock
     /// @param routable what `isRoutable` says of it now
@@ -174,6 +184,12 @@ interface IRunnerRegistry {
     /// @param runner the runner named there
     error RunnerRouteInvalid(uint256 shardIndex, address runner);
 
+    /// @notice Runner `runner` has no registration number `index` (it has `count`).
+    /// @param runner the runner
+    /// @param index the index asked for
+    /// @param count how many registrations it has
+    error RunnerPeriodNotFound(address runner, uint256 index, uint256 count);
+
     /// @notice Registers (or re-activates) a runner for the caller, locking the model's minimum stake.
     /// @param quote the raw quote; only read when an on-chain quote verifier is set, may be empty otherwise
     /// @param consent the runner key's EIP-712 RunnerRegistration signature
@@ -239,6 +255,26 @@ interface IRunnerRegistry {
         external
         view
         returns (address[] memory contributors);
+
+    /// @notice How many times `runner` was registered (each a `RegistrationPeriod`, kept forever).
+    function registrationPeriodCount(address runner) external view returns (uint256);
+
+    /// @notice The runner's `index`th registration, oldest first. Reverts with `RunnerPeriodNotFound` past the end.
+    function getRegistrationPeriod(address runner, uint256 index) external view returns (RegistrationPeriod memory);
+
+    /// @notice Whether `runner` was ever registered for shard `shardIndex` of model `modelId`, active or not.
+    function wasRegisteredFor(address runner, bytes32 modelId, uint16 shardIndex) external view returns (bool);
+
+    /// @notice The registration of `runner` for (`modelId`, `shardIndex`) that time `at` falls in, so that a
+    /// runner that moved to another shard or registered again still answers for what it signed before.
+    /// @dev Registrations of one runner never overlap and start in order, so at most one holds `at`; found by
+    /// binary search, so no count of registrations makes the lookup too dear.
+    /// @return found whether such a registration exists
+    /// @return index its index for `getRegistrationPeriod` (0 when not found)
+    function findRegistrationPeriod(address runner, bytes32 modelId, uint16 shardIndex, uint64 at)
+        external
+        view
+        returns (bool found, uint256 index);
 
     /// @notice The EIP-712 digest the runner key signs for a registration by `contributor` at `nonce`.
     function registrationDigest(Registration calldata registration, address contributor, uint256 nonce)

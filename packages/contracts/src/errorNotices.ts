@@ -58,12 +58,14 @@ export const contractErrorNotices = {
     "The receipts cover different positions (`firstStart` + `firstCount`, `secondStart` + `secondCount`): not the same work.",
   ReceiptSlasherReporterShareTooHigh: "A reporter share of `bps` basis points exceeds the maximum of `max`.",
   ReceiptSlasherRunnerNotOnShard:
-    "Runner `runner` is not registered for shard `shardIndex` of model `modelId`, which the receipts name.",
+    "Runner `runner` was never registered for shard `shardIndex` of model `modelId`, which the receipts name.",
   ReceiptSlasherSameOutput: "Both receipts give the same output `outputHash`: no equivocation.",
   ReceiptSlasherSessionMismatch:
     "The receipts are for different sessions (`first`, `second`): not the same work.",
   ReceiptSlasherShardMismatch:
     "The receipts are for different shards (`first`, `second`): not the same work.",
+  ReceiptSlasherSignedOutsideRegistration:
+    "Runner `runner` signed a receipt dated `issuedAt` for shard `shardIndex` of model `modelId` while not registered for it (before, between or after its registrations there): no stake of that shard vouched for it.",
   ReceiptSlasherSignerMismatch:
     "The receipts were signed by two keys (`first`, `second`); equivocation needs one runner's two.",
   ReceiptSlasherZeroAddress: "An address cannot be zero.",
@@ -84,6 +86,7 @@ export const contractErrorNotices = {
   RunnerOsImageMismatch: "The quote measures OS image `actual`, not the `expected` signed.",
   RunnerOsImageNotAllowed:
     "OS image `osImage` is not in model `modelId`'s allowlist; boot an allowed dstack OS image.",
+  RunnerPeriodNotFound: "Runner `runner` has no registration number `index` (it has `count`).",
   RunnerPublicKeyMismatch: "The public key given does not belong to runner `runner`.",
   RunnerQuoteHashMismatch: "The quote hashes to `actual`, not the `expected` signed.",
   RunnerReportDataMismatch:

@@ -251,6 +251,32 @@ export const receiptSlasherAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "shardIndex",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptSlasherSignedOutsideRegistration",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "first",
         "type": "address"
       },

@@ -270,6 +270,27 @@ export const runnerRegistryAbi = [
         "internalType": "address",
         "name": "runner",
         "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      }
+    ],
+    "name": "RunnerPeriodNotFound",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "runner",
+        "type": "address"
       }
     ],
     "name": "RunnerPublicKeyMismatch",
@@ -824,6 +845,45 @@ export const runnerRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "shardIndex",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "at",
+        "type": "uint64"
+      }
+    ],
+    "name": "findRegistrationPeriod",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "found",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "contributor",
         "type": "address"
       },
@@ -933,6 +993,52 @@ export const runnerRegistryAbi = [
         "internalType": "uint256",
         "name": "total",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "getRegistrationPeriod",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint16",
+            "name": "shardIndex",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "registeredAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "endedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IRunnerRegistry.RegistrationPeriod",
+        "name": "",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -1551,6 +1657,25 @@ export const runnerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      }
+    ],
+    "name": "registrationPeriodCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
@@ -1722,6 +1847,35 @@ export const runnerRegistryAbi = [
       }
     ],
     "name": "supportsInterface",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "shardIndex",
+        "type": "uint16"
+      }
+    ],
+    "name": "wasRegisteredFor",
     "outputs": [
       {
         "internalType": "bool",

@@ -29,6 +29,13 @@ export {
   receiptErrors,
 } from "./errors.js";
 export {
+  type Equivocation,
+  equivocationEvidenceHash,
+  type FindEquivocationsParameters,
+  type FindEquivocationsReturnType,
+  findEquivocations,
+} from "./findEquivocations.js";
+export {
   type GetRunnerPeriodsParameters,
   type GetRunnerPeriodsReturnType,
   getRunnerPeriods,

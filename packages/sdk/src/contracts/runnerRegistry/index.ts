@@ -67,3 +67,14 @@ export {
   type SetQuoteVerifierReturnType,
   setQuoteVerifier,
 } from "./setQuoteVerifier.js";
+export {
+  type FindRegistrationPeriodParameters,
+  type FindRegistrationPeriodReturnType,
+  findRegistrationPeriod,
+} from "./findRegistrationPeriod.js";
+export {
+  type GetRegistrationPeriodsParameters,
+  type GetRegistrationPeriodsReturnType,
+  getRegistrationPeriods,
+  type RegistrationPeriod,
+} from "./getRegistrationPeriods.js";
