@@ -15,6 +15,14 @@ describe("summarizeConcurrent", () => {
     expect(run.cpuMsPerToken).toBeCloseTo(100);
     expect(run.streams).toBe(3);
   });
+
+  test("counts the tokens a stream reports over its pieces of text, keeping the pieces' gaps", () => {
+    const run = summarizeConcurrent([{ tokenTimesMs: [0, 10, 30], tokens: 5 }], 0.1, 1);
+    expect(run.tokens).toBe(5);
+    expect(run.aggregateTokensPerSecond).toBeCloseTo((4 * 1000) / 30);
+    expect(run.itlP95Ms).toBe(20);
+    expect(run.cpuMsPerToken).toBeCloseTo(20);
+  });
 });
 
 describe("goalsOf", () => {

@@ -17,8 +17,12 @@ export const spreadOf = (xs: readonly number[]): Spread => ({
   max: Math.max(...xs),
 });
 
-/** One stream of a concurrent run: when each generated token arrived (ms, any common clock). */
-export type StreamTiming = { tokenTimesMs: readonly number[] };
+/**
+ * One stream of a concurrent run: when each piece of generated text arrived (ms, any common clock), and how many
+ * tokens it generated when that is known apart from the pieces (a gateway streams no piece for a token whose text
+ * is empty or held back, and reports the count in its usage).
+ */
+export type StreamTiming = { tokenTimesMs: readonly number[]; tokens?: number };
 
 export type ConcurrentRun = {
   streams: number;
@@ -49,11 +53,13 @@ export function summarizeConcurrent(
   const firsts = streams.flatMap(({ tokenTimesMs: t }) => (t.length > 0 ? [t[0]!] : []));
   const lasts = streams.flatMap(({ tokenTimesMs: t }) => (t.length > 0 ? [t.at(-1)!] : []));
   const windowMs = lasts.length === 0 ? 0 : Math.max(...lasts) - Math.min(...firsts);
-  const tokens = streams.reduce((sum, s) => sum + s.tokenTimesMs.length, 0);
+  const counts = streams.map((s) => s.tokens ?? s.tokenTimesMs.length);
+  const tokens = counts.reduce((sum, n) => sum + n, 0);
+  const decodeTokens = counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
   return {
     streams: streams.length,
     tokens,
-    aggregateTokensPerSecond: windowMs > 0 ? (gaps.length * 1000) / windowMs : 0,
+    aggregateTokensPerSecond: windowMs > 0 ? (decodeTokens * 1000) / windowMs : 0,
     itlP50Ms: quantile(gaps, 0.5) ?? Number.NaN,
     itlP95Ms: quantile(gaps, 0.95) ?? Number.NaN,
     cpuMsPerToken: tokens > 0 ? (cpuSeconds * 1000) / tokens : Number.NaN,
