@@ -37,7 +37,14 @@ import {
   type StreamTiming,
   summarizeConcurrent,
 } from "./lib/concurrencyStats.js";
-import { cpuSecondsOf, type Devnet, serviceProcesses, sleep, startDevnet, streamOnce } from "./lib/devnetProcess.js";
+import {
+  cpuSecondsOf,
+  type Devnet,
+  serviceProcesses,
+  sleep,
+  startDevnet,
+  streamOnce,
+} from "./lib/devnetProcess.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const workDir = join(repoRoot, ".teetee/bench-concurrency");
@@ -65,7 +72,8 @@ const { values } = parseArgs({
 const list = <T extends string>(value: string, allowed: readonly T[], name: string): T[] => {
   const items = value.split(",").map((s) => s.trim());
   const bad = items.filter((s) => !allowed.includes(s as T));
-  if (bad.length > 0) throw new Error(`--${name}: unknown ${bad.join(", ")} (one or more of ${allowed.join(",")})`);
+  if (bad.length > 0)
+    throw new Error(`--${name}: unknown ${bad.join(", ")} (one or more of ${allowed.join(",")})`);
   return items as T[];
 };
 const STREAMS = (values.streams ?? (values.quick ? "1,4,16" : "1,4,16,32")).split(",").map(Number);
@@ -113,7 +121,9 @@ async function unsharded(
       times[i]!.push(performance.now());
     }
     for (let step = 1; step < TOKENS; step++) {
-      const results = await shard.forwardBatch(ids.map((sessionId, i) => ({ sessionId, inputIds: [last[i]!] })));
+      const results = await shard.forwardBatch(
+        ids.map((sessionId, i) => ({ sessionId, inputIds: [last[i]!] })),
+      );
       const now = performance.now();
       for (const [i, result] of results.entries()) {
         if (!result.ok) throw result.error;
@@ -140,7 +150,13 @@ async function network(
   dtype: Dtype,
 ): Promise<{ run: (streams: number) => Promise<ConcurrentRun>; devnet: Devnet }> {
   const out = join(workDir, `net-${shards}-${dtype}`);
-  const args = ["--model", modelDir, "--shards", String(shards), ...(dtype === "fp32" ? [] : ["--quant", dtype])];
+  const args = [
+    "--model",
+    modelDir,
+    "--shards",
+    String(shards),
+    ...(dtype === "fp32" ? [] : ["--quant", dtype]),
+  ];
   const devnet = await startDevnet(repoRoot, out, args);
   const pids = () => serviceProcesses(devnet.child.pid!).map((p) => p.pid);
   const cpuOf = (list: number[]) =>
@@ -154,10 +170,16 @@ async function network(
   let refused = 0;
   const one = async (stream: number, i: number): Promise<StreamTiming> => {
     for (let attempt = 0; attempt < 60; attempt++) {
-      const r = await streamOnce(devnet.env, devnet.model, `Stream ${stream}, round ${i}: tell me about shards.`, TOKENS);
+      const r = await streamOnce(
+        devnet.env,
+        devnet.model,
+        `Stream ${stream}, round ${i}: tell me about shards.`,
+        TOKENS,
+      );
       if (r.status === 200 && r.brokenStream !== true)
         return { tokenTimesMs: r.tokenTimesMs, tokens: r.completionTokens };
-      if (r.status !== 429 && r.status !== 503) throw new Error(`request failed: ${r.status} ${r.message ?? ""}`);
+      if (r.status !== 429 && r.status !== 503)
+        throw new Error(`request failed: ${r.status} ${r.message ?? ""}`);
       refused++;
       await sleep(500);
     }
@@ -262,7 +284,9 @@ async function llama(
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
 const range = (s: { median: number; min: number; max: number }, digits = 1) =>
-  REPEATS === 1 ? fmt(s.median, digits) : `${fmt(s.median, digits)} [${fmt(s.min, digits)}–${fmt(s.max, digits)}]`;
+  REPEATS === 1
+    ? fmt(s.median, digits)
+    : `${fmt(s.median, digits)} [${fmt(s.min, digits)}–${fmt(s.max, digits)}]`;
 
 function table(rows: ConcurrencyRow[]) {
   return rows.map((r) => {
@@ -286,7 +310,10 @@ function table(rows: ConcurrencyRow[]) {
   });
 }
 
-function markdown(result: { date: string; commit: string; machine: Record<string, unknown> }, rows: ConcurrencyRow[]) {
+function markdown(
+  result: { date: string; commit: string; machine: Record<string, unknown> },
+  rows: ConcurrencyRow[],
+) {
   const body = table(rows);
   const head = Object.keys(body[0] ?? {});
   return [
@@ -338,7 +365,10 @@ async function main(): Promise<void> {
   // llama.cpp first for each weight format, so that every TeeTee row can be read against it.
   const order = [...setups].sort((a, b) => (a === "llama" ? -1 : b === "llama" ? 1 : 0));
   for (const dtype of dtypes) for (const setup of order) await measure(setup, dtype, rows);
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  }).trim();
   const machine = {
     cpus: os.cpus().length,
     cpu: os.cpus()[0]?.model,
@@ -360,8 +390,10 @@ async function main(): Promise<void> {
   writeFileSync(join(repoRoot, "bench-results/concurrency.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(repoRoot, "bench-results/concurrency.md"), markdown(result, rows));
   console.table(table(rows));
-  console.log(`load average ${machine.loadBefore.join(" ")} → ${machine.loadAfter.join(" ")}; ${machine.minutes} min; ` +
-    "bench-results/concurrency.{json,md}");
+  console.log(
+    `load average ${machine.loadBefore.join(" ")} → ${machine.loadAfter.join(" ")}; ${machine.minutes} min; ` +
+      "bench-results/concurrency.{json,md}",
+  );
 }
 
 await main();

@@ -106,7 +106,12 @@ export type Goals = {
   cpuVsUnsharded?: number;
 };
 
-export const GOALS = { speedupAt16: 8, vsLlamaCpp: 1, p95At16OverSingleP50: 3, cpuVsUnsharded: 1.15 } as const;
+export const GOALS = {
+  speedupAt16: 8,
+  vsLlamaCpp: 1,
+  p95At16OverSingleP50: 3,
+  cpuVsUnsharded: 1.15,
+} as const;
 
 /** The goal columns of `row`, read against the other rows of the same run. */
 export function goalsOf(row: ConcurrencyRow, rows: readonly ConcurrencyRow[]): Goals {

@@ -118,7 +118,13 @@ export async function streamOnce(
       } catch {
         // not JSON: keep the text
       }
-      return { status: response.status, totalMs: performance.now() - sent, completionTokens: 0, message, tokenTimesMs };
+      return {
+        status: response.status,
+        totalMs: performance.now() - sent,
+        completionTokens: 0,
+        message,
+        tokenTimesMs,
+      };
     }
     const reader = new SseDataReader();
     const decoder = new TextDecoder();
