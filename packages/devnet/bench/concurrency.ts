@@ -11,17 +11,18 @@
  *   llama.cpp   node-llama-cpp on the same weights as GGUF (F32 / Q4_0), one context with `sequences: N`
  *
  *   pnpm bench:concurrency [--streams 1,4,16,32] [--tokens 32] [--repeats 3] [--setups unsharded,2,3,llama]
- *                          [--dtypes fp32,int4] [--quick]
+ *                          [--dtypes fp32,int4] [--quick] [--label "what this run is"]
  *
  * `--quick` (streams 1,4,16, 12 tokens, 1 repeat) checks the harness in a few minutes; the default run takes
  * about half an hour on a 2-core machine, most of it the networks' start-up and the fp32 rows at 32 streams.
  * Every process computes on one onnxruntime / llama.cpp thread (the devnet's runners run `--threads 1`).
  * CPU per token is user + system time summed over the setup's processes (this process for unsharded and
  * llama.cpp; the gateway and every runner, replica included, for the networks, from /proc/<pid>/stat).
- * Results: bench-results/concurrency.json, docs/benchmarks/concurrency.md and a table.
+ * Results: a table, bench-results/concurrency.{json,md}, and the markdown table (headed by `--label`, the date,
+ * commit, machine and load) appended to docs/benchmarks/concurrency.md.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -67,6 +68,7 @@ const { values } = parseArgs({
     setups: { type: "string", default: SETUPS.join(",") },
     dtypes: { type: "string", default: DTYPES.join(",") },
     quick: { type: "boolean", default: false },
+    label: { type: "string" },
   },
 });
 const list = <T extends string>(value: string, allowed: readonly T[], name: string): T[] => {
@@ -317,7 +319,7 @@ function markdown(
   const body = table(rows);
   const head = Object.keys(body[0] ?? {});
   return [
-    `### ${result.date} (commit ${result.commit})`,
+    `### ${values.label === undefined ? "" : `${values.label}: `}${result.date} (commit ${result.commit})`,
     "",
     `Machine: ${JSON.stringify(result.machine)}. ${REPEATS} repeat(s) of ${TOKENS} tokens per stream${values.quick ? ", --quick" : ""}; median [min–max] over repeats.`,
     "",
@@ -389,6 +391,8 @@ async function main(): Promise<void> {
   mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
   writeFileSync(join(repoRoot, "bench-results/concurrency.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(repoRoot, "bench-results/concurrency.md"), markdown(result, rows));
+  // Every run is recorded; the write-up above the runs says which ones to read.
+  appendFileSync(join(repoRoot, "docs/benchmarks/concurrency.md"), `\n${markdown(result, rows)}`);
   console.table(table(rows));
   console.log(
     `load average ${machine.loadBefore.join(" ")} → ${machine.loadAfter.join(" ")}; ${machine.minutes} min; ` +
