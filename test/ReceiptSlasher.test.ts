@@ -34,8 +34,8 @@ import {
   MIN_STAKE,
   networkHelpers,
   newRunnerKey,
-  registerTestRunner,
   type RunnerKey,
+  registerTestRunner,
   send,
 } from "./helpers/fixture.js";
 
@@ -281,10 +281,18 @@ describe("ReceiptSlasher", () => {
     assert.equal(decodeContractError(failure).name, "ReceiptSlasherSignedOutsideRegistration");
 
     const tx = await send(m.publicClient, reportEquivocation(m.stranger, { ...c, first, second }));
-    const [event] = parseEventLogs({ abi: receiptSlasherAbi, logs: tx.logs, eventName: "EquivocationSlashed" });
+    const [event] = parseEventLogs({
+      abi: receiptSlasherAbi,
+      logs: tx.logs,
+      eventName: "EquivocationSlashed",
+    });
     assert.equal(event?.args.slashed, MIN_STAKE);
     assert.equal(
-      await getRunnerLock(m.publicClient, { ...c, staker: contributor.account.address, runner: runner.address }),
+      await getRunnerLock(m.publicClient, {
+        ...c,
+        staker: contributor.account.address,
+        runner: runner.address,
+      }),
       0n,
     );
     await expectAccountingInvariant(m);

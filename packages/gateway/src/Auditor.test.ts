@@ -83,7 +83,7 @@ describe("Auditor", () => {
         throw new Error("replica unreachable");
       },
       metrics: createAuditMetrics(registry),
-      logger: { ...silent, warn: (_: unknown, message: string) => void warnings.push(message) },
+      logger: { ...silent, warn: ((_: unknown, message: string) => void warnings.push(message)) as never },
     });
     expect(auditor.offer(job("x"))).toBe(true);
     await auditor.idle();

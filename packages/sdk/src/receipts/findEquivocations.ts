@@ -1,5 +1,10 @@
 import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
-import { hashReceipt, type ReceiptDomainParameters, recoverReceiptSigner, type SignedReceipt } from "./receipt.js";
+import {
+  hashReceipt,
+  type ReceiptDomainParameters,
+  recoverReceiptSigner,
+  type SignedReceipt,
+} from "./receipt.js";
 
 export type FindEquivocationsParameters = ReceiptDomainParameters & {
   /** Signed receipts from any number of bundles or files, in any order; duplicates are ignored. */

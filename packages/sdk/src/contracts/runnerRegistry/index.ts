@@ -4,6 +4,11 @@ export {
   deactivateRunner,
 } from "./deactivateRunner.js";
 export {
+  type FindRegistrationPeriodParameters,
+  type FindRegistrationPeriodReturnType,
+  findRegistrationPeriod,
+} from "./findRegistrationPeriod.js";
+export {
   type GetContributorRunnersParameters,
   type GetContributorRunnersReturnType,
   getContributorRunners,
@@ -23,6 +28,12 @@ export {
   type GetRegistrationDigestReturnType,
   getRegistrationDigest,
 } from "./getRegistrationDigest.js";
+export {
+  type GetRegistrationPeriodsParameters,
+  type GetRegistrationPeriodsReturnType,
+  getRegistrationPeriods,
+  type RegistrationPeriod,
+} from "./getRegistrationPeriods.js";
 export {
   type GetReportDataCommitmentParameters,
   type GetReportDataCommitmentReturnType,
@@ -67,14 +78,3 @@ export {
   type SetQuoteVerifierReturnType,
   setQuoteVerifier,
 } from "./setQuoteVerifier.js";
-export {
-  type FindRegistrationPeriodParameters,
-  type FindRegistrationPeriodReturnType,
-  findRegistrationPeriod,
-} from "./findRegistrationPeriod.js";
-export {
-  type GetRegistrationPeriodsParameters,
-  type GetRegistrationPeriodsReturnType,
-  getRegistrationPeriods,
-  type RegistrationPeriod,
-} from "./getRegistrationPeriods.js";
