@@ -73,7 +73,9 @@ export class BuyerQueue {
       const timer = setTimeout(
         () =>
           waiter.refuse(
-            this.#refusal(`had a request wait ${this.#p.maxWaitMs} ms behind its ${line.running} running requests.`),
+            this.#refusal(
+              `had a request wait ${this.#p.maxWaitMs} ms behind its ${line.running} running requests.`,
+            ),
           ),
         this.#p.maxWaitMs,
       );

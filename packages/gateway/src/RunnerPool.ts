@@ -316,7 +316,9 @@ export class RunnerPool {
       (r) => !exclude.has(r.runner) && r.busyUntil > now && isUsable(r, now),
     );
     if (busy.length === 0)
-      return new NoCapacityError(`No attested, healthy runner serves shard ${shard} of this model right now.`);
+      return new NoCapacityError(
+        `No attested, healthy runner serves shard ${shard} of this model right now.`,
+      );
     const first = Math.min(...busy.map((r) => r.busyUntil));
     return new NoCapacityError(
       `Every runner of shard ${shard} of this model is full right now (${busy.length} busy).`,
