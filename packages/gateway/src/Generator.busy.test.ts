@@ -65,7 +65,7 @@ const sent: { runner: Address; kind: string }[] = [];
 const createPipeline: CreatePipeline = (params) => {
   const runner = params.route[0]!.runner;
   const record = () => {
-    const voucher = params.voucher();
+    const voucher = params.voucher?.();
     if (voucher !== undefined) sent.push({ runner, kind: decodePaymentTicket(voucher).kind });
   };
   return {
