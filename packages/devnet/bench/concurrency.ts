@@ -13,8 +13,9 @@
  *   pnpm bench:concurrency [--streams 1,4,16,32] [--tokens 32] [--repeats 3] [--setups unsharded,2,3,llama]
  *                          [--dtypes fp32,int4] [--quick] [--label "what this run is"]
  *
- * `--quick` (streams 1,4,16, 12 tokens, 1 repeat) checks the harness in a few minutes; the default run takes
- * about half an hour on a 2-core machine, most of it the networks' start-up and the fp32 rows at 32 streams.
+ * `--quick` (streams 1,4,16, 12 tokens, 1 repeat) checks the harness in about a minute on a 2-core machine; the
+ * default run took 14.5 minutes there under a load average of 3 to 14, most of it the runner setups at 16 and 32
+ * streams.
  * Every process computes on one onnxruntime / llama.cpp thread (the devnet's runners run `--threads 1`).
  * CPU per token is user + system time summed over the setup's processes (this process for unsharded and
  * llama.cpp; the gateway and every runner, replica included, for the networks, from /proc/<pid>/stat).
