@@ -104,7 +104,7 @@ test("sees earnings after a paid request through its runner is settled, and with
   await page.getByTestId("earnings-unwithdrawn").getByText("0.00 tUSD").waitFor();
 });
 
-test("the explorer lists the model, its allowed OS images and compose hashes, shards, prices, shares and runners", async () => {
+test("the explorer lists the model, its allowed OS images and compose hashes, shards, prices, shares, runners and their load", async () => {
   await page.goto(`${h.web.url}#/network`);
   await page.getByTestId("model").waitFor();
   await expect(page.getByTestId("input-price").textContent()).resolves.toBe("2.00 tUSD / 1M tokens");
@@ -117,6 +117,11 @@ test("the explorer lists the model, its allowed OS images and compose hashes, sh
     await page
       .getByTestId(`shard-${i}`)
       .getByText(`${runner.slice(0, 6)}…${runner.slice(-4)}`)
+      .waitFor();
+    // Each runner's load, read from its GET /v1/load through the app server's proxy.
+    await page
+      .getByTestId(`shard-${i}`)
+      .getByText(/^\d+\/\d+ sessions · \d+ queued$/)
       .waitFor();
   }
   await screenshots(page, "explorer");

@@ -39,7 +39,7 @@ const types: Record<string, string> = {
 };
 
 /** The runner paths the app may read through the proxy; nothing else is forwarded. */
-const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration"]);
+const runnerPaths = new Set(["/v1/attestation", "/healthz", "/v1/registration", "/v1/load"]);
 
 /** The gateway's own body limit: a larger body could only be refused there. */
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -10,6 +10,7 @@ import {
   type RunnerView,
   type Shard,
 } from "@teetee/sdk/contracts";
+import type { RunnerLoad } from "@teetee/sdk/protocol";
 import type { Hex } from "viem";
 import {
   formatBps,
@@ -19,14 +20,17 @@ import {
   shortAddress,
   shortHex,
 } from "../../chain/format.js";
-import { type Health, probeHealth } from "../../chain/runnerHttp.js";
+import { fetchLoad, type Health, probeHealth } from "../../chain/runnerHttp.js";
 import { useChainNow, useChainRead } from "../../chain/useChainRead.js";
 import { Card, Empty, ErrorNote, Pill } from "../../components/ui.js";
 import { useWallet } from "../../wallet/WalletContext.js";
 import { AttestationAge, HealthCell } from "../contributor/RunnersCard.js";
 import { Playground } from "./Playground.js";
 
-type ShardRow = Shard & { index: number; runners: (RunnerView & { health: Health })[] };
+type ShardRow = Shard & {
+  index: number;
+  runners: (RunnerView & { health: Health; load: RunnerLoad | undefined })[];
+};
 type ModelRow = {
   id: Hex;
   model: Model;
@@ -55,12 +59,15 @@ function useModels() {
                 getRunners(publicClient, { contracts, modelId: id, shardIndex: index, limit: 20n }),
               ]);
               const withHealth = await Promise.all(
-                runners.map(async (r) => ({
-                  ...r,
-                  health: r.info.active
-                    ? await probeHealth(config, r.info.endpoint)
-                    : ({ ok: false, error: "inactive" } as const),
-                })),
+                runners.map(async (r) => {
+                  if (!r.info.active)
+                    return { ...r, health: { ok: false, error: "inactive" } as const, load: undefined };
+                  const [health, load] = await Promise.all([
+                    probeHealth(config, r.info.endpoint),
+                    fetchLoad(config, r.info.endpoint),
+                  ]);
+                  return { ...r, health, load };
+                }),
               );
               return { ...shard, index, runners: withHealth };
             }),
@@ -71,6 +78,22 @@ function useModels() {
     },
     [publicClient],
     15_000,
+  );
+}
+
+/** Sessions held, the last batch and how busy the shard was: "unknown" when the runner publishes no load. */
+function LoadCell({ load }: { load: RunnerLoad | undefined }) {
+  if (load === undefined) return <span className="muted small">unknown</span>;
+  const busy = Math.round(load.utilization * 100);
+  return (
+    <span className="stack">
+      <span>
+        {load.sessions}/{load.maxSessions} sessions · {load.queuedSteps} queued
+      </span>
+      <span className="muted small">
+        batch {load.lastBatchSize}/{load.maxBatchSize} · {busy}% busy over {load.windowSeconds} s
+      </span>
+    </span>
   );
 }
 
@@ -101,6 +124,7 @@ function ShardTable({ row, now }: { row: ModelRow; now: number }) {
                     <th>Contributor</th>
                     <th>Attestation</th>
                     <th>Health</th>
+                    <th>Load</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -121,6 +145,9 @@ function ShardTable({ row, now }: { row: ModelRow; now: number }) {
                       </td>
                       <td data-label="Health">
                         <HealthCell health={r.health} />
+                      </td>
+                      <td data-label="Load" data-testid={`load-${r.runner}`}>
+                        <LoadCell load={r.load} />
                       </td>
                     </tr>
                   ))}
