@@ -364,11 +364,26 @@ export async function cheaterOf(evidence: AuditEvidence, modelDir: string): Prom
   return auditedRight ? bound.replicaSigner : bound.auditedSigner;
 }
 
-/** What the shard's own weights give for the evidence's inputs, frame by frame (the CLI's `audit check` replay). */
-async function replayWithWeights(evidence: AuditEvidence, modelDir: string): Promise<EvidencePayload[]> {
+/** The shard folder given to replay evidence holds another model than the evidence's. */
+export class EvidenceModelMismatchError extends TeeTeeError {
+  override name = "EvidenceModelMismatchError" as const;
+}
+
+/**
+ * What the shard's own weights give for the evidence's inputs, frame by frame, sampling as the last runner did: the
+ * replay both the gateway's auditor and `teetee audit check` judge evidence by. The files are hashed against the
+ * manifest, so the replay runs exactly the registered weights.
+ */
+export async function replayWithWeights(
+  evidence: AuditEvidence,
+  modelDir: string,
+): Promise<EvidencePayload[]> {
   const manifest = await loadManifest(modelDir);
   if (modelIdOf(manifest).toLowerCase() !== evidence.modelId.toLowerCase()) {
-    throw new TeeTeeError(`The folder ${modelDir} holds another model than the evidence's`);
+    throw new EvidenceModelMismatchError(
+      `The folder holds model ${modelIdOf(manifest)}, the evidence is about ${evidence.modelId}.`,
+      { hint: "Point it at the model's shard folder." },
+    );
   }
   const shard = await ShardSession.create({ dir: modelDir, shardIndex: evidence.shardIndex, manifest });
   try {

@@ -1,3 +1,4 @@
+export { cheaterOf, EvidenceModelMismatchError, replayWithWeights } from "./Auditor.js";
 export { type AuthenticateParameters, Authenticator, type Caller } from "./Authenticator.js";
 export { ChainDirectory, type ChainDirectoryParameters, type ModelListing } from "./ChainDirectory.js";
 export type { CompletionContext, CompletionJob } from "./completionHandler.js";

@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe } from "@teetee/errors";
-import { loadManifest, modelIdOf, Sampler, ShardSession } from "@teetee/inference";
+import { EvidenceModelMismatchError, replayWithWeights } from "@teetee/gateway";
 import {
   type AuditEvidence,
   activationError,
   checkAuditEvidence,
   type EvidencePayload,
-  evidenceRows,
-  hiddenEvidence,
   parseAuditEvidence,
 } from "@teetee/sdk/receipts";
 import type { Command } from "commander";
@@ -32,42 +30,14 @@ function readEvidence(io: CliIo, file: string): AuditEvidence {
   }
 }
 
-/** What the shard's own weights give for the evidence's inputs, frame by frame, sampling as the last runner did. */
-export async function replayWithWeights(
-  evidence: AuditEvidence,
-  modelDir: string,
-): Promise<EvidencePayload[]> {
-  const manifest = await loadManifest(modelDir);
-  if (modelIdOf(manifest).toLowerCase() !== evidence.modelId.toLowerCase()) {
-    throw usageError(
-      `The folder holds model ${modelIdOf(manifest)}, the evidence is about ${evidence.modelId}.`,
-      "Point --model-dir at the model's shard folder.",
-    );
-  }
-  // verify: the files are hashed against the manifest, so the replay runs exactly the registered weights.
-  const shard = await ShardSession.create({ dir: modelDir, shardIndex: evidence.shardIndex, manifest });
+/** The replay of `@teetee/gateway` (its auditor judges by the same one); a folder of another model is a usage error. */
+async function replay(evidence: AuditEvidence, modelDir: string): Promise<EvidencePayload[]> {
   try {
-    const sampler = new Sampler(evidence.sampling);
-    const outputs: EvidencePayload[] = [];
-    for (const frame of evidence.frames) {
-      const input =
-        frame.input.type === "tokens"
-          ? { inputIds: frame.input.tokenIds }
-          : { hiddenStates: evidenceRows(frame.input) };
-      const out = await shard.forward({ sessionId: "audit", ...input, logits: "last" });
-      if (out.logits !== undefined) {
-        outputs.push(
-          frame.skipSample
-            ? { type: "empty" }
-            : { type: "sample", tokenId: sampler.sample(out.logits, out.cachedLength) },
-        );
-      } else {
-        outputs.push(hiddenEvidence(out.hiddenStates!, manifest.config.hiddenSize));
-      }
-    }
-    return outputs;
-  } finally {
-    await shard.release();
+    return await replayWithWeights(evidence, modelDir);
+  } catch (error) {
+    if (error instanceof EvidenceModelMismatchError)
+      throw usageError(error.shortMessage, "Point --model-dir at the model's shard folder.");
+    throw error;
   }
 }
 
@@ -88,7 +58,7 @@ export function registerAuditCheck(parent: Command, io: CliIo): void {
       if (!(tolerance > 0))
         throw usageError(`--tolerance must be a positive number, got ${options.tolerance}`);
       const bound = await checkAuditEvidence(evidence);
-      const local = await replayWithWeights(evidence, resolve(io.cwd, options.modelDir));
+      const local = await replay(evidence, resolve(io.cwd, options.modelDir));
       const worst = (side: "audited" | "replica") =>
         Math.max(...evidence.frames.map((frame, i) => activationError(frame[side], local[i]!)));
       const audited = worst("audited");
