@@ -37,7 +37,7 @@ export async function findEquivocations({
   receipts,
   ...domain
 }: FindEquivocationsParameters): Promise<FindEquivocationsReturnType> {
-  const groups = new Map<string, { digest: Hex; signed: SignedReceipt }[]>();
+  const groups = new Map<string, { runner: Address; digest: Hex; signed: SignedReceipt }[]>();
   const seen = new Set<Hex>();
   for (const signed of receipts) {
     const digest = hashReceipt({ receipt: signed.receipt, ...domain });
@@ -46,17 +46,16 @@ export async function findEquivocations({
     const runner = await recoverReceiptSigner(signed, domain).catch(() => undefined);
     if (runner === undefined) continue;
     const key = workKey(runner, signed);
-    groups.set(key, [...(groups.get(key) ?? []), { digest, signed }]);
+    groups.set(key, [...(groups.get(key) ?? []), { runner, digest, signed }]);
   }
   const found: Equivocation[] = [];
-  for (const [key, group] of groups) {
-    const runner = key.slice(0, 42) as Address;
+  for (const group of groups.values()) {
     for (let i = 0; i < group.length; i++) {
       for (let j = i + 1; j < group.length; j++) {
         const [a, b] = [group[i]!, group[j]!];
         if (a.signed.receipt.outputHash.toLowerCase() === b.signed.receipt.outputHash.toLowerCase()) continue;
         found.push({
-          runner,
+          runner: a.runner,
           first: a.signed,
           second: b.signed,
           digests: [a.digest, b.digest],
