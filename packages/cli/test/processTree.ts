@@ -120,8 +120,18 @@ export class StartRun {
     return JSON.parse(this.stdout.slice(this.stdout.indexOf("{"))) as T;
   }
 
-  signalGroup(signal: NodeJS.Signals): void {
-    process.kill(-this.child.pid!, signal);
+  /**
+   * Signals `pnpm start`'s process group, as a terminal's Ctrl-C does; false when the group is already gone (a second
+   * Ctrl-C after the network stopped within the interval reaches nothing, which is not an error).
+   */
+  signalGroup(signal: NodeJS.Signals): boolean {
+    try {
+      process.kill(-this.child.pid!, signal);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+      throw error;
+    }
   }
 
   /** What is still running, and which ports still accept connections, once `pnpm start` has exited. */
