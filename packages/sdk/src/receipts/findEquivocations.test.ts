@@ -1,6 +1,12 @@
 import { getAddress, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { equivocationEvidenceHash, findEquivocations, hashReceipt, type Receipt, signReceipt } from "./index.js";
+import {
+  equivocationEvidenceHash,
+  findEquivocations,
+  hashReceipt,
+  type Receipt,
+  signReceipt,
+} from "./index.js";
 
 const domain = { chainId: 31337, runnerRegistry: getAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3") };
 const runner = privateKeyToAccount(generatePrivateKey());
@@ -50,7 +56,10 @@ describe("findEquivocations", () => {
   it("finds nothing across two keys, or under another domain", async () => {
     const honest = await signReceipt(runner, { receipt, ...domain });
     expect(
-      await findEquivocations({ receipts: [honest, await signReceipt(other, { receipt: lie, ...domain })], ...domain }),
+      await findEquivocations({
+        receipts: [honest, await signReceipt(other, { receipt: lie, ...domain })],
+        ...domain,
+      }),
     ).toEqual([]);
     const elsewhere = { ...domain, chainId: 1 };
     const found = await findEquivocations({
