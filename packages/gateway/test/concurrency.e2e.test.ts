@@ -30,6 +30,7 @@ import {
   getEarnings,
   getEscrowTreasuryBalance,
   getModel,
+  type Model,
 } from "@teetee/sdk/contracts";
 import { routesOf } from "@teetee/sdk/payments";
 import { parseReceiptBundle, type ReceiptBundleJson } from "@teetee/sdk/receipts";
@@ -212,7 +213,8 @@ type Answer = {
 };
 
 function answerOf(buyer: number, text: string, usage: OpenAI.CompletionUsage | undefined, teetee?: TeeTee) {
-  if (usage === undefined || teetee?.receipts === undefined) throw new Error("no usage or receipts in the answer");
+  if (usage === undefined || teetee?.receipts === undefined)
+    throw new Error("no usage or receipts in the answer");
   const tokens = parseReceiptBundle(teetee.receipts).completionTokenIds;
   return { buyer, text, usage, teetee, tokens };
 }
@@ -290,9 +292,7 @@ async function ledger() {
 const history: Answer[] = [];
 
 /** A channel's cumulative cost: its answers' summed usage at the model's on-chain prices. */
-async function channelCost(answers: Answer[]): Promise<bigint> {
-  const { publicClient, contracts } = network;
-  const model = await getModel(publicClient, { contracts, modelId: network.modelId });
+function channelCost(answers: Answer[], model: Model): bigint {
   return computeCost({
     inputTokens: BigInt(answers.reduce((n, a) => n + a.usage.prompt_tokens, 0)),
     outputTokens: BigInt(answers.reduce((n, a) => n + a.usage.completion_tokens, 0)),
@@ -310,17 +310,35 @@ async function channelCost(answers: Answer[]): Promise<bigint> {
 async function expectSettledExactly(answers: Answer[], before: Awaited<ReturnType<typeof ledger>>) {
   const { publicClient, contracts } = network;
   history.push(...answers);
+  const model = await getModel(publicClient, { contracts, modelId: network.modelId });
   const channels = [...new Set(answers.map((a) => a.teetee.payment.channel_id))];
   const owedBy = buyers.map(() => 0n);
   const amounts = new Map<Hex, bigint>();
   for (const channelId of channels) {
-    const onChannel = history.filter((a) => a.teetee.payment.channel_id === channelId);
-    const amount = await channelCost(onChannel);
-    const earlier = await channelCost(onChannel.filter((a) => !answers.includes(a)));
-    const last = onChannel
-      .map((a) => BigInt(a.teetee.payment.voucher_amount))
-      .reduce((a, b) => (a > b ? a : b), 0n);
-    expect({ channelId, last }).toEqual({ channelId, last: amount });
+    // One request at a time per channel, so its vouchers grow request by request.
+    const onChannel = history
+      .filter((a) => a.teetee.payment.channel_id === channelId)
+      .sort((a, b) =>
+        Number(BigInt(a.teetee.payment.voucher_amount) - BigInt(b.teetee.payment.voucher_amount)),
+      );
+    let previous = 0n;
+    for (const [k, a] of onChannel.entries()) {
+      // Each voucher covers the channel's summed usage up to its request; each answer's cost is the increase.
+      const voucher = { amount: BigInt(a.teetee.payment.voucher_amount), cost: BigInt(a.teetee.cost) };
+      const covered = channelCost(onChannel.slice(0, k + 1), model);
+      expect({ channelId, k, ...voucher }).toEqual({
+        channelId,
+        k,
+        amount: covered,
+        cost: covered - previous,
+      });
+      previous = covered;
+    }
+    const amount = previous;
+    const earlier = channelCost(
+      onChannel.filter((a) => !answers.includes(a)),
+      model,
+    );
     amounts.set(channelId, amount);
     owedBy[onChannel[0]!.buyer]! += amount - earlier;
   }
@@ -419,4 +437,14 @@ describe("the paid gateway under concurrency", () => {
     expect((await failoverCount()) - failoversBefore).toBe(2);
     await expectSettledExactly(answers, before);
   }, 90_000);
+
+  test("after the failover each buyer is served again at once, on the channels it used before, and the money is exact", async () => {
+    const before = await ledger();
+    const again = BURST.slice(0, 4);
+    const answers = await Promise.all(again.map((r) => ask(r.buyer, r.messages, r.maxTokens)));
+    for (const [i, r] of again.entries()) expectAlone(answers[i]!, r.messages, r.maxTokens);
+    const used = new Set(history.map((a) => a.teetee.payment.channel_id));
+    expect(answers.filter((a) => used.has(a.teetee.payment.channel_id)).length).toBeGreaterThan(0);
+    await expectSettledExactly(answers, before);
+  }, 60_000);
 });
