@@ -30,6 +30,7 @@ import {
   getEarnings,
   getEscrowTreasuryBalance,
   getModel,
+  getShard,
   type Model,
 } from "@teetee/sdk/contracts";
 import { routesOf } from "@teetee/sdk/payments";
@@ -231,7 +232,7 @@ async function ask(buyer: number, messages: Chat, maxTokens: number): Promise<An
   return answerOf(buyer, completion.choices[0]!.message.content ?? "", completion.usage, teetee);
 }
 
-/** A greedy chat completion, streamed with usage; `started` resolves at its first chunk. */
+/** A greedy chat completion, streamed with usage; `first` resolves at its first chunk. */
 function streamed(buyer: number, messages: Chat, maxTokens: number) {
   let started!: () => void;
   const first = new Promise<void>((resolve) => (started = resolve));
@@ -271,20 +272,22 @@ function expectAlone(answer: Answer, messages: Chat, maxTokens: number) {
   });
 }
 
-/** The on-chain state the money checks compare: each buyer's holdings, the contributors' and treasury's credits. */
+/**
+ * The on-chain state the money checks compare: each buyer's holdings, each shard's contributor's credited earnings
+ * (shard 1's primary and replica share one contributor) and the treasury's.
+ */
 async function ledger() {
   const { publicClient, contracts } = network;
-  const contributors = [1, 2].map((i) => network.chain.accounts(i).address);
   return {
     // Not viem's cached block number: each test's redemptions are read from the block after this one.
     block: await publicClient.getBlockNumber({ cacheTime: 0 }),
     held: await Promise.all(buyers.map((b) => escrowHeld(network, b))),
-    credited:
-      (
-        await Promise.all(
-          contributors.map((contributor) => getEarnings(publicClient, { contracts, contributor })),
-        )
-      ).reduce((a, b) => a + b, 0n) + (await getEscrowTreasuryBalance(publicClient, { contracts })),
+    earnings: await Promise.all(
+      [0, 1].map((shard) =>
+        getEarnings(publicClient, { contracts, contributor: network.chain.accounts(shard + 1).address }),
+      ),
+    ),
+    treasury: await getEscrowTreasuryBalance(publicClient, { contracts }),
   };
 }
 
@@ -304,7 +307,8 @@ function channelCost(answers: Answer[], model: Model): bigint {
 /**
  * Once every channel the answers name is redeemed up to its last voucher: each channel's voucher is the cost of its
  * requests' summed usage at the on-chain prices, each buyer spent on-chain exactly the sum of its answers' costs,
- * and what was credited to the contributors and the treasury, and what the redemptions paid, is the same total.
+ * what the redemptions paid is the same total, and it went to the contributors by their shards' shares and the rest
+ * to the treasury.
  * Exact integers: no tolerance.
  */
 async function expectSettledExactly(answers: Answer[], before: Awaited<ReturnType<typeof ledger>>) {
@@ -356,7 +360,6 @@ async function expectSettledExactly(answers: Answer[], before: Awaited<ReturnTyp
   }
   const total = owedBy.reduce((a, b) => a + b, 0n);
   expect(total).toBeGreaterThan(0n);
-  expect(after.credited - before.credited).toBe(total);
   for (const [channelId, amount] of amounts) {
     expect(await getChannelPaid(publicClient, { contracts, channelId })).toBe(amount);
   }
@@ -367,7 +370,25 @@ async function expectSettledExactly(answers: Answer[], before: Awaited<ReturnTyp
     fromBlock: before.block + 1n,
     strict: true,
   });
-  expect(redeemed.reduce((sum, l) => sum + l.args.paid, 0n)).toBe(total);
+  const paid = redeemed.map((l) => l.args.paid);
+  expect(paid.reduce((a, b) => a + b, 0n)).toBe(total);
+  // Each redemption credits each shard's contributor its share, rounded down; the treasury gets the rest.
+  const earned = await Promise.all(
+    [0, 1].map(async (shard, i) => {
+      const { shareBps } = await getShard(publicClient, {
+        contracts,
+        modelId: network.modelId,
+        shardIndex: BigInt(shard),
+      });
+      const expected = paid.reduce((sum, p) => sum + (p * BigInt(shareBps)) / 10_000n, 0n);
+      expect({ shard, earned: after.earnings[i]! - before.earnings[i]! }).toEqual({
+        shard,
+        earned: expected,
+      });
+      return expected;
+    }),
+  );
+  expect(earned.reduce((a, b) => a + b, 0n) + (after.treasury - before.treasury)).toBe(total);
 }
 
 /** The gateway's failover counter (`teetee_gateway_failovers_total`). */
