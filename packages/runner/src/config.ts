@@ -68,6 +68,8 @@ export const runnerConfigSchema = z.object({
   prefillChunk: integer(1).default(128),
   /** Steps waiting for a batch; more frames are refused with 503 and Retry-After. */
   maxQueuedSteps: integer(1).default(256),
+  /** Bytes of the buffers a batch of decode steps is gathered into (outside maxKvBytes); default maxKvBytes / 4. */
+  batchKvBytes: integer(1).optional(),
   idleTimeoutMs: integer(1000).default(300_000),
   intraOpThreads: integer(1).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -221,6 +223,12 @@ export const runnerOptions: readonly Option[] = [
     env: "TEETEE_MAX_QUEUED_STEPS",
     key: "maxQueuedSteps",
     help: "steps waiting for a batch, then 503 (default 256)",
+  },
+  {
+    flag: "batch-kv-bytes",
+    env: "TEETEE_BATCH_KV_BYTES",
+    key: "batchKvBytes",
+    help: "batched decode buffers (default: max-kv-bytes / 4)",
   },
   {
     flag: "idle-timeout-ms",

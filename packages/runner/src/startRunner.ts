@@ -220,6 +220,7 @@ function assembleApp(parts: {
       maxBatchPositions: config.maxBatchPositions,
       prefillChunk: Math.min(config.prefillChunk, config.maxBatchPositions),
       maxQueuedSteps: config.maxQueuedSteps,
+      batchKvBytes: config.batchKvBytes ?? Math.max(1, Math.floor(config.maxKvBytes / 4)),
     },
     observe: (batch) => observeBatch(metrics, batch),
   });
