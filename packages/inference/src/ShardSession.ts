@@ -203,6 +203,11 @@ export class ShardSession {
     return this.batchBuffers.bytes();
   }
 
+  /** The most bytes the shared batch buffers have held at once since the shard was loaded. */
+  get batchBufferPeakBytes(): number {
+    return this.batchBuffers.peakBytes;
+  }
+
   /** Frees the shared batch buffers (the next batched call allocates what it needs). */
   releaseBatchBuffers(): void {
     this.batchBuffers.release();

@@ -22,6 +22,8 @@ export function batchCapacity(total: number, maxPositions: number): number {
  */
 export class BatchBuffers {
   private store: Float32Array[] = [];
+  /** The most bytes the buffers have held at once. */
+  peakBytes = 0;
 
   constructor(
     private readonly shape: KvShape,
@@ -52,6 +54,7 @@ export class BatchBuffers {
     const size = caches.length * numKvHeads * capacity * headDim;
     if ((this.store[0]?.length ?? 0) < size) {
       this.store = Array.from({ length: this.count }, () => new Float32Array(size));
+      this.peakBytes = Math.max(this.peakBytes, this.bytes());
     }
     const row = numKvHeads * capacity * headDim;
     const tensors = this.store.map((buffer, i) => {

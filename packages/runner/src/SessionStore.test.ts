@@ -12,6 +12,7 @@ function kvSource(): KvCacheSource & { held: Map<string, number> } {
     projectedKvBytes: (_id, total) => total * 10,
     drop: (id) => void held.delete(id),
     batchBufferBytes: 0,
+    batchBufferPeakBytes: 0,
     manifest: { config: { maxPositions: 1024 } },
   };
 }

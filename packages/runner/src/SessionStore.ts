@@ -13,6 +13,8 @@ export type KvCacheSource = {
   drop: (sessionId: string) => void;
   /** Bytes of the shared buffers batched decode steps are gathered into (outside the per-session caches). */
   batchBufferBytes: number;
+  /** The most bytes those buffers have held at once. */
+  batchBufferPeakBytes: number;
   manifest: { config: { maxPositions: number } };
 };
 
@@ -24,8 +26,9 @@ export type KvUsage = {
   reservedBytes: number;
   /** `--max-kv-bytes`: allocated plus reserved never exceeds it. */
   limitBytes: number;
-  /** Bytes of the shard's batch buffers (bounded apart, by `--batch-kv-bytes`). */
+  /** Bytes of the shard's batch buffers (bounded apart, by `--batch-kv-bytes`), and the most they have held. */
   batchBufferBytes: number;
+  batchBufferPeakBytes: number;
 };
 
 export type SessionLimits = {
@@ -97,6 +100,7 @@ export class SessionStore {
       reservedBytes: this.#committedBytes() - allocatedBytes,
       limitBytes: this.limits.maxKvBytes,
       batchBufferBytes: this.#kv.batchBufferBytes,
+      batchBufferPeakBytes: this.#kv.batchBufferPeakBytes,
     };
   }
 

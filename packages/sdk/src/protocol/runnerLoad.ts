@@ -24,7 +24,8 @@ export const runnerLoadSchema = z.object({
   /**
    * KV memory in bytes: the sessions' caches as allocated, what admitted steps may still allocate (reserved at
    * admission), and their limit (allocated + reserved never exceeds it); the shared buffers batched decode steps
-   * are gathered into, and their own limit. Optional: runners before it do not publish it.
+   * are gathered into, the most they have held at once, and their own limit (a lone step wider than the limit
+   * passes it while it runs). Optional: runners before it do not publish it.
    */
   kv: z
     .object({
@@ -32,6 +33,7 @@ export const runnerLoadSchema = z.object({
       reservedBytes: bytes,
       limitBytes: bytes,
       batchBufferBytes: bytes,
+      batchBufferPeakBytes: bytes,
       batchLimitBytes: bytes,
     })
     .optional(),
