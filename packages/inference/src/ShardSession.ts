@@ -195,7 +195,10 @@ export class ShardSession {
    */
   batchBufferBytesPerStep(sessionId: string): number {
     if (this.kvCache !== "inPlace") return 0;
-    return batchCapacity(this.cachedLength(sessionId) + 1, this.manifest.config.maxPositions) * this.kvBytesPerToken;
+    return (
+      batchCapacity(this.cachedLength(sessionId) + 1, this.manifest.config.maxPositions) *
+      this.kvBytesPerToken
+    );
   }
 
   /** Bytes the shared buffers of batched decode calls hold now (outside every sequence's own cache). */

@@ -317,7 +317,8 @@ describe("BatchScheduler", () => {
 
   test("decode steps whose batch buffers would pass batchKvBytes run as consecutive shard calls, in order", async () => {
     const shard = new FakeShard();
-    for (const [id, bytes] of Object.entries({ a: 40, b: 40, c: 40, d: 10 })) shard.bufferBytes.set(id, bytes);
+    for (const [id, bytes] of Object.entries({ a: 40, b: 40, c: 40, d: 10 }))
+      shard.bufferBytes.set(id, bytes);
     const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ batchKvBytes: 100 }) });
     const steps = [
       ...["a", "b", "c", "d"].map((id, i) => scheduler.submit(tokens(id, "decode", [i]))),

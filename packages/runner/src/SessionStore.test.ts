@@ -103,7 +103,14 @@ describe("SessionStore", () => {
   test("allocated plus reserved never exceeds the limit, whatever the order of admissions and releases", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ session: fc.integer({ min: 0, max: 5 }), count: fc.integer({ min: 1, max: 6 }), allocate: fc.boolean() }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            session: fc.integer({ min: 0, max: 5 }),
+            count: fc.integer({ min: 1, max: 6 }),
+            allocate: fc.boolean(),
+          }),
+          { maxLength: 40 },
+        ),
         (ops) => {
           const kv = kvSource();
           const store = new SessionStore(kv, { ...limits, maxSessions: 6 });
@@ -122,7 +129,13 @@ describe("SessionStore", () => {
             } else {
               const position = store.get(key)?.position ?? 0;
               try {
-                const session = store.acquire(key, position === 0 ? "prefill" : "decode", position, op.count, 0);
+                const session = store.acquire(
+                  key,
+                  position === 0 ? "prefill" : "decode",
+                  position,
+                  op.count,
+                  0,
+                );
                 acquired.set(key, { session, total: position + op.count });
               } catch (error) {
                 expect(error).toBeInstanceOf(RunnerFullError);

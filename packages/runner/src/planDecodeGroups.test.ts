@@ -45,8 +45,16 @@ describe("planDecodeGroups", () => {
 
   test("a group costs its size times its widest step", () => {
     const given = [10, 40, 10, 10, 30].map((bytes, id) => ({ id, bytes }));
-    expect(planDecodeGroups(given, bytesOf, 100).map((g) => g.map((s) => s.id))).toEqual([[0, 1], [2, 3, 4]]);
-    expect(planDecodeGroups(given, bytesOf, 39).map((g) => g.map((s) => s.id))).toEqual([[0], [1], [2, 3], [4]]);
+    expect(planDecodeGroups(given, bytesOf, 100).map((g) => g.map((s) => s.id))).toEqual([
+      [0, 1],
+      [2, 3, 4],
+    ]);
+    expect(planDecodeGroups(given, bytesOf, 39).map((g) => g.map((s) => s.id))).toEqual([
+      [0],
+      [1],
+      [2, 3],
+      [4],
+    ]);
     expect(planDecodeGroups([], bytesOf, 100)).toEqual([]);
   });
 });
