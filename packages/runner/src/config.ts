@@ -250,6 +250,11 @@ pays the gas of settling vouchers; TEETEE_SETTLER_KEY pays it instead when the c
 ${runnerOptions.map((o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(30)} ${o.help}`).join("\n")}
   --help`;
 
+/** The batch buffers' limit: `--batch-kv-bytes`, else a quarter of `--max-kv-bytes` (at least 1). */
+export function batchKvBytesOf(config: Pick<RunnerConfig, "batchKvBytes" | "maxKvBytes">): number {
+  return config.batchKvBytes ?? Math.max(1, Math.floor(config.maxKvBytes / 4));
+}
+
 /** Reads flags over environment variables and validates the result; throws {@link RunnerStartupError}. */
 export function parseRunnerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerConfig {
   const { values } = parseArgs({
