@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { BatchBuffers } from "./batchBuffers.js";
+import { BatchBuffers, batchCapacity } from "./batchBuffers.js";
 import { TENSOR_NAMES } from "./buildShardGraph.js";
 import { ForwardInputError, InferenceError, SequenceTooLongError } from "./errors.js";
 import { float16ToFloat32Array } from "./float16.js";
@@ -188,6 +188,34 @@ export class ShardSession {
     return grown * perPosition;
   }
 
+  /**
+   * Bytes one decode step of `sessionId` binds in a batched call's shared buffers, as wide as the call's longest
+   * sequence (so a call of B steps binds B times its widest step's bytes). 0 with the `concat` layout, whose steps
+   * run one by one in their own caches.
+   */
+  batchBufferBytesPerStep(sessionId: string): number {
+    if (this.kvCache !== "inPlace") return 0;
+    return (
+      batchCapacity(this.cachedLength(sessionId) + 1, this.manifest.config.maxPositions) *
+      this.kvBytesPerToken
+    );
+  }
+
+  /** Bytes the shared buffers of batched decode calls hold now (outside every sequence's own cache). */
+  get batchBufferBytes(): number {
+    return this.batchBuffers.bytes();
+  }
+
+  /** The most bytes the shared batch buffers have held at once since the shard was loaded. */
+  get batchBufferPeakBytes(): number {
+    return this.batchBuffers.peakBytes;
+  }
+
+  /** Frees the shared batch buffers (the next batched call allocates what it needs). */
+  releaseBatchBuffers(): void {
+    this.batchBuffers.release();
+  }
+
   /** Forgets `sessionId`'s cache; its next forward starts at position 0. */
   drop(sessionId = "default"): void {
     this.caches.delete(sessionId);
@@ -197,6 +225,7 @@ export class ShardSession {
   async release(): Promise<void> {
     this.#released = true;
     this.caches.clear();
+    this.batchBuffers.release();
     await this.session.release();
   }
 

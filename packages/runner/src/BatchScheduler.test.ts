@@ -10,6 +10,15 @@ class FakeShard {
   readonly batches: ForwardParams[][] = [];
   readonly #gates: Array<() => void> = [];
   failing = new Set<string>();
+  /** Bytes each session's decode step binds in the shard's batch buffers (default 0). */
+  readonly bufferBytes = new Map<string, number>();
+  buffersReleased = 0;
+
+  batchBufferBytesPerStep = (sessionId: string): number => this.bufferBytes.get(sessionId) ?? 0;
+
+  releaseBatchBuffers = (): void => {
+    this.buffersReleased += 1;
+  };
 
   forwardBatch = (steps: readonly ForwardParams[]): Promise<BatchStepResult[]> => {
     this.batches.push([...steps]);
@@ -52,6 +61,7 @@ const limits = (overrides: Partial<BatchLimits> = {}): BatchLimits => ({
   maxBatchPositions: 256,
   prefillChunk: 128,
   maxQueuedSteps: 64,
+  batchKvBytes: 1024,
   ...overrides,
 });
 
@@ -303,6 +313,54 @@ describe("BatchScheduler", () => {
       utilization: 0.25,
       windowSeconds: 10,
     });
+  });
+
+  test("decode steps whose batch buffers would pass batchKvBytes run as consecutive shard calls, in order", async () => {
+    const shard = new FakeShard();
+    for (const [id, bytes] of Object.entries({ a: 40, b: 40, c: 40, d: 10 }))
+      shard.bufferBytes.set(id, bytes);
+    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ batchKvBytes: 100 }) });
+    const steps = [
+      ...["a", "b", "c", "d"].map((id, i) => scheduler.submit(tokens(id, "decode", [i]))),
+      scheduler.submit(tokens("p", "prefill", range(0, 3))),
+    ];
+    await ticks();
+    // One batch, two calls: a and b bind 80 bytes, c would make 120; c and d bind 80; the prefill binds none.
+    expect(shard.shapes).toEqual([
+      [
+        ["a", 1],
+        ["b", 1],
+      ],
+    ]);
+    await shard.release();
+    expect(shard.shapes[1]).toEqual([
+      ["c", 1],
+      ["d", 1],
+      ["p", 3],
+    ]);
+    await shard.release();
+    expect(await Promise.all(steps)).toMatchObject(
+      [0, 1, 2, 3, 2].map((id) => ({ logits: new Float32Array([id]) })),
+    );
+    expect(scheduler.load().lastBatchSize).toBe(5);
+  });
+
+  test("a step too wide for batchKvBytes runs alone, and the batch buffers are freed after it and when idle", async () => {
+    const shard = new FakeShard();
+    shard.bufferBytes.set("wide", 300);
+    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ batchKvBytes: 100 }) });
+    const steps = ["a", "wide", "b"].map((id, i) => scheduler.submit(tokens(id, "decode", [i])));
+    await ticks();
+    await shard.release();
+    expect(shard.buffersReleased).toBe(0);
+    await shard.release();
+    // The wide step's buffers are over the limit: freed at once, not kept for the next call.
+    expect(shard.buffersReleased).toBe(1);
+    await shard.release();
+    await Promise.all(steps);
+    expect(shard.shapes).toEqual([[["a", 1]], [["wide", 1]], [["b", 1]]]);
+    // Nothing is waiting: the buffers go.
+    expect(shard.buffersReleased).toBe(2);
   });
 
   test("limits must be positive integers", () => {

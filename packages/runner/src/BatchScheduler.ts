@@ -1,9 +1,14 @@
 import type { BatchStepResult, ForwardParams, ForwardReturnType } from "@teetee/inference";
 import { RunnerFullError } from "./errors.js";
+import { groupBytes, planDecodeGroups } from "./planDecodeGroups.js";
 
 /** What the scheduler needs of a shard (a `ShardSession`): one onnxruntime call over several sequences. */
 export type BatchShard = {
   forwardBatch: (steps: readonly ForwardParams[]) => Promise<BatchStepResult[]>;
+  /** Bytes one decode step of the session binds in a batched call's shared buffers (see `planDecodeGroups`). */
+  batchBufferBytesPerStep: (sessionId: string) => number;
+  /** Frees the shared batch buffers. */
+  releaseBatchBuffers: () => void;
 };
 
 export type BatchLimits = {
@@ -15,6 +20,11 @@ export type BatchLimits = {
   prefillChunk: number;
   /** Steps waiting for a batch; one more is refused with a 503 and a retry hint. */
   maxQueuedSteps: number;
+  /**
+   * Bytes of the shared buffers a batched decode call gathers its sequences' caches into: a batch's decode steps
+   * run as several calls when one would bind more (a single step that alone binds more runs alone).
+   */
+  batchKvBytes: number;
 };
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
@@ -22,6 +32,8 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   maxBatchPositions: 256,
   prefillChunk: 128,
   maxQueuedSteps: 256,
+  // A quarter of the runner's default 2 GiB of KV cache.
+  batchKvBytes: 512 * 1024 ** 2,
 };
 
 /** One frame's computation: a session's next positions, as token ids (shard 0) or activation rows. */
@@ -79,6 +91,11 @@ const WINDOW_MS = 10_000;
  * computed over several batches, so a long prompt never stalls everyone's decode; its caller hears once, after
  * the last chunk (logits of that chunk only; activations of all chunks, in order). A step that fails fails
  * only its own caller.
+ *
+ * A batch's single-position steps (those the shard gathers into shared batch buffers) are split by
+ * {@link planDecodeGroups} into consecutive shard calls whose buffers fit `batchKvBytes`; the prefill chunks ride
+ * with the last call. The shard's batch buffers are freed when no step is waiting, and at once after a call whose
+ * lone step bound more than `batchKvBytes`, so neither a past burst nor one long sequence pins its peak.
  */
 export class BatchScheduler {
   readonly limits: BatchLimits;
@@ -169,9 +186,10 @@ export class BatchScheduler {
     try {
       for (;;) {
         const batch = this.#take();
-        if (batch.length === 0) return;
+        if (batch.length === 0) break;
         await this.#run(batch);
       }
+      this.#p.shard.releaseBatchBuffers();
     } finally {
       this.#running = false;
       this.#runningSince = undefined;
@@ -205,13 +223,9 @@ export class BatchScheduler {
   async #run(batch: Chunk[]): Promise<void> {
     const started = this.#now();
     this.#runningSince = started;
-    let results: BatchStepResult[];
-    try {
-      results = await this.#p.shard.forwardBatch(batch.map((chunk) => this.#params(chunk)));
-      if (results.length !== batch.length)
-        throw new Error(`forwardBatch answered ${results.length} results for ${batch.length} steps`);
-    } catch (error) {
-      results = batch.map(() => ({ ok: false, error: error as Error }));
+    const results = new Map<Chunk, BatchStepResult>();
+    for (const call of this.#calls(batch)) {
+      for (const [i, result] of (await this.#call(call)).entries()) results.set(call[i]!, result);
     }
     const ended = this.#now();
     this.#busy.push([started, ended]);
@@ -222,7 +236,40 @@ export class BatchScheduler {
       seconds: (ended - started) / 1000,
       queuedSeconds: batch.filter((c) => c.start === 0).map((c) => (started - c.entry.enqueuedAt) / 1000),
     });
-    for (const [i, chunk] of batch.entries()) this.#settle(chunk, results[i]!, ended);
+    for (const chunk of batch) this.#settle(chunk, results.get(chunk)!, ended);
+  }
+
+  /** The batch as shard calls: its single-position steps in groups whose batch buffers fit, prefills in the last. */
+  #calls(batch: Chunk[]): Chunk[][] {
+    const bytes = (chunk: Chunk) => this.#bufferBytes(chunk);
+    const gathered = batch.filter((chunk) => chunk.end - chunk.start === 1);
+    const alone = batch.filter((chunk) => chunk.end - chunk.start !== 1);
+    const calls = planDecodeGroups(gathered, bytes, this.limits.batchKvBytes);
+    if (calls.length === 0) return [alone];
+    calls.at(-1)!.push(...alone);
+    return calls;
+  }
+
+  /** One shard call; a call that throws fails each of its steps. Frees buffers a too-wide lone step left. */
+  async #call(call: Chunk[]): Promise<BatchStepResult[]> {
+    // Measured before the call: the steps' caches grow by it.
+    const bound = groupBytes(call, (chunk) => this.#bufferBytes(chunk));
+    try {
+      const results = await this.#p.shard.forwardBatch(call.map((chunk) => this.#params(chunk)));
+      if (results.length !== call.length)
+        throw new Error(`forwardBatch answered ${results.length} results for ${call.length} steps`);
+      return results;
+    } catch (error) {
+      return call.map(() => ({ ok: false, error: error as Error }));
+    } finally {
+      if (bound > this.limits.batchKvBytes) this.#p.shard.releaseBatchBuffers();
+    }
+  }
+
+  /** Bytes a chunk binds in a batched call's buffers: only single-position steps are gathered there. */
+  #bufferBytes(chunk: Chunk): number {
+    if (chunk.end - chunk.start !== 1) return 0;
+    return this.#p.shard.batchBufferBytesPerStep(chunk.entry.step.sessionId);
   }
 
   #params({ entry, start, end }: Chunk): ForwardParams {

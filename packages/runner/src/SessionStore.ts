@@ -11,7 +11,24 @@ export type KvCacheSource = {
   /** The KV bytes a sequence will hold once `total` positions are cached (its buffers' growth included). */
   projectedKvBytes: (sessionId: string, total: number) => number;
   drop: (sessionId: string) => void;
+  /** Bytes of the shared buffers batched decode steps are gathered into (outside the per-session caches). */
+  batchBufferBytes: number;
+  /** The most bytes those buffers have held at once. */
+  batchBufferPeakBytes: number;
   manifest: { config: { maxPositions: number } };
+};
+
+/** The store's KV memory, as `/healthz` and `/v1/load` publish it. */
+export type KvUsage = {
+  /** Bytes the sessions' caches hold now. */
+  allocatedBytes: number;
+  /** Bytes admitted steps may still allocate: their projected growth, until they are released. */
+  reservedBytes: number;
+  /** `--max-kv-bytes`: allocated plus reserved never exceeds it. */
+  limitBytes: number;
+  /** Bytes of the shard's batch buffers (bounded apart, by `--batch-kv-bytes`), and the most they have held. */
+  batchBufferBytes: number;
+  batchBufferPeakBytes: number;
 };
 
 export type SessionLimits = {
@@ -43,9 +60,16 @@ export type RunnerSession = {
 /**
  * Sessions and their KV caches under hard limits: a session count, KV bytes, positions per session, and
  * idle eviction. A refusal never evicts a live session to make room: what others hold is never lost.
+ *
+ * KV bytes are reserved at admission: {@link acquire} books the bytes the session's cache will hold after the
+ * step (as the shard projects them), and the booking lasts until {@link release} or {@link drop}. A session
+ * counts the larger of what it holds and what it booked, so steps admitted together, before any of them
+ * allocates, cannot together pass the limit.
  */
 export class SessionStore {
   readonly #sessions = new Map<string, RunnerSession>();
+  /** Bytes each admitted step's session will hold once the step has run, until the step is released. */
+  readonly #reserved = new Map<string, number>();
   readonly #kv: KvCacheSource;
   readonly limits: SessionLimits;
 
@@ -62,10 +86,22 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
+  /** Bytes of KV cache allocated now. */
   get kvBytes(): number {
     let total = 0;
     for (const key of this.#sessions.keys()) total += this.#kv.kvCacheBytes(key);
     return total;
+  }
+
+  get kvUsage(): KvUsage {
+    const allocatedBytes = this.kvBytes;
+    return {
+      allocatedBytes,
+      reservedBytes: this.#committedBytes() - allocatedBytes,
+      limitBytes: this.limits.maxKvBytes,
+      batchBufferBytes: this.#kv.batchBufferBytes,
+      batchBufferPeakBytes: this.#kv.batchBufferPeakBytes,
+    };
   }
 
   get(key: string): RunnerSession | undefined {
@@ -117,7 +153,9 @@ export class SessionStore {
     this.#reserveKv(session.key, total);
   }
 
+  /** The session's step is over (computed or failed): its reservation ends, and a session at position 0 goes. */
   release(session: RunnerSession, now: number): void {
+    this.#reserved.delete(session.key);
     session.busy = false;
     session.lastUsed = now;
     if (session.position === 0) this.drop(session.key);
@@ -126,6 +164,7 @@ export class SessionStore {
   drop(key: string): RunnerSession | undefined {
     const session = this.#sessions.get(key);
     this.#sessions.delete(key);
+    this.#reserved.delete(key);
     this.#kv.drop(key);
     return session;
   }
@@ -163,16 +202,28 @@ export class SessionStore {
     return session;
   }
 
-  /** Refuses growth that would take KV memory past the limit, as the shard says it will allocate it. */
+  /** Books the bytes `key` will hold at `total` positions; refuses if held and booked bytes would pass the limit. */
   #reserveKv(key: string, total: number): void {
     const current = this.#kv.kvCacheBytes(key);
     const grown = this.#kv.projectedKvBytes(key, total);
     if (grown <= current) return;
-    const projected = this.kvBytes - current + grown;
+    const projected = this.#committedBytes() - this.#committed(key) + grown;
     if (projected > this.limits.maxKvBytes) {
       throw new RunnerFullError("KV cache memory is full", {
         details: `${projected} bytes needed, limit ${this.limits.maxKvBytes}`,
       });
     }
+    this.#reserved.set(key, grown);
+  }
+
+  /** What `key` counts against the limit: the larger of what it holds and what its admitted step booked. */
+  #committed(key: string): number {
+    return Math.max(this.#kv.kvCacheBytes(key), this.#reserved.get(key) ?? 0);
+  }
+
+  #committedBytes(): number {
+    let total = 0;
+    for (const key of this.#sessions.keys()) total += this.#committed(key);
+    return total;
   }
 }

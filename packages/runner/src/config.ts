@@ -68,6 +68,8 @@ export const runnerConfigSchema = z.object({
   prefillChunk: integer(1).default(128),
   /** Steps waiting for a batch; more frames are refused with 503 and Retry-After. */
   maxQueuedSteps: integer(1).default(256),
+  /** Bytes of the buffers a batch of decode steps is gathered into (outside maxKvBytes); default maxKvBytes / 4. */
+  batchKvBytes: integer(1).optional(),
   idleTimeoutMs: integer(1000).default(300_000),
   intraOpThreads: integer(1).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -223,6 +225,12 @@ export const runnerOptions: readonly Option[] = [
     help: "steps waiting for a batch, then 503 (default 256)",
   },
   {
+    flag: "batch-kv-bytes",
+    env: "TEETEE_BATCH_KV_BYTES",
+    key: "batchKvBytes",
+    help: "batched decode buffers (default: max-kv-bytes / 4)",
+  },
+  {
     flag: "idle-timeout-ms",
     env: "TEETEE_IDLE_TIMEOUT_MS",
     key: "idleTimeoutMs",
@@ -241,6 +249,11 @@ pays the gas of settling vouchers; TEETEE_SETTLER_KEY pays it instead when the c
 
 ${runnerOptions.map((o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(30)} ${o.help}`).join("\n")}
   --help`;
+
+/** The batch buffers' limit: `--batch-kv-bytes`, else a quarter of `--max-kv-bytes` (at least 1). */
+export function batchKvBytesOf(config: Pick<RunnerConfig, "batchKvBytes" | "maxKvBytes">): number {
+  return config.batchKvBytes ?? Math.max(1, Math.floor(config.maxKvBytes / 4));
+}
 
 /** Reads flags over environment variables and validates the result; throws {@link RunnerStartupError}. */
 export function parseRunnerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerConfig {

@@ -69,6 +69,7 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
       shardIndex: attestation.shardIndex,
       sessions: store.size,
       kvCacheBytes: store.kvBytes,
+      kv: store.kvUsage,
     });
   });
 
@@ -87,7 +88,10 @@ export function createRunnerApp(params: RunnerAppParameters): express.Express {
 
   app.get(METRICS_PATH, async (_req, res) => {
     metrics.sessions.set(store.size);
-    metrics.kvBytes.set(store.kvBytes);
+    const kv = store.kvUsage;
+    metrics.kvBytes.set(kv.allocatedBytes);
+    metrics.kvReservedBytes.set(kv.reservedBytes);
+    metrics.batchBufferBytes.set(kv.batchBufferBytes);
     metrics.queueDepth.set(params.scheduler.queuedSteps);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -222,7 +226,7 @@ function retryAfterOf(
   return params.scheduler?.retryAfterSeconds() ?? 1;
 }
 
-/** The `/v1/load` document: the scheduler's queue and utilization, the store's sessions. */
+/** The `/v1/load` document: the scheduler's queue and utilization, the store's sessions and KV memory. */
 function runnerLoad(params: RunnerAppParameters): RunnerLoad {
   const { scheduler, store } = params;
   return {
@@ -231,6 +235,7 @@ function runnerLoad(params: RunnerAppParameters): RunnerLoad {
     maxSessions: store.limits.maxSessions,
     maxBatchSize: scheduler.limits.maxBatchSize,
     maxBatchPositions: scheduler.limits.maxBatchPositions,
+    kv: { ...store.kvUsage, batchLimitBytes: scheduler.limits.batchKvBytes },
   };
 }
 

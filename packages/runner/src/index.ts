@@ -10,6 +10,7 @@ export {
   type SchedulerLoad,
 } from "./BatchScheduler.js";
 export {
+  batchKvBytesOf,
   parseRunnerConfig,
   type RunnerConfig,
   type RunnerConfigInput,
@@ -51,7 +52,14 @@ export {
 } from "./frameStreamServer.js";
 export { createRunnerMetrics, type RunnerMetrics } from "./metrics.js";
 export { allowAllPayments, type PaymentContext, type PaymentHook } from "./PaymentHook.js";
-export { type KvCacheSource, type RunnerSession, type SessionLimits, SessionStore } from "./SessionStore.js";
+export { groupBytes, planDecodeGroups } from "./planDecodeGroups.js";
+export {
+  type KvCacheSource,
+  type KvUsage,
+  type RunnerSession,
+  type SessionLimits,
+  SessionStore,
+} from "./SessionStore.js";
 export {
   loadOrCreateRunnerKey,
   type RunnerKey,

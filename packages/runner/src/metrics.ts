@@ -67,6 +67,16 @@ export function createRunnerMetrics() {
       help: "Bytes of KV cache allocated",
       ...labels,
     }),
+    kvReservedBytes: new Gauge({
+      name: "teetee_runner_kv_reserved_bytes",
+      help: "Bytes of KV cache admitted steps may still allocate (reserved at admission, released after the step)",
+      ...labels,
+    }),
+    batchBufferBytes: new Gauge({
+      name: "teetee_runner_batch_buffer_bytes",
+      help: "Bytes of the shared buffers batched decode steps are gathered into (bounded by --batch-kv-bytes)",
+      ...labels,
+    }),
     batchSize: new Histogram({
       name: "teetee_runner_batch_size",
       help: "Sequences per shard call",

@@ -22,7 +22,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { attestRunner } from "./attestRunner.js";
 import { BatchScheduler } from "./BatchScheduler.js";
 import { chainClock } from "./chainClock.js";
-import type { RunnerConfig } from "./config.js";
+import { batchKvBytesOf, type RunnerConfig } from "./config.js";
 import { type ConnectedChain, connectChain } from "./connectChain.js";
 import { createFrameProcessor, createRunnerApp, type RunnerAppParameters } from "./createRunnerApp.js";
 import { ensureRegistration, type RegistrationOutcome } from "./ensureRegistration.js";
@@ -220,6 +220,7 @@ function assembleApp(parts: {
       maxBatchPositions: config.maxBatchPositions,
       prefillChunk: Math.min(config.prefillChunk, config.maxBatchPositions),
       maxQueuedSteps: config.maxQueuedSteps,
+      batchKvBytes: batchKvBytesOf(config),
     },
     observe: (batch) => observeBatch(metrics, batch),
   });

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+const bytes = z.number().int().min(0);
+
 /**
  * A runner's load as `GET {endpoint}/v1/load` publishes it (public, no secrets): what its batch scheduler holds and
  * how busy its shard is. The gateway may prefer less loaded replicas; the web app's explorer shows it per runner.
@@ -19,6 +21,22 @@ export const runnerLoadSchema = z.object({
   /** Fraction of the last `windowSeconds` the shard spent computing, in [0, 1]. */
   utilization: z.number().min(0).max(1),
   windowSeconds: z.number().positive(),
+  /**
+   * KV memory in bytes: the sessions' caches as allocated, what admitted steps may still allocate (reserved at
+   * admission), and their limit (allocated + reserved never exceeds it); the shared buffers batched decode steps
+   * are gathered into, the most they have held at once, and their own limit (a lone step wider than the limit
+   * passes it while it runs). Optional: runners before it do not publish it.
+   */
+  kv: z
+    .object({
+      allocatedBytes: bytes,
+      reservedBytes: bytes,
+      limitBytes: bytes,
+      batchBufferBytes: bytes,
+      batchBufferPeakBytes: bytes,
+      batchLimitBytes: bytes,
+    })
+    .optional(),
 });
 
 export type RunnerLoad = z.infer<typeof runnerLoadSchema>;
