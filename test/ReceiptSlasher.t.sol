@@ -218,6 +218,10 @@ contract ReceiptSlasherTest is MarketBase {
         );
     }
 
+    function test_RECEIPT_CLOCK_SKEW_SECONDS_isFiveMinutes() public view {
+        _assertEq(slasher.RECEIPT_CLOCK_SKEW_SECONDS(), SKEW, "skew");
+    }
+
     function test_reportEquivocation_revertsOnReceiptsDatedMoreThanTheSkewAfterTheShardWasLeft() public {
         (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
         _moveToShardOne();
