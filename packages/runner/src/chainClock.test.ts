@@ -1,3 +1,4 @@
+import { RECEIPT_CLOCK_SKEW_SECONDS } from "@teetee/sdk/receipts";
 import { chainClock } from "./chainClock.js";
 
 /** A chain whose latest block is `timestamp`, counting reads: the clock's one chain read, isolated. */
@@ -44,4 +45,20 @@ test("reads the chain at most once per cacheMs, and falls back to the wall when 
   await cached();
   expect(steady.reads.count).toBe(2);
   expect(reads.count).toBe(1);
+});
+
+test("never dates beyond the latest block by more than RECEIPT_CLOCK_SKEW_SECONDS, however far ahead the wall is", async () => {
+  let wall = 3_000_000_000;
+  const block = 2_999_000n;
+  const { client } = chain(() => block);
+  const clock = chainClock(client, { wall: () => wall, cacheMs: 10_000 });
+  expect(await clock()).toBe(block + RECEIPT_CLOCK_SKEW_SECONDS);
+  // Between reads too: the wall moving on does not carry it past the cap.
+  wall += 5000;
+  expect(await clock()).toBe(block + RECEIPT_CLOCK_SKEW_SECONDS);
+  // A wall within the tolerance is kept as it is.
+  const near = chain(() => 2_999_900n);
+  expect(await chainClock(near.client, { wall: () => 3_000_000_000 })()).toBe(3_000_000n);
+  const edge = chain(() => 3_000_000n - RECEIPT_CLOCK_SKEW_SECONDS);
+  expect(await chainClock(edge.client, { wall: () => 3_000_000_000 })()).toBe(3_000_000n);
 });
