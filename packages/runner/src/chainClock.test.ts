@@ -19,7 +19,7 @@ test("a chain ahead of the wall dates receipts by the chain; one behind, by the 
   let wall = 1_000_000_000;
   const ahead = chain(() => 1_000_015n);
   expect(await chainClock(ahead.client, { wall: () => wall })()).toBe(1_000_015n);
-  const behind = chain(() => 999_000n);
+  const behind = chain(() => 999_900n);
   expect(await chainClock(behind.client, { wall: () => wall })()).toBe(1_000_000n);
   // The offset carries on with the wall between reads.
   const clock = chainClock(ahead.client, { wall: () => wall, cacheMs: 10_000 });
