@@ -34,7 +34,7 @@ describe("receipt clock skew: the SDK and the contracts judge a receipt's date a
     let found = 0;
     for (const shardIndex of [0, 1, 2]) {
       for (const at of cases) {
-        const [onChain, index] = await m.publicClient.readContract({
+        const [onChain, index]: readonly [boolean, bigint] = await m.publicClient.readContract({
           address: m.contracts.runnerRegistry,
           abi: runnerRegistryAbi,
           functionName: "findRegistrationPeriodWithin",

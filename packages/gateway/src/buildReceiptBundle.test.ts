@@ -50,6 +50,8 @@ test("a bundle whose receipts are dated up to RECEIPT_CLOCK_SKEW_SECONDS after n
 test("a bundle with a receipt dated more than RECEIPT_CLOCK_SKEW_SECONDS after now is withheld, saying why", async () => {
   const built = await build(now + RECEIPT_CLOCK_SKEW_SECONDS + 1n);
   expect("bundle" in built).toBe(false);
-  expect("error" in built && built.error).toMatch(/withheld: shard 0's receipt is dated 301 s after the latest block/);
+  expect("error" in built && built.error).toMatch(
+    /withheld: shard 0's receipt is dated 301 s after the latest block/,
+  );
   expect("withheld" in built && built.withheld).toEqual({ shardIndex: 0, issuedAt: now + 301n, now });
 });

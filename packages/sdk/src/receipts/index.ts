@@ -72,14 +72,14 @@ export {
   receiptBundleJson,
   receiptBundleSchema,
 } from "./receiptBundle.js";
+export { decodeSignedReceipt, encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "./receiptBytes.js";
+export type { ReceiptCheck } from "./receiptChecks.js";
 export {
   type FindPeriodWithinParameters,
   findPeriodWithin,
   isFromTheFuture,
   RECEIPT_CLOCK_SKEW_SECONDS,
 } from "./receiptClock.js";
-export { decodeSignedReceipt, encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "./receiptBytes.js";
-export type { ReceiptCheck } from "./receiptChecks.js";
 export {
   parseSignedReceipt,
   type SignedReceiptJson,

@@ -35,7 +35,11 @@ export function findPeriodWithin(
   for (let i = periods.length - 1; i >= 0; i--) {
     const { from, until, ...period } = periods[i]!;
     const reaches = from - skew <= at && (until === undefined || at < until + skew);
-    if (!reaches || period.shardIndex !== shardIndex || period.modelId.toLowerCase() !== modelId.toLowerCase())
+    if (
+      !reaches ||
+      period.shardIndex !== shardIndex ||
+      period.modelId.toLowerCase() !== modelId.toLowerCase()
+    )
       continue;
     if (from <= at && (until === undefined || at < until)) return i;
     later ??= i;

@@ -275,11 +275,13 @@ describe("verifyReceipts: signers", () => {
     const registeredAt = await Promise.all(
       market.runners.map(
         async (r) =>
-          (await getRunnerPeriods(market.publicClient, { contracts: contracts(), runner: r.address }))[0]!.from,
+          (await getRunnerPeriods(market.publicClient, { contracts: contracts(), runner: r.address }))[0]!
+            .from,
       ),
     );
-    const latest = registeredAt.reduce((a, b) => (a > b ? a : b));
-    const earliest = registeredAt.reduce((a, b) => (a < b ? a : b));
+    const sorted = registeredAt.toSorted((a, b) => Number(a - b));
+    const earliest = sorted[0]!;
+    const latest = sorted.at(-1)!;
     expect(RECEIPT_CLOCK_SKEW_SECONDS).toBe(300n);
     expect((await verify(await bundleOf({ issuedAt: latest - RECEIPT_CLOCK_SKEW_SECONDS }))).ok).toBe(true);
     const early = await bundleOf({ issuedAt: earliest - RECEIPT_CLOCK_SKEW_SECONDS - 1n });
@@ -388,16 +390,22 @@ describe("verifyReceipts: runners deactivated", () => {
     const deactivatedAt = (await market.publicClient.getBlock()).timestamp;
     expect((await verify(before)).ok).toBe(true);
     // Within the clock tolerance after the deactivation it is still the registration's receipt.
-    expect((await verify(await bundleOf({ issuedAt: deactivatedAt + RECEIPT_CLOCK_SKEW_SECONDS - 1n }))).ok).toBe(
-      true,
-    );
+    expect(
+      (await verify(await bundleOf({ issuedAt: deactivatedAt + RECEIPT_CLOCK_SKEW_SECONDS - 1n }))).ok,
+    ).toBe(true);
     const after = await bundleOf({ issuedAt: deactivatedAt + RECEIPT_CLOCK_SKEW_SECONDS });
     const error = await refusal(after);
     expect(error).toBeInstanceOf(ReceiptRunnerInactiveError);
-    expect(error.shortMessage).toMatch(/outside its registrations \(give or take 300 s\): registered .*, deactivated /);
+    expect(error.shortMessage).toMatch(
+      /outside its registrations \(give or take 300 s\): registered .*, deactivated /,
+    );
 
     // Registered again well after, it vouches from then on, not for the gap.
-    const testClient = createTestClient({ mode: "hardhat", chain: market.chain, transport: http(local.rpcUrl) });
+    const testClient = createTestClient({
+      mode: "hardhat",
+      chain: market.chain,
+      transport: http(local.rpcUrl),
+    });
     await testClient.increaseTime({ seconds: Number(3n * RECEIPT_CLOCK_SKEW_SECONDS) });
     await testClient.mine({ blocks: 1 });
     const registration = {

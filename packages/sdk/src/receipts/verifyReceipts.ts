@@ -8,7 +8,6 @@ import type { Runner, TeeTeeContracts } from "../contracts/types.js";
 import type { TokenDecoder } from "../protocol/TextStream.js";
 import { receiptErrors } from "./errors.js";
 import { getRunnerPeriods, type RunnerPeriod } from "./getRunnerPeriods.js";
-import { findPeriodWithin, RECEIPT_CLOCK_SKEW_SECONDS } from "./receiptClock.js";
 import { type ReceiptDomainParameters, recoverReceiptSigner, type SignedReceipt } from "./receipt.js";
 import type { ReceiptBundle } from "./receiptBundle.js";
 import {
@@ -23,6 +22,7 @@ import {
   textCheck,
   tokenChecks,
 } from "./receiptChecks.js";
+import { findPeriodWithin, RECEIPT_CLOCK_SKEW_SECONDS } from "./receiptClock.js";
 
 export type VerifyReceiptsParameters = {
   bundle: ReceiptBundle;
