@@ -16,6 +16,8 @@ import {ReceiptLib} from "./libraries/ReceiptLib.sol";
 contract ReceiptSlasher is IReceiptSlasher {
     /// @inheritdoc IReceiptSlasher
     uint256 public constant MAX_REPORTER_SHARE_BPS = 5_000;
+    /// @inheritdoc IReceiptSlasher
+    uint64 public constant RECEIPT_CLOCK_SKEW_SECONDS = 300;
 
     IRunnerRegistry private immutable _runners;
     IModelRegistry private immutable _models;
@@ -163,7 +165,7 @@ contract ReceiptSlasher is IReceiptSlasher {
     }
 
     /// @dev The registration the later of the two receipts was signed in (the equivocation was complete then);
-    /// both must have been signed while the runner was registered for their model and shard.
+    /// both must have been signed while the runner was registered for their model and shard, within the skew.
     function _signedIn(address runner, Receipt calldata first, Receipt calldata second)
         private
         view
@@ -185,7 +187,8 @@ contract ReceiptSlasher is IReceiptSlasher {
         returns (uint256 index)
     {
         bool found;
-        (found, index) = _runners.findRegistrationPeriod(runner, modelId, shardIndex, issuedAt);
+        (found, index) =
+            _runners.findRegistrationPeriodWithin(runner, modelId, shardIndex, issuedAt, RECEIPT_CLOCK_SKEW_SECONDS);
         if (!found) revert ReceiptSlasherSignedOutsideRegistration(runner, modelId, shardIndex, issuedAt);
     }
 

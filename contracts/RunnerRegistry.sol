@@ -237,20 +237,33 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
         returns (bool found, uint256 index)
     {
         RegistrationPeriod[] storage periods = _periods[runner];
-        // The number of registrations that started at or before `at`: the last of them is the only one that may
-        // still have lasted at `at`, since each ended before the next started.
-        uint256 low;
-        uint256 high = periods.length;
-        while (low < high) {
-            uint256 mid = (low + high) / 2;
-            if (periods[mid].registeredAt <= at) low = mid + 1;
-            else high = mid;
-        }
-        if (low == 0) return (false, 0);
-        RegistrationPeriod storage period = periods[low - 1];
+        // The last registration that started at or before `at` is the only one that may still have lasted at
+        // `at`, since each ended before the next started.
+        uint256 started = _startedBy(periods, at);
+        if (started == 0) return (false, 0);
+        RegistrationPeriod storage period = periods[started - 1];
         uint64 endedAt = period.endedAt;
         found = (endedAt == 0 || at < endedAt) && period.modelId == modelId && period.shardIndex == shardIndex;
-        if (found) index = low - 1;
+        if (found) index = started - 1;
+    }
+
+    /// @inheritdoc IRunnerRegistry
+    function findRegistrationPeriodWithin(address runner, bytes32 modelId, uint16 shardIndex, uint64 at, uint64 skew)
+        external
+        view
+        returns (bool found, uint256 index)
+    {
+        RegistrationPeriod[] storage periods = _periods[runner];
+        // Walk back from the last registration that started by `at + skew`; each ended before the next started,
+        // so once one ended `skew` or more before `at`, every earlier one did too.
+        for (uint256 i = _startedBy(periods, uint256(at) + skew); i > 0; --i) {
+            RegistrationPeriod storage period = periods[i - 1];
+            uint64 endedAt = period.endedAt;
+            if (endedAt != 0 && uint256(endedAt) + skew <= at) break;
+            if (period.modelId != modelId || period.shardIndex != shardIndex) continue;
+            if (period.registeredAt <= at && (endedAt == 0 || at < endedAt)) return (true, i - 1);
+            if (!found) (found, index) = (true, i - 1);
+        }
     }
 
     /// @inheritdoc IRunnerRegistry
@@ -425,6 +438,16 @@ contract RunnerRegistry is IRunnerRegistry, AccessControlDefaultAdminRules, EIP7
             registration.composeHash,
             registration.osImage
         );
+    }
+
+    /// @dev How many of a runner's registrations started at or before `at`, by binary search (they start in order).
+    function _startedBy(RegistrationPeriod[] storage periods, uint256 at) private view returns (uint256 low) {
+        uint256 high = periods.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (periods[mid].registeredAt <= at) low = mid + 1;
+            else high = mid;
+        }
     }
 
     function _page(address[] storage list, uint256 offset, uint256 limit)

@@ -179,6 +179,8 @@ contract ReceiptSlasherTest is MarketBase {
     }
 
     uint64 internal constant MOVED_AFTER = 100;
+    /// @dev The clock tolerance `ReceiptSlasher.RECEIPT_CLOCK_SKEW_SECONDS`.
+    uint64 internal constant SKEW = 300;
 
     /// @dev The runner serves shard 0 from setUp's time for `MOVED_AFTER` seconds, then its contributor moves it to
     /// shard 1 (a new lock of the model's minimum).
@@ -216,11 +218,15 @@ contract ReceiptSlasherTest is MarketBase {
         );
     }
 
-    function test_reportEquivocation_revertsOnReceiptsDatedAfterTheShardWasLeft() public {
+    function test_RECEIPT_CLOCK_SKEW_SECONDS_isFiveMinutes() public view {
+        _assertEq(slasher.RECEIPT_CLOCK_SKEW_SECONDS(), SKEW, "skew");
+    }
+
+    function test_reportEquivocation_revertsOnReceiptsDatedMoreThanTheSkewAfterTheShardWasLeft() public {
         (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
         _moveToShardOne();
-        a.issuedAt = uint64(block.timestamp);
-        b.issuedAt = uint64(block.timestamp);
+        a.issuedAt = uint64(block.timestamp) + SKEW;
+        b.issuedAt = a.issuedAt;
         _expectReportRevert(
             a,
             b,
@@ -232,18 +238,69 @@ contract ReceiptSlasherTest is MarketBase {
         _assertEq(staking.runnerLock(contributor, runner), MIN_STAKE, "lock untouched");
     }
 
-    /// @dev Whatever the dates, a pair slashes exactly when both were signed during the shard-0 registration.
+    function test_reportEquivocation_revertsOnReceiptsDatedMoreThanTheSkewBeforeRegistration() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        a.issuedAt = runners.getRunner(runner).registeredAt - SKEW - 1;
+        _expectReportRevert(
+            a,
+            b,
+            RUNNER_KEY,
+            abi.encodeWithSelector(
+                IReceiptSlasher.ReceiptSlasherSignedOutsideRegistration.selector, runner, MODEL, 0, a.issuedAt
+            )
+        );
+    }
+
+    /// @dev The cheat the skew closes: receipts dated ahead of the chain, then a deactivation before that date. Up
+    /// to `SKEW` seconds after the deactivation they are still the runner's, and still slash it.
+    function test_reportEquivocation_slashesReceiptsDatedUpToTheSkewAfterDeactivation() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        vm.warp(block.timestamp + 10);
+        vm.prank(contributor);
+        runners.deactivateRunner(runner);
+        a.issuedAt = uint64(block.timestamp) + SKEW - 1;
+        b.issuedAt = a.issuedAt;
+        (uint256 slashed,) = _report(a, b, RUNNER_KEY);
+        _assertEq(slashed, MIN_STAKE, "slashed the model's minimum");
+        _checkTokenBalances();
+    }
+
+    /// @dev An honest runner whose clock runs up to `SKEW` behind the chain dates a receipt before its registration.
+    function test_reportEquivocation_slashesReceiptsDatedUpToTheSkewBeforeRegistration() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        a.issuedAt = runners.getRunner(runner).registeredAt - SKEW;
+        (uint256 slashed,) = _report(a, b, RUNNER_KEY);
+        _assertEq(slashed, MIN_STAKE, "slashed");
+    }
+
+    /// @dev A short registration elsewhere squeezed in after the deactivation does not hide the shard-0 receipts
+    /// dated within the skew of it.
+    function test_reportEquivocation_slashesReceiptsDatedAfterDeactivationDespiteARegistrationBetween() public {
+        (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
+        uint64 endedAt = uint64(block.timestamp) + MOVED_AFTER;
+        _moveToShardOne();
+        vm.warp(block.timestamp + 5);
+        vm.prank(contributor);
+        runners.deactivateRunner(runner);
+        a.issuedAt = endedAt + 100;
+        b.issuedAt = a.issuedAt;
+        (uint256 slashed,) = _report(a, b, RUNNER_KEY);
+        _assertEq(slashed, MIN_STAKE, "slashed");
+    }
+
+    /// @dev Whatever the dates, a pair slashes exactly when both were signed during the shard-0 registration, give
+    /// or take `SKEW` seconds at either end.
     function testFuzz_reportEquivocation_takesOnlyReceiptsDatedInARegistrationOfTheShard(uint64 at, uint64 other)
         public
     {
         (IReceiptSlasher.Receipt memory a, IReceiptSlasher.Receipt memory b) = _pair();
         uint64 from = uint64(block.timestamp);
         _moveToShardOne();
-        // Half the runs near the registration (before, in, after it), the rest anywhere.
-        if (at & 1 == 0) at = uint64(from - MOVED_AFTER + (at >> 1) % (3 * MOVED_AFTER));
+        // Half the runs near the registration and its skew (before, in, after it), the rest anywhere.
+        if (at & 1 == 0) at = uint64(from - SKEW - MOVED_AFTER + (at >> 1) % (2 * SKEW + 3 * MOVED_AFTER));
         a.issuedAt = at;
         b.issuedAt = uint64(from + (other % MOVED_AFTER));
-        if (at >= from && at < from + MOVED_AFTER) {
+        if (uint256(at) + SKEW >= from && uint256(at) < uint256(from) + MOVED_AFTER + SKEW) {
             (uint256 slashed,) = _report(a, b, RUNNER_KEY);
             _assertEq(slashed, MIN_STAKE, "slashed");
         } else {

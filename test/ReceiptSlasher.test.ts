@@ -268,8 +268,13 @@ describe("ReceiptSlasher", () => {
       [0, 1],
     );
 
-    // Signed on shard 0 after leaving it: no registration there vouched for it.
-    const late = (r: Receipt) => ({ ...r, issuedAt: stored[1]!.registeredAt });
+    // Signed on shard 0 the clock tolerance after leaving it: no registration there vouched for it.
+    const skew = await m.publicClient.readContract({
+      address: m.contracts.receiptSlasher!,
+      abi: receiptSlasherAbi,
+      functionName: "RECEIPT_CLOCK_SKEW_SECONDS",
+    });
+    const late = (r: Receipt) => ({ ...r, issuedAt: stored[0]!.endedAt + skew });
     let failure: unknown;
     await reportEquivocation(m.stranger, {
       ...c,

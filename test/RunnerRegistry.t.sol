@@ -61,6 +61,46 @@ contract RunnerRegistryTest is MarketBase {
         runners.getRegistrationPeriod(runner, 2);
     }
 
+    /// @dev With a skew, each registration reaches `skew` seconds past both ends; where two reach `at`, the one
+    /// holding `at` wins, else the later one.
+    function test_findRegistrationPeriodWithin_widensEachRegistrationBySkew() public {
+        uint64 skew = 300;
+        address runner = _registerRunner(NEW_KEY, ALICE, MODEL, 2);
+        uint64 start = uint64(block.timestamp);
+        vm.warp(block.timestamp + 50);
+        vm.prank(ALICE);
+        runners.deactivateRunner(runner);
+        vm.warp(block.timestamp + 10);
+        _registerRunner(NEW_KEY, ALICE, MODEL, 2);
+        uint64 again = uint64(block.timestamp);
+        vm.warp(block.timestamp + 5);
+        vm.prank(ALICE);
+        runners.deactivateRunner(runner);
+        _registerRunner(NEW_KEY, ALICE, MODEL, 1);
+        uint64 moved = uint64(block.timestamp);
+        _expectWithin(runner, 2, start - skew, skew, true, 0);
+        _expectWithin(runner, 2, start - skew - 1, skew, false, 0);
+        _expectWithin(runner, 2, start + 49, skew, true, 0);
+        _expectWithin(runner, 2, start + 55, skew, true, 1);
+        _expectWithin(runner, 2, again - 1, skew, true, 1);
+        _expectWithin(runner, 2, again + 5 + skew - 1, skew, true, 1);
+        _expectWithin(runner, 2, again + 5 + skew, skew, false, 0);
+        _expectWithin(runner, 1, moved - skew, skew, true, 2);
+        _expectWithin(runner, 1, type(uint64).max, skew, true, 2);
+        _expectWithin(runner, 0, start, skew, false, 0);
+        _expectWithin(runner, 2, start + 55, 0, false, 0);
+        _expectWithin(runner, 2, start + 50, 0, false, 0);
+        _expectWithin(runner, 2, start + 49, 0, true, 0);
+    }
+
+    function _expectWithin(address runner, uint16 shard, uint64 at, uint64 skew, bool found, uint256 index)
+        internal
+        view
+    {
+        (bool isFound, uint256 atIndex) = runners.findRegistrationPeriodWithin(runner, MODEL, shard, at, skew);
+        if (isFound != found || atIndex != index) revert(string.concat("period within skew at ", _str(at)));
+    }
+
     function _expectPeriod(address runner, uint16 shard, uint64 at, bool found, uint256 index) internal view {
         (bool isFound, uint256 atIndex) = runners.findRegistrationPeriod(runner, MODEL, shard, at);
         if (isFound != found || atIndex != index) revert(string.concat("period at ", _str(at)));

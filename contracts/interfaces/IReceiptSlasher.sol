@@ -18,10 +18,15 @@ pragma solidity 0.8.28;
 /// the stake the contributor put at risk for it, and more pairs from a key already shown to equivocate add
 /// nothing (they would only let whoever holds that key drain the contributor's other, free, stake). A runner
 /// registered again after a slash can be slashed again, with a pair not used before.
-/// Both receipts must be dated (`issuedAt`) within a registration of the runner for their model and shard
-/// (`IRunnerRegistry.findRegistrationPeriod`), current or past: a runner that moved to another shard or registered
-/// again still answers, with its contributor's current lock, for what it signed before. The registration charged is
-/// the one the later receipt was signed in.
+/// Both receipts must be dated (`issuedAt`) within a registration of the runner for their model and shard, give or
+/// take `RECEIPT_CLOCK_SKEW_SECONDS` (`IRunnerRegistry.findRegistrationPeriodWithin`), current or past: a runner that
+/// moved to another shard or registered again still answers, with its contributor's current lock, for what it signed
+/// before. The registration charged is the one the later receipt was signed in.
+/// Why a tolerance: `issuedAt` comes from the signer's clock, registrations from block times. Without one, a runner
+/// could date its receipts ahead, deactivate before that date and leave its equivocation unslashable; and an honest
+/// runner's receipt from the seconds around its registration block, its clock a little apart from the chain's, would
+/// be refused. The SDK's `verifyReceipts` uses the same rule and refuses receipts dated more than the tolerance after
+/// the latest block, so a date can stray that far from the chain's and no further.
 /// Divergence found by re-execution is not objective on-chain: it goes to the SLASHER_ROLE holders, who call
 /// `IStaking.slash` with the evidence bundle's hash (in its `Slashed` event).
 interface IReceiptSlasher {
@@ -176,6 +181,12 @@ interface IReceiptSlasher {
     /// @notice The largest reporter share a deployment may set: 5,000 (half), so a contributor reporting its own
     /// runner always loses at least half the slash.
     function MAX_REPORTER_SHARE_BPS() external view returns (uint256);
+
+    /// @notice How far, in seconds, a receipt's `issuedAt` may lie outside its runner's registration and still count
+    /// as signed in it: 300 (five minutes), the SDK's `RECEIPT_CLOCK_SKEW_SECONDS`. Wide enough for clocks kept by NTP
+    /// and for block times (a proposer may set a timestamp some seconds off; an idle development chain's latest block
+    /// may lag the wall), narrow enough that a runner gains at most five minutes of unstaked signing by its dates.
+    function RECEIPT_CLOCK_SKEW_SECONDS() external view returns (uint64);
 
     /// @notice The EIP-712 domain separator of receipts on this chain (verifyingContract: the runner registry).
     function receiptDomainSeparator() external view returns (bytes32);

@@ -57,7 +57,9 @@ interface IRunnerRegistry {
 
     /// @notice One registration of a runner: for shard `shardIndex` of model `modelId` from `registeredAt` until
     /// `endedAt` (unix seconds; 0 while it lasts). A receipt issued at `t` was signed in it when
-    /// `registeredAt <= t` and (`endedAt == 0` or `t < endedAt`), as the SDK's `getRunnerPeriods` reads it.
+    /// `registeredAt <= t` and (`endedAt == 0` or `t < endedAt`); with a clock tolerance `skew`, as the
+    /// ReceiptSlasher and the SDK's `verifyReceipts` judge receipts, when `registeredAt - skew <= t` and
+    /// (`endedAt == 0` or `t < endedAt + skew`) (see `findRegistrationPeriodWithin`).
     struct RegistrationPeriod {
         bytes32 modelId;
         uint16 shardIndex;
@@ -272,6 +274,21 @@ interface IRunnerRegistry {
     /// @return found whether such a registration exists
     /// @return index its index for `getRegistrationPeriod` (0 when not found)
     function findRegistrationPeriod(address runner, bytes32 modelId, uint16 shardIndex, uint64 at)
+        external
+        view
+        returns (bool found, uint256 index);
+
+    /// @notice `findRegistrationPeriod` with a clock tolerance: the registration of `runner` for (`modelId`,
+    /// `shardIndex`) that time `at` falls in, give or take `skew` seconds at either end, so that a date from a
+    /// signer's clock a little apart from the chain's still finds the registration it was signed in.
+    /// @dev A registration matches when `registeredAt - skew <= at` and (`endedAt == 0` or `at < endedAt + skew`).
+    /// Widened so, two registrations may both match; the one that holds `at` itself is preferred, otherwise the
+    /// latest that matches. Only registrations within `2 * skew` of `at` are looked at past the binary search, each
+    /// one a registration transaction its runner paid for.
+    /// @param skew the tolerance, seconds (the ReceiptSlasher passes `RECEIPT_CLOCK_SKEW_SECONDS`)
+    /// @return found whether such a registration exists
+    /// @return index its index for `getRegistrationPeriod` (0 when not found)
+    function findRegistrationPeriodWithin(address runner, bytes32 modelId, uint16 shardIndex, uint64 at, uint64 skew)
         external
         view
         returns (bool found, uint256 index);

@@ -1,4 +1,10 @@
-import { type ReceiptBundle, type ReceiptDomainParameters, receiptBundleJson } from "@teetee/sdk/receipts";
+import {
+  isFromTheFuture,
+  RECEIPT_CLOCK_SKEW_SECONDS,
+  type ReceiptBundle,
+  type ReceiptDomainParameters,
+  receiptBundleJson,
+} from "@teetee/sdk/receipts";
 import type { Hex } from "viem";
 import type { GenerateResult } from "./Generator.js";
 import type { StoredReceipts } from "./ReceiptStore.js";
@@ -13,15 +19,32 @@ export type BuildReceiptBundleParameters = {
   result: Pick<GenerateResult, "tokens" | "receipts">;
   /** The answer's text exactly as the buyer got it. */
   text: string;
+  /** The latest block's timestamp, unix seconds: what a verifier compares `issuedAt` with. */
+  now: bigint;
 };
+
+/** Why a bundle was not delivered: its first receipt dated more than the tolerance after `now`. */
+export type WithheldReceipt = { shardIndex: number; issuedAt: bigint; now: bigint };
+
+export type BuildReceiptBundleReturnType = StoredReceipts | { error: string; withheld: WithheldReceipt };
 
 /**
  * The receipt bundle of a completed request, as JSON for the answer and for `GET /v1/receipts/:id`: the final
- * route's receipts and every token they commit to, or why the route could not sign them.
+ * route's receipts and every token they commit to, or why the route could not sign them. A bundle with a receipt
+ * dated more than `RECEIPT_CLOCK_SKEW_SECONDS` after `now` is withheld (`withheld` says which): every verifier
+ * refuses it, and a runner dating ahead may mean to deactivate before that date and escape its slashing.
  */
-export function buildReceiptBundle(params: BuildReceiptBundleParameters): StoredReceipts {
+export function buildReceiptBundle(params: BuildReceiptBundleParameters): BuildReceiptBundleReturnType {
   const { receipts } = params.result;
   if ("error" in receipts) return { error: receipts.error };
+  const future = receipts.receipts.find(({ receipt }) => isFromTheFuture(receipt.issuedAt, params.now));
+  if (future !== undefined) {
+    const { shardIndex, issuedAt } = future.receipt;
+    return {
+      error: `withheld: shard ${shardIndex}'s receipt is dated ${issuedAt - params.now} s after the latest block (at most ${RECEIPT_CLOCK_SKEW_SECONDS} s is tolerated)`,
+      withheld: { shardIndex, issuedAt, now: params.now },
+    };
+  }
   const bundle: ReceiptBundle = {
     version: 1,
     id: params.id,

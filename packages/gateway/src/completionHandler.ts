@@ -2,11 +2,12 @@ import { randomInt } from "node:crypto";
 import type { ReceiptDomainParameters } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
+import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { AuditJob } from "./Auditor.js";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
-import { buildReceiptBundle } from "./buildReceiptBundle.js";
+import { type BuildReceiptBundleParameters, buildReceiptBundle } from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
 import type { GenerateResult, Generator } from "./Generator.js";
@@ -22,7 +23,7 @@ import {
   textUsageChunk,
   usageOf,
 } from "./openaiObjects.js";
-import type { ReceiptStore } from "./ReceiptStore.js";
+import type { ReceiptStore, StoredReceipts } from "./ReceiptStore.js";
 import type { RunnerState } from "./RunnerPool.js";
 import type { ServedModel } from "./ServedModel.js";
 import { SseWriter } from "./SseWriter.js";
@@ -45,8 +46,13 @@ export type CompletionContext = {
   metrics: GatewayMetrics;
   /** `max_tokens` when the request sets none (capped by the context left). */
   defaultMaxTokens: number;
-  /** Where each answer's receipt bundle is kept for its buyer, and the domain its receipts are signed under. */
-  receipts: { store: ReceiptStore; domain: ReceiptDomainParameters };
+  /**
+   * Where each answer's receipt bundle is kept for its buyer, the domain its receipts are signed under, and the
+   * chain's clock (the latest block's timestamp, unix seconds; default the wall clock) bundles are checked against.
+   */
+  receipts: { store: ReceiptStore; domain: ReceiptDomainParameters; now?: () => Promise<bigint> };
+  /** Where a withheld receipt bundle is reported. */
+  logger?: Pick<Logger, "warn">;
   /** Offered each completed request for a background audit (`Auditor.offer`: never waits, never throws). */
   audit?: (job: AuditJob) => void;
 };
@@ -194,7 +200,7 @@ export async function runCompletion(
   record(context, result);
   const finishReason = text.stopped ? "stop" : result.finishReason;
   const usage = usageOf(result.promptTokens, result.tokens.length);
-  const stored = buildReceiptBundle({
+  const stored = await receiptBundle(context, {
     id: identity.id,
     domain: context.receipts.domain,
     modelId: served.modelId,
@@ -256,6 +262,28 @@ function finishStream(
     sse.send(chat ? chatUsageChunk(identity, usage, teetee) : textUsageChunk(identity, usage, teetee));
   sse.done();
 }
+
+/**
+ * The answer's receipt bundle, dated against the chain's clock; one withheld for a receipt from the future is
+ * counted and logged, and the answer goes out without it.
+ */
+async function receiptBundle(
+  context: CompletionContext,
+  params: Omit<BuildReceiptBundleParameters, "now">,
+): Promise<StoredReceipts> {
+  const now = await (context.receipts.now ?? wallSeconds)();
+  const built = buildReceiptBundle({ ...params, now });
+  if (!("withheld" in built)) return built;
+  context.metrics.receiptsWithheld.inc();
+  const { shardIndex, issuedAt } = built.withheld;
+  context.logger?.warn(
+    { responseId: params.id, shardIndex, issuedAt: String(issuedAt), now: String(now) },
+    "receipt bundle withheld: a receipt is dated in the future",
+  );
+  return { error: built.error };
+}
+
+const wallSeconds = async () => BigInt(Math.floor(Date.now() / 1000));
 
 function record(context: CompletionContext, result: GenerateResult): void {
   context.metrics.tokens.inc({ kind: "prompt" }, result.promptTokens);

@@ -2,7 +2,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PaymentError } from "@teetee/sdk/payments";
 import { RunnerRefusedError } from "@teetee/sdk/pipeline";
-import { parseReceiptBundle, type SignedReceipt, signReceipt, ZERO_HASH } from "@teetee/sdk/receipts";
+import {
+  parseReceiptBundle,
+  RECEIPT_CLOCK_SKEW_SECONDS,
+  type SignedReceipt,
+  signReceipt,
+  ZERO_HASH,
+} from "@teetee/sdk/receipts";
+import type { Logger } from "pino";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Caller } from "./Authenticator.js";
 import { BuyerQueue } from "./BuyerQueue.js";
@@ -29,7 +36,11 @@ const caller: Caller = {
   funds: { remaining: undefined },
 };
 const seen: GenerateParameters[] = [];
-const receiptsContext = testReceiptsContext();
+/** The chain's clock the gateway dates bundles against: the scripted receipt's own date unless a test moves it. */
+let chainNow = 1_800_000_000n;
+const receiptsContext = { ...testReceiptsContext(), now: async () => chainNow };
+const metrics = createGatewayMetrics();
+const warnings: unknown[] = [];
 const sessionId = `0x${"5e".repeat(16)}` as const;
 let signed: SignedReceipt;
 /** What the scripted route signs: its receipt, or a failure to sign. */
@@ -85,9 +96,10 @@ beforeAll(async () => {
     generator: { generate: (p) => generate(p) },
     authenticator: { authenticate: () => authenticate() },
     queue: new BuyerQueue(),
-    metrics: createGatewayMetrics(),
+    metrics,
     defaultMaxTokens: 64,
     pool: { hasRoute: () => routable, runners: () => poolRunners },
+    logger: { warn: (...args: unknown[]) => warnings.push(args), error: () => {} } as unknown as Logger,
   });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
@@ -105,6 +117,8 @@ beforeEach(() => {
   routable = true;
   poolRunners = [runner];
   seen.length = 0;
+  chainNow = 1_800_000_000n;
+  warnings.length = 0;
 });
 
 async function post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
@@ -475,6 +489,27 @@ describe("receipts", () => {
     };
     const anonymous = await fetch(`${base}/v1/receipts/${body.id}`);
     expect(anonymous.status).toBe(401);
+  });
+
+  test("a bundle with a receipt dated more than RECEIPT_CLOCK_SKEW_SECONDS ahead of the chain is withheld, counted and logged; the answer still goes out", async () => {
+    const withheld = async () =>
+      (await metrics.registry.getSingleMetric("teetee_gateway_receipts_withheld_total")!.get()).values[0]
+        ?.value ?? 0;
+    const before = await withheld();
+    chainNow = 1_800_000_000n - RECEIPT_CLOCK_SKEW_SECONDS;
+    expect((await json(await post("/v1/chat/completions", chat))).teetee.receipts).toBeDefined();
+    expect(await withheld()).toBe(before);
+    chainNow -= 1n;
+    const response = await post("/v1/chat/completions", chat);
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    expect(body.choices[0].message.content).toBe(reply);
+    expect(body.teetee.receipts).toBeUndefined();
+    expect(body.teetee.receipts_error).toMatch(
+      /withheld: shard 0's receipt is dated 301 s after the latest block/,
+    );
+    expect(await withheld()).toBe(before + 1);
+    expect(JSON.stringify(warnings)).toMatch(/receipt bundle withheld/);
   });
 
   test("a route that cannot sign does not break the answer: the bundle is absent with the reason, also on GET", async () => {

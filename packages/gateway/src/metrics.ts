@@ -7,6 +7,7 @@ export type GatewayMetrics = {
   failovers: Counter;
   duration: Histogram<"endpoint">;
   charged: Counter;
+  receiptsWithheld: Counter;
 };
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -40,6 +41,11 @@ export function createGatewayMetrics(): GatewayMetrics {
     charged: new Counter({
       name: "teetee_gateway_charged_base_units_total",
       help: "Amount charged to buyers, payment-token base units",
+      registers: [registry],
+    }),
+    receiptsWithheld: new Counter({
+      name: "teetee_gateway_receipts_withheld_total",
+      help: "Receipt bundles not delivered: a receipt dated more than RECEIPT_CLOCK_SKEW_SECONDS after the latest block",
       registers: [registry],
     }),
   };

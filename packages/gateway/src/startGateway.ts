@@ -17,6 +17,7 @@ import type { GatewayConfig } from "./config.js";
 import { createGatewayApp } from "./createGatewayApp.js";
 import { GatewayListenError, GatewayStartupError } from "./errors.js";
 import { Generator } from "./Generator.js";
+import { latestBlockTime } from "./latestBlockTime.js";
 import { listenGateway } from "./listenGateway.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
@@ -160,6 +161,7 @@ function assembleApp(parts: {
         maxAgeMs: config.receiptsMaxAgeSeconds * 1000,
       }),
       domain: { chainId: chain.chainId, runnerRegistry: chain.contracts.runnerRegistry },
+      now: latestBlockTime(chain.chainClient),
     },
     pool,
     logger,

@@ -363,6 +363,19 @@ export const receiptSlasherAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "RECEIPT_CLOCK_SKEW_SECONDS",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",

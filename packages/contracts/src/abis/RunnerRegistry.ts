@@ -884,6 +884,50 @@ export const runnerRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "runner",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "shardIndex",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "at",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "skew",
+        "type": "uint64"
+      }
+    ],
+    "name": "findRegistrationPeriodWithin",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "found",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "contributor",
         "type": "address"
       },

@@ -38,9 +38,21 @@ export class ReceiptSignerError extends ReceiptError {
   override name = "ReceiptSignerError" as const;
 }
 
-/** A receipt's runner was not active when it signed: registered after `issuedAt`, or deactivated before. */
+/**
+ * A receipt's runner was not active when it signed: registered more than `RECEIPT_CLOCK_SKEW_SECONDS` after
+ * `issuedAt`, or deactivated more than that before.
+ */
 export class ReceiptRunnerInactiveError extends ReceiptError {
   override name = "ReceiptRunnerInactiveError" as const;
+}
+
+/**
+ * A receipt is dated more than `RECEIPT_CLOCK_SKEW_SECONDS` after the verifying moment (the latest block's time, or
+ * the `now` given): no honest runner's clock runs that far ahead of the chain, and a runner that dates ahead could
+ * deactivate before that date to leave its receipts outside every registration.
+ */
+export class ReceiptFromTheFutureError extends ReceiptError {
+  override name = "ReceiptFromTheFutureError" as const;
 }
 
 /** The bundle's prompt or completion token ids are not what the first shard's input or last shard's output hash. */
@@ -59,6 +71,7 @@ export const receiptErrors = {
   ReceiptModelError,
   ReceiptChainError,
   ReceiptLinkError,
+  ReceiptFromTheFutureError,
   ReceiptSignerError,
   ReceiptRunnerInactiveError,
   ReceiptTokensError,

@@ -29,7 +29,7 @@ export type FindEquivocationsReturnType = Equivocation[];
 /**
  * Every pair of receipts signed by one key with equal model, shard, session, positions, params and input hash and
  * different output hashes: the ReceiptSlasher's rule, checked offline (signatures recovered, nothing asked of the
- * chain; whether the key was registered then is the contract's, or `findRegistrationPeriod`'s, question).
+ * chain; whether the key was registered then is the contract's, or `findRegistrationPeriodWithin`'s, question).
  * @example
  * const [equivocation] = await findEquivocations({ receipts: bundle.receipts.concat(other.receipts), chainId, runnerRegistry });
  */

@@ -20,6 +20,7 @@ export {
   ReceiptError,
   type ReceiptErrorName,
   ReceiptFormatError,
+  ReceiptFromTheFutureError,
   ReceiptLinkError,
   ReceiptModelError,
   ReceiptRunnerInactiveError,
@@ -73,6 +74,12 @@ export {
 } from "./receiptBundle.js";
 export { decodeSignedReceipt, encodeSignedReceipt, SIGNED_RECEIPT_LENGTH } from "./receiptBytes.js";
 export type { ReceiptCheck } from "./receiptChecks.js";
+export {
+  type FindPeriodWithinParameters,
+  findPeriodWithin,
+  isFromTheFuture,
+  RECEIPT_CLOCK_SKEW_SECONDS,
+} from "./receiptClock.js";
 export {
   parseSignedReceipt,
   type SignedReceiptJson,

@@ -2,13 +2,14 @@ import { type Hex, isAddressEqual } from "viem";
 import { answerText, type TokenDecoder } from "../protocol/TextStream.js";
 import type { ReceiptErrorName } from "./errors.js";
 import { ReceiptHasher } from "./ReceiptHasher.js";
-import { hashReceipt, type ReceiptDomainParameters, ZERO_HASH } from "./receipt.js";
+import { hashReceipt, type ReceiptDomainParameters, type SignedReceipt, ZERO_HASH } from "./receipt.js";
 import type { ReceiptBundle } from "./receiptBundle.js";
+import { isFromTheFuture, RECEIPT_CLOCK_SKEW_SECONDS } from "./receiptClock.js";
 
 /**
  * One line of a receipt bundle's verification, in the order `assertReceipts` tries them: `domain`, `model`,
- * `chain`, `links`, then `signer:<shard>` and `active:<shard>` per receipt, `prompt-tokens`, `completion-tokens`,
- * `text`.
+ * `chain`, `links`, `issued:<shard>` per receipt, then `signer:<shard>` and `active:<shard>` per receipt,
+ * `prompt-tokens`, `completion-tokens`, `text`.
  */
 export type ReceiptCheck = {
   id: string;
@@ -87,6 +88,21 @@ export function chainCheck(bundle: ReceiptBundle, shardCount: number | undefined
   return problems.length === 0
     ? pass("chain", title, `${shardCount} receipts, shards 0–${shardCount - 1}`)
     : fail("chain", title, `${problems.join("; ")}.`, "ReceiptChainError");
+}
+
+/** The receipt is dated at most `RECEIPT_CLOCK_SKEW_SECONDS` after `now`, the verifying moment (unix seconds). */
+export function issuedCheck({ receipt }: SignedReceipt, now: bigint): ReceiptCheck {
+  const shard = receipt.shardIndex;
+  const title = `Shard ${shard}'s receipt is not dated in the future`;
+  const ahead = receipt.issuedAt - now;
+  return isFromTheFuture(receipt.issuedAt, now)
+    ? fail(
+        `issued:${shard}`,
+        title,
+        `It is dated ${ahead} s after ${now} (the verifying moment); at most ${RECEIPT_CLOCK_SKEW_SECONDS} s is tolerated.`,
+        "ReceiptFromTheFutureError",
+      )
+    : pass(`issued:${shard}`, title, `dated ${receipt.issuedAt}, verified at ${now}`);
 }
 
 /** Each receipt names the previous one's hash, reads what it wrote, and covers the same session and positions. */

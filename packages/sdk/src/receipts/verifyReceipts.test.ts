@@ -10,19 +10,22 @@ import {
 } from "@teetee/devnet/market";
 import { signReceiptBundle } from "@teetee/devnet/testing";
 import { makeTestModel, Tokenizer } from "@teetee/inference";
-import { createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
+import { createTestClient, createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { signRunnerConsent } from "../contracts/runnerConsent/signRunnerConsent.js";
 import { deactivateRunner } from "../contracts/runnerRegistry/deactivateRunner.js";
 import { registerRunner } from "../contracts/runnerRegistry/registerRunner.js";
 import {
   assertReceipts,
+  getRunnerPeriods,
   parseReceiptBundle,
+  RECEIPT_CLOCK_SKEW_SECONDS,
   type Receipt,
   type ReceiptBundle,
   ReceiptChainError,
   ReceiptDomainError,
   ReceiptError,
+  ReceiptFromTheFutureError,
   ReceiptLinkError,
   ReceiptModelError,
   ReceiptRunnerInactiveError,
@@ -126,6 +129,9 @@ describe("verifyReceipts: an honest bundle", () => {
       ["model", "pass"],
       ["chain", "pass"],
       ["links", "pass"],
+      ["issued:0", "pass"],
+      ["issued:1", "pass"],
+      ["issued:2", "pass"],
       ["signer:0", "pass"],
       ["active:0", "pass"],
       ["signer:1", "pass"],
@@ -264,6 +270,62 @@ describe("verifyReceipts: signers", () => {
   test("a receipt dated before its runner was registered is a ReceiptRunnerInactiveError", async () => {
     expect(await refusal(await bundleOf({ issuedAt: 1_000n }))).toBeInstanceOf(ReceiptRunnerInactiveError);
   });
+
+  test("a receipt dated up to RECEIPT_CLOCK_SKEW_SECONDS before its runner's registration verifies; one more second does not", async () => {
+    const registeredAt = await Promise.all(
+      market.runners.map(
+        async (r) =>
+          (await getRunnerPeriods(market.publicClient, { contracts: contracts(), runner: r.address }))[0]!
+            .from,
+      ),
+    );
+    const sorted = registeredAt.toSorted((a, b) => Number(a - b));
+    const earliest = sorted[0]!;
+    const latest = sorted.at(-1)!;
+    expect(RECEIPT_CLOCK_SKEW_SECONDS).toBe(300n);
+    expect((await verify(await bundleOf({ issuedAt: latest - RECEIPT_CLOCK_SKEW_SECONDS }))).ok).toBe(true);
+    const early = await bundleOf({ issuedAt: earliest - RECEIPT_CLOCK_SKEW_SECONDS - 1n });
+    expect(await refusal(early)).toBeInstanceOf(ReceiptRunnerInactiveError);
+  });
+});
+
+describe("verifyReceipts: receipts from the future", () => {
+  test("a receipt dated more than RECEIPT_CLOCK_SKEW_SECONDS after the latest block is a ReceiptFromTheFutureError", async () => {
+    const latest = (await market.publicClient.getBlock()).timestamp;
+    const ahead = await bundleOf({ issuedAt: latest + RECEIPT_CLOCK_SKEW_SECONDS + 1n });
+    const result = await verify(ahead);
+    expect(result.ok).toBe(false);
+    expect(result.checks.filter((c) => c.id.startsWith("issued:")).map((c) => c.status)).toEqual([
+      "fail",
+      "fail",
+      "fail",
+    ]);
+    const error = await refusal(ahead);
+    expect(error).toBeInstanceOf(ReceiptFromTheFutureError);
+    expect(error.shortMessage).toMatch(/301 s after/);
+  });
+
+  test("exactly RECEIPT_CLOCK_SKEW_SECONDS ahead is still accepted", async () => {
+    const latest = (await market.publicClient.getBlock()).timestamp;
+    const result = await verify(await bundleOf({ issuedAt: latest + RECEIPT_CLOCK_SKEW_SECONDS }));
+    expect(result.checks.filter((c) => c.id.startsWith("issued:")).map((c) => c.status)).toEqual([
+      "pass",
+      "pass",
+      "pass",
+    ]);
+    expect(result.ok).toBe(true);
+  });
+
+  test("the verifying moment can be given as `now`", async () => {
+    const bundle = await bundleOf({ issuedAt: chainNow });
+    const at = (now: bigint) =>
+      assertReceipts(market.publicClient, { bundle, contracts: contracts(), tokenizer, now }).then(
+        () => "ok",
+        (e: unknown) => (e as Error).name,
+      );
+    expect(await at(chainNow - RECEIPT_CLOCK_SKEW_SECONDS)).toBe("ok");
+    expect(await at(chainNow - RECEIPT_CLOCK_SKEW_SECONDS - 1n)).toBe("ReceiptFromTheFutureError");
+  });
 });
 
 describe("verifyReceipts: tokens and text", () => {
@@ -327,12 +389,25 @@ describe("verifyReceipts: runners deactivated", () => {
     await market.send(deactivateRunner(contributor, { contracts: contracts(), runner: runner.address }));
     const deactivatedAt = (await market.publicClient.getBlock()).timestamp;
     expect((await verify(before)).ok).toBe(true);
-    const after = await bundleOf({ issuedAt: deactivatedAt });
+    // Within the clock tolerance after the deactivation it is still the registration's receipt.
+    expect(
+      (await verify(await bundleOf({ issuedAt: deactivatedAt + RECEIPT_CLOCK_SKEW_SECONDS - 1n }))).ok,
+    ).toBe(true);
+    const after = await bundleOf({ issuedAt: deactivatedAt + RECEIPT_CLOCK_SKEW_SECONDS });
     const error = await refusal(after);
     expect(error).toBeInstanceOf(ReceiptRunnerInactiveError);
-    expect(error.shortMessage).toMatch(/outside its registrations: registered .*, deactivated /);
+    expect(error.shortMessage).toMatch(
+      /outside its registrations \(give or take 300 s\): registered .*, deactivated /,
+    );
 
-    // Registered again, it vouches from then on, not for the gap.
+    // Registered again well after, it vouches from then on, not for the gap.
+    const testClient = createTestClient({
+      mode: "hardhat",
+      chain: market.chain,
+      transport: http(local.rpcUrl),
+    });
+    await testClient.increaseTime({ seconds: Number(3n * RECEIPT_CLOCK_SKEW_SECONDS) });
+    await testClient.mine({ blocks: 1 });
     const registration = {
       runner: runner.address,
       modelId: market.model.modelId,

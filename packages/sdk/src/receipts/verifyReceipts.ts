@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { getChainId } from "viem/actions";
+import { getBlock, getChainId } from "viem/actions";
 import { ContractRevertError } from "../contracts/errors.js";
 import type { TeeTeeClient } from "../contracts/internal/contractCalls.js";
 import { getModel } from "../contracts/modelRegistry/getModel.js";
@@ -14,6 +14,7 @@ import {
   chainCheck,
   domainCheck,
   fail,
+  issuedCheck,
   linksCheck,
   pass,
   type ReceiptCheck,
@@ -21,6 +22,7 @@ import {
   textCheck,
   tokenChecks,
 } from "./receiptChecks.js";
+import { findPeriodWithin, RECEIPT_CLOCK_SKEW_SECONDS } from "./receiptClock.js";
 
 export type VerifyReceiptsParameters = {
   bundle: ReceiptBundle;
@@ -32,6 +34,11 @@ export type VerifyReceiptsParameters = {
   stops?: readonly string[];
   /** First block to read the registry's events from (the deployment's `startBlock`); default 0. */
   fromBlock?: bigint;
+  /**
+   * The verifying moment, unix seconds: no receipt may be dated more than `RECEIPT_CLOCK_SKEW_SECONDS` after it.
+   * Default: the latest block's timestamp.
+   */
+  now?: bigint;
 };
 
 export type VerifyReceiptsReturnType = {
@@ -45,8 +52,9 @@ export type VerifyReceiptsReturnType = {
 /**
  * Verifies a receipt bundle offline against the chain `publicClient` reads: the bundle is for this chain and
  * registry and a model it knows; the chain holds one receipt per shard in order, each linked to the one before;
- * each is signed by a runner registered for that model and shard and active when it signed (the registry's events,
- * with their blocks' times); shard 0 read the bundle's prompt and the last shard sampled its completion; and, with
+ * none is dated more than `RECEIPT_CLOCK_SKEW_SECONDS` after the verifying moment; each is signed by a runner
+ * registered for that model and shard and active when it signed, give or take that tolerance (the registry's events,
+ * with their blocks' times, by the ReceiptSlasher's rule: see `findPeriodWithin`); shard 0 read the bundle's prompt and the last shard sampled its completion; and, with
  * the tokenizer, the completion decodes to the bundle's text by the gateway's own rules. Nothing is trusted from the
  * gateway that sent the bundle. Browser-safe.
  * @example
@@ -58,7 +66,8 @@ export async function verifyReceipts(
 ): Promise<VerifyReceiptsReturnType> {
   const { bundle, contracts, tokenizer, stops = [] } = parameters;
   const domain = { chainId: await getChainId(client), runnerRegistry: contracts.runnerRegistry };
-  const [modelLine, signers] = await Promise.all([
+  const [now, modelLine, signers] = await Promise.all([
+    parameters.now ?? getBlock(client, { blockTag: "latest" }).then((block) => block.timestamp),
     modelCheck(client, bundle, contracts),
     Promise.all(bundle.receipts.map((signed) => signerOf(signed, domain))),
   ]);
@@ -70,6 +79,7 @@ export async function verifyReceipts(
     modelLine.check,
     chainCheck(bundle, modelLine.shardCount),
     linksCheck(bundle, domain),
+    ...bundle.receipts.map((signed) => issuedCheck(signed, now)),
     ...runnerLines.flat(),
     ...tokenChecks(bundle, modelLine.shardCount),
     textCheck(bundle, tokenizer, stops),
@@ -79,7 +89,8 @@ export async function verifyReceipts(
 
 /**
  * {@link verifyReceipts}, throwing the first failed check as its error: `ReceiptDomainError`, `ReceiptModelError`,
- * `ReceiptChainError`, `ReceiptLinkError`, `ReceiptSignerError`, `ReceiptRunnerInactiveError`,
+ * `ReceiptChainError`, `ReceiptLinkError`, `ReceiptFromTheFutureError`, `ReceiptSignerError`,
+ * `ReceiptRunnerInactiveError`,
  * `ReceiptTokensError` or `ReceiptTextError`.
  * @example
  * await assertReceipts(publicClient, { bundle, contracts });
@@ -155,14 +166,15 @@ async function runnerChecks(
   );
   if (periods.length === 0) return signerFail(`${signer} is ${registeredAs(runner)}, not of shard ${shard}.`);
   const at = receipt.issuedAt;
-  const during = periods.find((p) => p.from <= at && (p.until === undefined || at < p.until));
+  const index = findPeriodWithin(periods, { modelId: bundle.modelId, shardIndex: shard, at });
+  const during = index === undefined ? undefined : periods[index];
   return [
     pass(`signer:${shard}`, signerTitle, `runner ${signer}, contributor ${runner.contributor}`),
     during === undefined
       ? fail(
           `active:${shard}`,
           activeTitle,
-          `It signed at ${time(at)}, outside its registrations: ${periods.map(describePeriod).join("; ")}.`,
+          `It signed at ${time(at)}, outside its registrations (give or take ${RECEIPT_CLOCK_SKEW_SECONDS} s): ${periods.map(describePeriod).join("; ")}.`,
           "ReceiptRunnerInactiveError",
         )
       : pass(`active:${shard}`, activeTitle, `signed at ${time(at)}; ${describePeriod(during)}`),
