@@ -16,6 +16,7 @@ export {
 } from "./auditEvidence.js";
 export {
   ReceiptChainError,
+  RouteReceiptsIncompleteError,
   ReceiptDomainError,
   ReceiptError,
   type ReceiptErrorName,

@@ -79,7 +79,7 @@ export async function verifyReceipts(
 
 /**
  * {@link verifyReceipts}, throwing the first failed check as its error: `ReceiptDomainError`, `ReceiptModelError`,
- * `ReceiptChainError`, `ReceiptLinkError`, `ReceiptSignerError`, `ReceiptRunnerInactiveError`,
+ * `ReceiptChainError` (`RouteReceiptsIncompleteError` for a chain cut short), `ReceiptLinkError`, `ReceiptSignerError`, `ReceiptRunnerInactiveError`,
  * `ReceiptTokensError` or `ReceiptTextError`.
  * @example
  * await assertReceipts(publicClient, { bundle, contracts });
@@ -93,6 +93,7 @@ export async function assertReceipts(
   if (failed?.errorName !== undefined) {
     throw new receiptErrors[failed.errorName](failed.detail, {
       details: `check ${failed.id}: ${failed.title}`,
+      ...(failed.missingShards === undefined ? {} : { missingShards: failed.missingShards }),
     });
   }
   return result;
