@@ -6,9 +6,10 @@ import type { Hex } from "viem";
 import type { AuditJob } from "./Auditor.js";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
-import { buildReceiptBundle } from "./buildReceiptBundle.js";
+import { describe } from "@teetee/errors";
+import { buildIncompleteReceiptBundle, buildReceiptBundle } from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
-import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
+import { InvalidRequestError, ModelNotFoundError, NoCapacityError } from "./errors.js";
 import type { GenerateResult, Generator } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
@@ -168,6 +169,7 @@ export async function runCompletion(
     }
   };
   const leave = await enterQueues(context, caller.apiKey.buyer, served.modelId, abort.signal);
+  const delivered: number[] = [];
   const result = await context.generator
     .generate({
       apiKey: caller.apiKey,
@@ -184,10 +186,19 @@ export async function runCompletion(
         route = chosen;
       },
       onToken: (tokenId) => {
+        delivered.push(tokenId);
         const { delta, stopped } = text.push(tokenId);
         emit(delta);
         return stopped;
       },
+    })
+    .catch((error: unknown) => {
+      storeFailedReceipts(context, { identity, served, caller, promptIds, tokens: delivered, text }, error);
+      // The stream named its receipts up front; a plain answer names them beside the error.
+      if (!res.headersSent && error instanceof NoCapacityError && error.receipts !== undefined) {
+        res.set(RECEIPTS_HEADER, receiptsPath(identity.id));
+      }
+      throw error;
     })
     .finally(leave);
   emit(text.finish());
@@ -255,6 +266,37 @@ function finishStream(
   if (job.includeUsage)
     sse.send(chat ? chatUsageChunk(identity, usage, teetee) : textUsageChunk(identity, usage, teetee));
   sse.done();
+}
+
+/** Keeps a request that failed for good's partial chain, marked incomplete, for `GET /v1/receipts/:id`. */
+function storeFailedReceipts(
+  context: CompletionContext,
+  request: {
+    identity: ResponseIdentity;
+    served: ServedModel;
+    caller: Caller;
+    promptIds: number[];
+    tokens: number[];
+    text: TextStream;
+  },
+  error: unknown,
+): void {
+  if (!(error instanceof NoCapacityError) || error.receipts === undefined) return;
+  const { identity, served, caller, promptIds, tokens, text } = request;
+  context.receipts.store.put(identity.id, {
+    buyer: caller.apiKey.buyer,
+    modelId: served.modelId,
+    receipts: buildIncompleteReceiptBundle({
+      id: identity.id,
+      domain: context.receipts.domain,
+      modelId: served.modelId,
+      promptIds,
+      tokens,
+      text: text.text,
+      receipts: error.receipts,
+      error: describe(error, { foreign: false }),
+    }),
+  });
 }
 
 function record(context: CompletionContext, result: GenerateResult): void {
