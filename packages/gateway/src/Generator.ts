@@ -339,9 +339,9 @@ async function partialReceipts(
   sessionId: Uint8Array,
   replayedTokens: number,
 ): Promise<PartialRouteReceipts> {
-  const receipts = await pipeline.receipts().catch((error: unknown) =>
-    error instanceof PipelineError ? [...error.receipts] : [],
-  );
+  const receipts = await pipeline
+    .receipts()
+    .catch((error: unknown) => (error instanceof PipelineError ? [...error.receipts] : []));
   return { sessionId: bytesToHex(sessionId), replayedTokens, receipts };
 }
 

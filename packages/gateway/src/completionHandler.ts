@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { describe } from "@teetee/errors";
 import type { ReceiptDomainParameters } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
@@ -6,7 +7,6 @@ import type { Hex } from "viem";
 import type { AuditJob } from "./Auditor.js";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
-import { describe } from "@teetee/errors";
 import { buildIncompleteReceiptBundle, buildReceiptBundle } from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
 import { InvalidRequestError, ModelNotFoundError, NoCapacityError } from "./errors.js";

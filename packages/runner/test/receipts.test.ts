@@ -295,7 +295,8 @@ describe("receipts of a route that fails down the line (forwarding)", () => {
       sessionId: bytesToHex(session.sessionId),
       positionStart: 0,
       positionCount: input.length,
-      previousReceipt: previous === undefined ? ZERO_HASH : hashReceipt({ receipt: previous.receipt, ...domain }),
+      previousReceipt:
+        previous === undefined ? ZERO_HASH : hashReceipt({ receipt: previous.receipt, ...domain }),
     });
     expect(await recoverReceiptSigner(signed, domain)).toBe(signer.runner);
     const frames: ReceiptFrame[] = [{ positionStart: 0, positionCount: PROMPT.length }];
@@ -325,7 +326,14 @@ describe("receipts of a route that fails down the line (forwarding)", () => {
     expect(error.missingShards).toEqual([1, 2]);
     expect(error.receipts).toHaveLength(1);
     // Runner 0 computed the failed step too: its receipt covers it.
-    await expectSignedReceipt(error.receipts[0]!, 0, runners[0]!, session, [...PROMPT, ...fed, next], undefined);
+    await expectSignedReceipt(
+      error.receipts[0]!,
+      0,
+      runners[0]!,
+      session,
+      [...PROMPT, ...fed, next],
+      undefined,
+    );
     // Asking again gives the same partial chain.
     await expect(session.receipts()).rejects.toBe(error);
     await session.close();

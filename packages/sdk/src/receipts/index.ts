@@ -16,7 +16,6 @@ export {
 } from "./auditEvidence.js";
 export {
   ReceiptChainError,
-  RouteReceiptsIncompleteError,
   ReceiptDomainError,
   ReceiptError,
   type ReceiptErrorName,
@@ -27,6 +26,7 @@ export {
   ReceiptSignerError,
   ReceiptTextError,
   ReceiptTokensError,
+  RouteReceiptsIncompleteError,
   receiptErrors,
 } from "./errors.js";
 export {
