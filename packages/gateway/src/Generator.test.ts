@@ -1,7 +1,9 @@
 import { decodePaymentTicket, formatApiKey, parseApiKey } from "@teetee/sdk/payments";
-import { RunnerUnreachableError } from "@teetee/sdk/pipeline";
+import { PartialReceiptsError, RunnerUnreachableError } from "@teetee/sdk/pipeline";
+import type { SignedReceipt } from "@teetee/sdk/receipts";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { NoCapacityError } from "./errors.js";
 import { type CreatePipeline, Generator } from "./Generator.js";
 import { PaymentSessionPool } from "./PaymentSessionPool.js";
 import type { RunnerPool } from "./RunnerPool.js";
@@ -26,6 +28,10 @@ const pool = {
 const channels: { sessionId: Hex; amount: bigint }[] = [];
 let failDecodes = 0;
 let failReceipts = false;
+/** Shard 0's receipt a failed route still answers (its runners' signatures are the runner tests' concern). */
+const shard0Receipt = { receipt: { shardIndex: 0 }, signature: "0x01" } as unknown as SignedReceipt;
+/** What each pipeline was asked, in order. */
+const calls: string[] = [];
 
 const createPipeline: CreatePipeline = (params) => ({
   prefill: async () => {
@@ -34,6 +40,7 @@ const createPipeline: CreatePipeline = (params) => ({
     return { tokenId: 7 } as never;
   },
   decode: async () => {
+    calls.push("decode");
     if (failDecodes > 0) {
       failDecodes--;
       throw new RunnerUnreachableError("Runner timed out", { status: 504 });
@@ -41,10 +48,14 @@ const createPipeline: CreatePipeline = (params) => ({
     return { tokenId: 8 } as never;
   },
   receipts: async () => {
+    calls.push("receipts");
     if (failReceipts) throw new RunnerUnreachableError("Runner timed out", { status: 504 });
+    if (failDecodes > 0) throw new PartialReceiptsError([shard0Receipt], 2, { status: 502 });
     return [];
   },
-  close: async () => undefined,
+  close: async () => {
+    calls.push("close");
+  },
 });
 
 function generator() {
@@ -75,6 +86,7 @@ beforeEach(() => {
   channels.length = 0;
   failDecodes = 0;
   failReceipts = false;
+  calls.length = 0;
 });
 
 describe("Generator's payment channels", () => {
@@ -120,5 +132,22 @@ describe("Generator's receipts", () => {
     expect(result.attempts).toHaveLength(1);
     expect(result.receipts).toMatchObject({ replayedTokens: 0, error: expect.stringMatching(/timed out/) });
     expect("receipts" in result.receipts).toBe(false);
+  });
+
+  test("a request that fails for good carries the final route's partial chain; each failed route is asked before its drop", async () => {
+    failDecodes = 100;
+    const error = await generator()
+      .generate(request)
+      .then(
+        () => undefined,
+        (e: unknown) => e as NoCapacityError,
+      );
+    expect(error).toBeInstanceOf(NoCapacityError);
+    expect(error!.receipts).toEqual({
+      sessionId: expect.stringMatching(/^0x[0-9a-f]{32}$/),
+      replayedTokens: 1,
+      receipts: [shard0Receipt],
+    });
+    expect(calls.filter((c) => c !== "decode")).toEqual(["receipts", "close", "receipts", "close"]);
   });
 });

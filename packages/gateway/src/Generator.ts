@@ -16,7 +16,7 @@ import {
 import type { SignedReceipt } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import { type Address, bytesToHex, type Hex } from "viem";
-import { NoCapacityError } from "./errors.js";
+import { NoCapacityError, type PartialRouteReceipts } from "./errors.js";
 import type { PaymentSessionPool } from "./PaymentSessionPool.js";
 import type { RunnerPool, RunnerState } from "./RunnerPool.js";
 
@@ -117,6 +117,7 @@ export class Generator {
     const tokens: number[] = [];
     const attempts: RouteAttempt[] = [];
     const exclude = new Set<Address>();
+    let partial: Promise<PartialRouteReceipts> | undefined;
     for (let attempt = 0; attempt <= this.#p.maxFailovers; attempt++) {
       parameters.signal?.throwIfAborted();
       // Taken and counted in one step, so requests choosing at once spread over the replicas.
@@ -134,12 +135,15 @@ export class Generator {
         return { ...outcome.result, tokens, attempts, promptTokens: parameters.promptIds.length };
       record.error = outcome.error;
       record.failed = outcome.failed;
+      partial = outcome.partial;
       if (outcome.busy !== undefined) record.busy = outcome.busy;
       for (const runner of outcome.failed) exclude.add(runner);
       this.#p.onFailover?.(record);
     }
+    const receipts = await partial;
     throw new NoCapacityError(`The request failed on ${attempts.length} routes.`, {
       details: attempts.map((a) => a.error).join("; "),
+      ...(receipts === undefined || receipts.receipts.length === 0 ? {} : { receipts }),
     });
   }
 
@@ -149,7 +153,14 @@ export class Generator {
     tokens: number[],
   ): Promise<
     | { done: true; result: Omit<GenerateResult, "tokens" | "attempts" | "promptTokens"> }
-    | { done: false; error: string; failed: Address[]; busy?: Address[] }
+    | {
+        done: false;
+        error: string;
+        failed: Address[];
+        busy?: Address[];
+        /** What the failed route still signed, asked for in the background while the request moves on. */
+        partial: Promise<PartialRouteReceipts>;
+      }
   > {
     const { apiKey, free, modelId, prices, promptIds } = parameters;
     const { pool, payments } = this.#p;
@@ -235,17 +246,28 @@ export class Generator {
         };
         voucher = encodePaymentTicket(await session.complete(requestId, usage));
       }
-      void pipeline.close();
-      if (parameters.signal?.aborted || !isRetryable(error)) throw error;
+      if (parameters.signal?.aborted || !isRetryable(error)) {
+        void pipeline.close();
+        throw error;
+      }
+      // Asked before the drop: the runners before the failure still hold the session their receipts cover.
+      const partial = partialReceipts(pipeline, sessionId, replayed);
+      void partial.finally(() => pipeline.close());
       const full = this.#fullRunner(route, error);
       if (full !== undefined) {
         // Busy, not failed: the pool skips it until its Retry-After, and the request moves to a replica.
         this.#p.pool.markBusy(full, (error as { retryAfterSeconds?: number }).retryAfterSeconds);
-        return { done: false, error: describe(error, { foreign: false }), failed: [], busy: [full] };
+        return {
+          done: false,
+          error: describe(error, { foreign: false }),
+          failed: [],
+          busy: [full],
+          partial,
+        };
       }
       const failed = await this.#failedRunners(route, error);
       // Buyers see it in the answer's failovers: our sentences only, never another library's text.
-      return { done: false, error: describe(error, { foreign: false }), failed };
+      return { done: false, error: describe(error, { foreign: false }), failed, partial };
     } finally {
       // Only a channel whose last request ended with a settle voucher is used again. Its runners measured an
       // abandoned request's tokens but got no voucher for them: a runner that saw the channel's next request
@@ -309,6 +331,18 @@ async function routeReceipts(
   } catch (error) {
     return { ...session, error: describe(error, { foreign: false }) };
   }
+}
+
+/** The receipts a failed route's runners still sign: the partial chain a refusal came back with. Never throws. */
+async function partialReceipts(
+  pipeline: Pick<ReturnType<CreatePipeline>, "receipts">,
+  sessionId: Uint8Array,
+  replayedTokens: number,
+): Promise<PartialRouteReceipts> {
+  const receipts = await pipeline
+    .receipts()
+    .catch((error: unknown) => (error instanceof PipelineError ? [...error.receipts] : []));
+  return { sessionId: bytesToHex(sessionId), replayedTokens, receipts };
 }
 
 /**

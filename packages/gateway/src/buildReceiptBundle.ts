@@ -6,6 +6,7 @@ import {
   receiptBundleJson,
 } from "@teetee/sdk/receipts";
 import type { Hex } from "viem";
+import type { PartialRouteReceipts } from "./errors.js";
 import type { GenerateResult } from "./Generator.js";
 import type { StoredReceipts } from "./ReceiptStore.js";
 
@@ -57,6 +58,36 @@ export function buildReceiptBundle(params: BuildReceiptBundleParameters): BuildR
     replayedTokens: receipts.replayedTokens,
     text: params.text,
     receipts: receipts.receipts,
+  };
+  return { bundle: receiptBundleJson(bundle) };
+}
+
+export type BuildIncompleteReceiptBundleParameters = Omit<BuildReceiptBundleParameters, "result" | "now"> & {
+  /** Every token the buyer got before the request failed. */
+  tokens: readonly number[];
+  receipts: PartialRouteReceipts;
+  /** Why the request failed, as the buyer was told. */
+  error: string;
+};
+
+/**
+ * The bundle of a request that failed for good: the final route's receipts as far as its runners signed them,
+ * marked `incomplete` with the error (verifying it names the missing shards).
+ */
+export function buildIncompleteReceiptBundle(params: BuildIncompleteReceiptBundleParameters): StoredReceipts {
+  const bundle: ReceiptBundle = {
+    version: 1,
+    id: params.id,
+    chainId: params.domain.chainId,
+    runnerRegistry: params.domain.runnerRegistry,
+    modelId: params.modelId,
+    sessionId: params.receipts.sessionId,
+    promptTokenIds: [...params.promptIds],
+    completionTokenIds: [...params.tokens],
+    replayedTokens: params.receipts.replayedTokens,
+    text: params.text,
+    receipts: params.receipts.receipts,
+    incomplete: { error: params.error },
   };
   return { bundle: receiptBundleJson(bundle) };
 }

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { describe } from "@teetee/errors";
 import type { ReceiptDomainParameters } from "@teetee/sdk/receipts";
 import type { WireSampling } from "@teetee/sdk/wire";
 import type { Response } from "express";
@@ -7,9 +8,13 @@ import type { Hex } from "viem";
 import type { AuditJob } from "./Auditor.js";
 import { type Authenticator, assertFundsCover, type Caller } from "./Authenticator.js";
 import type { BuyerQueue } from "./BuyerQueue.js";
-import { type BuildReceiptBundleParameters, buildReceiptBundle } from "./buildReceiptBundle.js";
+import {
+  type BuildReceiptBundleParameters,
+  buildIncompleteReceiptBundle,
+  buildReceiptBundle,
+} from "./buildReceiptBundle.js";
 import type { ModelListing } from "./ChainDirectory.js";
-import { InvalidRequestError, ModelNotFoundError } from "./errors.js";
+import { InvalidRequestError, ModelNotFoundError, NoCapacityError } from "./errors.js";
 import type { GenerateResult, Generator } from "./Generator.js";
 import type { GatewayMetrics } from "./metrics.js";
 import {
@@ -174,6 +179,7 @@ export async function runCompletion(
     }
   };
   const leave = await enterQueues(context, caller.apiKey.buyer, served.modelId, abort.signal);
+  const delivered: number[] = [];
   const result = await context.generator
     .generate({
       apiKey: caller.apiKey,
@@ -190,10 +196,19 @@ export async function runCompletion(
         route = chosen;
       },
       onToken: (tokenId) => {
+        delivered.push(tokenId);
         const { delta, stopped } = text.push(tokenId);
         emit(delta);
         return stopped;
       },
+    })
+    .catch((error: unknown) => {
+      storeFailedReceipts(context, { identity, served, caller, promptIds, tokens: delivered, text }, error);
+      // The stream named its receipts up front; a plain answer names them beside the error.
+      if (!res.headersSent && error instanceof NoCapacityError && error.receipts !== undefined) {
+        res.set(RECEIPTS_HEADER, receiptsPath(identity.id));
+      }
+      throw error;
     })
     .finally(leave);
   emit(text.finish());
@@ -284,6 +299,37 @@ async function receiptBundle(
 }
 
 const wallSeconds = async () => BigInt(Math.floor(Date.now() / 1000));
+
+/** Keeps a request that failed for good's partial chain, marked incomplete, for `GET /v1/receipts/:id`. */
+function storeFailedReceipts(
+  context: CompletionContext,
+  request: {
+    identity: ResponseIdentity;
+    served: ServedModel;
+    caller: Caller;
+    promptIds: number[];
+    tokens: number[];
+    text: TextStream;
+  },
+  error: unknown,
+): void {
+  if (!(error instanceof NoCapacityError) || error.receipts === undefined) return;
+  const { identity, served, caller, promptIds, tokens, text } = request;
+  context.receipts.store.put(identity.id, {
+    buyer: caller.apiKey.buyer,
+    modelId: served.modelId,
+    receipts: buildIncompleteReceiptBundle({
+      id: identity.id,
+      domain: context.receipts.domain,
+      modelId: served.modelId,
+      promptIds,
+      tokens,
+      text: text.text,
+      receipts: error.receipts,
+      error: describe(error, { foreign: false }),
+    }),
+  });
+}
 
 function record(context: CompletionContext, result: GenerateResult): void {
   context.metrics.tokens.inc({ kind: "prompt" }, result.promptTokens);

@@ -512,6 +512,33 @@ describe("receipts", () => {
     expect(JSON.stringify(warnings)).toMatch(/receipt bundle withheld/);
   });
 
+  test("a request that fails for good: its final route's partial chain is stored beside the error, marked incomplete", async () => {
+    const delivered = replyTokens.slice(0, 3);
+    generate = async (p) => {
+      p.onRoute?.([runner]);
+      for (const token of delivered) p.onToken?.(token);
+      throw new NoCapacityError("The request failed on 2 routes.", {
+        details: "Runner 0x12 (shard 1) refused: unreachable",
+        receipts: { sessionId, replayedTokens: 1, receipts: [signed] },
+      });
+    };
+    const response = await post("/v1/chat/completions", chat);
+    expect(response.status).toBe(503);
+    const path = response.headers.get("teetee-receipts");
+    expect(path).toMatch(/^\/v1\/receipts\/chatcmpl-/);
+    const fetched = await fetch(`${base}${path}`, { headers: { authorization: "Bearer tt_x" } });
+    expect(fetched.status).toBe(200);
+    const bundle = parseReceiptBundle(await json(fetched));
+    expect(bundle).toMatchObject({
+      sessionId,
+      completionTokenIds: delivered,
+      replayedTokens: 1,
+      text: tokenizer.decode(delivered),
+      receipts: [signed],
+      incomplete: { error: expect.stringMatching(/failed on 2 routes.*shard 1\) refused: unreachable/s) },
+    });
+  });
+
   test("a route that cannot sign does not break the answer: the bundle is absent with the reason, also on GET", async () => {
     routeReceipts = () => ({
       sessionId,

@@ -1,5 +1,7 @@
 import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 import { listenFailure } from "@teetee/sdk/lifecycle";
+import type { SignedReceipt } from "@teetee/sdk/receipts";
+import type { Hex } from "viem";
 
 /**
  * The gateway cannot start: invalid configuration, an unreachable chain, no deployment. Not a `GatewayError`: it
@@ -125,14 +127,27 @@ export class ReceiptsNotFoundError extends GatewayError {
 /** 503 (or 429): no complete attested route, or every runner is busy. */
 export class NoCapacityError extends GatewayError {
   override name = "NoCapacityError" as const;
-  constructor(shortMessage: string, options: GatewayErrorOptions & { status?: 429 | 503 } = {}) {
+  /** A request that failed on every route: what its final route's runners signed before it failed, if anything. */
+  readonly receipts: PartialRouteReceipts | undefined;
+
+  constructor(
+    shortMessage: string,
+    options: GatewayErrorOptions & { status?: 429 | 503; receipts?: PartialRouteReceipts } = {},
+  ) {
     super(options.status ?? 503, options.status === 429 ? "rate_limit_error" : "server_error", shortMessage, {
       code: "no_capacity",
       hint: "Retry shortly.",
       ...options,
     });
+    this.receipts = options.receipts;
   }
 }
+
+/**
+ * The receipts a failed route's runners still signed, in shard order from shard 0 (see the SDK's
+ * `PartialReceiptsError`): `sessionId` is its frames' session, `replayedTokens` the completion tokens it was fed.
+ */
+export type PartialRouteReceipts = { sessionId: Hex; replayedTokens: number; receipts: SignedReceipt[] };
 
 /** 429: this buyer has too many requests at once; `retryAfterSeconds` says when to try again. */
 export class TooManyRequestsError extends GatewayError {

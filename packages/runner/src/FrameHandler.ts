@@ -104,6 +104,11 @@ export class FrameHandler {
           hint: "Start a new session to continue generating.",
         });
       }
+      if (store.get(key)?.retired === true) {
+        throw new SessionOrderError("This session lost its next runner: it takes no more frames", {
+          hint: "Replay the context on a new session; its receipt can still be asked for.",
+        });
+      }
       session = store.acquire(key, kind, frame.positionStart, frame.positionCount, Date.now());
       try {
         computed = await this.#compute(frame, kind, session, input, arrival);
@@ -200,7 +205,8 @@ export class FrameHandler {
    * Signs this runner's receipt of a session (once; asking again gives the same one) linked to the previous
    * runner's, and answers it with the receipts of the rest of the route when this runner forwards. The link is not
    * judged here: a previous receipt whose output differs from this runner's input still gets this runner's honest
-   * receipt, and the verifier flags the break.
+   * receipt, and the verifier flags the break. When the next runner fails the frame, the error this runner answers
+   * still carries its own receipt and any the runners after it sent back, so the sender keeps the partial chain.
    */
   async #receipt(frame: DecodedFrame): Promise<Frame> {
     const session = this.#p.store.get(sessionKey(frame.sessionId));
@@ -216,17 +222,21 @@ export class FrameHandler {
     });
     session.lastUsed = Date.now();
     if (session.next === undefined) return result(frame, { type: "receipts", receipts: [own] }, 0);
-    const { reply } = await this.#nextHop(session, () =>
-      session.next!.exchange({
-        ...frame,
-        sentAt: Date.now(),
-        route: [],
-        payload: { type: "receipts", receipts: [own] },
-      }),
+    const { reply } = await this.#nextHop(
+      session,
+      () =>
+        session.next!.exchange({
+          ...frame,
+          sentAt: Date.now(),
+          route: [],
+          payload: { type: "receipts", receipts: [own] },
+        }),
+      [own],
     );
     if (reply.payload.type !== "receipts") {
       throw new RunnerError(`Runner ${session.route[0]!.runner} answered a receipt frame without receipts`, {
         status: 502,
+        receipts: [own],
       });
     }
     return result(frame, { type: "receipts", receipts: [own, ...reply.payload.receipts] }, 0);
@@ -341,15 +351,22 @@ export class FrameHandler {
       );
       return result(frame, reply.payload, reply.positionCount);
     } catch (error) {
-      // This runner's cache advanced but the next one's did not: the session cannot continue consistently.
-      session.position = 0;
-      if (!session.busy) this.#p.store.drop(session.key);
+      // This runner's cache advanced but the next one's did not: the session cannot continue consistently. Its
+      // record stays, so the sender can still ask for the receipt of what this runner computed.
+      this.#p.store.retire(session);
       throw error;
     }
   }
 
-  /** One exchange with the session's next runner, timed and counted; its refusal names that runner. */
-  async #nextHop(session: RunnerSession, exchange: () => Promise<FrameExchange>): Promise<FrameExchange> {
+  /**
+   * One exchange with the session's next runner, timed and counted; its refusal names that runner and carries the
+   * receipts this runner `held` followed by those the next runner's refusal came with.
+   */
+  async #nextHop(
+    session: RunnerSession,
+    exchange: () => Promise<FrameExchange>,
+    held: readonly SignedReceipt[] = [],
+  ): Promise<FrameExchange> {
     const { metrics } = this.#p;
     const started = performance.now();
     try {
@@ -364,6 +381,7 @@ export class FrameHandler {
         {
           status: error.status,
           cause: error,
+          receipts: [...held, ...error.receipts],
           // A full runner further on says when to retry; the sender hears it too.
           ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
         },

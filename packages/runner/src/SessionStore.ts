@@ -55,6 +55,11 @@ export type RunnerSession = {
   next: FrameLink | undefined;
   lastUsed: number;
   busy: boolean;
+  /**
+   * A step reached this runner but not the next: the session takes no more frames and its KV cache is freed, but
+   * its record stays (until a drop or idle eviction) so its receipt can still be signed.
+   */
+  retired: boolean;
 };
 
 /**
@@ -159,6 +164,16 @@ export class SessionStore {
     session.busy = false;
     session.lastUsed = now;
     if (session.position === 0) this.drop(session.key);
+    else if (session.retired) this.#kv.drop(session.key);
+  }
+
+  /**
+   * Closes a session to computation after a step that went no further (see {@link RunnerSession.retired}): its KV
+   * cache is freed now, or on release when a frame is still in flight.
+   */
+  retire(session: RunnerSession): void {
+    session.retired = true;
+    if (!session.busy) this.#kv.drop(session.key);
   }
 
   drop(key: string): RunnerSession | undefined {
@@ -197,6 +212,7 @@ export class SessionStore {
       next: undefined,
       lastUsed: now,
       busy: false,
+      retired: false,
     };
     this.#sessions.set(key, session);
     return session;

@@ -174,7 +174,12 @@ export function createFrameProcessor(
         sentAt: Date.now(),
         positionStart: frame.positionStart,
         positionCount: 0,
-        payload: { type: "error", code: status, message: messageOf(error, retryAfterSeconds) },
+        payload: {
+          type: "error",
+          code: status,
+          message: messageOf(error, retryAfterSeconds),
+          ...(error instanceof RunnerError && error.receipts.length > 0 ? { receipts: error.receipts } : {}),
+        },
       };
     }
     metrics.frames.inc({ kind: frame.kind, status });

@@ -2,6 +2,7 @@ import { describe, hintOf, TeeTeeError, type TeeTeeErrorOptions } from "@teetee/
 import { ForwardInputError, InferenceError, SamplingError, SequenceTooLongError } from "@teetee/inference";
 import { listenFailure } from "@teetee/sdk/lifecycle";
 import { PipelineError } from "@teetee/sdk/pipeline";
+import type { SignedReceipt } from "@teetee/sdk/receipts";
 import {
   FrameDecryptError,
   FrameReplayError,
@@ -11,14 +12,23 @@ import {
   withRetryAfter,
 } from "@teetee/sdk/wire";
 
-/** Base of every runner failure; `status` is the HTTP status (and error-frame code) a client can act on. */
+/**
+ * Base of every runner failure; `status` is the HTTP status (and error-frame code) a client can act on, and
+ * `receipts` the signed receipts its error frame carries (a receipt frame whose next hop failed: this runner's own
+ * and those it got from the runners after it).
+ */
 export class RunnerError extends TeeTeeError {
   override name: string = "RunnerError";
   readonly status: number;
+  readonly receipts: readonly SignedReceipt[];
 
-  constructor(shortMessage: string, options: TeeTeeErrorOptions & { status?: number } = {}) {
+  constructor(
+    shortMessage: string,
+    options: TeeTeeErrorOptions & { status?: number; receipts?: readonly SignedReceipt[] } = {},
+  ) {
     super(shortMessage, options);
     this.status = options.status ?? 500;
+    this.receipts = options.receipts ?? [];
   }
 }
 

@@ -14,6 +14,7 @@ import {
 import {
   createPipelineSession,
   FrameLink,
+  PartialReceiptsError,
   type PipelineTopology,
   type RouteRunner,
   RunnerRefusedError,
@@ -248,4 +249,120 @@ describe("receipts from three runner processes", () => {
       await session.close();
     });
   });
+});
+
+/**
+ * Forwarding over a route whose runner further on fails: the runners before it still sign what they computed, and
+ * the sender gets that partial chain with the failure.
+ */
+describe("receipts of a route that fails down the line (forwarding)", () => {
+  const toRouteRunner = ({ runner, endpoint, publicKey }: SpawnedRunner): RouteRunner => ({
+    runner,
+    endpoint,
+    publicKey,
+  });
+  const partial = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error("expected the receipts to come back partial");
+      },
+      (error: unknown) => error as PartialReceiptsError,
+    );
+
+  /** Prefills PROMPT and decodes `decodes` tokens; the tokens fed to shard 0 after the prompt. */
+  async function generateSome(session: ReturnType<typeof createPipelineSession>, decodes: number) {
+    const fed: number[] = [];
+    let token = await session.prefill(PROMPT);
+    for (let i = 0; i < decodes; i++) {
+      fed.push(token.tokenId);
+      token = await session.decode(token.tokenId);
+    }
+    return { fed, next: token.tokenId };
+  }
+
+  /** The receipt of runner `k` of `route`, for everything it computed of the session's tokens `input`. */
+  async function expectSignedReceipt(
+    signed: SignedReceipt,
+    k: number,
+    signer: SpawnedRunner,
+    session: { sessionId: Uint8Array },
+    input: number[],
+    previous: SignedReceipt | undefined,
+  ): Promise<void> {
+    expect(signed.receipt).toMatchObject({
+      modelId: network.modelId,
+      shardIndex: k,
+      sessionId: bytesToHex(session.sessionId),
+      positionStart: 0,
+      positionCount: input.length,
+      previousReceipt:
+        previous === undefined ? ZERO_HASH : hashReceipt({ receipt: previous.receipt, ...domain }),
+    });
+    expect(await recoverReceiptSigner(signed, domain)).toBe(signer.runner);
+    const frames: ReceiptFrame[] = [{ positionStart: 0, positionCount: PROMPT.length }];
+    for (let p = PROMPT.length; p < input.length; p++) frames.push({ positionStart: p, positionCount: 1 });
+    expect(signed.receipt.paramsHash).toBe(
+      receiptParamsHash({ sampling: GREEDY, logprobs: false, activationDtype: "fp16", frames }),
+    );
+    if (previous === undefined) {
+      const hasher = new ReceiptHasher();
+      hasher.tokens(0, input);
+      expect(signed.receipt.inputHash).toBe(hasher.digest());
+    } else expect(signed.receipt.inputHash).toBe(previous.receipt.outputHash);
+  }
+
+  test("the second runner killed: the first runner's receipt still comes back, signed and valid", async () => {
+    const doomed = await network.spawnRunner(1, { dataDir: mkdtempSync(join(tmpdir(), "teetee-doomed-")) });
+    const session = createPipelineSession({
+      route: [route[0]!, toRouteRunner(doomed), route[2]!],
+      topology: "forward",
+      timeoutMs: 20_000,
+    });
+    const { fed, next } = await generateSome(session, 2);
+    await doomed.stop();
+    await expect(session.decode(next)).rejects.toThrow(RunnerRefusedError);
+    const error = await partial(session.receipts());
+    expect(error).toBeInstanceOf(PartialReceiptsError);
+    expect(error.missingShards).toEqual([1, 2]);
+    expect(error.receipts).toHaveLength(1);
+    // Runner 0 computed the failed step too: its receipt covers it.
+    await expectSignedReceipt(
+      error.receipts[0]!,
+      0,
+      runners[0]!,
+      session,
+      [...PROMPT, ...fed, next],
+      undefined,
+    );
+    // Asking again gives the same partial chain.
+    await expect(session.receipts()).rejects.toBe(error);
+    await session.close();
+  }, 120_000);
+
+  test("the last runner restarted (it answers 404 for the session): the first two receipts come back linked", async () => {
+    const first = await network.spawnRunner(2, { dataDir: mkdtempSync(join(tmpdir(), "teetee-forgetful-")) });
+    const port = Number(new URL(first.url).port);
+    const session = createPipelineSession({
+      route: [route[0]!, route[1]!, toRouteRunner(first)],
+      topology: "forward",
+      timeoutMs: 20_000,
+    });
+    const { fed, next } = await generateSome(session, 3);
+    await first.stop();
+    const restarted = await network.spawnRunner(2, { dataDir: first.dataDir, port });
+    try {
+      expect(restarted.runner).toBe(first.runner);
+      await expect(session.decode(next)).rejects.toThrow(/Unknown session/);
+      const error = await partial(session.receipts());
+      expect(error.missingShards).toEqual([2]);
+      expect(error.receipts).toHaveLength(2);
+      const input = [...PROMPT, ...fed, next];
+      await expectSignedReceipt(error.receipts[0]!, 0, runners[0]!, session, input, undefined);
+      await expectSignedReceipt(error.receipts[1]!, 1, runners[1]!, session, input, error.receipts[0]);
+      expect(error.message).toMatch(/Unknown session/);
+      await session.close();
+    } finally {
+      await restarted.stop();
+    }
+  }, 120_000);
 });

@@ -28,7 +28,7 @@ export type FrameExchange = { reply: DecodedFrame; bytesSent: number; bytesRecei
  * One sender's link to one runner for one session: it seals each frame to the runner's attested key under a
  * channel made once (one ECDH per session and runner), sends it (see {@link sendFrame}), and opens and checks the reply. A reply
  * that is an error frame, or an HTTP error without a frame, becomes a {@link RunnerRefusedError} carrying
- * the runner's status.
+ * the runner's status (and the signed receipts an error frame came with).
  */
 export class FrameLink {
   readonly runner: RouteRunner;
@@ -67,6 +67,7 @@ export class FrameLink {
       throw new RunnerRefusedError(reply.payload.message, {
         status: reply.payload.code,
         retryAfterSeconds: retryAfterOf(reply.payload.message),
+        ...(reply.payload.receipts === undefined ? {} : { receipts: reply.payload.receipts }),
         ...this.#where(),
       });
     }

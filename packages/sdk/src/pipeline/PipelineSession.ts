@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { SignedReceipt } from "../receipts/receipt.js";
 import type { Frame, FramePayload, RouteHop, WireSampling } from "../wire/frame.js";
 import { SESSION_ID_LENGTH } from "../wire/frame.js";
-import { RouteError } from "./errors.js";
+import { PartialReceiptsError, PipelineError, RouteError } from "./errors.js";
 import { FrameLink } from "./FrameLink.js";
 import { normalizePublicKey, type RouteRunner } from "./RouteVerifier.js";
 import type { FrameTransport } from "./sendFrame.js";
@@ -157,13 +157,14 @@ export class PipelineSession {
   /**
    * The route's signed receipts of this session, in shard order: each runner signs what it computed so far, linked
    * to the previous runner's receipt. `gateway`: each runner is asked in turn with the previous receipt; `forward`:
-   * one receipt frame to the first runner, which each runner passes on with its own. The session takes no more
-   * tokens after it; asking again gives the same receipts.
-   * @throws PipelineError when a runner cannot sign (naming it), RouteError when the route answers short.
+   * one receipt frame to the first runner, which each runner passes on with its own. A session whose route failed
+   * may still be asked: the runners before the failure sign what they computed (the failed step included). The
+   * session takes no more tokens after it; asking again gives the same answer.
+   * @throws PartialReceiptsError when a runner cannot sign or pass the frame on: it carries the chain from shard 0
+   * as far as it came back, and the runner's refusal as its cause.
    */
   receipts(): Promise<SignedReceipt[]> {
     if (this.#closed) return Promise.reject(new RouteError("This session was closed", { status: 400 }));
-    if (this.#chainFailure !== undefined) return Promise.reject(this.#chainFailure);
     this.#receipts ??= this.#collectReceipts();
     return this.#receipts;
   }
@@ -180,17 +181,29 @@ export class PipelineSession {
     });
     const receipts: SignedReceipt[] = [];
     for (const [hop, link] of this.#links.entries()) {
-      const { reply, bytesSent, bytesReceived } = await link.exchange(ask(receipts.at(-1)));
-      this.traffic.bytesSent[hop]! += bytesSent;
-      this.traffic.bytesReceived[hop]! += bytesReceived;
-      if (reply.payload.type === "receipts") receipts.push(...reply.payload.receipts);
+      try {
+        const { reply, bytesSent, bytesReceived } = await link.exchange(ask(receipts.at(-1)));
+        this.traffic.bytesSent[hop]! += bytesSent;
+        this.traffic.bytesReceived[hop]! += bytesReceived;
+        if (reply.payload.type === "receipts") receipts.push(...reply.payload.receipts);
+      } catch (error) {
+        if (!(error instanceof PipelineError)) throw error;
+        const { status, hop: failed, retryAfterSeconds } = error;
+        throw new PartialReceiptsError([...receipts, ...error.receipts], this.#route.length, {
+          status,
+          cause: error,
+          ...(failed === undefined ? {} : { hop: failed }),
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        });
+      }
     }
-    if (receipts.length !== this.#route.length) {
+    if (receipts.length < this.#route.length) {
+      throw new PartialReceiptsError(receipts, this.#route.length, { status: 502 });
+    }
+    if (receipts.length > this.#route.length) {
       throw new RouteError(
         `The route answered ${receipts.length} receipts for its ${this.#route.length} runners`,
-        {
-          status: 502,
-        },
+        { status: 502 },
       );
     }
     return receipts;

@@ -9,6 +9,7 @@ export {
   type ShardAudit,
 } from "./auditRoute.js";
 export {
+  PartialReceiptsError,
   PipelineError,
   type PipelineErrorOptions,
   RouteError,

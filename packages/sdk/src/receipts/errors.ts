@@ -1,4 +1,4 @@
-import { TeeTeeError } from "@teetee/errors";
+import { TeeTeeError, type TeeTeeErrorOptions } from "@teetee/errors";
 
 /** A receipt, or a chain of them, cannot be read, built or verified; subclasses name what failed. */
 export class ReceiptError extends TeeTeeError {
@@ -22,7 +22,22 @@ export class ReceiptModelError extends ReceiptError {
 
 /** The chain is not one receipt per shard of the model in shard order: one is missing, repeated or out of place. */
 export class ReceiptChainError extends ReceiptError {
-  override name = "ReceiptChainError" as const;
+  override name: string = "ReceiptChainError";
+}
+
+/**
+ * The chain is the route's receipts from shard 0 on, cut short: the route failed (or did not answer) before its
+ * later runners signed. `missingShards` names the shards without a receipt. A gateway stores such a chain, marked
+ * `incomplete`, beside the error of a request that failed for good.
+ */
+export class RouteReceiptsIncompleteError extends ReceiptChainError {
+  override name = "RouteReceiptsIncompleteError" as const;
+  readonly missingShards: number[];
+
+  constructor(shortMessage: string, options: TeeTeeErrorOptions & { missingShards?: number[] } = {}) {
+    super(shortMessage, options);
+    this.missingShards = options.missingShards ?? [];
+  }
 }
 
 /**
@@ -70,6 +85,7 @@ export const receiptErrors = {
   ReceiptDomainError,
   ReceiptModelError,
   ReceiptChainError,
+  RouteReceiptsIncompleteError,
   ReceiptLinkError,
   ReceiptFromTheFutureError,
   ReceiptSignerError,

@@ -27,6 +27,7 @@ export {
   ReceiptSignerError,
   ReceiptTextError,
   ReceiptTokensError,
+  RouteReceiptsIncompleteError,
   receiptErrors,
 } from "./errors.js";
 export {

@@ -28,6 +28,12 @@ export type ReceiptBundle = {
   /** The answer's text as the buyer got it (the choice's message content or the streamed deltas joined). */
   text: string;
   receipts: SignedReceipt[];
+  /**
+   * Set when the request failed for good, with why: `receipts` are then the final route's from shard 0 as far as
+   * its runners could sign (verification names the missing shards), and shard 0 read every completion token, the
+   * last one fed into the step that failed.
+   */
+  incomplete?: { error: string };
 };
 
 const bytes32 = z
@@ -50,6 +56,7 @@ export const receiptBundleSchema = z.object({
   replayedTokens: z.number().int().min(0),
   text: z.string(),
   receipts: z.array(signedReceiptSchema).min(1),
+  incomplete: z.object({ error: z.string() }).optional(),
 });
 
 export type ReceiptBundleJson = Omit<z.input<typeof receiptBundleSchema>, "receipts"> & {

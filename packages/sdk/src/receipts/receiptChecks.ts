@@ -18,6 +18,8 @@ export type ReceiptCheck = {
   detail: string;
   /** On a failure: the error `assertReceipts` throws for it. */
   errorName?: ReceiptErrorName;
+  /** On a chain cut short (`RouteReceiptsIncompleteError`): the shards without a receipt. */
+  missingShards?: number[];
 };
 
 export const pass = (id: string, title: string, detail: string): ReceiptCheck => ({
@@ -67,11 +69,28 @@ export function receiptModelProblem(bundle: ReceiptBundle): string | undefined {
   return `Receipt ${other} names model ${bundle.receipts[other]!.receipt.modelId}, the bundle ${bundle.modelId}.`;
 }
 
-/** One receipt per shard of the model, in shard order, each once. */
+/**
+ * One receipt per shard of the model, in shard order, each once. A chain that is all that and only cut short (shards
+ * 0 to k, as a route that failed past shard k signs it) fails as incomplete, naming the missing shards.
+ */
 export function chainCheck(bundle: ReceiptBundle, shardCount: number | undefined): ReceiptCheck {
   const title = "One receipt per shard, in shard order";
   if (shardCount === undefined) return skip("chain", title, "the model's shard count is unknown");
   const shards = bundle.receipts.map(({ receipt }) => receipt.shardIndex);
+  const signed = shards.length;
+  if (signed < shardCount && shards.every((shard, i) => shard === i)) {
+    const missingShards = Array.from({ length: shardCount - signed }, (_, i) => signed + i);
+    const plural = missingShards.length === 1 ? "" : "s";
+    return {
+      ...fail(
+        "chain",
+        title,
+        `Incomplete: the route signed shards 0–${signed - 1} of the model's ${shardCount}: no receipt of shard${plural} ${missingShards.join(", ")}${bundle.incomplete === undefined ? "" : ` (the request failed: ${bundle.incomplete.error})`}.`,
+        "RouteReceiptsIncompleteError",
+      ),
+      missingShards,
+    };
+  }
   const problems: string[] = [];
   const seen = new Set<number>();
   for (const shard of shards) {
@@ -152,7 +171,8 @@ export function tokenChecks(bundle: ReceiptBundle, shardCount: number | undefine
   const completionTitle = "The completion is what the last shard sampled";
   const first = receipts[0]!.receipt;
   const last = receipts.at(-1)!.receipt;
-  const input = [...prompt, ...completion.slice(0, -1)];
+  // A failed request's last token went into the step that failed: shard 0 read it too.
+  const input = [...prompt, ...(bundle.incomplete === undefined ? completion.slice(0, -1) : completion)];
   let promptCheck: ReceiptCheck;
   if (first.shardIndex !== 0)
     promptCheck = skip("prompt-tokens", promptTitle, "no receipt of shard 0 comes first");

@@ -32,6 +32,7 @@ import {
   ReceiptSignerError,
   ReceiptTextError,
   ReceiptTokensError,
+  RouteReceiptsIncompleteError,
   receiptBundleJson,
   type SignedReceipt,
   verifyReceipts,
@@ -235,9 +236,6 @@ describe("verifyReceipts: the chain's shape", () => {
     const error = await refusal({ ...bundle, receipts: [bundle.receipts[0]!, bundle.receipts[2]!] });
     expect(error).toBeInstanceOf(ReceiptChainError);
     expect(error.shortMessage).toMatch(/no receipt of shard 1/);
-    expect(await refusal({ ...bundle, receipts: bundle.receipts.slice(0, 2) })).toBeInstanceOf(
-      ReceiptChainError,
-    );
   });
 
   test("a reordered or duplicated chain is a ReceiptChainError", async () => {
@@ -248,6 +246,67 @@ describe("verifyReceipts: the chain's shape", () => {
     expect(reordered.shortMessage).toMatch(/out of order: shards 0, 2, 1/);
     const duplicated = await refusal({ ...bundle, receipts: [a, b, b] });
     expect(duplicated.shortMessage).toMatch(/shard 1 appears twice/);
+  });
+});
+
+describe("verifyReceipts: a request that failed for good (the route signed part of its chain)", () => {
+  /**
+   * What the gateway stores when the final route failed past shard 1: shards 0 and 1 signed everything they
+   * computed, the failed step included, so shard 0 read the prompt and every completion token delivered.
+   */
+  async function partialBundle(): Promise<ReceiptBundle> {
+    const delivered = completion.slice(0, 3);
+    const signed = await bundleOf({ completion: [...delivered, 0] });
+    return {
+      ...signed,
+      completionTokenIds: delivered,
+      text: tokenizer.decode(delivered),
+      receipts: signed.receipts.slice(0, 2),
+      incomplete: { error: "Runner 0xabc (shard 2) refused: unreachable" },
+    };
+  }
+
+  test("assertReceipts throws RouteReceiptsIncompleteError naming the missing shard; what is there verifies", async () => {
+    const bundle = await partialBundle();
+    const error = await refusal(bundle);
+    expect(error).toBeInstanceOf(RouteReceiptsIncompleteError);
+    expect(error.shortMessage).toMatch(/shards 0–1 of the model's 3: no receipt of shard 2/);
+    expect((error as RouteReceiptsIncompleteError).missingShards).toEqual([2]);
+    const { checks, ok } = await verify(bundle);
+    expect(ok).toBe(false);
+    expect(checks.map((c) => [c.id, c.status, c.errorName])).toEqual([
+      ["domain", "pass", undefined],
+      ["model", "pass", undefined],
+      ["chain", "fail", "RouteReceiptsIncompleteError"],
+      ["links", "pass", undefined],
+      ["signer:0", "pass", undefined],
+      ["active:0", "pass", undefined],
+      ["signer:1", "pass", undefined],
+      ["active:1", "pass", undefined],
+      ["prompt-tokens", "pass", undefined],
+      ["completion-tokens", "skip", undefined],
+      ["text", "pass", undefined],
+    ]);
+  });
+
+  test("a chain cut short without the mark is incomplete too; a gap in it stays a ReceiptChainError", async () => {
+    const bundle = await bundleOf();
+    const short = await refusal({ ...bundle, receipts: bundle.receipts.slice(0, 1) });
+    expect(short).toBeInstanceOf(RouteReceiptsIncompleteError);
+    expect((short as RouteReceiptsIncompleteError).missingShards).toEqual([1, 2]);
+    expect(short.shortMessage).toMatch(/no receipt of shards 1, 2/);
+    const gap = await refusal({ ...bundle, receipts: [bundle.receipts[0]!, bundle.receipts[2]!] });
+    expect(gap).not.toBeInstanceOf(RouteReceiptsIncompleteError);
+    expect(gap).toBeInstanceOf(ReceiptChainError);
+  });
+
+  test("the mark survives JSON; a marked bundle's prompt check counts every delivered token as read", async () => {
+    const bundle = await partialBundle();
+    const parsed = parseReceiptBundle(JSON.parse(JSON.stringify(receiptBundleJson(bundle))));
+    expect(parsed.incomplete).toEqual(bundle.incomplete);
+    const unmarked = { ...parsed, incomplete: undefined };
+    expect(await statusOf(unmarked, "prompt-tokens")).toBe("fail");
+    expect(await statusOf(parsed, "prompt-tokens")).toBe("pass");
   });
 });
 

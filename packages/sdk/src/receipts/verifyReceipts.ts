@@ -89,7 +89,7 @@ export async function verifyReceipts(
 
 /**
  * {@link verifyReceipts}, throwing the first failed check as its error: `ReceiptDomainError`, `ReceiptModelError`,
- * `ReceiptChainError`, `ReceiptLinkError`, `ReceiptFromTheFutureError`, `ReceiptSignerError`,
+ * `ReceiptChainError` (`RouteReceiptsIncompleteError` for a chain cut short), `ReceiptLinkError`, `ReceiptFromTheFutureError`, `ReceiptSignerError`,
  * `ReceiptRunnerInactiveError`,
  * `ReceiptTokensError` or `ReceiptTextError`.
  * @example
@@ -104,6 +104,7 @@ export async function assertReceipts(
   if (failed?.errorName !== undefined) {
     throw new receiptErrors[failed.errorName](failed.detail, {
       details: `check ${failed.id}: ${failed.title}`,
+      ...(failed.missingShards === undefined ? {} : { missingShards: failed.missingShards }),
     });
   }
   return result;

@@ -90,7 +90,11 @@ function tensorPayload(
   return { type: "hidden", dtype, shape, data: fromLittleEndian(bytes, (b) => new Float32Array(b), 4) };
 }
 
-function receiptsPayload(shape: number[], bytes: Uint8Array, limits: FrameLimits): FramePayload {
+function receiptsPayload(
+  shape: number[],
+  bytes: Uint8Array,
+  limits: FrameLimits,
+): Extract<FramePayload, { type: "receipts" }> {
   if (shape.length !== 1) throw new FrameShapeError("A receipts payload has rank 1: [count]");
   const count = shape[0]!;
   if (count === 0) throw new FrameShapeError("A receipts payload carries at least one receipt");
@@ -110,6 +114,21 @@ function receiptsPayload(shape: number[], bytes: Uint8Array, limits: FrameLimits
   return { type: "receipts", receipts };
 }
 
+/** Code, then (shape [count]) that many signed receipts, then the message. */
+function errorPayload(shape: number[], bytes: Uint8Array, limits: FrameLimits): FramePayload {
+  if (shape.length > 1) throw new FrameShapeError("An error payload has no shape, or [receipt count]");
+  const code = new FrameReader(bytes).u32("error code");
+  if (shape.length === 0) return { type: "error", code, message: utf8(bytes.subarray(4), "error message") };
+  const end = 4 + shape[0]! * SIGNED_RECEIPT_LENGTH;
+  if (end > bytes.length) {
+    throw new FrameShapeError("An error payload is shorter than the receipts it counts", {
+      details: `${shape[0]} receipts, ${bytes.length} payload bytes`,
+    });
+  }
+  const { receipts } = receiptsPayload(shape, bytes.subarray(4, end), limits);
+  return { type: "error", code, message: utf8(bytes.subarray(end), "error message"), receipts };
+}
+
 function readPayload(
   dtype: DtypeName,
   shape: number[],
@@ -123,17 +142,13 @@ function readPayload(
       throw new FrameShapeError("An empty payload has no shape or bytes");
     return { type: "empty" };
   }
-  if (dtype === "sample" || dtype === "error") {
+  if (dtype === "error") return errorPayload(shape, bytes, limits);
+  if (dtype === "sample") {
     if (shape.length !== 0) throw new FrameShapeError(`A ${dtype} payload has no shape`);
-    const reader = new FrameReader(bytes);
-    if (dtype === "sample") {
-      if (bytes.length !== 8) throw new FrameShapeError("A sample payload is exactly 8 bytes");
-      const tokenId = reader.u32("token id");
-      const logprob = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getFloat32(0, true);
-      return { type: "sample", tokenId, logprob };
-    }
-    const code = reader.u32("error code");
-    return { type: "error", code, message: utf8(bytes.subarray(4), "error message") };
+    if (bytes.length !== 8) throw new FrameShapeError("A sample payload is exactly 8 bytes");
+    const tokenId = new FrameReader(bytes).u32("token id");
+    const logprob = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getFloat32(0, true);
+    return { type: "sample", tokenId, logprob };
   }
   return tensorPayload(dtype, shape, bytes, positionCount);
 }

@@ -78,15 +78,22 @@ function payloadBytes(payload: FramePayload, positionCount: number): PayloadByte
       return { dtype: dtypeCodes.empty, shape: [], bytes: new Uint8Array(0) };
     case "receipts":
       return receiptBytes(payload.receipts);
-    case "error": {
-      assertU32("error code", payload.code);
-      const message = encoder.encode(payload.message);
-      const bytes = new Uint8Array(4 + message.length);
-      new DataView(bytes.buffer).setUint32(0, payload.code, true);
-      bytes.set(message, 4);
-      return { dtype: dtypeCodes.error, shape: [], bytes };
-    }
+    case "error":
+      return errorBytes(payload);
   }
+}
+
+/** Code, the receipts it carries (shape [count], when any), then the message. */
+function errorBytes(payload: Extract<FramePayload, { type: "error" }>): PayloadBytes {
+  assertU32("error code", payload.code);
+  const message = encoder.encode(payload.message);
+  const receipts = payload.receipts ?? [];
+  const signed = receipts.length === 0 ? new Uint8Array(0) : receiptBytes(receipts).bytes;
+  const bytes = new Uint8Array(4 + signed.length + message.length);
+  new DataView(bytes.buffer).setUint32(0, payload.code, true);
+  bytes.set(signed, 4);
+  bytes.set(message, 4 + signed.length);
+  return { dtype: dtypeCodes.error, shape: receipts.length === 0 ? [] : [receipts.length], bytes };
 }
 
 function receiptBytes(receipts: readonly SignedReceipt[]): PayloadBytes {

@@ -29,7 +29,12 @@ export type FramePayload =
   | { type: "hidden"; dtype: "fp16"; shape: readonly number[]; data: Uint16Array }
   /** The last shard's sampled token, so no vocabulary of logits ever leaves it. */
   | { type: "sample"; tokenId: number; logprob: number }
-  | { type: "error"; code: number; message: string }
+  /**
+   * A refusal: the HTTP status and one line. A runner whose next runner failed a receipt frame also sends the
+   * signed receipts it holds (its own, then any from the runners after it), so the sender keeps the partial chain;
+   * on the wire they are a shape [count] and count fixed-size receipts between the code and the message.
+   */
+  | { type: "error"; code: number; message: string; receipts?: readonly SignedReceipt[] }
   /**
    * Signed receipts in shard order: the previous runner's on a receipt frame (exactly one), the route's from the
    * answering runner on in its result (one or more). Each travels as its fixed bytes (`encodeSignedReceipt`).

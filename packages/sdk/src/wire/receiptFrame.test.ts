@@ -127,4 +127,43 @@ describe("receipt frames (kind 7) and receipts payloads (dtype 7)", () => {
       }
     }
   });
+
+  describe("an error frame with the receipts its runner holds", () => {
+    const refusal = (receipts?: SignedReceipt[]): Frame => ({
+      ...ask({ type: "error", code: 502, message: "Runner 0xabc (shard 2) refused — ünreachable", receipts }),
+      kind: "error",
+    });
+
+    test("round-trips its code, receipts and message; without receipts it is the plain error payload", () => {
+      expect(roundTrip(refusal([signed(0), signed(1)])).payload).toEqual({
+        type: "error",
+        code: 502,
+        message: "Runner 0xabc (shard 2) refused — ünreachable",
+        receipts: [signed(0), signed(1)],
+      });
+      const plain = encodeFrame(refusal());
+      expect(encodeFrame(refusal([]))).toEqual(plain);
+      expect(decodeFrame(plain).payload).toEqual({
+        type: "error",
+        code: 502,
+        message: "Runner 0xabc (shard 2) refused — ünreachable",
+      });
+      const withTwo = encodeFrame(refusal([signed(0), signed(1)]));
+      expect(withTwo.length - plain.length).toBe(4 + 2 * SIGNED_RECEIPT_LENGTH);
+    });
+
+    test("the decoder refuses a count the bytes do not hold, and more receipts than a route has", () => {
+      const bytes = encodeFrame(refusal([signed(0)]));
+      const headerLength = new DataView(bytes.buffer).getUint32(8, true);
+      expect(() => decodeFrame(bytes.subarray(0, headerLength + 4 + SIGNED_RECEIPT_LENGTH - 1))).toThrow(
+        FrameShapeError,
+      );
+      const many = bytes.slice();
+      new DataView(many.buffer).setUint32(48, 18, true);
+      expect(() => decodeFrame(many)).toThrow(WireError);
+      expect(() => encodeFrame(refusal(Array.from({ length: 18 }, (_, i) => signed(i))))).toThrow(
+        FrameTooLargeError,
+      );
+    });
+  });
 });
