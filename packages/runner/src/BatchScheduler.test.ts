@@ -315,6 +315,22 @@ describe("BatchScheduler", () => {
     });
   });
 
+  test("the load window forgets what it no longer covers as batches run, even when nobody reads the load", async () => {
+    let now = 0;
+    const shard = new FakeShard();
+    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits(), now: () => now });
+    for (let i = 0; i < 200; i++) {
+      const step = scheduler.submit(tokens("a", "decode", [i]));
+      await ticks();
+      now += 1000;
+      await shard.release();
+      await step;
+    }
+    // A 10 s window at one batch (and one step) a second holds about ten of each, not the 200 computed.
+    expect(scheduler.windowEntries).toBeLessThanOrEqual(2 * 12);
+    expect(scheduler.windowEntries).toBeGreaterThan(0);
+  });
+
   test("decode steps whose batch buffers would pass batchKvBytes run as consecutive shard calls, in order", async () => {
     const shard = new FakeShard();
     for (const [id, bytes] of Object.entries({ a: 40, b: 40, c: 40, d: 10 }))

@@ -119,6 +119,11 @@ export class BatchScheduler {
     this.#now = params.now ?? (() => performance.now());
   }
 
+  /** Intervals and completion times held for the load window (bounded by the window, not by batches run). */
+  get windowEntries(): number {
+    return this.#busy.length + this.#completed.length;
+  }
+
   /** Steps waiting for a batch (a prefill partly computed counts until its last chunk starts). */
   get queuedSteps(): number {
     return this.#decodes.length + this.#prefills.length;
@@ -229,6 +234,7 @@ export class BatchScheduler {
     }
     const ended = this.#now();
     this.#busy.push([started, ended]);
+    this.#trim();
     this.#lastBatchSize = batch.length;
     this.#p.observe?.({
       size: batch.length,
@@ -299,6 +305,7 @@ export class BatchScheduler {
       return;
     }
     this.#completed.push(now);
+    if (this.#completed[0]! < now - WINDOW_MS) this.#trim();
     entry.resolve(entry.hidden.length > 1 ? { ...value, hiddenStates: concat(entry.hidden) } : value);
   }
 

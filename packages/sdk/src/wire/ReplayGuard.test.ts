@@ -34,6 +34,22 @@ describe("ReplayGuard", () => {
     expect(() => guard.admit(session(1), 0, now + 101, now)).toThrow(/future/);
   });
 
+  test("a steady stream of short sessions is forgotten as it ages, not only once the guard is full", () => {
+    const guard = new ReplayGuard({ maxAgeMs: 1_000 });
+    for (let i = 0; i < 5_000; i++) {
+      const at = now + i * 10;
+      guard.admit(
+        Uint8Array.from({ length: 16 }, (_, b) => (i >> (8 * (b % 4))) & 0xff),
+        0,
+        at,
+        at,
+      );
+    }
+    // One session every 10 ms, each replayable for 1 s: about 100 live at any time, not all 5,000 seen.
+    expect(guard.size).toBeLessThanOrEqual(102);
+    expect(guard.size).toBeGreaterThanOrEqual(100);
+  });
+
   test("bounded memory: forgets only sessions whose frames are all too old to replay", () => {
     const guard = new ReplayGuard({ maxSessions: 2, maxAgeMs: 1000 });
     guard.admit(session(1), 0, now, now);

@@ -16,8 +16,9 @@ type SessionState = { highest: number; seen: bigint; newestSentAt: number };
 /**
  * Receiver-side replay protection per sender session: each (session, step) is accepted once,
  * within a sliding window behind the highest step, and only while `sentAt` is recent. Memory
- * is bounded: a session is forgotten only once every frame it could replay is already too old
- * to pass the age check; when no session can be forgotten, new sessions are refused instead.
+ * is bounded: a session is forgotten, as new ones arrive, once every frame it could replay is
+ * already too old to pass the age check; when no session can be forgotten and `maxSessions`
+ * are live, new sessions are refused instead.
  * Call {@link admit} only after the frame authenticated, so forgeries cannot burn steps.
  */
 export class ReplayGuard {
@@ -54,7 +55,9 @@ export class ReplayGuard {
   }
 
   #newSession(now: number): SessionState {
-    if (this.#sessions.size >= this.#maxSessions) this.#forgetStale(now);
+    // Forgetting as sessions arrive (amortized O(1): it stops at the first still replayable) keeps memory at the
+    // sessions of the last maxAgeMs, not at maxSessions reached once and kept.
+    this.#forgetStale(now);
     if (this.#sessions.size >= this.#maxSessions) {
       throw new ReplayGuardFullError("Too many live sessions to track replays", {
         hint: "Retry after idle sessions age out, or raise maxSessions.",

@@ -14,6 +14,8 @@ export type WireReceiverOptions = {
   replayGuard?: ReplayGuard;
   /** Channel keys kept so that only a channel's first frame pays for ECDH. */
   maxChannels?: number;
+  /** A channel with no frame for this long is forgotten (its next frame pays for ECDH again). Default 120 s. */
+  maxChannelIdleMs?: number;
   limits?: Partial<FrameLimits>;
 };
 
@@ -37,8 +39,10 @@ export class WireReceiver {
   readonly #guard: ReplayGuard;
   /** `await` frames repeat the step they wait for, so they are sequenced apart from the frames that compute. */
   readonly #awaitGuard: ReplayGuard;
-  readonly #channels = new Map<string, WireKeys>();
+  /** Least recently used first, with the time of each channel's last frame. */
+  readonly #channels = new Map<string, { keys: WireKeys; usedAt: number }>();
   readonly #maxChannels: number;
+  readonly #maxChannelIdleMs: number;
   readonly #limits: Partial<FrameLimits>;
 
   constructor(options: WireReceiverOptions) {
@@ -48,12 +52,13 @@ export class WireReceiver {
     this.#guard = options.replayGuard ?? new ReplayGuard();
     this.#awaitGuard = new ReplayGuard();
     this.#maxChannels = options.maxChannels ?? 4096;
+    this.#maxChannelIdleMs = options.maxChannelIdleMs ?? 120_000;
     this.#limits = options.limits ?? {};
   }
 
   #keysFor(channel: Hex, ephemeral: Uint8Array): WireKeys {
     const cached = this.#channels.get(channel);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.keys;
     let peerPublicKey: Uint8Array;
     try {
       peerPublicKey = compressedPublicKey(ephemeral);
@@ -70,13 +75,18 @@ export class WireReceiver {
   }
 
   /** Keys are remembered only once a frame authenticated, so junk cannot evict real channels. */
-  #remember(channel: Hex, keys: WireKeys): void {
+  #remember(channel: Hex, keys: WireKeys, now: number): void {
     this.#channels.delete(channel);
-    this.#channels.set(channel, keys);
-    if (this.#channels.size > this.#maxChannels) {
-      const oldest = this.#channels.keys().next().value;
-      if (oldest !== undefined) this.#channels.delete(oldest);
+    this.#channels.set(channel, { keys, usedAt: now });
+    for (const [oldest, { usedAt }] of this.#channels) {
+      if (this.#channels.size <= this.#maxChannels && usedAt >= now - this.#maxChannelIdleMs) break;
+      this.#channels.delete(oldest);
     }
+  }
+
+  /** Channels whose keys are remembered. */
+  get channels(): number {
+    return this.#channels.size;
   }
 
   /** Opens a request envelope; replayed, tampered or foreign frames throw named errors. */
@@ -86,7 +96,7 @@ export class WireReceiver {
       `0x${Buffer.from(ephemeral.buffer, ephemeral.byteOffset, ephemeral.byteLength).toString("hex")}` as Hex;
     const keys = this.#keysFor(channel, ephemeral);
     const plaintext = openEnvelope("request", keys.requestKey, envelope);
-    this.#remember(channel, keys);
+    this.#remember(channel, keys, now);
     const frame = decodeFrame(plaintext, this.#limits);
     (frame.kind === "await" ? this.#awaitGuard : this.#guard).admit(
       frame.sessionId,
