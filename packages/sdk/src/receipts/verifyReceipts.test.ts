@@ -279,6 +279,8 @@ describe("verifyReceipts: a request that failed for good (the route signed part 
       ["model", "pass", undefined],
       ["chain", "fail", "RouteReceiptsIncompleteError"],
       ["links", "pass", undefined],
+      ["issued:0", "pass", undefined],
+      ["issued:1", "pass", undefined],
       ["signer:0", "pass", undefined],
       ["active:0", "pass", undefined],
       ["signer:1", "pass", undefined],
