@@ -21,6 +21,7 @@ import { registerModelInspect } from "./model/inspect.js";
 import { registerModelPrices } from "./model/prices.js";
 import { registerModelRegister } from "./model/register.js";
 import { registerModelShard } from "./model/shard.js";
+import { registerReceiptReportEquivocation } from "./receipt/reportEquivocation.js";
 import { registerReceiptVerify } from "./receipt/verify.js";
 import { registerRelease } from "./release.js";
 import { registerRunnerAttestation } from "./runner/attestation.js";
@@ -89,8 +90,9 @@ export const commandTable: readonly (RegisterCommand | CommandGroup)[] = [
   registerVerify,
   {
     name: "receipt",
-    description: "Buyers: check an answer's signed receipts offline against the chain",
-    commands: [registerReceiptVerify],
+    description:
+      "Check an answer's signed receipts offline against the chain; report a runner that signed two outputs",
+    commands: [registerReceiptVerify, registerReceiptReportEquivocation],
   },
   {
     name: "audit",

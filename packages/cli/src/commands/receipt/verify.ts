@@ -1,31 +1,15 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe } from "@teetee/errors";
 import { Tokenizer } from "@teetee/inference";
-import { parseReceiptBundle, type ReceiptBundle, verifyReceipts } from "@teetee/sdk/receipts";
+import { verifyReceipts } from "@teetee/sdk/receipts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../../lib/command.js";
 import { connect } from "../../lib/context.js";
 import { CliError, ExitCode, usageError } from "../../lib/errors.js";
 import type { CliIo } from "../../lib/io.js";
+import { readReceiptBundle } from "./receiptFiles.js";
 
 type ReceiptVerifyOptions = { tokenizer?: string; modelDir?: string; stop?: string[] };
-
-/** The bundle in `file`: the bundle itself, or a gateway answer (or final stream chunk) carrying `teetee.receipts`. */
-function readBundle(io: CliIo, file: string): ReceiptBundle {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(resolve(io.cwd, file), "utf8"));
-  } catch (cause) {
-    throw usageError(`Cannot read ${file} as JSON: ${describe(cause)}`);
-  }
-  const carried = (json as { teetee?: { receipts?: unknown } } | null)?.teetee?.receipts;
-  try {
-    return parseReceiptBundle(carried ?? json, file);
-  } catch (cause) {
-    throw new CliError(describe(cause), { exitCode: ExitCode.usage, cause });
-  }
-}
 
 function loadTokenizer({ tokenizer, modelDir }: ReceiptVerifyOptions, io: CliIo): Tokenizer | undefined {
   if (tokenizer !== undefined && modelDir !== undefined) {
@@ -55,7 +39,7 @@ export function registerReceiptVerify(parent: Command, io: CliIo): void {
     .action(async (file: string, _options: object, command: Command) => {
       const options = optionsOf<ReceiptVerifyOptions>(command);
       const out = outputOf(io, command);
-      const bundle = readBundle(io, file);
+      const bundle = readReceiptBundle(io, file);
       const tokenizer = loadTokenizer(options, io);
       const ctx = await connect(io, options);
       const result = await verifyReceipts(ctx.publicClient, {
