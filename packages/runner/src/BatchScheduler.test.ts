@@ -363,6 +363,23 @@ describe("BatchScheduler", () => {
     expect(shard.buffersReleased).toBe(2);
   });
 
+  test("the load window's records are trimmed as batches finish, so they stay bounded with nobody reading load", async () => {
+    let now = 0;
+    const shard = new FakeShard();
+    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits(), now: () => now });
+    // 1,000 one-step batches, one every 100 ms: 100 s of work, ten windows of 10 s.
+    for (let i = 0; i < 1000; i++) {
+      const step = scheduler.submit(tokens(`s${i}`, "decode", [i]));
+      await ticks();
+      now += 100;
+      await shard.release();
+      await step;
+    }
+    // One interval and one completion per batch of the last 10 s (101 batches end in [90 s, 100 s]).
+    expect(scheduler.windowRecords).toBeLessThanOrEqual(2 * 101);
+    expect(scheduler.load().utilization).toBeCloseTo(1, 1);
+  });
+
   test("limits must be positive integers", () => {
     const shard = new FakeShard();
     expect(() => new BatchScheduler({ shard, hiddenSize: 2, limits: limits({ prefillChunk: 0 }) })).toThrow(

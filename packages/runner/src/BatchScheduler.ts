@@ -124,6 +124,11 @@ export class BatchScheduler {
     return this.#decodes.length + this.#prefills.length;
   }
 
+  /** Compute intervals and completion times kept for the load window: those of the last window only. */
+  get windowRecords(): number {
+    return this.#busy.length + this.#completed.length;
+  }
+
   /**
    * Computes `step` in the next batch that has room and resolves with its result; throws {@link RunnerFullError}
    * (503, with `retryAfterSeconds`) at once when `maxQueuedSteps` steps are waiting.
@@ -237,6 +242,8 @@ export class BatchScheduler {
       queuedSeconds: batch.filter((c) => c.start === 0).map((c) => (started - c.entry.enqueuedAt) / 1000),
     });
     for (const chunk of batch) this.#settle(chunk, results.get(chunk)!, ended);
+    // Trimmed as they grow, not only when load is read: a runner nobody polls must not keep every batch.
+    this.#trim();
   }
 
   /** The batch as shard calls: its single-position steps in groups whose batch buffers fit, prefills in the last. */
