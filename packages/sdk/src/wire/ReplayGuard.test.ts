@@ -44,4 +44,17 @@ describe("ReplayGuard", () => {
     // Session 1 was forgotten, but its old frame is refused by age, not accepted anew.
     expect(() => guard.admit(session(1), 0, now, now + 1500)).toThrow(FrameReplayError);
   });
+
+  test("finished sessions are forgotten as time passes, not only when the guard is full", () => {
+    const guard = new ReplayGuard({ maxAgeMs: 1000 });
+    // 5,000 sessions of one frame each, one every 10 ms: at most 1 s of them (101) can still be replayed.
+    for (let i = 0; i < 5000; i++) {
+      const at = now + i * 10;
+      const id = new Uint8Array(16);
+      new DataView(id.buffer).setUint32(0, i);
+      guard.admit(id, 0, at, at);
+    }
+    expect(guard.size).toBeLessThanOrEqual(101);
+    expect(guard.size).toBeGreaterThan(0);
+  });
 });

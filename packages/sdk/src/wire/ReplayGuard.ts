@@ -16,8 +16,9 @@ type SessionState = { highest: number; seen: bigint; newestSentAt: number };
 /**
  * Receiver-side replay protection per sender session: each (session, step) is accepted once,
  * within a sliding window behind the highest step, and only while `sentAt` is recent. Memory
- * is bounded: a session is forgotten only once every frame it could replay is already too old
- * to pass the age check; when no session can be forgotten, new sessions are refused instead.
+ * is bounded by time and by count: every admit forgets the sessions whose every frame is already
+ * too old to pass the age check (so a finished session goes about `maxAgeMs` after its last frame);
+ * when `maxSessions` are still replayable, new sessions are refused instead.
  * Call {@link admit} only after the frame authenticated, so forgeries cannot burn steps.
  */
 export class ReplayGuard {
@@ -45,6 +46,8 @@ export class ReplayGuard {
     if (sentAt < now - this.#maxAgeMs)
       throw new FrameReplayError("Frame is too old", { details: `sent ${sentAt}` });
     if (sentAt > now + this.#maxFutureSkewMs) throw new FrameReplayError("Frame is dated in the future");
+    // Swept on every admit so finished sessions go within maxAgeMs, not only once the guard is full.
+    this.#forgetStale(now);
     const key = Buffer.from(sessionId).toString("hex");
     const state = this.#sessions.get(key) ?? this.#newSession(now);
     this.#record(state, step);
@@ -54,7 +57,6 @@ export class ReplayGuard {
   }
 
   #newSession(now: number): SessionState {
-    if (this.#sessions.size >= this.#maxSessions) this.#forgetStale(now);
     if (this.#sessions.size >= this.#maxSessions) {
       throw new ReplayGuardFullError("Too many live sessions to track replays", {
         hint: "Retry after idle sessions age out, or raise maxSessions.",
