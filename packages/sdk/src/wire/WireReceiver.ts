@@ -14,6 +14,8 @@ export type WireReceiverOptions = {
   replayGuard?: ReplayGuard;
   /** Channel keys kept so that only a channel's first frame pays for ECDH. */
   maxChannels?: number;
+  /** A channel no frame used for this long is forgotten (default 120 s). */
+  maxChannelIdleMs?: number;
   limits?: Partial<FrameLimits>;
 };
 
@@ -37,8 +39,10 @@ export class WireReceiver {
   readonly #guard: ReplayGuard;
   /** `await` frames repeat the step they wait for, so they are sequenced apart from the frames that compute. */
   readonly #awaitGuard: ReplayGuard;
-  readonly #channels = new Map<string, WireKeys>();
+  /** Least recently used first, so idle channels are swept from the front. */
+  readonly #channels = new Map<string, { keys: WireKeys; usedAt: number }>();
   readonly #maxChannels: number;
+  readonly #maxChannelIdleMs: number;
   readonly #limits: Partial<FrameLimits>;
 
   constructor(options: WireReceiverOptions) {
@@ -48,12 +52,18 @@ export class WireReceiver {
     this.#guard = options.replayGuard ?? new ReplayGuard();
     this.#awaitGuard = new ReplayGuard();
     this.#maxChannels = options.maxChannels ?? 4096;
+    this.#maxChannelIdleMs = options.maxChannelIdleMs ?? 120_000;
     this.#limits = options.limits ?? {};
+  }
+
+  /** Channels whose keys are remembered. */
+  get channels(): number {
+    return this.#channels.size;
   }
 
   #keysFor(channel: Hex, ephemeral: Uint8Array): WireKeys {
     const cached = this.#channels.get(channel);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.keys;
     let peerPublicKey: Uint8Array;
     try {
       peerPublicKey = compressedPublicKey(ephemeral);
@@ -70,23 +80,32 @@ export class WireReceiver {
   }
 
   /** Keys are remembered only once a frame authenticated, so junk cannot evict real channels. */
-  #remember(channel: Hex, keys: WireKeys): void {
+  #remember(channel: Hex, keys: WireKeys, now: number): void {
     this.#channels.delete(channel);
-    this.#channels.set(channel, keys);
+    this.#channels.set(channel, { keys, usedAt: now });
     if (this.#channels.size > this.#maxChannels) {
       const oldest = this.#channels.keys().next().value;
       if (oldest !== undefined) this.#channels.delete(oldest);
     }
   }
 
+  /** A finished session's channel would otherwise stay until 4096 newer ones pushed it out. */
+  #forgetIdle(now: number): void {
+    for (const [channel, { usedAt }] of this.#channels) {
+      if (usedAt >= now - this.#maxChannelIdleMs) break;
+      this.#channels.delete(channel);
+    }
+  }
+
   /** Opens a request envelope; replayed, tampered or foreign frames throw named errors. */
   open(envelope: Uint8Array, now: number = Date.now()): OpenedFrame {
+    this.#forgetIdle(now);
     const ephemeral = envelopeEphemeralKey(envelope);
     const channel =
       `0x${Buffer.from(ephemeral.buffer, ephemeral.byteOffset, ephemeral.byteLength).toString("hex")}` as Hex;
     const keys = this.#keysFor(channel, ephemeral);
     const plaintext = openEnvelope("request", keys.requestKey, envelope);
-    this.#remember(channel, keys);
+    this.#remember(channel, keys, now);
     const frame = decodeFrame(plaintext, this.#limits);
     (frame.kind === "await" ? this.#awaitGuard : this.#guard).admit(
       frame.sessionId,
