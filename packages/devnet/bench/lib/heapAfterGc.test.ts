@@ -30,7 +30,9 @@ describe("heapAfterGc", () => {
     const holder = await inspectable(
       `globalThis.kept = ${build}; console.error("ready"); setInterval(() => {}, 1000);`,
     );
-    const dropper = await inspectable(`${build}.length; console.error("ready"); setInterval(() => {}, 1000);`);
+    const dropper = await inspectable(
+      `${build}.length; console.error("ready"); setInterval(() => {}, 1000);`,
+    );
     children.push(holder.child, dropper.child);
     const held = await heapAfterGc(holder.url);
     const dropped = await heapAfterGc(dropper.url);

@@ -30,7 +30,10 @@ export async function heapAfterGc(url: string, timeoutMs = 15_000): Promise<Heap
       socket.send(JSON.stringify({ id, method, params }));
     });
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`no heap reading from ${url} within ${timeoutMs} ms`)), timeoutMs).unref(),
+    setTimeout(
+      () => reject(new Error(`no heap reading from ${url} within ${timeoutMs} ms`)),
+      timeoutMs,
+    ).unref(),
   );
   try {
     return await Promise.race([timeout, read(socket, call)]);
@@ -48,7 +51,9 @@ async function read(
 ): Promise<HeapReading> {
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener("open", () => resolve(), { once: true });
-    socket.addEventListener("error", () => reject(new Error(`cannot connect to ${socket.url}`)), { once: true });
+    socket.addEventListener("error", () => reject(new Error(`cannot connect to ${socket.url}`)), {
+      once: true,
+    });
   });
   const gc = await call("HeapProfiler.collectGarbage");
   if (gc.error !== undefined) throw new Error(`HeapProfiler.collectGarbage: ${gc.error.message}`);
