@@ -49,14 +49,14 @@ export class ReplayGuard {
     // Swept on every admit so finished sessions go within maxAgeMs, not only once the guard is full.
     this.#forgetStale(now);
     const key = Buffer.from(sessionId).toString("hex");
-    const state = this.#sessions.get(key) ?? this.#newSession(now);
+    const state = this.#sessions.get(key) ?? this.#newSession();
     this.#record(state, step);
     state.newestSentAt = Math.max(state.newestSentAt, sentAt);
     this.#sessions.delete(key);
     this.#sessions.set(key, state);
   }
 
-  #newSession(now: number): SessionState {
+  #newSession(): SessionState {
     if (this.#sessions.size >= this.#maxSessions) {
       throw new ReplayGuardFullError("Too many live sessions to track replays", {
         hint: "Retry after idle sessions age out, or raise maxSessions.",
