@@ -65,7 +65,7 @@ async function probe(ready: () => Promise<boolean>): Promise<boolean> {
 
 /**
  * Spawns `node --import tsx <entry> <args>` and resolves once `ready()` answers, or rejects with the process's
- * output. Its output also goes to `logFile`; if it dies later without being stopped, `onDeath` hears of it.
+ * output. `TEETEE_DEVNET_NODE_OPTIONS`, when set, is the service's `NODE_OPTIONS`. Its output also goes to `logFile`; if it dies later without being stopped, `onDeath` hears of it.
  */
 export async function spawnService(params: {
   name: string;
@@ -79,7 +79,13 @@ export async function spawnService(params: {
   onDeath?: (notice: string) => void;
 }): Promise<Service> {
   const [command, args] = typescriptCommand(params.entry, params.args);
-  const supervised = spawnSupervised(params.name, command, args, { ...process.env, ...params.env });
+  // Node options for the services alone (the soak's `--inspect=127.0.0.1:0`), not for pnpm, the CLI or the chain.
+  const nodeOptions = process.env.TEETEE_DEVNET_NODE_OPTIONS;
+  const supervised = spawnSupervised(params.name, command, args, {
+    ...process.env,
+    ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+    ...params.env,
+  });
   const child = supervised.process;
   let log: ReturnType<typeof createWriteStream> | undefined;
   if (params.logFile !== undefined) {

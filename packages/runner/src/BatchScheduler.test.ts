@@ -315,22 +315,6 @@ describe("BatchScheduler", () => {
     });
   });
 
-  test("the load window forgets what it no longer covers as batches run, even when nobody reads the load", async () => {
-    let now = 0;
-    const shard = new FakeShard();
-    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits(), now: () => now });
-    for (let i = 0; i < 200; i++) {
-      const step = scheduler.submit(tokens("a", "decode", [i]));
-      await ticks();
-      now += 1000;
-      await shard.release();
-      await step;
-    }
-    // A 10 s window at one batch (and one step) a second holds about ten of each, not the 200 computed.
-    expect(scheduler.windowEntries).toBeLessThanOrEqual(2 * 12);
-    expect(scheduler.windowEntries).toBeGreaterThan(0);
-  });
-
   test("decode steps whose batch buffers would pass batchKvBytes run as consecutive shard calls, in order", async () => {
     const shard = new FakeShard();
     for (const [id, bytes] of Object.entries({ a: 40, b: 40, c: 40, d: 10 }))
@@ -377,6 +361,23 @@ describe("BatchScheduler", () => {
     expect(shard.shapes).toEqual([[["a", 1]], [["wide", 1]], [["b", 1]]]);
     // Nothing is waiting: the buffers go.
     expect(shard.buffersReleased).toBe(2);
+  });
+
+  test("the load window's records are trimmed as batches finish, so they stay bounded with nobody reading load", async () => {
+    let now = 0;
+    const shard = new FakeShard();
+    const scheduler = new BatchScheduler({ shard, hiddenSize: 2, limits: limits(), now: () => now });
+    // 1,000 one-step batches, one every 100 ms: 100 s of work, ten windows of 10 s.
+    for (let i = 0; i < 1000; i++) {
+      const step = scheduler.submit(tokens(`s${i}`, "decode", [i]));
+      await ticks();
+      now += 100;
+      await shard.release();
+      await step;
+    }
+    // One interval and one completion per batch of the last 10 s (101 batches end in [90 s, 100 s]).
+    expect(scheduler.windowRecords).toBeLessThanOrEqual(2 * 101);
+    expect(scheduler.load().utilization).toBeCloseTo(1, 1);
   });
 
   test("limits must be positive integers", () => {

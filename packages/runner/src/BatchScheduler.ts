@@ -119,14 +119,14 @@ export class BatchScheduler {
     this.#now = params.now ?? (() => performance.now());
   }
 
-  /** Intervals and completion times held for the load window (bounded by the window, not by batches run). */
-  get windowEntries(): number {
-    return this.#busy.length + this.#completed.length;
-  }
-
   /** Steps waiting for a batch (a prefill partly computed counts until its last chunk starts). */
   get queuedSteps(): number {
     return this.#decodes.length + this.#prefills.length;
+  }
+
+  /** Compute intervals and completion times kept for the load window: those of the last window only. */
+  get windowRecords(): number {
+    return this.#busy.length + this.#completed.length;
   }
 
   /**
@@ -234,7 +234,6 @@ export class BatchScheduler {
     }
     const ended = this.#now();
     this.#busy.push([started, ended]);
-    this.#trim();
     this.#lastBatchSize = batch.length;
     this.#p.observe?.({
       size: batch.length,
@@ -243,6 +242,8 @@ export class BatchScheduler {
       queuedSeconds: batch.filter((c) => c.start === 0).map((c) => (started - c.entry.enqueuedAt) / 1000),
     });
     for (const chunk of batch) this.#settle(chunk, results.get(chunk)!, ended);
+    // Trimmed as they grow, not only when load is read: a runner nobody polls must not keep every batch.
+    this.#trim();
   }
 
   /** The batch as shard calls: its single-position steps in groups whose batch buffers fit, prefills in the last. */
@@ -305,7 +306,6 @@ export class BatchScheduler {
       return;
     }
     this.#completed.push(now);
-    if (this.#completed[0]! < now - WINDOW_MS) this.#trim();
     entry.resolve(entry.hidden.length > 1 ? { ...value, hiddenStates: concat(entry.hidden) } : value);
   }
 

@@ -18,10 +18,19 @@ export type DevnetEnv = {
 
 export type Devnet = { child: ChildProcess; env: DevnetEnv; model: string; stop: () => Promise<void> };
 
-/** Starts `pnpm start --out <out> ...args` and resolves once its gateway is ready (up to 10 minutes). */
-export async function startDevnet(repoRoot: string, out: string, args: string[] = []): Promise<Devnet> {
+/**
+ * Starts `pnpm start --out <out> ...args` (with `env` added to its environment, which its services inherit) and
+ * resolves once its gateway is ready (up to 10 minutes).
+ */
+export async function startDevnet(
+  repoRoot: string,
+  out: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Devnet> {
   const child = spawn("pnpm", ["start", "--out", out, ...args], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });

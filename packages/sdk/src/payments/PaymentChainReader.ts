@@ -9,6 +9,7 @@ import { getSessionSigner } from "../contracts/paymentEscrow/getSessionSigner.js
 import { isActiveContributor } from "../contracts/runnerRegistry/isActiveContributor.js";
 import type { RouteAllocation, SessionSigner, TeeTeeContracts } from "../contracts/types.js";
 import { allocationId } from "../contracts/voucher/allocationId.js";
+import { ReadCache } from "./readCache.js";
 import type { ModelPrices } from "./tokenCounts.js";
 
 /**
@@ -35,6 +36,7 @@ export type CreatePaymentChainReaderParameters = {
   /**
    * How long a read may be reused, ms. Default 0 (always read). Allocations, balances and signer records only
    * shrink by redemptions, releases, withdrawals and revocations, all of which a runner learns of within this window.
+   * Expired reads are dropped (see `ReadCache`), so the cache holds only the last window's.
    */
   cacheMs?: number;
   now?: () => number;
@@ -50,16 +52,9 @@ export function createPaymentChainReader(
   parameters: CreatePaymentChainReaderParameters,
 ): PaymentChainReader {
   const { contracts, fromBlock = 0n, cacheMs = 0, now = Date.now } = parameters;
-  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
-  function cached<T>(key: string, read: () => Promise<T>): Promise<T> {
-    if (cacheMs <= 0) return read();
-    const hit = cache.get(key);
-    if (hit !== undefined && now() - hit.at < cacheMs) return hit.value as Promise<T>;
-    const value = read();
-    cache.set(key, { at: now(), value });
-    value.catch(() => cache.delete(key));
-    return value;
-  }
+  const cache = new ReadCache(cacheMs, now);
+  const cached = <T>(key: string, read: () => Promise<T>): Promise<T> =>
+    cacheMs <= 0 ? read() : cache.get(key, read);
   return {
     routeAllocation: (buyer, modelId, route) => {
       const id = allocationId({ buyer, modelId, route });

@@ -16,9 +16,9 @@ type SessionState = { highest: number; seen: bigint; newestSentAt: number };
 /**
  * Receiver-side replay protection per sender session: each (session, step) is accepted once,
  * within a sliding window behind the highest step, and only while `sentAt` is recent. Memory
- * is bounded: a session is forgotten, as new ones arrive, once every frame it could replay is
- * already too old to pass the age check; when no session can be forgotten and `maxSessions`
- * are live, new sessions are refused instead.
+ * is bounded by time and by count: every admit forgets the sessions whose every frame is already
+ * too old to pass the age check (so a finished session goes about `maxAgeMs` after its last frame);
+ * when `maxSessions` are still replayable, new sessions are refused instead.
  * Call {@link admit} only after the frame authenticated, so forgeries cannot burn steps.
  */
 export class ReplayGuard {
@@ -46,18 +46,17 @@ export class ReplayGuard {
     if (sentAt < now - this.#maxAgeMs)
       throw new FrameReplayError("Frame is too old", { details: `sent ${sentAt}` });
     if (sentAt > now + this.#maxFutureSkewMs) throw new FrameReplayError("Frame is dated in the future");
+    // Swept on every admit so finished sessions go within maxAgeMs, not only once the guard is full.
+    this.#forgetStale(now);
     const key = Buffer.from(sessionId).toString("hex");
-    const state = this.#sessions.get(key) ?? this.#newSession(now);
+    const state = this.#sessions.get(key) ?? this.#newSession();
     this.#record(state, step);
     state.newestSentAt = Math.max(state.newestSentAt, sentAt);
     this.#sessions.delete(key);
     this.#sessions.set(key, state);
   }
 
-  #newSession(now: number): SessionState {
-    // Forgetting as sessions arrive (amortized O(1): it stops at the first still replayable) keeps memory at the
-    // sessions of the last maxAgeMs, not at maxSessions reached once and kept.
-    this.#forgetStale(now);
+  #newSession(): SessionState {
     if (this.#sessions.size >= this.#maxSessions) {
       throw new ReplayGuardFullError("Too many live sessions to track replays", {
         hint: "Retry after idle sessions age out, or raise maxSessions.",

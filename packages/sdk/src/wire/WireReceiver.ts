@@ -14,7 +14,7 @@ export type WireReceiverOptions = {
   replayGuard?: ReplayGuard;
   /** Channel keys kept so that only a channel's first frame pays for ECDH. */
   maxChannels?: number;
-  /** A channel with no frame for this long is forgotten (its next frame pays for ECDH again). Default 120 s. */
+  /** A channel no frame used for this long is forgotten (default 120 s). */
   maxChannelIdleMs?: number;
   limits?: Partial<FrameLimits>;
 };
@@ -39,7 +39,7 @@ export class WireReceiver {
   readonly #guard: ReplayGuard;
   /** `await` frames repeat the step they wait for, so they are sequenced apart from the frames that compute. */
   readonly #awaitGuard: ReplayGuard;
-  /** Least recently used first, with the time of each channel's last frame. */
+  /** Least recently used first, so idle channels are swept from the front. */
   readonly #channels = new Map<string, { keys: WireKeys; usedAt: number }>();
   readonly #maxChannels: number;
   readonly #maxChannelIdleMs: number;
@@ -54,6 +54,11 @@ export class WireReceiver {
     this.#maxChannels = options.maxChannels ?? 4096;
     this.#maxChannelIdleMs = options.maxChannelIdleMs ?? 120_000;
     this.#limits = options.limits ?? {};
+  }
+
+  /** Channels whose keys are remembered. */
+  get channels(): number {
+    return this.#channels.size;
   }
 
   #keysFor(channel: Hex, ephemeral: Uint8Array): WireKeys {
@@ -78,19 +83,23 @@ export class WireReceiver {
   #remember(channel: Hex, keys: WireKeys, now: number): void {
     this.#channels.delete(channel);
     this.#channels.set(channel, { keys, usedAt: now });
-    for (const [oldest, { usedAt }] of this.#channels) {
-      if (this.#channels.size <= this.#maxChannels && usedAt >= now - this.#maxChannelIdleMs) break;
-      this.#channels.delete(oldest);
+    if (this.#channels.size > this.#maxChannels) {
+      const oldest = this.#channels.keys().next().value;
+      if (oldest !== undefined) this.#channels.delete(oldest);
     }
   }
 
-  /** Channels whose keys are remembered. */
-  get channels(): number {
-    return this.#channels.size;
+  /** A finished session's channel would otherwise stay until 4096 newer ones pushed it out. */
+  #forgetIdle(now: number): void {
+    for (const [channel, { usedAt }] of this.#channels) {
+      if (usedAt >= now - this.#maxChannelIdleMs) break;
+      this.#channels.delete(channel);
+    }
   }
 
   /** Opens a request envelope; replayed, tampered or foreign frames throw named errors. */
   open(envelope: Uint8Array, now: number = Date.now()): OpenedFrame {
+    this.#forgetIdle(now);
     const ephemeral = envelopeEphemeralKey(envelope);
     const channel =
       `0x${Buffer.from(ephemeral.buffer, ephemeral.byteOffset, ephemeral.byteLength).toString("hex")}` as Hex;
