@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type LocalChain, startLocalChain } from "@teetee/devnet";
 import { createPaymentMarket, type PaymentMarket } from "@teetee/devnet/market";
 import { signReceiptBundle } from "@teetee/devnet/testing";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
+import { loadTokenizer, makeTestModel } from "@teetee/inference";
 import { type ReceiptBundle, receiptBundleJson } from "@teetee/sdk/receipts";
 import { parseJson, teetee } from "./helpers.js";
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
     numHeads: 2,
     numKvHeads: 1,
   });
-  const tokenizer = Tokenizer.fromDir(modelDir);
+  const tokenizer = loadTokenizer(modelDir);
   local = await startLocalChain();
   market = await createPaymentMarket(local, { shardCount: 2 });
   env = { TEETEE_RPC_URL: local.rpcUrl, TEETEE_DEPLOYMENT: write("deployment.json", market.deployment) };

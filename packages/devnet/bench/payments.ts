@@ -19,7 +19,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { newIdentity, parseGatewayConfig, startGateway, TextStream, textChunk } from "@teetee/gateway";
-import { Tokenizer } from "@teetee/inference";
+import { loadTokenizer } from "@teetee/inference";
 import {
   type ApiKey,
   createPaymentChainReader,
@@ -448,7 +448,7 @@ async function benchOverhead(): Promise<{
 
 /** The gateway's own work per streamed token, in-process: incremental detokenization and the SSE chunk. */
 function gatewayTokenWork(shardDir: string): number {
-  const tokenizer = Tokenizer.fromDir(shardDir);
+  const tokenizer = loadTokenizer(shardDir);
   const tokens = Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 500);
   const identity = newIdentity("cmpl", "bench");
   const sink: string[] = [];

@@ -1,4 +1,4 @@
-import { loadManifest, type Manifest, modelIdOf, Tokenizer } from "@teetee/inference";
+import { loadManifest, loadTokenizer, type Manifest, modelIdOf, type Tokenizer } from "@teetee/inference";
 import type { Hex } from "viem";
 
 /** A model the gateway serves: its id, the name clients use, and its tokenizer and chat template. */
@@ -17,5 +17,5 @@ export type ServedModel = {
 export async function loadServedModel(dir: string, name?: string): Promise<ServedModel> {
   const manifest = await loadManifest(dir);
   const modelId = modelIdOf(manifest);
-  return { name: name ?? modelId, modelId, manifest, tokenizer: Tokenizer.fromDir(dir) };
+  return { name: name ?? modelId, modelId, manifest, tokenizer: loadTokenizer(dir) };
 }

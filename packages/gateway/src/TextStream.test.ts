@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
+import { loadTokenizer, makeTestModel } from "@teetee/inference";
 import fc from "fast-check";
 import { TextStream } from "./TextStream.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "text-stream-"));
 makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
-const tokenizer = Tokenizer.fromDir(dir);
+const tokenizer = loadTokenizer(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(tokens: number[], stops: string[] = []) {

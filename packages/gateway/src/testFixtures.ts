@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
+import { loadTokenizer, makeTestModel } from "@teetee/inference";
 import type { Address, Hex } from "viem";
 import type { ModelListing } from "./ChainDirectory.js";
 import type { RouteReceipts } from "./Generator.js";
@@ -51,7 +51,7 @@ export function testRunner(address: Address = "0x1111111111111111111111111111111
 export function servedTestModel(prices: { input: bigint; output: bigint }) {
   const dir = mkdtempSync(path.join(tmpdir(), "gateway-test-model-"));
   makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
-  const tokenizer = Tokenizer.fromDir(dir);
+  const tokenizer = loadTokenizer(dir);
   const served = {
     name: "tiny",
     modelId: testModelId,

@@ -23,7 +23,7 @@ import {
   stopPaidRunner,
   type TestNetwork,
 } from "@teetee/devnet/testing";
-import { Tokenizer } from "@teetee/inference";
+import { loadTokenizer, type Tokenizer } from "@teetee/inference";
 import {
   computeCost,
   getChannelPaid,
@@ -129,7 +129,7 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 30
 beforeAll(async () => {
   const sharded = await prepareShardedModel({ dir: workDir, shardCount: 2, shape: SHAPE });
   const whole = await prepareShardedModel({ dir: workDir, shardCount: 1, shape: SHAPE });
-  tokenizer = Tokenizer.fromDir(sharded.shardDir);
+  tokenizer = loadTokenizer(sharded.shardDir);
   const jobs: [number[], number][] = [
     ...BURST.map((r): [number[], number] => [tokenizer.encodeChat(r.messages), r.maxTokens]),
     ...STREAMS.map((r): [number[], number] => [tokenizer.encodeChat(r.messages), LONG]),

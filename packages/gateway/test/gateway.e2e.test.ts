@@ -20,7 +20,7 @@ import {
   stopPaidRunner,
   type TestNetwork,
 } from "@teetee/devnet/testing";
-import { Tokenizer } from "@teetee/inference";
+import { loadTokenizer, type Tokenizer } from "@teetee/inference";
 import { computeCost, getChannelPaid } from "@teetee/sdk/contracts";
 import { formatApiKey, routesOf } from "@teetee/sdk/payments";
 import {
@@ -127,7 +127,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Pro
 beforeAll(async () => {
   const sharded = await prepareShardedModel({ dir: workDir, shardCount: 3, shape: SHAPE });
   const whole = await prepareShardedModel({ dir: workDir, shardCount: 1, shape: SHAPE });
-  tokenizer = Tokenizer.fromDir(sharded.shardDir);
+  tokenizer = loadTokenizer(sharded.shardDir);
   await computeReferences(whole.shardDir, [
     [tokenizer.encodeChat(CHAT_1), 24],
     [tokenizer.encodeChat(CHAT_2), 30],

@@ -31,6 +31,7 @@ export {
   supportsInPlaceKv,
 } from "./kvCacheLayout.js";
 export { SafetensorsFile } from "./loadSafetensors.js";
+export { loadTokenizer } from "./loadTokenizer.js";
 export { type MakeTestModelParams, type MakeTestModelReturnType, makeTestModel } from "./makeTestModel.js";
 export {
   type Bytes32,
@@ -87,7 +88,12 @@ export {
 } from "./safetensorsHeader.js";
 export { argmax, Sampler, type SamplingParams } from "./sample.js";
 export { layerRanges, type ShardModelParams, type ShardModelReturnType, shardModel } from "./shardModel.js";
-export { Tokenizer } from "./tokenizer.js";
+export {
+  TOKENIZER_FILE_NAMES,
+  Tokenizer,
+  type TokenizerFiles,
+  tokenizerFromModelFiles,
+} from "./tokenizer.js";
 export { verifyShardFiles } from "./verifyShardFiles.js";
 export {
   type TensorSource,

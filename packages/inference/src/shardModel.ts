@@ -28,6 +28,7 @@ import {
   weightsSpecOf,
 } from "./quantize.js";
 import { quantizedPartBytes, type WeightPart } from "./quantizedOps.js";
+import { TOKENIZER_FILE_NAMES } from "./tokenizer.js";
 
 export type ShardModelParams = {
   /** A Hugging Face model folder: config.json, *.safetensors (optionally with an index), tokenizer files. */
@@ -64,7 +65,7 @@ export type ShardModelReturnType = { manifest: Manifest; modelId: Bytes32 };
  * Files copied from the model folder when present (generation_config.json for its stop tokens); tokenizer.json is
  * required because shard 0 and the gateway need it.
  */
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "generation_config.json"] as const;
+const TOKENIZER_FILES = Object.values(TOKENIZER_FILE_NAMES);
 /** External data offsets aligned to the page size let onnxruntime memory-map large initializers. */
 const DATA_ALIGNMENT = 4096;
 

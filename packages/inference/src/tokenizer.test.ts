@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderChatTemplate } from "./chatTemplate.js";
 import { TokenizerError } from "./errors.js";
+import { loadTokenizer } from "./loadTokenizer.js";
 import { makeTestModel } from "./makeTestModel.js";
 import type { Architecture } from "./modelConfig.js";
-import { Tokenizer } from "./tokenizer.js";
+import type { Tokenizer } from "./tokenizer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "teetee-tokenizer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function tokenizerFor(architecture: Architecture): Tokenizer {
   const modelDir = join(dir, architecture);
   makeTestModel({ dir: modelDir, architecture, numLayers: 1 });
-  return Tokenizer.fromDir(modelDir);
+  return loadTokenizer(modelDir);
 }
 
 const texts = [
@@ -101,5 +102,5 @@ describe("chat templates render as the Hugging Face templates specify", () => {
 });
 
 test("a folder without tokenizer.json is a TokenizerError", () => {
-  expect(() => Tokenizer.fromDir(join(dir, "missing"))).toThrow(TokenizerError);
+  expect(() => loadTokenizer(join(dir, "missing"))).toThrow(TokenizerError);
 });

@@ -8,8 +8,8 @@ import { forwardChain, generate } from "../src/generate.js";
 import { decodeGgml, encodeGgml } from "../src/gguf/quantize.js";
 import { writeModelGguf } from "../src/gguf/writeModelGguf.js";
 import { SafetensorsFile } from "../src/loadSafetensors.js";
+import { loadTokenizer } from "../src/loadTokenizer.js";
 import { type MakeTestModelParams, makeTestModel } from "../src/makeTestModel.js";
-import { Tokenizer } from "../src/tokenizer.js";
 import { writeSafetensors } from "../src/writeSafetensors.js";
 import { openChain, releaseAll, tempDir } from "./helpers.js";
 
@@ -102,7 +102,7 @@ test("the oracle notices a wrong rope base: the same weights with rope_theta 10x
 test("greedy decoding continues past end-of-generation tokens, as TeeTee's does without stop tokens", async () => {
   const modelDir = join(dir.path, "eog");
   makeTestModel({ dir: modelDir, seed: 11 });
-  const eosTokenId = Tokenizer.fromDir(modelDir).stopTokenIds[0]!;
+  const eosTokenId = loadTokenizer(modelDir).stopTokenIds[0]!;
   const outPath = join(modelDir, "model-f32.gguf");
   writeModelGguf({ modelDir, outPath, type: "F32" });
   const session = await openLlamaCpp(llama, outPath, { threads: 1, contextSize: 64 });

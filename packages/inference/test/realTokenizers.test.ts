@@ -1,10 +1,10 @@
 import fc from "fast-check";
-import { Tokenizer } from "../src/tokenizer.js";
+import { loadTokenizer } from "../src/loadTokenizer.js";
 import { TOKENIZER_FIXTURES } from "./tokenizerFixtures.js";
 
 /** See tokenizerFixtures.ts for where these files come from. */
-const llama3 = Tokenizer.fromDir(TOKENIZER_FIXTURES.llama3);
-const qwen3 = Tokenizer.fromDir(TOKENIZER_FIXTURES.qwen3);
+const llama3 = loadTokenizer(TOKENIZER_FIXTURES.llama3);
+const qwen3 = loadTokenizer(TOKENIZER_FIXTURES.qwen3);
 
 const SCRIPTS: Record<string, string> = {
   latin: "Grüße aus Köln: façade, naïve, Øresund, ¿Qué tal? ŁÓDŹ œuvre",

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { TokenizerError } from "../src/errors.js";
 import { generate } from "../src/generate.js";
 import { SafetensorsFile } from "../src/loadSafetensors.js";
+import { loadTokenizer } from "../src/loadTokenizer.js";
 import { makeTestModel } from "../src/makeTestModel.js";
-import { Tokenizer } from "../src/tokenizer.js";
 import { openChain, releaseAll, tempDir } from "./helpers.js";
 import { TOKENIZER_FIXTURES, type TokenizerFixture } from "./tokenizerFixtures.js";
 
@@ -56,7 +56,7 @@ function swapRows(modelDir: string, tensor: string, a: number, b: number): void 
 async function greedy(modelDir: string, shardDir: string, maxTokens: number) {
   const shards = await openChain(modelDir, shardDir, [1]);
   try {
-    const tokenizer = Tokenizer.fromDir(shardDir);
+    const tokenizer = loadTokenizer(shardDir);
     return await generate({
       shards,
       promptIds: tokenizer.encodeChat([{ role: "user", content: "Hi!" }]),
@@ -75,10 +75,10 @@ describe.each(FAMILIES)(
     beforeAll(() => modelWithRealTokenizer(fixture, fixture, eos));
 
     test("stop tokens are the union of eos_token and every eos_token_id, also from a shard folder", async () => {
-      expect(Tokenizer.fromDir(modelDir).stopTokenIds).toEqual(stop);
+      expect(loadTokenizer(modelDir).stopTokenIds).toEqual(stop);
       const shards = await openChain(modelDir, join(tmp.path, `${fixture}-copied`), []);
       await releaseAll(shards);
-      expect(Tokenizer.fromDir(join(tmp.path, `${fixture}-copied`)).stopTokenIds).toEqual(stop);
+      expect(loadTokenizer(join(tmp.path, `${fixture}-copied`)).stopTokenIds).toEqual(stop);
     });
 
     test("generation stops on every eos_token_id", async () => {
@@ -103,10 +103,10 @@ test("a single eos_token_id, and none, are read too; a malformed one is a Tokeni
   const dir = join(tmp.path, "single");
   cpSync(TOKENIZER_FIXTURES.llama3, dir, { recursive: true });
   writeFileSync(join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: 128009 }));
-  expect(Tokenizer.fromDir(dir).stopTokenIds).toEqual([128001, 128009]);
+  expect(loadTokenizer(dir).stopTokenIds).toEqual([128001, 128009]);
   writeFileSync(join(dir, "generation_config.json"), JSON.stringify({ temperature: 0.6 }));
-  expect(Tokenizer.fromDir(dir).stopTokenIds).toEqual([128001]);
+  expect(loadTokenizer(dir).stopTokenIds).toEqual([128001]);
   writeFileSync(join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: ["<|eot_id|>"] }));
-  expect(() => Tokenizer.fromDir(dir)).toThrow(TokenizerError);
-  expect(() => Tokenizer.fromDir(dir)).toThrow(/eos_token_id \["<\|eot_id\|>"\]/);
+  expect(() => loadTokenizer(dir)).toThrow(TokenizerError);
+  expect(() => loadTokenizer(dir)).toThrow(/eos_token_id \["<\|eot_id\|>"\]/);
 });

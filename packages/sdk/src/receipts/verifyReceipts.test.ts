@@ -9,7 +9,7 @@ import {
   TEST_OS_IMAGE,
 } from "@teetee/devnet/market";
 import { signReceiptBundle } from "@teetee/devnet/testing";
-import { makeTestModel, Tokenizer } from "@teetee/inference";
+import { loadTokenizer, makeTestModel, type Tokenizer } from "@teetee/inference";
 import { createTestClient, createWalletClient, getAddress, type Hex, http, keccak256, toHex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { signRunnerConsent } from "../contracts/runnerConsent/signRunnerConsent.js";
@@ -55,7 +55,7 @@ const TEXT = " How are you today?";
 
 beforeAll(async () => {
   makeTestModel({ dir, numLayers: 1, hiddenSize: 16, intermediateSize: 32, numHeads: 2, numKvHeads: 1 });
-  tokenizer = Tokenizer.fromDir(dir);
+  tokenizer = loadTokenizer(dir);
   prompt = tokenizer.encode("Hello world!");
   completion = [...tokenizer.encode(TEXT, { addSpecialTokens: false }), tokenizer.stopTokenIds[0]!];
   local = await startLocalChain();

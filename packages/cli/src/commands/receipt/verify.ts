@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { describe } from "@teetee/errors";
-import { Tokenizer } from "@teetee/inference";
+import { loadTokenizer, type Tokenizer } from "@teetee/inference";
 import { verifyReceipts } from "@teetee/sdk/receipts";
 import type { Command } from "commander";
 import { optionsOf, outputOf } from "../../lib/command.js";
@@ -11,14 +11,14 @@ import { readReceiptBundle } from "./receiptFiles.js";
 
 type ReceiptVerifyOptions = { tokenizer?: string; modelDir?: string; stop?: string[] };
 
-function loadTokenizer({ tokenizer, modelDir }: ReceiptVerifyOptions, io: CliIo): Tokenizer | undefined {
+function tokenizerOption({ tokenizer, modelDir }: ReceiptVerifyOptions, io: CliIo): Tokenizer | undefined {
   if (tokenizer !== undefined && modelDir !== undefined) {
     throw usageError("Pass --tokenizer or --model-dir, not both.");
   }
   const dir = tokenizer ?? modelDir;
   if (dir === undefined) return undefined;
   try {
-    return Tokenizer.fromDir(resolve(io.cwd, dir));
+    return loadTokenizer(resolve(io.cwd, dir));
   } catch (cause) {
     throw usageError(describe(cause), "Point it at a folder holding the model's tokenizer.json.");
   }
@@ -40,7 +40,7 @@ export function registerReceiptVerify(parent: Command, io: CliIo): void {
       const options = optionsOf<ReceiptVerifyOptions>(command);
       const out = outputOf(io, command);
       const bundle = readReceiptBundle(io, file);
-      const tokenizer = loadTokenizer(options, io);
+      const tokenizer = tokenizerOption(options, io);
       const ctx = await connect(io, options);
       const result = await verifyReceipts(ctx.publicClient, {
         bundle,
