@@ -8,6 +8,8 @@ export type ServedModel = {
   modelId: Hex;
   manifest: Manifest;
   tokenizer: Tokenizer;
+  /** The shard folder it was loaded from: the tokenizer files the gateway serves to verifiers are read here. */
+  dir: string;
 };
 
 /**
@@ -17,5 +19,11 @@ export type ServedModel = {
 export async function loadServedModel(dir: string, name?: string): Promise<ServedModel> {
   const manifest = await loadManifest(dir);
   const modelId = modelIdOf(manifest);
-  return { name: name ?? modelId, modelId, manifest, tokenizer: loadTokenizer(dir) };
+  return { name: name ?? modelId, modelId, manifest, tokenizer: loadTokenizer(dir), dir };
+}
+
+/** The served model named `model` (its name or its id, any case), whether or not it has a route now. */
+export function findServedModel(models: readonly ServedModel[], model: string): ServedModel | undefined {
+  const wanted = model.toLowerCase();
+  return models.find((m) => m.name.toLowerCase() === wanted || m.modelId.toLowerCase() === wanted);
 }

@@ -30,7 +30,7 @@ import {
 } from "./openaiObjects.js";
 import type { ReceiptStore, StoredReceipts } from "./ReceiptStore.js";
 import type { RunnerState } from "./RunnerPool.js";
-import type { ServedModel } from "./ServedModel.js";
+import { findServedModel, type ServedModel } from "./ServedModel.js";
 import { SseWriter } from "./SseWriter.js";
 import { TextStream } from "./TextStream.js";
 import { RECEIPTS_HEADER, receiptsPath, routeHeaders, teeteeMetadata } from "./teeteeMetadata.js";
@@ -80,10 +80,7 @@ export function resolveModel(
   context: CompletionContext,
   model: string,
 ): { served: ServedModel; listing: ModelListing } {
-  const wanted = model.toLowerCase();
-  const served = context.models.find(
-    (m) => m.name.toLowerCase() === wanted || m.modelId.toLowerCase() === wanted,
-  );
+  const served = findServedModel(context.models, model);
   const listing =
     served === undefined ? undefined : context.listings().get(served.modelId.toLowerCase() as Hex);
   if (served === undefined || listing === undefined || !listing.model.active)

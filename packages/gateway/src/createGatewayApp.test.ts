@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { makeTestModel, modelIdOf, shardModel, tokenizerFromModelFiles } from "@teetee/inference";
 import { PaymentError } from "@teetee/sdk/payments";
 import { RunnerRefusedError } from "@teetee/sdk/pipeline";
 import {
@@ -18,6 +21,7 @@ import { AuthenticationError, InsufficientFundsError, NoCapacityError } from "./
 import type { GenerateParameters, GenerateResult, RouteReceipts } from "./Generator.js";
 import { createGatewayMetrics } from "./metrics.js";
 import type { RunnerState } from "./RunnerPool.js";
+import { loadServedModel, type ServedModel } from "./ServedModel.js";
 import { servedTestModel, testModelId, testReceiptsContext } from "./testFixtures.js";
 
 const modelId = testModelId;
@@ -73,7 +77,20 @@ function scripted(tokens: readonly number[]) {
 
 let server: Server;
 let base: string;
+/** A model sharded for real, whose manifest and tokenizer files the gateway serves to verifiers. */
+let sharded: ServedModel;
 beforeAll(async () => {
+  const modelDir = join(served.dir, "model");
+  makeTestModel({
+    dir: modelDir,
+    numLayers: 1,
+    hiddenSize: 16,
+    intermediateSize: 32,
+    numHeads: 2,
+    numKvHeads: 1,
+  });
+  await shardModel({ modelDir, outDir: join(served.dir, "shards"), shardCount: 1, quiet: true });
+  sharded = await loadServedModel(join(served.dir, "shards"), "sharded");
   signed = await signReceipt(privateKeyToAccount(generatePrivateKey()), {
     ...receiptsContext.domain,
     receipt: {
@@ -91,7 +108,7 @@ beforeAll(async () => {
   });
   const app = createGatewayApp({
     receipts: receiptsContext,
-    models: [served],
+    models: [served, sharded],
     listings: () => new Map([[modelId, listing]]),
     generator: { generate: (p) => generate(p) },
     authenticator: { authenticate: () => authenticate() },
@@ -645,6 +662,50 @@ describe("GET /v1/models", () => {
     expect((await json(unknown)).error).toMatchObject({ code: "model_not_found", param: "model" });
     routable = false;
     expect((await fetch(`${base}/v1/models/tiny`)).status).toBe(404);
+  });
+
+  test("GET /v1/models/{model}/manifest and /files/{file} serve what checks an answer's text against the model id", async () => {
+    for (const name of ["sharded", sharded.modelId, sharded.modelId.toUpperCase().replace("0X", "0x")]) {
+      const response = await fetch(`${base}/v1/models/${name}/manifest`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(modelIdOf(await json(response))).toBe(sharded.modelId);
+    }
+    const manifest = await json(await fetch(`${base}/v1/models/sharded/manifest`));
+    const files: Record<string, Uint8Array> = {};
+    for (const file of sharded.manifest.tokenizer.files) {
+      const response = await fetch(`${base}/v1/models/${sharded.modelId}/files/${file.path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("etag")).toBe(`"${file.sha256}"`);
+      files[file.path] = new Uint8Array(await response.arrayBuffer());
+      expect(Buffer.from(files[file.path]!)).toEqual(readFileSync(join(sharded.dir, file.path)));
+    }
+    const tokenizer = tokenizerFromModelFiles({ modelId: sharded.modelId, manifest, files });
+    const ids = sharded.tokenizer.encode(reply, { addSpecialTokens: false });
+    expect(tokenizer.decode(ids)).toBe(reply);
+  });
+
+  test.each([
+    [
+      "a file the manifest lists as a shard's weights",
+      (m: ServedModel) => m.manifest.shards[0]!.graph,
+      "file_not_found",
+    ],
+    ["the manifest itself", () => "manifest.json", "file_not_found"],
+    ["a path out of the folder", () => "..%2F..%2Fpackage.json", "file_not_found"],
+    ["a dotfile", () => ".env", "file_not_found"],
+  ])("GET /v1/models/{model}/files/{file} is 404 for %s", async (_what, fileOf, code) => {
+    const response = await fetch(`${base}/v1/models/sharded/files/${fileOf(sharded)}`);
+    expect(response.status).toBe(404);
+    expect((await json(response)).error).toMatchObject({ code });
+  });
+
+  test("an unknown model's manifest and files are 404 model_not_found", async () => {
+    for (const path of ["/v1/models/gpt-4o/manifest", "/v1/models/gpt-4o/files/tokenizer.json"]) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status).toBe(404);
+      expect((await json(response)).error).toMatchObject({ code: "model_not_found" });
+    }
   });
 
   test("/healthz is liveness; /readyz is 503 while no model has a complete route", async () => {

@@ -9,7 +9,7 @@ import {
   runCompletion,
   samplingOf,
 } from "./completionHandler.js";
-import { ModelNotFoundError, ReceiptsNotFoundError } from "./errors.js";
+import { ModelFileNotFoundError, ModelNotFoundError, ReceiptsNotFoundError } from "./errors.js";
 import { isUsable, type RunnerPool } from "./RunnerPool.js";
 import {
   type ChatCompletionRequest,
@@ -18,6 +18,7 @@ import {
   messageText,
   stopStrings,
 } from "./requestSchemas.js";
+import { findServedModel } from "./ServedModel.js";
 import { toOpenAIError } from "./toOpenAIError.js";
 
 export type GatewayAppParameters = CompletionContext & {
@@ -29,7 +30,9 @@ export type GatewayAppParameters = CompletionContext & {
 
 /**
  * The OpenAI-compatible API: `POST /v1/chat/completions`, `POST /v1/completions`, `GET /v1/models`, plus
- * `GET /v1/receipts/:id` (an answer's receipt bundle, for its buyer), `GET /healthz` and `GET /metrics`. Every error, from validation to a route that could not be completed, is
+ * `GET /v1/receipts/:id` (an answer's receipt bundle, for its buyer), `GET /v1/models/:model/manifest` and
+ * `GET /v1/models/:model/files/:file` (its tokenizer files, to check an answer's text), `GET /healthz` and
+ * `GET /metrics`. Every error, from validation to a route that could not be completed, is
  * answered by one handler in OpenAI's error shape (as an SSE `error` event once a stream has begun).
  */
 export function createGatewayApp(parameters: GatewayAppParameters): express.Express {
@@ -138,6 +141,26 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
     res.json(model);
   });
 
+  // What a verifier needs to check an answer's text without trusting this gateway: the manifest (it hashes to the
+  // model id the receipts name) and the tokenizer files it lists (each has the size and SHA-256 it records). The
+  // files are content-addressed by the model id, so they may be cached for good. See tokenizerFromModelFiles.
+  app.get("/v1/models/:model/manifest", (req, res) => {
+    const served = findServedModel(parameters.models, String(req.params.model));
+    if (served === undefined) throw new ModelNotFoundError(String(req.params.model));
+    res.set("Cache-Control", IMMUTABLE).json(served.manifest);
+  });
+
+  app.get("/v1/models/:model/files/:file", (req, res, next) => {
+    const served = findServedModel(parameters.models, String(req.params.model));
+    if (served === undefined) throw new ModelNotFoundError(String(req.params.model));
+    const file = served.manifest.tokenizer.files.find((f) => f.path === req.params.file);
+    if (file === undefined) throw new ModelFileNotFoundError(String(req.params.file));
+    res.set({ "Cache-Control": IMMUTABLE, ETag: `"${file.sha256}"` });
+    res.type("application/json").sendFile(file.path, { root: served.dir, dotfiles: "deny" }, (error) => {
+      if (error !== undefined && !res.headersSent) next(error);
+    });
+  });
+
   // Liveness: the process answers. Readiness: it can serve a request now (some model has a complete route).
   app.get("/healthz", (_req, res) => {
     res.json({ status: "live" });
@@ -179,6 +202,9 @@ export function createGatewayApp(parameters: GatewayAppParameters): express.Expr
   });
   return app;
 }
+
+/** Files addressed by a model id never change. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
 
 function chatMessages(body: ChatCompletionRequest) {
   // Templates know system, user and assistant; OpenAI's newer "developer" role means "system" to them.

@@ -102,6 +102,18 @@ export class ModelNotFoundError extends GatewayError {
   }
 }
 
+/** 404: a file the model's manifest does not list among its tokenizer files (weights are the runners' own). */
+export class ModelFileNotFoundError extends GatewayError {
+  override name = "ModelFileNotFoundError" as const;
+  constructor(file: string) {
+    super(404, "not_found_error", `The model has no tokenizer file '${file}'.`, {
+      param: "file",
+      code: "file_not_found",
+      hint: "GET /v1/models/{model}/manifest lists the tokenizer files under tokenizer.files.",
+    });
+  }
+}
+
 /**
  * 404: no receipts kept under this response id for this buyer (never issued, another buyer's, or evicted), or the
  * route could not sign them (`receipts_unavailable`, with the reason).

@@ -19,6 +19,7 @@ export {
   GatewayStartupError,
   InsufficientFundsError,
   InvalidRequestError,
+  ModelFileNotFoundError,
   ModelNotFoundError,
   NoCapacityError,
   type OpenAIErrorType,

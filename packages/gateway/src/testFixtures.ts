@@ -57,6 +57,7 @@ export function servedTestModel(prices: { input: bigint; output: bigint }) {
     modelId: testModelId,
     tokenizer,
     manifest: { config: { maxPositions: 256 } },
+    dir,
   } as unknown as ServedModel;
   const runner = testRunner();
   const listing = {
