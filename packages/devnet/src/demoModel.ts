@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { defaultShares, type Manifest, makeTestModel, shardModel } from "@teetee/inference";
+import { defaultShares, type Manifest, makeTestModel, modelParamsOf, shardModel } from "@teetee/inference";
 import {
   getProtocolFeeBps,
   type ModelParams,
@@ -61,24 +61,16 @@ export async function registerDemoModel(
   osImage: Hex,
 ): Promise<ModelParams> {
   const feeBps = await getProtocolFeeBps(curator.publicClient, { contracts });
-  const shares = defaultShares(manifest, feeBps);
-  const model: ModelParams = {
-    modelId,
-    tokenizerHash: `0x${manifest.tokenizer.sha256}`,
-    numLayers: manifest.config.numLayers,
+  const model: ModelParams = modelParamsOf(manifest, {
     inputPricePerMTok: demoPricing.inputPricePerMTok,
     outputPricePerMTok: demoPricing.outputPricePerMTok,
     minStake: demoPricing.minStake,
     attestationTtl: demoPricing.ttl,
-    shards: manifest.shards.map((s, i) => ({
-      firstLayer: s.layerStart,
-      endLayer: s.layerEnd,
-      weightsHash: s.weightsHash as Hex,
-      shareBps: shares[i]!,
-    })),
+    shareBps: defaultShares(manifest, feeBps),
     composeHashes: [composeHash],
     osImages: [osImage],
-  };
+  });
+  if (model.modelId !== modelId) throw new Error(`the manifest is model ${model.modelId}, not ${modelId}`);
   await curator.send("registerModel", () => registerModel(curator.walletClient, { contracts, model }));
   return model;
 }

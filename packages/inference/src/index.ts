@@ -55,6 +55,7 @@ export {
   type RopeScaling,
   SUPPORTED_ARCHITECTURES,
 } from "./modelConfig.js";
+export { type ModelTerms, modelParamsOf } from "./modelParams.js";
 export { MODEL_PRESETS, type ModelPreset, PRESET_NAMES, type PresetName } from "./modelPresets.js";
 export { WeightStore } from "./openWeights.js";
 export { createPrng, type Prng, uniformAt } from "./prng.js";

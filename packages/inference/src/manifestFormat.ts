@@ -1,9 +1,9 @@
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import { z } from "zod";
+import { SUPPORTED_ARCHITECTURES } from "./architectures.js";
 import { ManifestError } from "./errors.js";
 import { KV_CACHE_LAYOUTS, type KvCacheLayout } from "./kvCacheLayout.js";
-import { SUPPORTED_ARCHITECTURES } from "./modelConfig.js";
 
 // The manifest's format, model id and validation, browser-safe (no file system, no node:crypto): a buyer's browser
 // checks a gateway's manifest and tokenizer files against the on-chain model id with these. manifest.ts adds the

@@ -1,15 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { type Architecture, SUPPORTED_ARCHITECTURES } from "./architectures.js";
 import { ModelConfigError, UnsupportedModelError } from "./errors.js";
 
-export const SUPPORTED_ARCHITECTURES = [
-  "LlamaForCausalLM",
-  "MistralForCausalLM",
-  "Qwen2ForCausalLM",
-  "Qwen3ForCausalLM",
-] as const;
-export type Architecture = (typeof SUPPORTED_ARCHITECTURES)[number];
+export { type Architecture, SUPPORTED_ARCHITECTURES } from "./architectures.js";
 
 /**
  * RoPE frequency scaling. Only variants that are a fixed function of the head dimension are accepted, because

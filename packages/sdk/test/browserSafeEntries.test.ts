@@ -63,6 +63,10 @@ describe("browser-safe package entries", () => {
     ...contractsEntries
       .filter((entry) => !entry.nodeOnly)
       .map((entry): [string, string] => [`@teetee/contracts${entry.subpath.slice(1)}`, entry.file]),
+    // The browser checks an answer's text with the model's tokenizer; the rest of @teetee/inference runs onnxruntime.
+    ...entriesOf("../../inference")
+      .filter((entry) => entry.subpath === "./tokenizer")
+      .map((entry): [string, string] => ["@teetee/inference/tokenizer", entry.file]),
   ];
 
   it.each(browserSafe)("%s imports nothing Node-only, transitively", (_name, file) => {

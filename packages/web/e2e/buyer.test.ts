@@ -210,7 +210,7 @@ test("the key works with the official openai client; the runners settle exactly 
   await page.getByTestId("key-list").getByText(shown(cost)).waitFor();
 });
 
-test("the Playground answers with that key and shows the cost and the route", async () => {
+test("the Playground answers with that key and shows the cost, the route and its verified receipts", async () => {
   await page.goto(`${h.web.url}#/network`);
   const playground = page.getByTestId("playground");
   await playground.getByLabel("API key").fill(apiKey);
@@ -228,13 +228,49 @@ test("the Playground answers with that key and shows the cost and the route", as
   for (const runner of h.runners) {
     await answer.getByText(`${runner.runner.slice(0, 6)}…${runner.runner.slice(-4)}`).waitFor();
   }
+  // The receipts verify in the browser, the text too: the tokenizer comes from the gateway, checked against the id.
+  const receipts = answer.getByTestId("answer-receipts");
+  await receipts.getByText("verified", { exact: true }).waitFor({ timeout: 60_000 });
+  for (const title of [
+    "The text is what the completion tokens decode to",
+    "The tokenizer files are the ones the model id commits to",
+    "The answer shown is the text the receipts cover",
+  ]) {
+    await receipts.locator("li.check-pass", { hasText: title }).waitFor();
+  }
+  await expect(receipts.locator("li.check-fail, li.check-skip").count()).resolves.toBe(0);
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshots(page, "playground");
+  // An answer edited on its way to the page no longer matches what its receipts cover.
+  let editedCost = 0n;
+  await page.route("**/gateway/v1/chat/completions", async (route) => {
+    const response = await route.fetch();
+    const edited = (await response.json()) as {
+      teetee: TeeTeeMetadata;
+      choices: { message: { content: string } }[];
+    };
+    editedCost = BigInt(edited.teetee.cost);
+    edited.choices[0]!.message.content += " (edited)";
+    await route.fulfill({ response, json: edited });
+  });
+  await playground.getByRole("button", { name: "Send" }).click();
+  const newest = playground.getByTestId("answer").first();
+  await newest.getByText(/\(edited\)/).waitFor({ timeout: 60_000 });
+  const refused = newest.getByTestId("answer-receipts");
+  await refused.getByText("not verified", { exact: true }).waitFor({ timeout: 60_000 });
+  await refused
+    .locator("li.check-fail", { hasText: "The answer shown is the text the receipts cover" })
+    .waitFor();
+  await refused
+    .locator("li.check-pass", { hasText: "The text is what the completion tokens decode to" })
+    .waitFor();
+  await page.unroute("**/gateway/v1/chat/completions");
+  expect(editedCost).toBeGreaterThan(0n);
   const before = await keyState();
-  const after = await settled(charged + cost);
+  const after = await settled(charged + cost + editedCost);
   expect(before.allocated - after.allocated).toBe(after.spent - before.spent);
-  expect(after.allocated).toBe(tUsd(10) - charged - cost);
-  charged += cost;
+  expect(after.allocated).toBe(tUsd(10) - charged - cost - editedCost);
+  charged += cost + editedCost;
   await page.goto(`${h.web.url}#/buy`);
   await page
     .getByTestId("allocated")

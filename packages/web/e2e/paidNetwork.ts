@@ -12,9 +12,8 @@ import { type DemoRunner, freePort, startDemoRunner } from "@teetee/devnet";
 import { shareSpec } from "@teetee/devnet/market";
 import { prepareShardedModel } from "@teetee/devnet/testing";
 import { parseGatewayConfig, type StartedGateway, startGateway } from "@teetee/gateway";
-import { modelIdOf } from "@teetee/inference";
+import { modelParamsOf } from "@teetee/inference";
 import { allocate, getEscrowAccount, type ModelParams, stake } from "@teetee/sdk/contracts";
-import type { Hex } from "viem";
 import { type Harness, startHarness } from "./harness.js";
 
 /** The model name the gateway serves; the Playground asks for `teetee`. */
@@ -50,23 +49,16 @@ export async function startPaidHarness(): Promise<PaidHarness> {
   const osImage = probe.osImage;
   await probe.close();
   const manifest = sharded.manifest;
-  const model: ModelParams = {
-    modelId: modelIdOf(manifest) as Hex,
-    tokenizerHash: `0x${manifest.tokenizer.sha256}`,
-    numLayers: manifest.config.numLayers,
+  const model: ModelParams = modelParamsOf(manifest, {
     inputPricePerMTok: 2_000_000n,
     outputPricePerMTok: 6_000_000n,
     minStake: 1_000_000n,
     attestationTtl: 86_400n,
-    shards: manifest.shards.map((s, i) => ({
-      firstLayer: s.layerStart,
-      endLayer: s.layerEnd,
-      weightsHash: s.weightsHash as Hex,
-      shareBps: shareSpec(SHARD_COUNT, 500)[i]!,
-    })),
+    shareBps: shareSpec(SHARD_COUNT, 500),
     composeHashes: [composeHash],
     osImages: [osImage],
-  };
+  });
+
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const h = await startHarness({ model, registerRunners: false, gatewayUrl });

@@ -17,6 +17,7 @@ import {
   type Manifest,
   makeTestModel,
   modelIdOf,
+  modelParamsOf,
   shardModel,
 } from "@teetee/inference";
 import {
@@ -122,23 +123,17 @@ export async function startTestNetwork(params: {
     publicClient,
     registerModel(admin, {
       contracts,
-      model: {
-        modelId,
-        tokenizerHash: `0x${manifest.tokenizer.sha256}`,
-        numLayers: manifest.config.numLayers,
+      model: modelParamsOf(manifest, {
         inputPricePerMTok: 1000n,
         outputPricePerMTok: 3000n,
         minStake: MIN_STAKE,
         attestationTtl: 3600n,
-        shards: manifest.shards.map((shard, index) => ({
-          firstLayer: shard.layerStart,
-          endLayer: shard.layerEnd,
-          weightsHash: shard.weightsHash as Hex,
-          shareBps: index === 0 ? 9500 - shareBps * (shardCount - 1) : shareBps,
-        })),
+        shareBps: manifest.shards.map((_, index) =>
+          index === 0 ? 9500 - shareBps * (shardCount - 1) : shareBps,
+        ),
         composeHashes: [...new Set(devTees.map((tee) => tee.identity.composeHash))],
         osImages: [...new Set(devTees.map((tee) => tee.osImage))],
-      },
+      }),
     }),
   );
   for (let index = 0; index < shardCount; index++) {

@@ -1,7 +1,6 @@
-import { defaultShares, modelIdOf } from "@teetee/inference";
+import { defaultShares, modelIdOf, modelParamsOf } from "@teetee/inference";
 import { getProtocolFeeBps, registerModel } from "@teetee/sdk/contracts";
 import type { Command } from "commander";
-import type { Hex } from "viem";
 import { optionsOf, outputOf, parseBytes32, parseInteger } from "../../lib/command.js";
 import { connectWallet } from "../../lib/context.js";
 import { usageError } from "../../lib/errors.js";
@@ -51,23 +50,15 @@ export function registerModelRegister(parent: Command, io: CliIo): void {
           ? defaultShares(manifest, feeBps)
           : parseShares(options.shares, manifest.shards.length);
       const modelId = modelIdOf(manifest);
-      const params = {
-        modelId,
-        tokenizerHash: `0x${manifest.tokenizer.sha256}` as Hex,
-        numLayers: manifest.config.numLayers,
+      const params = modelParamsOf(manifest, {
         inputPricePerMTok: parseAmount(options.inputPrice, decimals, "input price"),
         outputPricePerMTok: parseAmount(options.outputPrice, decimals, "output price"),
         minStake: parseAmount(options.minStake, decimals, "minimum stake"),
         attestationTtl: parseDuration(options.ttl, "attestation TTL"),
-        shards: manifest.shards.map((s, i) => ({
-          firstLayer: s.layerStart,
-          endLayer: s.layerEnd,
-          weightsHash: s.weightsHash as Hex,
-          shareBps: shares[i]!,
-        })),
+        shareBps: shares,
         composeHashes: (options.composeHash ?? []).map((h) => parseBytes32(h, "compose hash")),
         osImages: (options.osImage ?? []).map((h) => parseBytes32(h, "OS image")),
-      };
+      });
       const receipt = await ctx.send("registerModel", () =>
         registerModel(ctx.walletClient, { contracts: ctx.contracts, model: params }),
       );

@@ -65,7 +65,8 @@ function AnswerReceipts({ report }: { report: ReceiptReport | "verifying" | unde
 
 /**
  * Chat with the gateway using an API key; each answer shows its route through the shards and its cost, and the
- * last one the check of its receipts, verified here in the browser against the chain.
+ * last one the check of its receipts, verified here in the browser against the chain, its text included (with the
+ * model's tokenizer, downloaded from the gateway and checked against the model id).
  */
 export function Playground() {
   const { config, token, publicClient } = useWallet();
@@ -86,7 +87,7 @@ export function Playground() {
       setAnswers((a) => [{ ...answer, prompt, id }, ...a]);
       if (answer.receipts !== undefined) {
         setReceipts({ id, report: "verifying" });
-        checkAnswerReceipts(publicClient, config, answer.receipts).then(
+        checkAnswerReceipts(publicClient, config, answer.receipts, { text: answer.text, gatewayUrl }).then(
           (report) => setReceipts((r) => (r?.id === id ? { id, report } : r)),
           (cause: unknown) =>
             setReceipts((r) =>
