@@ -106,7 +106,7 @@ describe("continuous batching on two runner processes", () => {
       port: Number(new URL(runners[1]!.url).port),
     });
     route = routeOf(runners);
-    const held = [0, 1].map((i) =>
+    const held = [0, 1].map(() =>
       createPipelineSession({ route, topology: "forward", activationDtype: "fp32" }),
     );
     const first = await Promise.all(held.map((session, i) => session.prefill(SESSIONS[i * 2]!.promptIds)));

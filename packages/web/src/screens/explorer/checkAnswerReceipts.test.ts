@@ -74,7 +74,7 @@ function served(url: string, replace: Record<string, Uint8Array | null> = {}) {
     if (!href.startsWith(`${url}/v1/models/${bundle.modelId}/`) || bytes === null || bytes === undefined) {
       return new Response(JSON.stringify({ error: { message: "Unknown endpoint." } }), { status: 404 });
     }
-    return new Response(bytes, { status: 200 });
+    return new Response(bytes.slice(), { status: 200 });
   }) as typeof fetch;
   return { gatewayUrl: url, fetch: fetchFn, requests };
 }
